@@ -1,0 +1,598 @@
+/*
+ * middleware.c — the one path every request takes: request id, routing
+ * (404/405), body guard (413), auth (401/403), database connection (503),
+ * the write transaction and Idempotency-Key, then the handler; finally the
+ * answer, one log line and the metrics.
+ */
+#include <inttypes.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <ulfius.h>
+
+#include "api/api.h"
+#include "api/metrics.h"
+#include "api/middleware.h"
+#include "api/parse.h"
+#include "api/respond.h"
+#include "core/log.h"
+#include "db/idempotency.h"
+#include "org/store.h"
+
+/* ---- orgs known to exist (saves an INSERT per request) ------------------ */
+
+#define ORG_CACHE_SLOTS 4096
+
+struct org_cache {
+	pthread_mutex_t lock;
+	char *slots[ORG_CACHE_SLOTS]; /* owned strings */
+};
+
+struct org_cache *
+org_cache_new(void)
+{
+	struct org_cache *c = calloc(1, sizeof *c);
+
+	if (c)
+		pthread_mutex_init(&c->lock, NULL);
+	return c;
+}
+
+void
+org_cache_free(struct org_cache *c)
+{
+	if (!c)
+		return;
+	for (int i = 0; i < ORG_CACHE_SLOTS; i++)
+		free(c->slots[i]);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+static unsigned
+org_slot(const char *org)
+{
+	unsigned h = 2166136261u;
+
+	for (const unsigned char *p = (const unsigned char *)org; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h % ORG_CACHE_SLOTS;
+}
+
+static bool
+org_known(struct org_cache *c, const char *org)
+{
+	unsigned s = org_slot(org);
+
+	pthread_mutex_lock(&c->lock);
+	bool hit = c->slots[s] && strcmp(c->slots[s], org) == 0;
+	pthread_mutex_unlock(&c->lock);
+	return hit;
+}
+
+static void
+org_remember(struct org_cache *c, const char *org)
+{
+	unsigned s = org_slot(org);
+	char *copy = strdup(org);
+
+	if (!copy)
+		return;
+	pthread_mutex_lock(&c->lock);
+	free(c->slots[s]);
+	c->slots[s] = copy;
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* ---- request accessors --------------------------------------------------- */
+
+const char *
+req_path(const struct req *r)
+{
+	return r->u && r->u->url_path ? r->u->url_path : "";
+}
+
+const char *
+req_header(const struct req *r, const char *name)
+{
+	return u_map_get_case(r->u->map_header, name);
+}
+
+const char *
+req_query(const struct req *r, const char *name)
+{
+	return u_map_get(r->u->map_url, name);
+}
+
+const char *
+req_body(const struct req *r, size_t *len)
+{
+	*len = r->u->binary_body_length;
+	return r->u->binary_body;
+}
+
+void
+query_only(struct req *r, const char *const *allowed, struct errs *e)
+{
+	const char **keys = u_map_enum_keys(r->u->map_url);
+
+	for (int i = 0; keys && keys[i]; i++) {
+		bool ok = false;
+		for (int j = 0; allowed[j] && !ok; j++)
+			ok = strcmp(allowed[j], keys[i]) == 0;
+		if (!ok)
+			errs_add(e, keys[i], "unknown query parameter");
+	}
+}
+
+bool
+req_path_id(struct req *r, int i, int64_t *out)
+{
+	const char *s = r->params[i];
+	char *end;
+
+	if (!s || !*s || strlen(s) > 18 || *s < '1' || *s > '9')
+		goto bad;
+	long long v = strtoll(s, &end, 10);
+	if (*end || v <= 0)
+		goto bad;
+	*out = v;
+	return true;
+bad:
+	respond_problem(r, 404, "no such resource", NULL);
+	return false;
+}
+
+int64_t
+req_person_id(const struct req *r)
+{
+	const char *s = r->who.person_id;
+	char *end;
+
+	if (!*s)
+		return 0;
+	long long v = strtoll(s, &end, 10);
+	return *end || v <= 0 ? 0 : v;
+}
+
+const struct scope *
+req_scope(struct req *r)
+{
+	if (r->scope_loaded)
+		return &r->scope;
+	r->scope.roles = r->who.roles;
+	r->scope.person_id = req_person_id(r);
+	if (r->who.roles & ROLE_MANAGER) {
+		enum status st = org_scope_load(r->conn, r->who.org, &r->scope);
+		if (st != ST_OK) {
+			respond_status(r, st, NULL);
+			return NULL;
+		}
+	}
+	r->scope_loaded = true;
+	return &r->scope;
+}
+
+int
+req_if_match(const struct req *r)
+{
+	const char *v = req_header(r, "If-Match");
+	char *end;
+
+	if (!v)
+		return -1;
+	while (*v == ' ')
+		v++;
+	if (strcmp(v, "*") == 0)
+		return -1;
+	if (strncmp(v, "W/", 2) == 0)
+		v += 2;
+	if (*v != '"')
+		return 0;
+	long n = strtol(v + 1, &end, 10);
+	if (end == v + 1 || *end != '"' || n <= 0 || n > 2000000000)
+		return 0;
+	return (int)n;
+}
+
+/* ---- routing ------------------------------------------------------------- */
+
+/* Match path against pattern; on success fill params (pointing into copy). */
+static bool
+match(const char *pattern, char *copy, const char **params)
+{
+	const char *p = pattern;
+	char *s = copy;
+	int n = 0;
+
+	while (*p && *s) {
+		if (*p != '/' || *s != '/')
+			return false;
+		p++;
+		s++;
+		const char *pe = strchrnul(p, '/');
+		char *se = strchrnul(s, '/');
+		if (*p == '{') {
+			if (se == s || n == REQ_MAX_PARAMS)
+				return false;
+			params[n++] = s;
+		} else if ((size_t)(pe - p) != (size_t)(se - s) || strncmp(p, s, (size_t)(pe - p)) != 0)
+			return false;
+		p = pe;
+		s = se;
+		if (*p == '/' && *s == '/' && p[1] && s[1] == '\0')
+			return false;
+	}
+	if (*p || *s)
+		return false;
+	return true;
+}
+
+/* Returns the route index, or -1 with r answered 404/405. */
+static int
+route_find(struct req *r)
+{
+	const char *path = req_path(r);
+	size_t len = strlen(path);
+	char allow[128] = "";
+	const char *params[REQ_MAX_PARAMS];
+
+	for (int i = 0; i < api_routes_count; i++) {
+		char *copy = strdup(path);
+		if (!copy)
+			return -1;
+		memset(params, 0, sizeof params);
+		if (!match(api_routes[i].path, copy, params)) {
+			free(copy);
+			continue;
+		}
+		if (strcmp(api_routes[i].method, r->u->http_verb) == 0) {
+			/* cut the copy into segments so params are NUL-terminated */
+			for (char *c = copy; c < copy + len; c++)
+				if (*c == '/')
+					*c = '\0';
+			free(r->path_copy);
+			r->path_copy = copy;
+			memcpy(r->params, params, sizeof params);
+			return i;
+		}
+		free(copy);
+		if (!strstr(allow, api_routes[i].method)) {
+			size_t used = strlen(allow);
+			snprintf(allow + used, sizeof allow - used, "%s%s", used ? ", " : "", api_routes[i].method);
+		}
+	}
+	if (*allow) {
+		respond_header(r, "Allow", allow);
+		respond_problem(r, 405, "method not allowed on this path", NULL);
+	} else
+		respond_problem(r, 404, "no such route", NULL);
+	return -1;
+}
+
+/* ---- request id ---------------------------------------------------------- */
+
+static atomic_ullong request_counter;
+static char request_prefix[9];
+static pthread_once_t prefix_once = PTHREAD_ONCE_INIT;
+
+static void
+prefix_init(void)
+{
+	unsigned int v = 0;
+
+	if (getrandom(&v, sizeof v, 0) != sizeof v)
+		v = (unsigned int)time(NULL) ^ (unsigned int)getpid();
+	snprintf(request_prefix, sizeof request_prefix, "%08x", v);
+}
+
+static void
+request_id(struct req *r)
+{
+	const char *given = req_header(r, "X-Request-Id");
+	size_t n = given ? strlen(given) : 0;
+	bool ok = n >= 1 && n <= 128;
+
+	for (size_t i = 0; ok && i < n; i++) {
+		char c = given[i];
+		ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+		     c == '_' || c == '.' || c == ':';
+	}
+	if (ok) {
+		memcpy(r->request_id, given, n + 1);
+		return;
+	}
+	pthread_once(&prefix_once, prefix_init);
+	snprintf(r->request_id, sizeof r->request_id, "%s-%012llx", request_prefix,
+		 (unsigned long long)atomic_fetch_add(&request_counter, 1) + 1);
+}
+
+/* ---- guards -------------------------------------------------------------- */
+
+static bool
+body_too_large(struct req *r)
+{
+	const char *cl = req_header(r, "Content-Length");
+	size_t max = r->app->cfg.max_body;
+
+	if (cl && strtoull(cl, NULL, 10) > max)
+		return true;
+	return r->u->binary_body_length > max;
+}
+
+static bool
+authenticate(struct req *r)
+{
+	const char *h = req_header(r, "Authorization");
+	char reason[64] = "";
+
+	if (!h || !*h) {
+		respond_header(r, "WWW-Authenticate", "Bearer realm=\"attain\"");
+		respond_problem(r, 401, "an Authorization: Bearer token is required", NULL);
+		return false;
+	}
+	if (strncasecmp(h, "Bearer ", 7) != 0) {
+		respond_header(r, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
+		respond_problem(r, 401, "the Authorization scheme must be Bearer", NULL);
+		return false;
+	}
+	const char *token = h + 7;
+	while (*token == ' ')
+		token++;
+	if (auth_verify_token(r->app->auth, token, time(NULL), &r->who, reason, sizeof reason) != ST_OK) {
+		char detail[128];
+		snprintf(detail, sizeof detail, "invalid token: %s", reason[0] ? reason : "rejected");
+		respond_header(r, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
+		respond_problem(r, 401, detail, NULL);
+		return false;
+	}
+	r->authed = true;
+	return true;
+}
+
+static bool
+is_write(const char *method)
+{
+	return strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0 ||
+	       strcmp(method, "DELETE") == 0;
+}
+
+static void
+request_hash(struct req *r, char out[65])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	size_t len;
+	const char *body = req_body(r, &len);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+	out[0] = '\0';
+	if (!ctx)
+		return;
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	EVP_DigestUpdate(ctx, r->u->http_verb, strlen(r->u->http_verb));
+	EVP_DigestUpdate(ctx, " ", 1);
+	EVP_DigestUpdate(ctx, req_path(r), strlen(req_path(r)));
+	EVP_DigestUpdate(ctx, "\n", 1);
+	if (body && len)
+		EVP_DigestUpdate(ctx, body, len);
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	for (unsigned i = 0; i < mdlen; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+/*
+ * Claim the Idempotency-Key of a POST. Returns true when the handler should
+ * run (no key, or the key is ours now); false when r is already answered
+ * (a replay, 422, or an error).
+ */
+static bool
+idempotency_claim(struct req *r, const char **key_out)
+{
+	const char *key = req_header(r, "Idempotency-Key");
+	char hash[65];
+	bool claimed = false;
+	struct idem_record prev = { 0 };
+
+	*key_out = NULL;
+	if (!key || strcmp(r->u->http_verb, "POST") != 0)
+		return true;
+	size_t n = strlen(key);
+	if (n == 0 || n > 255) {
+		struct errs e = { 0 };
+		errs_add(&e, "Idempotency-Key", "must be 1..255 characters");
+		respond_errors(r, &e);
+		return false;
+	}
+	request_hash(r, hash);
+	enum status st = idem_claim(r->conn, r->who.org, key, hash, &claimed, &prev);
+	if (st != ST_OK) {
+		respond_status(r, st == ST_CONFLICT ? ST_UNAVAILABLE : st, NULL);
+		return false;
+	}
+	if (claimed) {
+		*key_out = key;
+		return true;
+	}
+	if (strcmp(prev.request_hash, hash) != 0)
+		respond_problem(r, 422, "this Idempotency-Key was used with a different request", NULL);
+	else {
+		respond_raw(r, prev.status, NULL, prev.body, strlen(prev.body));
+		/* keep the stored content type alive for the answer */
+		respond_header(r, "Content-Type", prev.content_type);
+		r->content_type = NULL;
+		if (prev.location)
+			respond_header(r, "Location", prev.location);
+		respond_header(r, "Idempotent-Replayed", "true");
+	}
+	idem_record_clear(&prev);
+	return false;
+}
+
+static void
+idempotency_store(struct req *r, const char *key)
+{
+	const char *location = NULL;
+
+	for (int i = 0; i < r->nheaders; i++)
+		if (strcasecmp(r->headers[i].name, "Location") == 0)
+			location = r->headers[i].value;
+	enum status st = idem_store(r->conn, r->who.org, key, r->status,
+				    r->content_type ? r->content_type : "", location, r->body ? r->body : "");
+	if (st != ST_OK)
+		respond_status(r, st, NULL);
+}
+
+/* ---- the pipeline -------------------------------------------------------- */
+
+static void
+run(struct req *r)
+{
+	const struct route *rt;
+	const char *idem_key = NULL;
+	bool tx = false;
+
+	if ((r->route_index = route_find(r)) < 0)
+		return;
+	rt = r->route = &api_routes[r->route_index];
+	if (body_too_large(r)) {
+		char detail[96];
+		snprintf(detail, sizeof detail, "the body exceeds %zu bytes", r->app->cfg.max_body);
+		respond_problem(r, 413, detail, NULL);
+		return;
+	}
+	if (!(rt->flags & R_PUBLIC)) {
+		if (!authenticate(r))
+			return;
+		if (!principal_has(&r->who, rt->roles)) {
+			respond_problem(r, 403, "your roles do not allow this operation", NULL);
+			return;
+		}
+	}
+	if (!(rt->flags & R_NODB)) {
+		enum status st = db_acquire(r->app->pool, &r->conn);
+		if (st != ST_OK) {
+			respond_status(r, ST_UNAVAILABLE, "no database connection available; retry shortly");
+			return;
+		}
+		if (r->authed && !org_known(r->app->orgs, r->who.org)) {
+			if ((st = org_ensure(r->conn, r->who.org)) != ST_OK) {
+				respond_status(r, st, NULL);
+				return;
+			}
+			org_remember(r->app->orgs, r->who.org);
+		}
+		if (is_write(r->u->http_verb)) {
+			if ((st = db_begin(r->conn)) != ST_OK) {
+				respond_status(r, st, NULL);
+				return;
+			}
+			tx = true;
+			if (r->authed && !idempotency_claim(r, &idem_key))
+				goto finish;
+		}
+	}
+	rt->handler(r);
+	if (tx && idem_key && r->status < 300)
+		idempotency_store(r, idem_key);
+finish:
+	if (tx) {
+		if (r->status < 400) {
+			enum status st = db_commit(r->conn);
+			if (st != ST_OK) {
+				for (int i = 0; i < r->nheaders; i++)
+					if (strcasecmp(r->headers[i].name, "Location") == 0 ||
+					    strcasecmp(r->headers[i].name, "ETag") == 0)
+						r->headers[i].value[0] = '\0';
+				respond_status(r, st == ST_CONFLICT ? ST_CONFLICT : ST_UNAVAILABLE, NULL);
+			}
+		} else
+			db_rollback(r->conn);
+	}
+}
+
+static void
+log_request(struct req *r, double ms)
+{
+	struct buf f = { 0 };
+
+	if (log_get_level() > LOG_INFO)
+		return;
+	buf_puts(&f, "\"method\":");
+	buf_put_json_string(&f, r->u->http_verb);
+	buf_puts(&f, ",\"route\":");
+	buf_put_json_string(&f, r->route ? r->route->path : "unmatched");
+	buf_puts(&f, ",\"path\":");
+	buf_put_json_string(&f, req_path(r));
+	buf_printf(&f, ",\"status\":%d,\"duration_ms\":%.3f,\"request_id\":", r->status, ms);
+	buf_put_json_string(&f, r->request_id);
+	buf_puts(&f, ",\"org\":");
+	if (r->authed)
+		buf_put_json_string(&f, r->who.org);
+	else
+		buf_puts(&f, "null");
+	buf_puts(&f, ",\"sub\":");
+	if (r->authed)
+		buf_put_json_string(&f, r->who.sub);
+	else
+		buf_puts(&f, "null");
+	if (!f.oom)
+		log_json(r->status >= 500 ? LOG_ERROR : LOG_INFO, "request", f.data);
+	buf_clear(&f);
+}
+
+static void
+send_answer(struct req *r, struct _u_response *resp)
+{
+	bool has_ctype = false;
+
+	for (int i = 0; i < r->nheaders; i++)
+		if (r->headers[i].value && r->headers[i].value[0]) {
+			u_map_put(resp->map_header, r->headers[i].name, r->headers[i].value);
+			if (strcasecmp(r->headers[i].name, "Content-Type") == 0)
+				has_ctype = true;
+		}
+	if (r->content_type && !has_ctype)
+		u_map_put(resp->map_header, "Content-Type", r->content_type);
+	u_map_put(resp->map_header, "X-Request-Id", r->request_id);
+	if (atomic_load(&r->app->draining))
+		u_map_put(resp->map_header, "Connection", "close");
+	if (r->body && r->status != 204)
+		ulfius_set_binary_body_response(resp, (unsigned)r->status, r->body, r->body_len);
+	else
+		resp->status = r->status;
+}
+
+int
+api_dispatch(const struct _u_request *u, struct _u_response *resp, void *user_data)
+{
+	struct app *app = user_data;
+	struct req r = { .app = app, .u = u, .route_index = -1, .status = 500 };
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	atomic_fetch_add(&app->inflight, 1);
+	request_id(&r);
+	run(&r);
+	if (!r.body && r.status != 204)
+		respond_problem(&r, 500, "no answer", NULL);
+	if (r.conn)
+		db_release(app->pool, r.conn);
+	send_answer(&r, resp);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	metrics_observe(app->metrics, r.route_index, r.status, secs);
+	log_request(&r, secs * 1000.0);
+	scope_clear(&r.scope);
+	for (int i = 0; i < r.nheaders; i++)
+		free(r.headers[i].value);
+	free(r.body);
+	free(r.path_copy);
+	atomic_fetch_sub(&app->inflight, 1);
+	return U_CALLBACK_COMPLETE;
+}

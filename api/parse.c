@@ -1,0 +1,359 @@
+#include "api/parse.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/money.h"
+
+json_t *
+parse_body_object(struct req *r)
+{
+	const char *ctype = req_header(r, "Content-Type");
+	size_t len;
+	const char *body = req_body(r, &len);
+	json_error_t jerr;
+	struct errs e = { 0 };
+
+	if (!ctype || strncasecmp(ctype, "application/json", 16) != 0 ||
+	    (ctype[16] && ctype[16] != ';' && ctype[16] != ' ')) {
+		respond_problem(r, 415, "the body must be application/json", NULL);
+		return NULL;
+	}
+	if (!body || len == 0) {
+		errs_add(&e, "body", "a JSON object is required");
+		respond_errors(r, &e);
+		return NULL;
+	}
+	json_t *v = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!v) {
+		errs_add(&e, "body", "malformed JSON at line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
+		respond_errors(r, &e);
+		return NULL;
+	}
+	if (!json_is_object(v)) {
+		json_decref(v);
+		errs_add(&e, "body", "must be a JSON object");
+		respond_errors(r, &e);
+		return NULL;
+	}
+	return v;
+}
+
+void
+parse_only(json_t *obj, const char *const *allowed, struct errs *e)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(obj, key, v) {
+		bool ok = false;
+		for (int i = 0; allowed[i] && !ok; i++)
+			ok = strcmp(allowed[i], key) == 0;
+		if (!ok)
+			errs_add(e, key, "unknown field");
+	}
+}
+
+void
+parse_require(json_t *obj, const char *field, struct errs *e)
+{
+	json_t *v = json_object_get(obj, field);
+
+	if (!v || json_is_null(v))
+		errs_add(e, field, "is required");
+}
+
+static enum field_state
+lookup(json_t *o, const char *k, json_t **v)
+{
+	*v = json_object_get(o, k);
+	if (!*v)
+		return FIELD_ABSENT;
+	return json_is_null(*v) ? FIELD_NULL : FIELD_SET;
+}
+
+enum field_state
+parse_string(json_t *o, const char *k, size_t minlen, size_t maxlen, struct errs *e, const char **out)
+{
+	json_t *v;
+	enum field_state fs = lookup(o, k, &v);
+
+	if (fs != FIELD_SET)
+		return fs;
+	if (!json_is_string(v)) {
+		errs_add(e, k, "must be a string");
+		return FIELD_BAD;
+	}
+	size_t n = json_string_length(v);
+	if (memchr(json_string_value(v), '\0', n)) {
+		errs_add(e, k, "must not contain NUL characters");
+		return FIELD_BAD;
+	}
+	if (n < minlen || n > maxlen) {
+		errs_add(e, k, "length must be %zu..%zu", minlen, maxlen);
+		return FIELD_BAD;
+	}
+	*out = json_string_value(v);
+	return FIELD_SET;
+}
+
+enum field_state
+parse_int(json_t *o, const char *k, long long lo, long long hi, struct errs *e, long long *out)
+{
+	json_t *v;
+	enum field_state fs = lookup(o, k, &v);
+
+	if (fs != FIELD_SET)
+		return fs;
+	if (!json_is_integer(v)) {
+		errs_add(e, k, "must be an integer");
+		return FIELD_BAD;
+	}
+	long long n = json_integer_value(v);
+	if (n < lo || n > hi) {
+		errs_add(e, k, "must be between %lld and %lld", lo, hi);
+		return FIELD_BAD;
+	}
+	*out = n;
+	return FIELD_SET;
+}
+
+enum field_state
+parse_bool(json_t *o, const char *k, struct errs *e, bool *out)
+{
+	json_t *v;
+	enum field_state fs = lookup(o, k, &v);
+
+	if (fs != FIELD_SET)
+		return fs;
+	if (!json_is_boolean(v)) {
+		errs_add(e, k, "must be true or false");
+		return FIELD_BAD;
+	}
+	*out = json_is_true(v);
+	return FIELD_SET;
+}
+
+static bool
+id_from_text(const char *s, int64_t *out)
+{
+	char *end;
+
+	if (!s || !*s || strlen(s) > 18 || s[0] < '1' || s[0] > '9')
+		return false;
+	for (const char *p = s; *p; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || *end || v <= 0)
+		return false;
+	*out = v;
+	return true;
+}
+
+enum field_state
+parse_id(json_t *o, const char *k, struct errs *e, int64_t *out)
+{
+	json_t *v;
+	enum field_state fs = lookup(o, k, &v);
+
+	if (fs != FIELD_SET)
+		return fs;
+	if (!json_is_string(v) || !id_from_text(json_string_value(v), out)) {
+		errs_add(e, k, "must be an id (a string of digits)");
+		return FIELD_BAD;
+	}
+	return FIELD_SET;
+}
+
+static void
+enum_error(struct errs *e, const char *k, const char *const *values)
+{
+	char list[256] = "";
+	size_t used = 0;
+
+	for (int i = 0; values[i] && used < sizeof list - 1; i++)
+		used += (size_t)snprintf(list + used, sizeof list - used, i ? ", %s" : "%s", values[i]);
+	errs_add(e, k, "must be one of: %s", list);
+}
+
+enum field_state
+parse_enum(json_t *o, const char *k, const char *const *values, struct errs *e, const char **out)
+{
+	json_t *v;
+	enum field_state fs = lookup(o, k, &v);
+
+	if (fs != FIELD_SET)
+		return fs;
+	if (json_is_string(v))
+		for (int i = 0; values[i]; i++)
+			if (strcmp(values[i], json_string_value(v)) == 0) {
+				*out = values[i];
+				return FIELD_SET;
+			}
+	enum_error(e, k, values);
+	return FIELD_BAD;
+}
+
+enum field_state
+parse_date(json_t *o, const char *k, struct errs *e, cal_date *out)
+{
+	json_t *v;
+	enum field_state fs = lookup(o, k, &v);
+
+	if (fs != FIELD_SET)
+		return fs;
+	if (!json_is_string(v) || cal_date_parse(json_string_value(v), out) != ST_OK) {
+		errs_add(e, k, "must be a date YYYY-MM-DD");
+		return FIELD_BAD;
+	}
+	return FIELD_SET;
+}
+
+enum field_state
+parse_money(json_t *o, const char *k, bool allow_negative, struct errs *e, int64_t *cents)
+{
+	json_t *v;
+	enum field_state fs = lookup(o, k, &v);
+	const char *why = NULL;
+
+	if (fs != FIELD_SET)
+		return fs;
+	if (money_from_json(v, allow_negative, cents, &why) != ST_OK) {
+		errs_add(e, k, "%s", why ? why : "invalid amount");
+		return FIELD_BAD;
+	}
+	return FIELD_SET;
+}
+
+bool
+parse_email_valid(const char *s)
+{
+	const char *at = strchr(s, '@');
+	size_t n = strlen(s);
+
+	if (!at || at == s || strchr(at + 1, '@') || n > 254)
+		return false;
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == '<' || *p == '>' || *p == ',' || *p == ';')
+			return false;
+	const char *dot = strrchr(at + 1, '.');
+	return dot && dot > at + 1 && dot[1] != '\0';
+}
+
+/* ---- query strings -------------------------------------------------------- */
+
+enum field_state
+query_string(struct req *r, const char *k, size_t maxlen, struct errs *e, const char **out)
+{
+	const char *v = req_query(r, k);
+
+	if (!v)
+		return FIELD_ABSENT;
+	if (strlen(v) > maxlen) {
+		errs_add(e, k, "longer than %zu characters", maxlen);
+		return FIELD_BAD;
+	}
+	*out = v;
+	return FIELD_SET;
+}
+
+enum field_state
+query_int(struct req *r, const char *k, long long lo, long long hi, struct errs *e, long long *out)
+{
+	const char *v = req_query(r, k);
+	char *end;
+
+	if (!v)
+		return FIELD_ABSENT;
+	errno = 0;
+	long long n = strtoll(v, &end, 10);
+	if (!*v || *end || errno || (v[0] != '-' && (v[0] < '0' || v[0] > '9'))) {
+		errs_add(e, k, "must be an integer");
+		return FIELD_BAD;
+	}
+	if (n < lo || n > hi) {
+		errs_add(e, k, "must be between %lld and %lld", lo, hi);
+		return FIELD_BAD;
+	}
+	*out = n;
+	return FIELD_SET;
+}
+
+enum field_state
+query_id(struct req *r, const char *k, struct errs *e, int64_t *out)
+{
+	const char *v = req_query(r, k);
+
+	if (!v)
+		return FIELD_ABSENT;
+	if (!id_from_text(v, out)) {
+		errs_add(e, k, "must be an id (digits)");
+		return FIELD_BAD;
+	}
+	return FIELD_SET;
+}
+
+enum field_state
+query_bool(struct req *r, const char *k, struct errs *e, bool *out)
+{
+	const char *v = req_query(r, k);
+
+	if (!v)
+		return FIELD_ABSENT;
+	if (strcmp(v, "true") == 0)
+		*out = true;
+	else if (strcmp(v, "false") == 0)
+		*out = false;
+	else {
+		errs_add(e, k, "must be true or false");
+		return FIELD_BAD;
+	}
+	return FIELD_SET;
+}
+
+enum field_state
+query_enum(struct req *r, const char *k, const char *const *values, struct errs *e, const char **out)
+{
+	const char *v = req_query(r, k);
+
+	if (!v)
+		return FIELD_ABSENT;
+	for (int i = 0; values[i]; i++)
+		if (strcmp(values[i], v) == 0) {
+			*out = values[i];
+			return FIELD_SET;
+		}
+	enum_error(e, k, values);
+	return FIELD_BAD;
+}
+
+enum field_state
+query_date(struct req *r, const char *k, struct errs *e, cal_date *out)
+{
+	const char *v = req_query(r, k);
+
+	if (!v)
+		return FIELD_ABSENT;
+	if (cal_date_parse(v, out) != ST_OK) {
+		errs_add(e, k, "must be a date YYYY-MM-DD");
+		return FIELD_BAD;
+	}
+	return FIELD_SET;
+}
+
+void
+query_page(struct req *r, struct errs *e, int *limit, int64_t *after)
+{
+	long long n = 100;
+	const char *c = req_query(r, "cursor");
+
+	query_int(r, "limit", 1, 1000, e, &n);
+	*limit = (int)n;
+	*after = 0;
+	if (c && !cursor_decode(c, after))
+		errs_add(e, "cursor", "malformed cursor; pass next_cursor from the previous page");
+}

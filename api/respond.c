@@ -1,0 +1,391 @@
+#include "api/respond.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15) | JSON_ENCODE_ANY)
+
+void
+errs_add(struct errs *e, const char *field, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (!e->list)
+		e->list = json_array();
+	json_array_append_new(e->list, json_pack("{s:s,s:s}", "field", field, "message", msg));
+}
+
+bool
+errs_any(const struct errs *e)
+{
+	return e->list && json_array_size(e->list) > 0;
+}
+
+void
+errs_clear(struct errs *e)
+{
+	json_decref(e->list);
+	e->list = NULL;
+}
+
+void
+respond_header(struct req *r, const char *name, const char *value)
+{
+	for (int i = 0; i < r->nheaders; i++)
+		if (strcasecmp(r->headers[i].name, name) == 0) {
+			free(r->headers[i].value);
+			r->headers[i].value = strdup(value);
+			return;
+		}
+	if (r->nheaders == REQ_MAX_HEADERS)
+		return;
+	r->headers[r->nheaders].name = name;
+	r->headers[r->nheaders].value = strdup(value);
+	r->nheaders++;
+}
+
+static void
+set_body(struct req *r, int status, const char *ctype, char *body, size_t len)
+{
+	free(r->body);
+	r->status = status;
+	r->content_type = ctype;
+	r->body = body;
+	r->body_len = len;
+}
+
+void
+respond_json_text(struct req *r, int status, char *text)
+{
+	if (!text) {
+		respond_problem(r, 500, "out of memory", NULL);
+		return;
+	}
+	set_body(r, status, "application/json", text, strlen(text));
+}
+
+void
+respond_json(struct req *r, int status, json_t *v)
+{
+	char *text = v ? json_dumps(v, JSON_FLAGS) : NULL;
+
+	json_decref(v);
+	respond_json_text(r, status, text);
+}
+
+void
+respond_row(struct req *r, int status, struct rowjson *row, const char *location)
+{
+	char etag[24];
+
+	snprintf(etag, sizeof etag, "\"%d\"", row->version);
+	respond_header(r, "ETag", etag);
+	if (location)
+		respond_header(r, "Location", location);
+	respond_json_text(r, status, row->json);
+	row->json = NULL;
+}
+
+void
+respond_no_content(struct req *r)
+{
+	set_body(r, 204, NULL, NULL, 0);
+}
+
+void
+respond_raw(struct req *r, int status, const char *content_type, const char *data, size_t len)
+{
+	char *copy = malloc(len + 1);
+
+	if (!copy) {
+		respond_problem(r, 500, "out of memory", NULL);
+		return;
+	}
+	memcpy(copy, data, len);
+	copy[len] = '\0';
+	set_body(r, status, content_type, copy, len);
+}
+
+static const struct {
+	int status;
+	const char *slug;
+	const char *title;
+} problems[] = {
+	{ 400, "validation", "Invalid request" },
+	{ 401, "unauthorized", "Unauthorized" },
+	{ 403, "forbidden", "Forbidden" },
+	{ 404, "not-found", "Not found" },
+	{ 405, "method-not-allowed", "Method not allowed" },
+	{ 409, "conflict", "Conflict" },
+	{ 412, "precondition-failed", "Precondition failed" },
+	{ 413, "payload-too-large", "Payload too large" },
+	{ 415, "unsupported-media-type", "Unsupported media type" },
+	{ 422, "unprocessable", "Unprocessable request" },
+	{ 500, "internal", "Internal server error" },
+	{ 503, "unavailable", "Service unavailable" },
+};
+
+void
+respond_problem(struct req *r, int status, const char *detail, json_t *errors)
+{
+	const char *slug = "error", *title = "Error";
+	char type[96];
+
+	for (size_t i = 0; i < sizeof problems / sizeof problems[0]; i++)
+		if (problems[i].status == status) {
+			slug = problems[i].slug;
+			title = problems[i].title;
+		}
+	snprintf(type, sizeof type, "https://attain.dev/problems/%s", slug);
+	json_t *p = json_pack("{s:s,s:s,s:i,s:s,s:s,s:s}", "type", type, "title", title, "status", status,
+			      "detail", detail ? detail : title, "instance",
+			      req_path(r), "request_id", r->request_id);
+	if (p && errors)
+		json_object_set_new(p, "errors", errors);
+	else
+		json_decref(errors);
+	char *text = p ? json_dumps(p, JSON_FLAGS) : NULL;
+	json_decref(p);
+	if (!text)
+		text = strdup("{\"type\":\"about:blank\",\"title\":\"Error\",\"status\":500}");
+	set_body(r, status, "application/problem+json", text, text ? strlen(text) : 0);
+	if (status == 503)
+		respond_header(r, "Retry-After", "1");
+}
+
+void
+respond_errors(struct req *r, struct errs *e)
+{
+	json_t *list = e->list;
+	char detail[320] = "invalid request";
+
+	e->list = NULL;
+	if (list && json_array_size(list) > 0) {
+		json_t *first = json_array_get(list, 0);
+		snprintf(detail, sizeof detail, "%s: %s", json_string_value(json_object_get(first, "field")),
+			 json_string_value(json_object_get(first, "message")));
+	}
+	respond_problem(r, 400, detail, list);
+}
+
+void
+respond_status(struct req *r, enum status st, const char *detail)
+{
+	switch (st) {
+	case ST_OK: break;
+	case ST_INVALID: respond_problem(r, 400, detail ? detail : "invalid request", NULL); break;
+	case ST_UNAUTHORIZED: respond_problem(r, 401, detail, NULL); break;
+	case ST_FORBIDDEN: respond_problem(r, 403, detail ? detail : "outside the caller's role or scope", NULL); break;
+	case ST_NOT_FOUND: respond_problem(r, 404, detail ? detail : "no such resource", NULL); break;
+	case ST_CONFLICT: respond_problem(r, 409, detail ? detail : "conflicts with the current state", NULL); break;
+	case ST_STALE:
+		respond_problem(r, 412, detail ? detail : "If-Match does not match the current version", NULL);
+		break;
+	case ST_UNPROCESSABLE: respond_problem(r, 422, detail, NULL); break;
+	case ST_TOO_LARGE: respond_problem(r, 413, detail, NULL); break;
+	case ST_UNAVAILABLE:
+		respond_problem(r, 503, detail ? detail : "the database is unavailable; retry shortly", NULL);
+		break;
+	case ST_NOMEM:
+	case ST_INTERNAL: respond_problem(r, 500, "internal error; see the log with this request id", NULL); break;
+	}
+}
+
+void
+respond_store_error(struct req *r, enum status st, const struct store_err *e)
+{
+	if (e->field && (st == ST_INVALID || st == ST_CONFLICT)) {
+		json_t *errors = json_pack("[{s:s,s:s}]", "field", e->field, "message",
+					   e->message ? e->message : "invalid");
+		char detail[256];
+		snprintf(detail, sizeof detail, "%s: %s", e->field, e->message ? e->message : "invalid");
+		respond_problem(r, st == ST_INVALID ? 400 : 409, detail, errors);
+		return;
+	}
+	respond_status(r, st, e->message);
+}
+
+/* ---- cursors ------------------------------------------------------------ */
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+void
+cursor_encode(int64_t last_id, char *buf, size_t len)
+{
+	char raw[32];
+	int n = snprintf(raw, sizeof raw, "id:%" PRId64, last_id);
+	size_t o = 0;
+
+	for (int i = 0; i < n && o + 4 < len; i += 3) {
+		unsigned v = (unsigned char)raw[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned char)raw[i + 1] << 8;
+		if (i + 2 < n)
+			v |= (unsigned char)raw[i + 2];
+		buf[o++] = b64[(v >> 18) & 63];
+		buf[o++] = b64[(v >> 12) & 63];
+		if (i + 1 < n)
+			buf[o++] = b64[(v >> 6) & 63];
+		if (i + 2 < n)
+			buf[o++] = b64[v & 63];
+	}
+	buf[o] = '\0';
+}
+
+bool
+cursor_decode(const char *s, int64_t *last_id)
+{
+	char raw[32];
+	size_t n = strlen(s), o = 0;
+	unsigned v = 0;
+	int bits = 0;
+
+	if (n == 0 || n > 40)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const char *p = strchr(b64, s[i]);
+		if (!p || !s[i])
+			return false;
+		v = (v << 6) | (unsigned)(p - b64);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (o + 1 >= sizeof raw)
+				return false;
+			raw[o++] = (char)((v >> bits) & 0xff);
+		}
+	}
+	raw[o] = '\0';
+	if (strncmp(raw, "id:", 3) != 0 || !raw[3])
+		return false;
+	char *end;
+	long long id = strtoll(raw + 3, &end, 10);
+	if (*end || id < 0 || raw[3] == '-' || raw[3] == '+')
+		return false;
+	*last_id = id;
+	return true;
+}
+
+/* ---- lists and CSV ------------------------------------------------------ */
+
+static bool
+wants_csv(const struct req *r)
+{
+	const char *accept = req_header(r, "Accept");
+
+	return accept && strstr(accept, "text/csv") != NULL;
+}
+
+static void
+csv_field(struct buf *b, const char *s)
+{
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		buf_puts(b, s);
+		return;
+	}
+	buf_putc(b, '"');
+	for (; *s; s++) {
+		if (*s == '"')
+			buf_putc(b, '"');
+		buf_putc(b, *s);
+	}
+	buf_putc(b, '"');
+}
+
+static void
+csv_value(struct buf *b, json_t *v)
+{
+	char num[64];
+
+	switch (json_typeof(v)) {
+	case JSON_STRING: csv_field(b, json_string_value(v)); break;
+	case JSON_INTEGER: snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v)); buf_puts(b, num); break;
+	case JSON_REAL: {
+		char *t = json_dumps(v, JSON_FLAGS);
+		if (t)
+			buf_puts(b, t);
+		free(t);
+		break;
+	}
+	case JSON_TRUE: buf_puts(b, "true"); break;
+	case JSON_FALSE: buf_puts(b, "false"); break;
+	case JSON_NULL: break;
+	default: {
+		char *t = json_dumps(v, JSON_FLAGS);
+		if (t)
+			csv_field(b, t);
+		free(t);
+	}
+	}
+}
+
+char *
+csv_render(json_t *items, const char *const *columns)
+{
+	struct buf b = { 0 };
+	size_t i;
+	json_t *item;
+
+	for (int c = 0; columns[c]; c++) {
+		if (c)
+			buf_putc(&b, ',');
+		csv_field(&b, columns[c]);
+	}
+	buf_puts(&b, "\r\n");
+	json_array_foreach(items, i, item) {
+		for (int c = 0; columns[c]; c++) {
+			if (c)
+				buf_putc(&b, ',');
+			json_t *v = json_object_get(item, columns[c]);
+			if (v)
+				csv_value(&b, v);
+		}
+		buf_puts(&b, "\r\n");
+	}
+	return buf_take(&b);
+}
+
+void
+respond_page(struct req *r, struct page *p, const char *const *columns)
+{
+	char cursor[64];
+
+	if (p->items.oom) {
+		respond_status(r, ST_NOMEM, NULL);
+		return;
+	}
+	if (p->more) {
+		cursor_encode(p->last_id, cursor, sizeof cursor);
+		char link[160];
+		snprintf(link, sizeof link, "%s", cursor);
+		respond_header(r, "X-Next-Cursor", link);
+	}
+	if (wants_csv(r)) {
+		json_t *items = json_loadb(p->items.data ? p->items.data : "[]", p->items.data ? p->items.len : 2, 0, NULL);
+		char *csv = items ? csv_render(items, columns) : NULL;
+		json_decref(items);
+		if (!csv) {
+			respond_status(r, ST_NOMEM, NULL);
+			return;
+		}
+		set_body(r, 200, "text/csv; charset=utf-8", csv, strlen(csv));
+		return;
+	}
+	struct buf b = { 0 };
+	buf_puts(&b, "{\"items\":");
+	buf_append(&b, p->items.data ? p->items.data : "[]", p->items.data ? p->items.len : 2);
+	buf_puts(&b, ",\"next_cursor\":");
+	if (p->more)
+		buf_put_json_string(&b, cursor);
+	else
+		buf_puts(&b, "null");
+	buf_putc(&b, '}');
+	respond_json_text(r, 200, buf_take(&b));
+}

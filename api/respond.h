@@ -1,0 +1,56 @@
+/*
+ * respond.h — every answer goes through here: JSON, CSV, problem+json.
+ * Each call replaces any answer set before (the last one wins).
+ */
+#ifndef ATTAIN_API_RESPOND_H
+#define ATTAIN_API_RESPOND_H
+
+#include <jansson.h>
+
+#include "api/api.h"
+#include "org/store.h"
+
+/* Field errors collected while parsing, for a 400 naming each field. */
+struct errs {
+	json_t *list; /* owned: [{field, message}] */
+};
+void errs_add(struct errs *e, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+bool errs_any(const struct errs *e);
+void errs_clear(struct errs *e);
+
+/* Add a response header (value copied). */
+void respond_header(struct req *r, const char *name, const char *value);
+/* Answer status with JSON text (taken: freed by the request). */
+void respond_json_text(struct req *r, int status, char *text);
+/* Answer status with a JSON value (reference stolen). */
+void respond_json(struct req *r, int status, json_t *v);
+/* Answer a resource row with its ETag: 200, or 201 with Location when location != NULL. */
+void respond_row(struct req *r, int status, struct rowjson *row, const char *location);
+void respond_no_content(struct req *r);
+/* Answer raw bytes (copied) with a content type. */
+void respond_raw(struct req *r, int status, const char *content_type, const char *data, size_t len);
+/*
+ * problem+json: status, a detail sentence, optional field errors (stolen,
+ * may be NULL). The type URI and title come from the status.
+ */
+void respond_problem(struct req *r, int status, const char *detail, json_t *errors);
+/* 400 with the collected field errors (and clears them). */
+void respond_errors(struct req *r, struct errs *e);
+/* Map a domain status to its one HTTP answer (400/403/404/409/412/422/503/500). */
+void respond_status(struct req *r, enum status st, const char *detail);
+/* A failed store write: the field it names, if any, else respond_status. */
+void respond_store_error(struct req *r, enum status st, const struct store_err *e);
+/*
+ * A list page, as {"items": [...], "next_cursor": ...} or, when the client
+ * asks for text/csv, as CSV with `columns` as the header row.
+ */
+void respond_page(struct req *r, struct page *p, const char *const *columns);
+/* Render a JSON array of objects as RFC 4180 CSV (malloc'd text; NULL on failure). */
+char *csv_render(json_t *items, const char *const *columns);
+
+/* Opaque list cursor for "after id". */
+void cursor_encode(int64_t last_id, char *buf, size_t len);
+bool cursor_decode(const char *s, int64_t *last_id);
+
+#endif

@@ -1,0 +1,151 @@
+/*
+ * attaind — the attain HTTP service.
+ * settings → app → HTTP; wait for a signal; drain; free.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "api/metrics.h"
+#include "api/middleware.h"
+#include "config/config.h"
+#include "core/log.h"
+#include "db/db.h"
+
+#define VERSION "0.1.0"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "attaind %s — sales quotas, performance, forecasts and lead scoring over HTTP/JSON\n\n"
+		   "usage: attaind [--help | --version]\n\n"
+		   "Runs in the foreground, logs one JSON line per request on stderr, applies pending\n"
+		   "database migrations at start (unless ATTAIN_MIGRATE=off) and stops gracefully on\n"
+		   "SIGTERM or SIGINT (stops accepting, finishes in-flight requests, exits 0).\n"
+		   "Exit status: 0 after a graceful stop, 1 when it cannot start, 2 for a bad setting.\n\n",
+		VERSION);
+	config_print_help(f);
+}
+
+static void
+db_error(const char *msg, const char *sqlstate)
+{
+	char fields[96];
+	size_t n = strcspn(msg, "\n");
+	char text[512];
+
+	snprintf(text, sizeof text, "database: %.*s", (int)(n < 400 ? n : 400), msg);
+	snprintf(fields, sizeof fields, "\"sqlstate\":\"%.5s\"", sqlstate);
+	log_json(LOG_ERROR, text, fields);
+}
+
+/* Migrate at start, waiting up to 30 s for PostgreSQL to accept connections. */
+static int
+migrate(struct app *app)
+{
+	struct db_conn *c = NULL;
+	char err[512] = "";
+	int applied = 0;
+	struct timespec nap = { 0, 250 * 1000000L };
+
+	for (int i = 0; i < 120 && db_acquire(app->pool, &c) != ST_OK; i++)
+		nanosleep(&nap, NULL);
+	if (!c) {
+		fprintf(stderr, "attaind: DATABASE_URL: cannot connect to PostgreSQL\n");
+		return 1;
+	}
+	enum status st = db_migrate(c, &applied, err, sizeof err);
+	db_release(app->pool, c);
+	if (st != ST_OK) {
+		fprintf(stderr, "attaind: %s\n", err);
+		return 1;
+	}
+	if (applied)
+		log_msg(LOG_INFO, "applied %d migration(s)", applied);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct app app = { 0 };
+	char err[512] = "";
+	sigset_t sigs;
+	int sig = 0, rc = 1;
+	struct server *srv = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		}
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("attaind %s\n", VERSION);
+			return 0;
+		}
+		fprintf(stderr, "attaind: unknown argument %s (try --help)\n", argv[i]);
+		return 2;
+	}
+	if (config_load(getenv, &app.cfg, err, sizeof err) != ST_OK) {
+		fprintf(stderr, "attaind: %s\n", err);
+		return 2;
+	}
+	log_set_level(app.cfg.log_level);
+	struct auth_config ac = {
+		.hs256_secret = app.cfg.jwt_hs256_secret,
+		.public_keys = app.cfg.jwt_public_keys,
+		.issuer = app.cfg.jwt_issuer,
+		.audience = app.cfg.jwt_audience,
+		.leeway_s = 30,
+		.cache_entries = 4096,
+	};
+	if (auth_verifier_new(&ac, &app.auth, err, sizeof err) != ST_OK) {
+		fprintf(stderr, "attaind: %s\n", err);
+		rc = 2;
+		goto out;
+	}
+	struct db_pool_options po = {
+		.url = app.cfg.database_url,
+		.size = app.cfg.db_pool,
+		.wait_ms = app.cfg.db_pool_wait_ms,
+		.statement_timeout_ms = app.cfg.statement_timeout_ms,
+	};
+	db_set_error_hook(db_error);
+	if (db_pool_new(&po, &app.pool) != ST_OK || !(app.metrics = metrics_new(api_routes_count)) ||
+	    !(app.orgs = org_cache_new())) {
+		fprintf(stderr, "attaind: out of memory\n");
+		goto out;
+	}
+	if (app.cfg.migrate && migrate(&app) != 0)
+		goto out;
+
+	/* Every thread inherits this mask; the main thread takes the signals. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (!(srv = server_start(&app, err, sizeof err))) {
+		fprintf(stderr, "attaind: %s\n", err);
+		goto out;
+	}
+	log_msg(LOG_INFO, "attaind %s listening on %s:%d (%d threads, %d database connections)", VERSION,
+		app.cfg.listen_host, app.cfg.listen_port, app.cfg.threads, app.cfg.db_pool);
+	sigwait(&sigs, &sig);
+	log_msg(LOG_INFO, "signal %d: draining", sig);
+	server_stop(srv, 25000);
+	log_msg(LOG_INFO, "stopped");
+	rc = 0;
+out:
+	org_cache_free(app.orgs);
+	metrics_free(app.metrics);
+	db_pool_free(app.pool);
+	auth_verifier_free(app.auth);
+	config_clear(&app.cfg);
+	return rc;
+}

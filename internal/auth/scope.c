@@ -1,0 +1,68 @@
+#include "auth/scope.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/buf.h"
+
+bool
+scope_reads_all(const struct scope *s)
+{
+	return (s->roles & (ROLE_ADMIN | ROLE_EXEC | ROLE_SERVICE)) != 0;
+}
+
+bool
+scope_writes_all(const struct scope *s)
+{
+	return (s->roles & ROLE_ADMIN) != 0;
+}
+
+static bool
+contains(const int64_t *v, size_t n, int64_t id)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid] == id)
+			return true;
+		if (v[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+bool
+scope_has_team(const struct scope *s, int64_t id)
+{
+	return (s->roles & ROLE_MANAGER) && contains(s->teams, s->nteams, id);
+}
+
+bool
+scope_below_root(const struct scope *s, int64_t id, int64_t parent_id)
+{
+	return parent_id > 0 && scope_has_team(s, parent_id) && scope_has_team(s, id);
+}
+
+char *
+scope_teams_literal(const struct scope *s)
+{
+	struct buf b = { 0 };
+
+	buf_putc(&b, '{');
+	for (size_t i = 0; i < s->nteams; i++)
+		buf_printf(&b, i ? ",%lld" : "%lld", (long long)s->teams[i]);
+	buf_putc(&b, '}');
+	return buf_take(&b);
+}
+
+void
+scope_clear(struct scope *s)
+{
+	free(s->roots);
+	free(s->teams);
+	s->roots = s->teams = NULL;
+	s->nroots = s->nteams = 0;
+}

@@ -1,0 +1,48 @@
+/*
+ * scope.h — what part of the org a caller may see and change; the one place
+ * that decides it (DESIGN §4).
+ *
+ * admin: everything. exec and service: read everything. manager: the subtree
+ * of the teams whose manager_id is their person_id. rep: their own person.
+ * The subtree is loaded from the database once per request (org/store.c,
+ * org_scope_load); the decisions below are pure.
+ */
+#ifndef ATTAIN_AUTH_SCOPE_H
+#define ATTAIN_AUTH_SCOPE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth/principal.h"
+
+struct scope {
+	unsigned roles;
+	int64_t person_id; /* the caller's person, 0 when none */
+	int64_t *roots;    /* owned, sorted: teams the caller manages directly */
+	size_t nroots;
+	int64_t *teams;    /* owned, sorted: roots and every team below them */
+	size_t nteams;
+};
+
+/* True when the caller reads every row of the org (admin, exec, service). */
+bool scope_reads_all(const struct scope *s);
+/* True when the caller writes every row of the org (admin). */
+bool scope_writes_all(const struct scope *s);
+/* Team `id` is in the managed subtree (a root or below one). */
+bool scope_has_team(const struct scope *s, int64_t id);
+/*
+ * Team `id` (whose parent is `parent_id`, 0 for none) hangs below a team of
+ * the subtree, so a manager may edit it; the teams they manage themselves
+ * are their own manager's call.
+ */
+bool scope_below_root(const struct scope *s, int64_t id, int64_t parent_id);
+/*
+ * The subtree as a PostgreSQL array literal "{1,2,3}" (malloc'd; NULL on
+ * OOM), for `team_id = ANY($n)` filters.
+ */
+char *scope_teams_literal(const struct scope *s);
+/* Take ownership of sorted copies; used by the loader. */
+void scope_clear(struct scope *s);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * config.h — settings from the environment into one immutable struct
+ * (DESIGN §3). Validated once at start; a bad value is reported as one line
+ * naming the setting.
+ */
+#ifndef ATTAIN_CONFIG_H
+#define ATTAIN_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "core/status.h"
+
+enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR };
+
+struct config {
+	char *database_url;      /* owned */
+	char listen_host[64];    /* numeric IPv4/IPv6 address */
+	int listen_port;
+	int threads;             /* HTTP worker threads (MHD thread pool) */
+	int db_pool;             /* PostgreSQL connections */
+	int db_pool_wait_ms;     /* how long a request waits for a connection */
+	int statement_timeout_ms;
+	int max_connections;     /* HTTP connection limit */
+	int idle_timeout_s;      /* HTTP idle connection timeout */
+	char *jwt_hs256_secret;  /* owned, may be NULL */
+	char *jwt_public_keys;   /* owned, may be NULL */
+	char *jwt_issuer;        /* owned, may be NULL */
+	char *jwt_audience;      /* owned, may be NULL */
+	size_t max_body;         /* bytes */
+	enum log_level log_level;
+	bool migrate;            /* apply migrations at start */
+};
+
+/*
+ * Read every setting through `get` (getenv in production; a test can pass
+ * its own). On ST_INVALID, err holds one line naming the setting and *out is
+ * untouched. Caller releases *out with config_clear.
+ */
+enum status config_load(char *(*get)(const char *), struct config *out, char *err, size_t errlen);
+void config_clear(struct config *c);
+/* Print every setting with its default and meaning (attaind --help). */
+void config_print_help(FILE *f);
+
+#endif

@@ -1,0 +1,20 @@
+/*
+ * log.h — one JSON object per line on stderr.
+ */
+#ifndef ATTAIN_CORE_LOG_H
+#define ATTAIN_CORE_LOG_H
+
+#include "config/config.h"
+
+void log_set_level(enum log_level lvl);
+enum log_level log_get_level(void);
+/*
+ * Write {"ts":..., "level":..., "msg":..., <fields>} where `fields` is
+ * either NULL or already-encoded JSON members without braces
+ * ("\"route\":\"/x\",\"status\":200"). One write(2) per line.
+ */
+void log_json(enum log_level lvl, const char *msg, const char *fields);
+/* printf-style convenience: the formatted text becomes "msg". */
+void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,103 @@
+/*
+ * db.h — the PostgreSQL pool, prepared statements, transactions, migrations.
+ *
+ * One connection serves one request at a time. Statements are declared once
+ * (DB_STMT) and prepared lazily on each connection, again after a reconnect.
+ * A broken connection is noticed before use (the server closed it) or when a
+ * statement fails with the connection gone; it is reconnected on the next
+ * acquire, so the service recovers by itself when PostgreSQL comes back.
+ */
+#ifndef ATTAIN_DB_H
+#define ATTAIN_DB_H
+
+#include <libpq-fe.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/status.h"
+
+/* A statement; declare with DB_STMT at file scope. */
+struct db_stmt {
+	const char *name;
+	const char *sql;
+	atomic_int slot; /* assigned lazily: index into each connection's prepared set */
+};
+#define DB_STMT(var, sqltext) static struct db_stmt var = { .name = #var, .sql = (sqltext) }
+
+struct db_pool;
+struct db_conn;
+
+struct db_pool_options {
+	const char *url;
+	int size;
+	int wait_ms;
+	int statement_timeout_ms;
+};
+
+struct db_pool_stats {
+	int size;
+	int in_use;
+	int idle;
+	int waiting;
+	unsigned long errors; /* statements that failed for a reason other than bad input */
+};
+
+/* Make a pool (connections are opened lazily). Caller frees with db_pool_free. */
+enum status db_pool_new(const struct db_pool_options *o, struct db_pool **out);
+void db_pool_free(struct db_pool *p);
+/*
+ * Take a connection, waiting up to wait_ms. ST_UNAVAILABLE when none frees
+ * up in time or PostgreSQL cannot be reached. Release with db_release.
+ */
+enum status db_acquire(struct db_pool *p, struct db_conn **out);
+/* Give a connection back; an open transaction is rolled back first. */
+void db_release(struct db_pool *p, struct db_conn *c);
+void db_pool_stats(struct db_pool *p, struct db_pool_stats *out);
+
+/*
+ * Run a declared statement with text parameters (NULL = SQL NULL). Never
+ * returns NULL (an out-of-memory result is PGRES_FATAL_ERROR). Caller
+ * PQclears. Check the outcome with db_check.
+ */
+PGresult *db_exec(struct db_conn *c, struct db_stmt *s, int n, const char *const *params);
+/* Run ad-hoc SQL without parameters (migrations, SET, BEGIN). */
+PGresult *db_exec_raw(struct db_conn *c, const char *sql);
+/*
+ * Map a result to a status: ST_OK when its status is `want`; ST_CONFLICT
+ * for unique/exclusion violations (23505, 23P01); ST_INVALID for check,
+ * foreign-key and data errors (23xxx, 22xxx); ST_UNAVAILABLE when the
+ * connection is gone or a timeout/cancel hit (08xxx, 57014, 57P0x);
+ * ST_INTERNAL otherwise (logged). The SQLSTATE of a failure is kept in
+ * db_last_sqlstate.
+ */
+enum status db_check(struct db_conn *c, const PGresult *r, ExecStatusType want);
+const char *db_last_sqlstate(const struct db_conn *c);
+/* The constraint named by the last failure ("" when none). */
+const char *db_last_constraint(const struct db_conn *c);
+
+/* Transactions nest: the outer level is BEGIN/COMMIT, inner ones savepoints. */
+enum status db_begin(struct db_conn *c);
+enum status db_commit(struct db_conn *c);
+void db_rollback(struct db_conn *c);
+int db_tx_depth(const struct db_conn *c);
+
+/* COPY FROM STDIN helpers for bulk paths. */
+enum status db_copy_start(struct db_conn *c, const char *sql);
+enum status db_copy_put(struct db_conn *c, const char *data, size_t len);
+enum status db_copy_end(struct db_conn *c);
+
+/*
+ * Apply the embedded migrations not yet applied, under an advisory lock so
+ * several processes may start at once. *applied_now (may be NULL) receives
+ * how many were applied. err gets one line on failure.
+ */
+enum status db_migrate(struct db_conn *c, int *applied_now, char *err, size_t errlen);
+/* The number of embedded migrations, and how many the database has. */
+int db_migrations_expected(void);
+enum status db_migrations_applied(struct db_conn *c, int *out);
+
+/* Set the process-wide logger for database errors (message, SQLSTATE). */
+void db_set_error_hook(void (*hook)(const char *msg, const char *sqlstate));
+
+#endif

@@ -1,0 +1,435 @@
+#include "db/db.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define DB_MAX_STMTS 512
+
+struct db_conn {
+	PGconn *pg;                          /* owned; NULL until connected */
+	unsigned char prepared[DB_MAX_STMTS]; /* 1 = statement slot prepared here */
+	bool in_use;
+	bool broken;                          /* reconnect before next use */
+	int tx_depth;
+	char sqlstate[6];
+	char constraint[64];
+	struct db_pool *pool;
+};
+
+struct db_pool {
+	char *url;   /* owned */
+	int size;
+	int wait_ms;
+	int statement_timeout_ms;
+	pthread_mutex_t lock;
+	pthread_cond_t freed;
+	int waiting;
+	int in_use;
+	atomic_ulong errors;
+	struct db_conn *conns; /* owned array of size */
+};
+
+static atomic_int next_slot = 1;
+static void (*error_hook)(const char *, const char *);
+
+void
+db_set_error_hook(void (*hook)(const char *, const char *))
+{
+	error_hook = hook;
+}
+
+enum status
+db_pool_new(const struct db_pool_options *o, struct db_pool **out)
+{
+	struct db_pool *p = calloc(1, sizeof *p);
+	pthread_condattr_t ca;
+
+	if (!p)
+		return ST_NOMEM;
+	p->url = strdup(o->url);
+	p->conns = calloc((size_t)o->size, sizeof *p->conns);
+	if (!p->url || !p->conns) {
+		free(p->url);
+		free(p->conns);
+		free(p);
+		return ST_NOMEM;
+	}
+	p->size = o->size;
+	p->wait_ms = o->wait_ms;
+	p->statement_timeout_ms = o->statement_timeout_ms;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->freed, &ca);
+	pthread_condattr_destroy(&ca);
+	for (int i = 0; i < p->size; i++)
+		p->conns[i].pool = p;
+	*out = p;
+	return ST_OK;
+}
+
+void
+db_pool_free(struct db_pool *p)
+{
+	if (!p)
+		return;
+	for (int i = 0; i < p->size; i++)
+		if (p->conns[i].pg)
+			PQfinish(p->conns[i].pg);
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->freed);
+	free(p->conns);
+	free(p->url);
+	free(p);
+}
+
+static void
+disconnect(struct db_conn *c)
+{
+	if (c->pg)
+		PQfinish(c->pg);
+	c->pg = NULL;
+	memset(c->prepared, 0, sizeof c->prepared);
+	c->broken = false;
+	c->tx_depth = 0;
+}
+
+/* True when the server has closed this idle connection (EOF or error pending). */
+static bool
+closed_by_server(struct db_conn *c)
+{
+	struct pollfd pfd = { .fd = PQsocket(c->pg), .events = POLLIN };
+
+	if (pfd.fd < 0)
+		return true;
+	if (poll(&pfd, 1, 0) == 0)
+		return false;
+	if (!PQconsumeInput(c->pg))
+		return true;
+	return PQstatus(c->pg) != CONNECTION_OK;
+}
+
+static enum status
+connect_conn(struct db_conn *c)
+{
+	struct db_pool *p = c->pool;
+	const char *keys[] = { "dbname", "connect_timeout", "application_name", "options", NULL };
+	char opts[160];
+
+	snprintf(opts, sizeof opts, "-c statement_timeout=%d -c idle_in_transaction_session_timeout=%d -c TimeZone=UTC",
+		 p->statement_timeout_ms, p->statement_timeout_ms);
+	const char *vals[] = { p->url, "2", "attaind", opts, NULL };
+	c->pg = PQconnectdbParams(keys, vals, 1);
+	if (!c->pg || PQstatus(c->pg) != CONNECTION_OK) {
+		if (error_hook && c->pg)
+			error_hook(PQerrorMessage(c->pg), "08006");
+		disconnect(c);
+		atomic_fetch_add(&p->errors, 1);
+		return ST_UNAVAILABLE;
+	}
+	return ST_OK;
+}
+
+enum status
+db_acquire(struct db_pool *p, struct db_conn **out)
+{
+	struct db_conn *c = NULL;
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += p->wait_ms / 1000;
+	deadline.tv_nsec += (long)(p->wait_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		/* Prefer a connected one, then an unopened slot. */
+		for (int i = 0; i < p->size && !c; i++)
+			if (!p->conns[i].in_use && p->conns[i].pg)
+				c = &p->conns[i];
+		for (int i = 0; i < p->size && !c; i++)
+			if (!p->conns[i].in_use)
+				c = &p->conns[i];
+		if (c)
+			break;
+		p->waiting++;
+		int rc = pthread_cond_timedwait(&p->freed, &p->lock, &deadline);
+		p->waiting--;
+		if (rc == ETIMEDOUT) {
+			pthread_mutex_unlock(&p->lock);
+			return ST_UNAVAILABLE;
+		}
+	}
+	c->in_use = true;
+	p->in_use++;
+	pthread_mutex_unlock(&p->lock);
+
+	if (c->pg && (c->broken || PQstatus(c->pg) != CONNECTION_OK || closed_by_server(c)))
+		disconnect(c);
+	if (!c->pg && connect_conn(c) != ST_OK) {
+		db_release(p, c);
+		return ST_UNAVAILABLE;
+	}
+	*out = c;
+	return ST_OK;
+}
+
+void
+db_release(struct db_pool *p, struct db_conn *c)
+{
+	if (!c)
+		return;
+	if (c->pg && c->tx_depth > 0) {
+		c->tx_depth = 1;
+		db_rollback(c);
+	}
+	if (c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+		c->broken = true;
+	pthread_mutex_lock(&p->lock);
+	c->in_use = false;
+	p->in_use--;
+	pthread_cond_signal(&p->freed);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void
+db_pool_stats(struct db_pool *p, struct db_pool_stats *out)
+{
+	int open = 0;
+
+	pthread_mutex_lock(&p->lock);
+	for (int i = 0; i < p->size; i++)
+		if (p->conns[i].pg)
+			open++;
+	out->size = p->size;
+	out->in_use = p->in_use;
+	out->idle = open - p->in_use > 0 ? open - p->in_use : 0;
+	out->waiting = p->waiting;
+	pthread_mutex_unlock(&p->lock);
+	out->errors = atomic_load(&p->errors);
+}
+
+static int
+stmt_slot(struct db_stmt *s)
+{
+	int slot = atomic_load(&s->slot);
+
+	if (slot == 0) {
+		int fresh = atomic_fetch_add(&next_slot, 1);
+		int expected = 0;
+		if (atomic_compare_exchange_strong(&s->slot, &expected, fresh))
+			slot = fresh;
+		else
+			slot = expected;
+	}
+	return slot;
+}
+
+static PGresult *
+fatal_result(struct db_conn *c)
+{
+	PGresult *r = PQmakeEmptyPGresult(c->pg, PGRES_FATAL_ERROR);
+
+	if (!r) {
+		/* Out of memory even for an empty result: nothing sensible is left. */
+		abort();
+	}
+	return r;
+}
+
+PGresult *
+db_exec(struct db_conn *c, struct db_stmt *s, int n, const char *const *params)
+{
+	int slot = stmt_slot(s);
+	PGresult *r;
+
+	if (slot >= DB_MAX_STMTS)
+		return PQexecParams(c->pg, s->sql, n, NULL, params, NULL, NULL, 0);
+	if (!c->prepared[slot]) {
+		char name[32];
+		snprintf(name, sizeof name, "s%d", slot);
+		r = PQprepare(c->pg, name, s->sql, 0, NULL);
+		if (!r)
+			return fatal_result(c);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+			return r;
+		PQclear(r);
+		c->prepared[slot] = 1;
+	}
+	char name[32];
+	snprintf(name, sizeof name, "s%d", slot);
+	r = PQexecPrepared(c->pg, name, n, params, NULL, NULL, 0);
+	return r ? r : fatal_result(c);
+}
+
+PGresult *
+db_exec_raw(struct db_conn *c, const char *sql)
+{
+	PGresult *r = PQexec(c->pg, sql);
+
+	return r ? r : fatal_result(c);
+}
+
+enum status
+db_check(struct db_conn *c, const PGresult *r, ExecStatusType want)
+{
+	ExecStatusType got = PQresultStatus(r);
+	const char *state, *cons;
+
+	if (got == want) {
+		c->sqlstate[0] = '\0';
+		return ST_OK;
+	}
+	state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	cons = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME);
+	snprintf(c->sqlstate, sizeof c->sqlstate, "%s", state ? state : "");
+	snprintf(c->constraint, sizeof c->constraint, "%s", cons ? cons : "");
+	if (PQstatus(c->pg) != CONNECTION_OK || !state) {
+		c->broken = true;
+		atomic_fetch_add(&c->pool->errors, 1);
+		if (error_hook)
+			error_hook(PQerrorMessage(c->pg), state ? state : "08006");
+		return ST_UNAVAILABLE;
+	}
+	if (strcmp(state, "23505") == 0 || strcmp(state, "23P01") == 0)
+		return ST_CONFLICT;
+	if (strncmp(state, "23", 2) == 0 || strncmp(state, "22", 2) == 0)
+		return ST_INVALID;
+	atomic_fetch_add(&c->pool->errors, 1);
+	if (error_hook)
+		error_hook(PQresultErrorMessage(r), state);
+	if (strncmp(state, "08", 2) == 0 || strcmp(state, "57014") == 0 || strncmp(state, "57P0", 4) == 0 ||
+	    strcmp(state, "53300") == 0 || strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0) {
+		if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P0", 4) == 0)
+			c->broken = true;
+		return ST_UNAVAILABLE;
+	}
+	return ST_INTERNAL;
+}
+
+const char *
+db_last_sqlstate(const struct db_conn *c)
+{
+	return c->sqlstate;
+}
+
+const char *
+db_last_constraint(const struct db_conn *c)
+{
+	return c->constraint;
+}
+
+static enum status
+simple(struct db_conn *c, const char *sql)
+{
+	PGresult *r = db_exec_raw(c, sql);
+	enum status st = db_check(c, r, PGRES_COMMAND_OK);
+
+	PQclear(r);
+	return st;
+}
+
+enum status
+db_begin(struct db_conn *c)
+{
+	enum status st;
+	char sql[48];
+
+	if (c->tx_depth == 0)
+		st = simple(c, "BEGIN");
+	else {
+		snprintf(sql, sizeof sql, "SAVEPOINT sp%d", c->tx_depth);
+		st = simple(c, sql);
+	}
+	if (st == ST_OK)
+		c->tx_depth++;
+	return st;
+}
+
+enum status
+db_commit(struct db_conn *c)
+{
+	enum status st;
+	char sql[48];
+
+	if (c->tx_depth <= 0)
+		return ST_INTERNAL;
+	if (c->tx_depth == 1)
+		st = simple(c, "COMMIT");
+	else {
+		snprintf(sql, sizeof sql, "RELEASE SAVEPOINT sp%d", c->tx_depth - 1);
+		st = simple(c, sql);
+	}
+	c->tx_depth--;
+	if (st != ST_OK && c->tx_depth == 0 && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+		simple(c, "ROLLBACK");
+	return st;
+}
+
+void
+db_rollback(struct db_conn *c)
+{
+	char sql[64];
+
+	if (c->tx_depth <= 0)
+		return;
+	if (c->tx_depth == 1)
+		simple(c, "ROLLBACK");
+	else {
+		snprintf(sql, sizeof sql, "ROLLBACK TO SAVEPOINT sp%d", c->tx_depth - 1);
+		simple(c, sql);
+	}
+	c->tx_depth--;
+}
+
+int
+db_tx_depth(const struct db_conn *c)
+{
+	return c->tx_depth;
+}
+
+enum status
+db_copy_start(struct db_conn *c, const char *sql)
+{
+	PGresult *r = db_exec_raw(c, sql);
+	enum status st = db_check(c, r, PGRES_COPY_IN);
+
+	PQclear(r);
+	return st;
+}
+
+enum status
+db_copy_put(struct db_conn *c, const char *data, size_t len)
+{
+	if (PQputCopyData(c->pg, data, (int)len) != 1) {
+		c->broken = true;
+		return ST_UNAVAILABLE;
+	}
+	return ST_OK;
+}
+
+enum status
+db_copy_end(struct db_conn *c)
+{
+	PGresult *r;
+	enum status st = ST_OK;
+
+	if (PQputCopyEnd(c->pg, NULL) != 1) {
+		c->broken = true;
+		return ST_UNAVAILABLE;
+	}
+	while ((r = PQgetResult(c->pg)) != NULL) {
+		enum status s2 = db_check(c, r, PGRES_COMMAND_OK);
+		if (st == ST_OK)
+			st = s2;
+		PQclear(r);
+	}
+	return st;
+}

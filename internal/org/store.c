@@ -1,0 +1,651 @@
+#include "org/store.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
+#define ORG_JSON                                                                              \
+	"json_build_object('id', o.org_id, 'name', o.name, 'fiscal_year_start_month',          \
+	 o.fiscal_year_start_month, 'currency', o.currency, 'timezone', o.timezone,             \
+	 'ramp_curve', to_json(o.ramp_curve), 'version', o.version, 'created_at', " TS("o.created_at") \
+	", 'updated_at', " TS("o.updated_at") ")::text, o.version"
+
+#define TEAM_JSON                                                                              \
+	"json_build_object('id', t.id::text, 'name', t.name, 'parent_id', t.parent_id::text,   \
+	 'manager_id', t.manager_id::text, 'external_id', t.external_id, 'version', t.version, \
+	 'created_at', " TS("t.created_at") ", 'updated_at', " TS("t.updated_at") ")::text, t.id, t.version"
+
+#define PERSON_JSON                                                                            \
+	"json_build_object('id', p.id::text, 'name', p.name, 'email', p.email,                 \
+	 'team_id', p.team_id::text, 'title', p.title, 'segment', p.segment,                   \
+	 'hired_on', to_char(p.hired_on, 'YYYY-MM-DD'), 'ramp_months', p.ramp_months,           \
+	 'active', p.active, 'external_id', p.external_id, 'version', p.version,               \
+	 'created_at', " TS("p.created_at") ", 'updated_at', " TS("p.updated_at") ")::text, p.id, p.version"
+
+void
+rowjson_clear(struct rowjson *r)
+{
+	free(r->json);
+	memset(r, 0, sizeof *r);
+}
+
+void
+page_clear(struct page *p)
+{
+	buf_clear(&p->items);
+	memset(p, 0, sizeof *p);
+}
+
+void
+page_fill(struct page *p, const PGresult *r, int limit)
+{
+	int n = PQntuples(r);
+
+	p->more = n > limit;
+	if (p->more)
+		n = limit;
+	buf_putc(&p->items, '[');
+	for (int i = 0; i < n; i++) {
+		if (i)
+			buf_putc(&p->items, ',');
+		buf_append(&p->items, PQgetvalue(r, i, 0), (size_t)PQgetlength(r, i, 0));
+	}
+	buf_putc(&p->items, ']');
+	p->count = n;
+	p->last_id = n ? strtoll(PQgetvalue(r, n - 1, 1), NULL, 10) : 0;
+}
+
+static const char *
+idtext(int64_t id, char *buf, size_t len)
+{
+	if (id <= 0)
+		return NULL;
+	snprintf(buf, len, "%" PRId64, id);
+	return buf;
+}
+
+static const char *
+inttext(long long v, char *buf, size_t len)
+{
+	snprintf(buf, len, "%lld", v);
+	return buf;
+}
+
+/* First row of a `<json>, id, version` result into *out. */
+static enum status
+take_row(const PGresult *r, struct rowjson *out)
+{
+	if (PQntuples(r) != 1)
+		return ST_NOT_FOUND;
+	char *json = strdup(PQgetvalue(r, 0, 0));
+	if (!json)
+		return ST_NOMEM;
+	out->json = json;
+	out->id = PQnfields(r) > 2 ? strtoll(PQgetvalue(r, 0, 1), NULL, 10) : 0;
+	out->version = atoi(PQgetvalue(r, 0, PQnfields(r) - 1));
+	return ST_OK;
+}
+
+/* Run s; ST_OK when it returned tuples, a filled *out when there was a row. */
+static enum status
+exec_row(struct db_conn *c, struct db_stmt *s, int n, const char *const *params, struct rowjson *out)
+{
+	PGresult *r = db_exec(c, s, n, params);
+	enum status st = db_check(c, r, PGRES_TUPLES_OK);
+
+	if (st == ST_OK)
+		st = take_row(r, out);
+	PQclear(r);
+	return st;
+}
+
+/* ---- org ---------------------------------------------------------------- */
+
+DB_STMT(stmt_org_ensure,
+	"INSERT INTO orgs (org_id, name) VALUES ($1, $1) ON CONFLICT (org_id) DO NOTHING");
+DB_STMT(stmt_org_get, "SELECT " ORG_JSON " FROM orgs o WHERE o.org_id = $1");
+DB_STMT(stmt_org_settings,
+	"SELECT fiscal_year_start_month, currency, timezone, array_to_string(ramp_curve, ',') "
+	"FROM orgs WHERE org_id = $1");
+DB_STMT(stmt_org_update,
+	"UPDATE orgs o SET name = coalesce($3, name),"
+	" fiscal_year_start_month = coalesce($4::int, fiscal_year_start_month),"
+	" currency = coalesce($5, currency), timezone = coalesce($6, timezone),"
+	" ramp_curve = coalesce($7::numeric[], ramp_curve),"
+	" version = version + 1, updated_at = now() "
+	"WHERE org_id = $1 AND ($2::int IS NULL OR version = $2) RETURNING " ORG_JSON);
+DB_STMT(stmt_org_tz, "SELECT 1 FROM pg_timezone_names WHERE name = $1");
+
+enum status
+org_ensure(struct db_conn *c, const char *org)
+{
+	PGresult *r = db_exec(c, &stmt_org_ensure, 1, (const char *[]){ org });
+	enum status st = db_check(c, r, PGRES_COMMAND_OK);
+
+	PQclear(r);
+	return st;
+}
+
+enum status
+org_get(struct db_conn *c, const char *org, struct rowjson *out)
+{
+	return exec_row(c, &stmt_org_get, 1, (const char *[]){ org }, out);
+}
+
+enum status
+org_settings_get(struct db_conn *c, const char *org, struct org_settings *out)
+{
+	PGresult *r = db_exec(c, &stmt_org_settings, 1, (const char *[]){ org });
+	enum status st = db_check(c, r, PGRES_TUPLES_OK);
+	struct org_settings s = { 0 };
+
+	if (st != ST_OK)
+		goto out;
+	if (PQntuples(r) != 1) {
+		st = ST_NOT_FOUND;
+		goto out;
+	}
+	s.fiscal_year_start_month = atoi(PQgetvalue(r, 0, 0));
+	snprintf(s.currency, sizeof s.currency, "%s", PQgetvalue(r, 0, 1));
+	snprintf(s.timezone, sizeof s.timezone, "%s", PQgetvalue(r, 0, 2));
+	for (char *p = PQgetvalue(r, 0, 3); *p && s.ramp_len < 24;) {
+		char *end;
+		s.ramp[s.ramp_len++] = strtod(p, &end);
+		p = *end == ',' ? end + 1 : end;
+		if (end == p && *p)
+			break;
+	}
+	*out = s;
+out:
+	PQclear(r);
+	return st;
+}
+
+enum status
+org_update(struct db_conn *c, const char *org, const struct org_patch *p, int expect_version,
+	   struct rowjson *out)
+{
+	char v[16], fy[16];
+	const char *params[] = {
+		org,
+		expect_version >= 0 ? inttext(expect_version, v, sizeof v) : NULL,
+		p->name,
+		p->fiscal_year_start_month ? inttext(p->fiscal_year_start_month, fy, sizeof fy) : NULL,
+		p->currency,
+		p->timezone,
+		p->ramp_curve,
+	};
+	enum status st = exec_row(c, &stmt_org_update, 7, params, out);
+
+	return st == ST_NOT_FOUND && expect_version >= 0 ? ST_STALE : st;
+}
+
+enum status
+org_timezone_known(struct db_conn *c, const char *tz, bool *known)
+{
+	PGresult *r = db_exec(c, &stmt_org_tz, 1, (const char *[]){ tz });
+	enum status st = db_check(c, r, PGRES_TUPLES_OK);
+
+	if (st == ST_OK)
+		*known = PQntuples(r) > 0;
+	PQclear(r);
+	return st;
+}
+
+/* ---- scope -------------------------------------------------------------- */
+
+DB_STMT(stmt_scope,
+	"WITH RECURSIVE sub(id, root) AS ("
+	" SELECT id, true FROM teams WHERE org_id = $1 AND manager_id = $2"
+	" UNION SELECT t.id, false FROM teams t JOIN sub ON t.parent_id = sub.id WHERE t.org_id = $1)"
+	" SELECT id, bool_or(root) FROM sub GROUP BY id ORDER BY id");
+
+enum status
+org_scope_load(struct db_conn *c, const char *org, struct scope *s)
+{
+	char pid[24];
+	PGresult *r;
+	enum status st;
+
+	if (s->person_id <= 0)
+		return ST_OK;
+	r = db_exec(c, &stmt_scope, 2, (const char *[]){ org, idtext(s->person_id, pid, sizeof pid) });
+	if ((st = db_check(c, r, PGRES_TUPLES_OK)) != ST_OK)
+		goto out;
+	int n = PQntuples(r);
+	if (n == 0)
+		goto out;
+	s->teams = malloc((size_t)n * sizeof *s->teams);
+	s->roots = malloc((size_t)n * sizeof *s->roots);
+	if (!s->teams || !s->roots) {
+		scope_clear(s);
+		st = ST_NOMEM;
+		goto out;
+	}
+	for (int i = 0; i < n; i++) {
+		int64_t id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+		s->teams[s->nteams++] = id;
+		if (PQgetvalue(r, i, 1)[0] == 't')
+			s->roots[s->nroots++] = id;
+	}
+out:
+	PQclear(r);
+	return st;
+}
+
+/* ---- teams -------------------------------------------------------------- */
+
+/* Serialise structure changes of one org's tree (cycle checks stay true). */
+DB_STMT(stmt_team_lock, "SELECT pg_advisory_xact_lock(hashtextextended('teams:' || $1, 0))");
+DB_STMT(stmt_team_create,
+	"INSERT INTO teams AS t (org_id, name, parent_id, manager_id, external_id) "
+	"VALUES ($1, $2, $3::bigint, $4::bigint, $5) RETURNING " TEAM_JSON);
+DB_STMT(stmt_team_get, "SELECT " TEAM_JSON " FROM teams t WHERE t.org_id = $1 AND t.id = $2");
+DB_STMT(stmt_team_parent, "SELECT coalesce(parent_id, 0) FROM teams WHERE org_id = $1 AND id = $2");
+DB_STMT(stmt_team_list,
+	"SELECT " TEAM_JSON " FROM teams t WHERE t.org_id = $1 AND t.id > $2::bigint"
+	" AND ($3::bigint IS NULL OR t.parent_id = $3) AND (NOT $4::bool OR t.parent_id IS NULL)"
+	" AND ($5::bigint IS NULL OR t.manager_id = $5)"
+	" AND ($6::text IS NULL OR strpos(lower(t.name), lower($6)) > 0)"
+	" ORDER BY t.id LIMIT $7");
+DB_STMT(stmt_team_cycle,
+	"WITH RECURSIVE up(id, parent_id) AS ("
+	" SELECT id, parent_id FROM teams WHERE org_id = $1 AND id = $3"
+	" UNION ALL SELECT t.id, t.parent_id FROM teams t JOIN up ON t.id = up.parent_id WHERE t.org_id = $1)"
+	" SELECT 1 FROM up WHERE id = $2 LIMIT 1");
+DB_STMT(stmt_team_update,
+	"UPDATE teams t SET name = coalesce($3, name),"
+	" parent_id = CASE WHEN $4::bool THEN $5::bigint ELSE parent_id END,"
+	" manager_id = CASE WHEN $6::bool THEN $7::bigint ELSE manager_id END,"
+	" external_id = CASE WHEN $8::bool THEN $9 ELSE external_id END,"
+	" version = version + 1, updated_at = now() "
+	"WHERE org_id = $1 AND id = $2 AND ($10::int IS NULL OR version = $10) RETURNING " TEAM_JSON);
+DB_STMT(stmt_team_version, "SELECT version FROM teams WHERE org_id = $1 AND id = $2");
+DB_STMT(stmt_team_busy,
+	"SELECT EXISTS (SELECT 1 FROM people WHERE org_id = $1 AND team_id = $2),"
+	" EXISTS (SELECT 1 FROM teams WHERE org_id = $1 AND parent_id = $2)");
+DB_STMT(stmt_team_delete, "DELETE FROM teams WHERE org_id = $1 AND id = $2");
+
+static enum status
+lock_tree(struct db_conn *c, const char *org)
+{
+	PGresult *r = db_exec(c, &stmt_team_lock, 1, (const char *[]){ org });
+	enum status st = db_check(c, r, PGRES_TUPLES_OK);
+
+	PQclear(r);
+	return st;
+}
+
+/* Name the field behind a constraint failure of the org tables. */
+static enum status
+explain_failure(struct db_conn *c, enum status st, struct store_err *e)
+{
+	static const struct {
+		const char *constraint;
+		const char *field;
+		const char *message;
+	} map[] = {
+		{ "teams_parent_fk", "parent_id", "no such team" },
+		{ "teams_manager_fk", "manager_id", "no such person" },
+		{ "teams_external_id", "external_id", "another team has this external_id" },
+		{ "people_team_fk", "team_id", "no such team" },
+		{ "people_email", "email", "another person has this email" },
+		{ "people_external_id", "external_id", "another person has this external_id" },
+	};
+	const char *cons = db_last_constraint(c);
+
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (strcmp(cons, map[i].constraint) == 0) {
+			e->field = map[i].field;
+			e->message = map[i].message;
+			break;
+		}
+	return st;
+}
+
+/* After an UPDATE/DELETE matched nothing: absent (404) or stale (412)? */
+static enum status
+missing_or_stale(struct db_conn *c, struct db_stmt *version_stmt, const char *org, const char *id)
+{
+	PGresult *r = db_exec(c, version_stmt, 2, (const char *[]){ org, id });
+	enum status st = db_check(c, r, PGRES_TUPLES_OK);
+
+	if (st == ST_OK)
+		st = PQntuples(r) == 0 ? ST_NOT_FOUND : ST_STALE;
+	PQclear(r);
+	return st;
+}
+
+enum status
+team_create(struct db_conn *c, const char *org, const struct team_input *in, struct rowjson *out,
+	    struct store_err *e)
+{
+	char parent[24], manager[24];
+	enum status st;
+
+	if ((st = lock_tree(c, org)) != ST_OK)
+		return st;
+	const char *params[] = {
+		org,
+		in->name,
+		in->set_parent ? idtext(in->parent_id, parent, sizeof parent) : NULL,
+		in->set_manager ? idtext(in->manager_id, manager, sizeof manager) : NULL,
+		in->set_external_id ? in->external_id : NULL,
+	};
+	st = exec_row(c, &stmt_team_create, 5, params, out);
+	return st == ST_OK ? st : explain_failure(c, st, e);
+}
+
+enum status
+team_get(struct db_conn *c, const char *org, int64_t id, struct rowjson *out)
+{
+	char idb[24];
+
+	return exec_row(c, &stmt_team_get, 2, (const char *[]){ org, idtext(id, idb, sizeof idb) }, out);
+}
+
+enum status
+team_parent(struct db_conn *c, const char *org, int64_t id, int64_t *parent_id)
+{
+	char idb[24];
+	PGresult *r = db_exec(c, &stmt_team_parent, 2, (const char *[]){ org, idtext(id, idb, sizeof idb) });
+	enum status st = db_check(c, r, PGRES_TUPLES_OK);
+
+	if (st == ST_OK) {
+		if (PQntuples(r) == 1)
+			*parent_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		else
+			st = ST_NOT_FOUND;
+	}
+	PQclear(r);
+	return st;
+}
+
+enum status
+team_list(struct db_conn *c, const char *org, const struct team_filter *f, struct page *out)
+{
+	char after[24], parent[24], manager[24], lim[16];
+	const char *params[] = {
+		org,
+		inttext(f->after, after, sizeof after),
+		idtext(f->parent_id, parent, sizeof parent),
+		f->root_only ? "true" : "false",
+		idtext(f->manager_id, manager, sizeof manager),
+		f->q,
+		inttext(f->limit + 1, lim, sizeof lim),
+	};
+	PGresult *r = db_exec(c, &stmt_team_list, 7, params);
+	enum status st = db_check(c, r, PGRES_TUPLES_OK);
+
+	if (st == ST_OK)
+		page_fill(out, r, f->limit);
+	PQclear(r);
+	return st;
+}
+
+enum status
+team_update(struct db_conn *c, const char *org, int64_t id, const struct team_input *in, int expect_version,
+	    struct rowjson *out, struct store_err *e)
+{
+	char idb[24], parent[24], manager[24], ver[16];
+	enum status st;
+	PGresult *r;
+
+	if ((st = lock_tree(c, org)) != ST_OK)
+		return st;
+	idtext(id, idb, sizeof idb);
+	if (in->set_parent && in->parent_id > 0) {
+		r = db_exec(c, &stmt_team_cycle, 3,
+			    (const char *[]){ org, idb, idtext(in->parent_id, parent, sizeof parent) });
+		st = db_check(c, r, PGRES_TUPLES_OK);
+		bool cycle = st == ST_OK && PQntuples(r) > 0;
+		PQclear(r);
+		if (st != ST_OK)
+			return st;
+		if (cycle) {
+			e->field = "parent_id";
+			e->message = "the team would become its own ancestor";
+			return ST_CONFLICT;
+		}
+	}
+	const char *params[] = {
+		org,
+		idb,
+		in->name,
+		in->set_parent ? "true" : "false",
+		in->set_parent ? idtext(in->parent_id, parent, sizeof parent) : NULL,
+		in->set_manager ? "true" : "false",
+		in->set_manager ? idtext(in->manager_id, manager, sizeof manager) : NULL,
+		in->set_external_id ? "true" : "false",
+		in->set_external_id ? in->external_id : NULL,
+		expect_version >= 0 ? inttext(expect_version, ver, sizeof ver) : NULL,
+	};
+	st = exec_row(c, &stmt_team_update, 10, params, out);
+	if (st == ST_NOT_FOUND)
+		return missing_or_stale(c, &stmt_team_version, org, idb);
+	return st == ST_OK ? st : explain_failure(c, st, e);
+}
+
+enum status
+team_delete(struct db_conn *c, const char *org, int64_t id, int expect_version, struct store_err *e)
+{
+	char idb[24];
+	enum status st;
+	PGresult *r;
+
+	if ((st = lock_tree(c, org)) != ST_OK)
+		return st;
+	idtext(id, idb, sizeof idb);
+	r = db_exec(c, &stmt_team_version, 2, (const char *[]){ org, idb });
+	if ((st = db_check(c, r, PGRES_TUPLES_OK)) == ST_OK) {
+		if (PQntuples(r) == 0)
+			st = ST_NOT_FOUND;
+		else if (expect_version >= 0 && atoi(PQgetvalue(r, 0, 0)) != expect_version)
+			st = ST_STALE;
+	}
+	PQclear(r);
+	if (st != ST_OK)
+		return st;
+	r = db_exec(c, &stmt_team_busy, 2, (const char *[]){ org, idb });
+	if ((st = db_check(c, r, PGRES_TUPLES_OK)) == ST_OK) {
+		if (PQgetvalue(r, 0, 0)[0] == 't') {
+			e->message = "the team still has members: move or delete them first";
+			st = ST_CONFLICT;
+		} else if (PQgetvalue(r, 0, 1)[0] == 't') {
+			e->message = "the team still has child teams: move or delete them first";
+			st = ST_CONFLICT;
+		}
+	}
+	PQclear(r);
+	if (st != ST_OK)
+		return st;
+	r = db_exec(c, &stmt_team_delete, 2, (const char *[]){ org, idb });
+	st = db_check(c, r, PGRES_COMMAND_OK);
+	PQclear(r);
+	if (st == ST_INVALID) { /* referenced by a row of a later capability */
+		e->message = "the team is still referenced";
+		st = ST_CONFLICT;
+	}
+	return st;
+}
+
+/* ---- people ------------------------------------------------------------- */
+
+DB_STMT(stmt_person_create,
+	"INSERT INTO people AS p (org_id, name, email, team_id, title, segment, hired_on, ramp_months,"
+	" active, external_id) VALUES ($1, $2, $3, $4::bigint, $5, $6, $7::date, coalesce($8::int, 0),"
+	" coalesce($9::bool, true), $10) RETURNING " PERSON_JSON);
+DB_STMT(stmt_person_get, "SELECT " PERSON_JSON " FROM people p WHERE p.org_id = $1 AND p.id = $2");
+DB_STMT(stmt_person_team, "SELECT coalesce(team_id, 0) FROM people WHERE org_id = $1 AND id = $2");
+DB_STMT(stmt_person_list,
+	"SELECT " PERSON_JSON " FROM people p WHERE p.org_id = $1 AND p.id > $2::bigint"
+	" AND ($3::bigint IS NULL OR p.team_id = $3 OR ($4::bool AND p.team_id IN ("
+	"  WITH RECURSIVE sub(id) AS (SELECT $3::bigint UNION SELECT t.id FROM teams t JOIN sub"
+	"  ON t.parent_id = sub.id WHERE t.org_id = $1) SELECT id FROM sub)))"
+	" AND ($5::bool IS NULL OR p.active = $5) AND ($6::text IS NULL OR p.segment = $6)"
+	" AND ($7::text IS NULL OR strpos(lower(p.name), lower($7)) > 0"
+	"      OR strpos(lower(p.email), lower($7)) > 0)"
+	" AND ($8::text IS NULL OR p.external_id = $8)"
+	" ORDER BY p.id LIMIT $9");
+DB_STMT(stmt_person_update,
+	"UPDATE people p SET name = coalesce($3, name), email = coalesce($4, email),"
+	" team_id = CASE WHEN $5::bool THEN $6::bigint ELSE team_id END,"
+	" title = CASE WHEN $7::bool THEN $8 ELSE title END,"
+	" segment = CASE WHEN $9::bool THEN $10 ELSE segment END,"
+	" hired_on = CASE WHEN $11::bool THEN $12::date ELSE hired_on END,"
+	" ramp_months = coalesce($13::int, ramp_months), active = coalesce($14::bool, active),"
+	" external_id = CASE WHEN $15::bool THEN $16 ELSE external_id END,"
+	" version = version + 1, updated_at = now() "
+	"WHERE org_id = $1 AND id = $2 AND ($17::int IS NULL OR version = $17) RETURNING " PERSON_JSON);
+DB_STMT(stmt_person_version, "SELECT version FROM people WHERE org_id = $1 AND id = $2");
+DB_STMT(stmt_person_manages, "SELECT EXISTS (SELECT 1 FROM teams WHERE org_id = $1 AND manager_id = $2)");
+DB_STMT(stmt_person_delete, "DELETE FROM people WHERE org_id = $1 AND id = $2");
+
+static const char *
+tristate(int v)
+{
+	return v < 0 ? NULL : v ? "true" : "false";
+}
+
+enum status
+person_create(struct db_conn *c, const char *org, const struct person_input *in, struct rowjson *out,
+	      struct store_err *e)
+{
+	char team[24], ramp[16];
+	const char *params[] = {
+		org,
+		in->name,
+		in->email,
+		in->set_team ? idtext(in->team_id, team, sizeof team) : NULL,
+		in->set_title ? in->title : NULL,
+		in->set_segment ? in->segment : NULL,
+		in->set_hired_on ? in->hired_on : NULL,
+		in->ramp_months >= 0 ? inttext(in->ramp_months, ramp, sizeof ramp) : NULL,
+		tristate(in->active),
+		in->set_external_id ? in->external_id : NULL,
+	};
+	enum status st = exec_row(c, &stmt_person_create, 10, params, out);
+
+	return st == ST_OK ? st : explain_failure(c, st, e);
+}
+
+enum status
+person_get(struct db_conn *c, const char *org, int64_t id, struct rowjson *out)
+{
+	char idb[24];
+
+	return exec_row(c, &stmt_person_get, 2, (const char *[]){ org, idtext(id, idb, sizeof idb) }, out);
+}
+
+enum status
+person_team(struct db_conn *c, const char *org, int64_t id, int64_t *team_id)
+{
+	char idb[24];
+	PGresult *r = db_exec(c, &stmt_person_team, 2, (const char *[]){ org, idtext(id, idb, sizeof idb) });
+	enum status st = db_check(c, r, PGRES_TUPLES_OK);
+
+	if (st == ST_OK) {
+		if (PQntuples(r) == 1)
+			*team_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		else
+			st = ST_NOT_FOUND;
+	}
+	PQclear(r);
+	return st;
+}
+
+enum status
+person_list(struct db_conn *c, const char *org, const struct person_filter *f, struct page *out)
+{
+	char after[24], team[24], lim[16];
+	const char *params[] = {
+		org,
+		inttext(f->after, after, sizeof after),
+		idtext(f->team_id, team, sizeof team),
+		f->subtree ? "true" : "false",
+		tristate(f->active),
+		f->segment,
+		f->q,
+		f->external_id,
+		inttext(f->limit + 1, lim, sizeof lim),
+	};
+	PGresult *r = db_exec(c, &stmt_person_list, 9, params);
+	enum status st = db_check(c, r, PGRES_TUPLES_OK);
+
+	if (st == ST_OK)
+		page_fill(out, r, f->limit);
+	PQclear(r);
+	return st;
+}
+
+enum status
+person_update(struct db_conn *c, const char *org, int64_t id, const struct person_input *in,
+	      int expect_version, struct rowjson *out, struct store_err *e)
+{
+	char idb[24], team[24], ramp[16], ver[16];
+
+	idtext(id, idb, sizeof idb);
+	const char *params[] = {
+		org,
+		idb,
+		in->name,
+		in->email,
+		in->set_team ? "true" : "false",
+		in->set_team ? idtext(in->team_id, team, sizeof team) : NULL,
+		in->set_title ? "true" : "false",
+		in->set_title ? in->title : NULL,
+		in->set_segment ? "true" : "false",
+		in->set_segment ? in->segment : NULL,
+		in->set_hired_on ? "true" : "false",
+		in->set_hired_on ? in->hired_on : NULL,
+		in->ramp_months >= 0 ? inttext(in->ramp_months, ramp, sizeof ramp) : NULL,
+		tristate(in->active),
+		in->set_external_id ? "true" : "false",
+		in->set_external_id ? in->external_id : NULL,
+		expect_version >= 0 ? inttext(expect_version, ver, sizeof ver) : NULL,
+	};
+	enum status st = exec_row(c, &stmt_person_update, 17, params, out);
+
+	if (st == ST_NOT_FOUND)
+		return missing_or_stale(c, &stmt_person_version, org, idb);
+	return st == ST_OK ? st : explain_failure(c, st, e);
+}
+
+enum status
+person_delete(struct db_conn *c, const char *org, int64_t id, int expect_version, struct store_err *e)
+{
+	char idb[24];
+	enum status st;
+	PGresult *r;
+
+	idtext(id, idb, sizeof idb);
+	r = db_exec(c, &stmt_person_version, 2, (const char *[]){ org, idb });
+	if ((st = db_check(c, r, PGRES_TUPLES_OK)) == ST_OK) {
+		if (PQntuples(r) == 0)
+			st = ST_NOT_FOUND;
+		else if (expect_version >= 0 && atoi(PQgetvalue(r, 0, 0)) != expect_version)
+			st = ST_STALE;
+	}
+	PQclear(r);
+	if (st != ST_OK)
+		return st;
+	r = db_exec(c, &stmt_person_manages, 2, (const char *[]){ org, idb });
+	if ((st = db_check(c, r, PGRES_TUPLES_OK)) == ST_OK && PQgetvalue(r, 0, 0)[0] == 't') {
+		e->message = "the person manages a team: assign another manager first";
+		st = ST_CONFLICT;
+	}
+	PQclear(r);
+	if (st != ST_OK)
+		return st;
+	r = db_exec(c, &stmt_person_delete, 2, (const char *[]){ org, idb });
+	st = db_check(c, r, PGRES_COMMAND_OK);
+	PQclear(r);
+	if (st == ST_INVALID) {
+		e->message = "the person is still referenced (deals, quotas or leads): deactivate instead";
+		st = ST_CONFLICT;
+	}
+	return st;
+}
