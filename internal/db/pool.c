@@ -114,6 +114,14 @@ closed_by_server(struct db_conn *c)
 	return PQstatus(c->pg) != CONNECTION_OK;
 }
 
+/* Server notices ("relation exists, skipping") are not errors: keep them off stderr. */
+static void
+quiet_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 static enum status
 connect_conn(struct db_conn *c)
 {
@@ -132,6 +140,7 @@ connect_conn(struct db_conn *c)
 		atomic_fetch_add(&p->errors, 1);
 		return ST_UNAVAILABLE;
 	}
+	PQsetNoticeProcessor(c->pg, quiet_notice, NULL);
 	return ST_OK;
 }
 
