@@ -99,7 +99,12 @@ disconnect(struct db_conn *c)
 	c->tx_depth = 0;
 }
 
-/* True when the server has closed this idle connection (EOF or error pending). */
+/*
+ * True when this idle connection must not be used: the server closed it or
+ * sent something on its own (a FATAL "terminating connection" comes before
+ * the EOF). We LISTEN to nothing, so an idle connection that is readable at
+ * all is one the server is dropping.
+ */
 static bool
 closed_by_server(struct db_conn *c)
 {
@@ -107,11 +112,7 @@ closed_by_server(struct db_conn *c)
 
 	if (pfd.fd < 0)
 		return true;
-	if (poll(&pfd, 1, 0) == 0)
-		return false;
-	if (!PQconsumeInput(c->pg))
-		return true;
-	return PQstatus(c->pg) != CONNECTION_OK;
+	return poll(&pfd, 1, 0) != 0;
 }
 
 /* Server notices ("relation exists, skipping") are not errors: keep them off stderr. */
