@@ -55,6 +55,9 @@ struct route {
 	unsigned roles;     /* who may call it at all (ROLE_ANY for everyone) */
 	unsigned flags;
 	handler_fn handler;
+	/* Query parameters the route takes (NULL-terminated; NULL = none). Others
+	 * are 400 for /v1 routes, checked before the handler runs. */
+	const char *const *query;
 };
 
 #define REQ_MAX_PARAMS 4

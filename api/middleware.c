@@ -29,6 +29,7 @@
 
 struct org_cache {
 	pthread_mutex_t lock;
+	unsigned long connects; /* db_pool_connects when the slots were filled */
 	char *slots[ORG_CACHE_SLOTS]; /* owned strings */
 };
 
@@ -63,12 +64,20 @@ org_slot(const char *org)
 	return h % ORG_CACHE_SLOTS;
 }
 
+/* Known unless the pool reconnected since (PostgreSQL may have lost the row). */
 static bool
-org_known(struct org_cache *c, const char *org)
+org_known(struct org_cache *c, unsigned long connects, const char *org)
 {
 	unsigned s = org_slot(org);
 
 	pthread_mutex_lock(&c->lock);
+	if (c->connects != connects) {
+		for (int i = 0; i < ORG_CACHE_SLOTS; i++) {
+			free(c->slots[i]);
+			c->slots[i] = NULL;
+		}
+		c->connects = connects;
+	}
 	bool hit = c->slots[s] && strcmp(c->slots[s], org) == 0;
 	pthread_mutex_unlock(&c->lock);
 	return hit;
@@ -428,6 +437,8 @@ idempotency_claim(struct req *r, const char **key_out)
 		r->content_type = NULL;
 		if (prev.location)
 			respond_header(r, "Location", prev.location);
+		if (prev.etag)
+			respond_header(r, "ETag", prev.etag);
 		respond_header(r, "Idempotent-Replayed", "true");
 	}
 	idem_record_clear(&prev);
@@ -437,13 +448,15 @@ idempotency_claim(struct req *r, const char **key_out)
 static void
 idempotency_store(struct req *r, const char *key)
 {
-	const char *location = NULL;
+	const char *location = NULL, *etag = NULL;
 
 	for (int i = 0; i < r->nheaders; i++)
 		if (strcasecmp(r->headers[i].name, "Location") == 0)
 			location = r->headers[i].value;
-	enum status st = idem_store(r->conn, r->who.org, key, r->status,
-				    r->content_type ? r->content_type : "", location, r->body ? r->body : "");
+		else if (strcasecmp(r->headers[i].name, "ETag") == 0)
+			etag = r->headers[i].value;
+	enum status st = idem_store(r->conn, r->who.org, key, r->status, r->content_type ? r->content_type : "",
+				    location, etag, r->body ? r->body : "");
 	if (st != ST_OK)
 		respond_status(r, st, NULL);
 }
@@ -474,13 +487,22 @@ run(struct req *r)
 			return;
 		}
 	}
+	if (!(rt->flags & R_PUBLIC)) {
+		static const char *const none[] = { NULL };
+		struct errs e = { 0 };
+		query_only(r, rt->query ? rt->query : none, &e);
+		if (errs_any(&e)) {
+			respond_errors(r, &e);
+			return;
+		}
+	}
 	if (!(rt->flags & R_NODB)) {
 		enum status st = db_acquire(r->app->pool, &r->conn);
 		if (st != ST_OK) {
 			respond_status(r, ST_UNAVAILABLE, "no database connection available; retry shortly");
 			return;
 		}
-		if (r->authed && !org_known(r->app->orgs, r->who.org)) {
+		if (r->authed && !org_known(r->app->orgs, db_pool_connects(r->app->pool), r->who.org)) {
 			if ((st = org_ensure(r->conn, r->who.org)) != ST_OK) {
 				respond_status(r, st, NULL);
 				return;

@@ -28,7 +28,17 @@ parse_body_object(struct req *r)
 	}
 	json_t *v = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!v) {
-		errs_add(&e, "body", "malformed JSON at line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
+		/* jansson: "duplicate object key near '"name"'": name the key itself. */
+		const char *dup = strstr(jerr.text, "duplicate object key near '\"");
+		if (dup) {
+			char key[128];
+			const char *start = dup + strlen("duplicate object key near '\"");
+			size_t n = strcspn(start, "\"");
+			snprintf(key, sizeof key, "%.*s", (int)(n < sizeof key ? n : sizeof key - 1), start);
+			errs_add(&e, key, "duplicate key");
+		} else
+			errs_add(&e, "body", "malformed JSON at line %d, column %d: %s", jerr.line, jerr.column,
+				 jerr.text);
 		respond_errors(r, &e);
 		return NULL;
 	}
@@ -253,6 +263,10 @@ query_string(struct req *r, const char *k, size_t maxlen, struct errs *e, const 
 
 	if (!v)
 		return FIELD_ABSENT;
+	if (!*v) {
+		errs_add(e, k, "must not be empty");
+		return FIELD_BAD;
+	}
 	if (strlen(v) > maxlen) {
 		errs_add(e, k, "longer than %zu characters", maxlen);
 		return FIELD_BAD;

@@ -15,14 +15,11 @@ static const char *const segments[] = { "b2b", "b2c", NULL };
 void
 handle_people_list(struct req *r)
 {
-	static const char *const allowed[] = { "team_id", "subtree", "active", "segment", "q",
-					       "external_id", "limit", "cursor", NULL };
 	struct errs e = { 0 };
 	struct person_filter f = { .active = -1 };
 	struct page p = { 0 };
 	bool b;
 
-	query_only(r, allowed, &e);
 	query_id(r, "team_id", &e, &f.team_id);
 	if (query_bool(r, "subtree", &e, &b) == FIELD_SET)
 		f.subtree = b;
@@ -32,6 +29,8 @@ handle_people_list(struct req *r)
 	query_string(r, "q", 200, &e, &f.q);
 	query_string(r, "external_id", 200, &e, &f.external_id);
 	query_page(r, &e, &f.limit, &f.after);
+	if (f.subtree && !f.team_id)
+		errs_add(&e, "subtree", "needs team_id");
 	if (errs_any(&e)) {
 		respond_errors(r, &e);
 		return;
@@ -85,7 +84,7 @@ person_read(struct req *r, json_t *body, bool create, struct person_input *in)
 		errs_add(&e, "email", "must be an e-mail address");
 	fs = parse_id(body, "team_id", &e, &in->team_id);
 	in->set_team = fs == FIELD_SET || fs == FIELD_NULL;
-	fs = parse_string(body, "title", 0, 200, &e, &in->title);
+	fs = parse_string(body, "title", 1, 200, &e, &in->title);
 	in->set_title = fs == FIELD_SET || fs == FIELD_NULL;
 	fs = parse_enum(body, "segment", segments, &e, &in->segment);
 	in->set_segment = fs == FIELD_SET || fs == FIELD_NULL;

@@ -59,6 +59,10 @@ server_start(struct app *app, char *err, size_t errlen)
 	/* One byte more than allowed, so the guard sees an oversized body and
 	 * answers 413 instead of handling a silently truncated one. */
 	s->inst.max_post_body_size = cfg->max_body + 1;
+	/* Bodies are JSON (or NDJSON) only: never run MHD's form parsers, which
+	 * drop the connection on a malformed multipart body instead of letting
+	 * us answer 415. */
+	s->inst.allowed_post_processor = U_POST_PROCESS_NONE;
 	ulfius_set_default_endpoint(&s->inst, api_dispatch, app);
 
 	struct MHD_OptionItem ops[] = {

@@ -54,6 +54,12 @@ enum status db_acquire(struct db_pool *p, struct db_conn **out);
 /* Give a connection back; an open transaction is rolled back first. */
 void db_release(struct db_pool *p, struct db_conn *c);
 void db_pool_stats(struct db_pool *p, struct db_pool_stats *out);
+/*
+ * How many connections the pool has opened so far. Caches of database facts
+ * compare it to notice that PostgreSQL may have restarted (and, after a
+ * crash or failover, lost recent commits).
+ */
+unsigned long db_pool_connects(struct db_pool *p);
 
 /*
  * Run a declared statement with text parameters (NULL = SQL NULL). Never

@@ -8,10 +8,10 @@ DB_STMT(stmt_idem_claim,
 	"INSERT INTO idempotency_keys (org_id, key, request_hash, status) VALUES ($1, $2, $3, 0) "
 	"ON CONFLICT DO NOTHING RETURNING 1");
 DB_STMT(stmt_idem_get,
-	"SELECT request_hash, status, content_type, location, body FROM idempotency_keys "
+	"SELECT request_hash, status, content_type, location, body, etag FROM idempotency_keys "
 	"WHERE org_id = $1 AND key = $2");
 DB_STMT(stmt_idem_store,
-	"UPDATE idempotency_keys SET status = $3, content_type = $4, location = $5, body = $6 "
+	"UPDATE idempotency_keys SET status = $3, content_type = $4, location = $5, body = $6, etag = $7 "
 	"WHERE org_id = $1 AND key = $2");
 
 static char *
@@ -47,6 +47,7 @@ idem_claim(struct db_conn *c, const char *org, const char *key, const char *hash
 		.content_type = col(r, 2),
 		.location = col(r, 3),
 		.body = col(r, 4),
+		.etag = col(r, 5),
 	};
 	if (!rec.request_hash || !rec.content_type || !rec.body) {
 		idem_record_clear(&rec);
@@ -62,13 +63,13 @@ out:
 
 enum status
 idem_store(struct db_conn *c, const char *org, const char *key, int status, const char *content_type,
-	   const char *location, const char *body)
+	   const char *location, const char *etag, const char *body)
 {
 	char code[16];
 
 	snprintf(code, sizeof code, "%d", status);
-	PGresult *r = db_exec(c, &stmt_idem_store, 6,
-			      (const char *[]){ org, key, code, content_type, location, body });
+	PGresult *r = db_exec(c, &stmt_idem_store, 7,
+			      (const char *[]){ org, key, code, content_type, location, body, etag });
 	enum status st = db_check(c, r, PGRES_COMMAND_OK);
 	PQclear(r);
 	return st;
@@ -80,6 +81,7 @@ idem_record_clear(struct idem_record *r)
 	free(r->request_hash);
 	free(r->content_type);
 	free(r->location);
+	free(r->etag);
 	free(r->body);
 	memset(r, 0, sizeof *r);
 }

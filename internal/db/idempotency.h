@@ -17,6 +17,7 @@ struct idem_record {
 	int status;
 	char *content_type; /* owned */
 	char *location;     /* owned, may be NULL */
+	char *etag;         /* owned, may be NULL */
 	char *body;         /* owned */
 };
 
@@ -29,7 +30,7 @@ enum status idem_claim(struct db_conn *c, const char *org, const char *key, cons
 		       bool *claimed, struct idem_record *prev);
 /* Record the answer for a claimed key (same transaction). */
 enum status idem_store(struct db_conn *c, const char *org, const char *key, int status,
-		       const char *content_type, const char *location, const char *body);
+		       const char *content_type, const char *location, const char *etag, const char *body);
 void idem_record_clear(struct idem_record *r);
 
 #endif

@@ -31,6 +31,7 @@ struct db_pool {
 	int waiting;
 	int in_use;
 	atomic_ulong errors;
+	atomic_ulong connects;
 	struct db_conn *conns; /* owned array of size */
 };
 
@@ -142,6 +143,7 @@ connect_conn(struct db_conn *c)
 		return ST_UNAVAILABLE;
 	}
 	PQsetNoticeProcessor(c->pg, quiet_notice, NULL);
+	atomic_fetch_add(&p->connects, 1);
 	return ST_OK;
 }
 
@@ -224,6 +226,12 @@ db_pool_stats(struct db_pool *p, struct db_pool_stats *out)
 	out->waiting = p->waiting;
 	pthread_mutex_unlock(&p->lock);
 	out->errors = atomic_load(&p->errors);
+}
+
+unsigned long
+db_pool_connects(struct db_pool *p)
+{
+	return atomic_load(&p->connects);
 }
 
 static int

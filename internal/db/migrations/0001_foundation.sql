@@ -65,6 +65,7 @@ CREATE TABLE idempotency_keys (
 	status int NOT NULL,
 	content_type text NOT NULL DEFAULT '',
 	location text,
+	etag text,
 	body text NOT NULL DEFAULT '',
 	created_at timestamptz NOT NULL DEFAULT now(),
 	PRIMARY KEY (org_id, key)
