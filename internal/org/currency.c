@@ -21,8 +21,8 @@ currency_known(const char *code)
 	for (int i = 0; i < 3; i++)
 		if (code[i] < 'A' || code[i] > 'Z')
 			return false;
-	for (const char *p = codes; *p; p += 4)
-		if (strncmp(p, code, 3) == 0)
+	for (size_t i = 0; i + 3 <= sizeof codes - 1; i += 4)
+		if (strncmp(codes + i, code, 3) == 0)
 			return true;
 	return false;
 }
