@@ -28,4 +28,43 @@ void handle_people_delete(struct req *r);
 void handle_periods_list(struct req *r);
 void handle_periods_get(struct req *r);
 
+void handle_stages_get(struct req *r);
+void handle_stages_put(struct req *r);
+
+void handle_deals_list(struct req *r);
+void handle_deals_create(struct req *r);
+void handle_deals_bulk(struct req *r);
+void handle_deals_get(struct req *r);
+void handle_deals_patch(struct req *r);
+void handle_deals_delete(struct req *r);
+void handle_deals_history(struct req *r);
+
+void handle_leads_list(struct req *r);
+void handle_leads_create(struct req *r);
+void handle_leads_bulk(struct req *r);
+void handle_leads_score(struct req *r);
+void handle_leads_funnel(struct req *r);
+void handle_leads_get(struct req *r);
+void handle_leads_patch(struct req *r);
+void handle_leads_delete(struct req *r);
+void handle_leads_convert(struct req *r);
+
+void handle_lead_models_get(struct req *r);
+void handle_lead_models_put(struct req *r);
+void handle_lead_models_train(struct req *r);
+void handle_lead_models_evaluation(struct req *r);
+
+void handle_quotas_list(struct req *r);
+void handle_quotas_create(struct req *r);
+void handle_quotas_get(struct req *r);
+void handle_quotas_patch(struct req *r);
+void handle_quotas_put(struct req *r);
+void handle_quotas_delete(struct req *r);
+void handle_quotas_history(struct req *r);
+void handle_quotas_split(struct req *r);
+void handle_quota_suggestions(struct req *r);
+void handle_team_quota(struct req *r);
+void handle_quota_allocations(struct req *r);
+void handle_quota_coverage(struct req *r);
+
 #endif

@@ -6,10 +6,27 @@ static const char *const q_teams[] = { "parent_id", "manager_id", "q", "limit", 
 static const char *const q_people[] = { "team_id", "subtree", "active", "segment", "q", "external_id",
 					"limit", "cursor", NULL };
 static const char *const q_periods[] = { "from", "to", "grain", NULL };
+static const char *const q_deals[] = { "owner_id", "team_id", "status", "stage", "type", "segment",
+				       "close_from", "close_to", "updated_since", "external_id", "limit",
+				       "cursor", NULL };
+static const char *const q_page[] = { "limit", "cursor", NULL };
+static const char *const q_bulk[] = { "atomic", NULL };
+static const char *const q_leads[] = { "status", "grade", "segment", "source", "owner_id", "score_min",
+				       "score_max", "updated_since", "external_id", "limit", "cursor", NULL };
+static const char *const q_leads_bulk[] = { "atomic", NULL };
+static const char *const q_funnel[] = { "from", "to", "by", NULL };
+static const char *const q_quotas[] = { "assignee", "period", "metric", "team_id", "limit", "cursor", NULL };
+static const char *const q_team_quota[] = { "period", "metric", "type", "segment", NULL };
+static const char *const q_suggest[] = { "assignee", "period", "metric", "growth", "type", "segment", NULL };
 
 #define READ ROLE_ANY
 #define ADMIN ROLE_ADMIN
 #define ORG_WRITERS (ROLE_ADMIN | ROLE_MANAGER)
+#define QUOTA_WRITERS (ROLE_ADMIN | ROLE_MANAGER)
+#define DEAL_WRITERS (ROLE_ADMIN | ROLE_MANAGER | ROLE_REP | ROLE_SERVICE)
+#define BULK_WRITERS (ROLE_ADMIN | ROLE_MANAGER | ROLE_SERVICE)
+#define LEAD_WRITERS (ROLE_ADMIN | ROLE_MANAGER | ROLE_REP | ROLE_SERVICE)
+#define LEAD_SYNC (ROLE_ADMIN | ROLE_MANAGER | ROLE_SERVICE)
 
 const struct route api_routes[] = {
 	{ "GET", "/healthz", ROLE_ANY, R_PUBLIC | R_NODB, handle_healthz, NULL },
@@ -35,5 +52,45 @@ const struct route api_routes[] = {
 
 	{ "GET", "/v1/periods", READ, 0, handle_periods_list, q_periods },
 	{ "GET", "/v1/periods/{period_id}", READ, 0, handle_periods_get, NULL },
+
+	{ "GET", "/v1/stages", READ, 0, handle_stages_get, NULL },
+	{ "PUT", "/v1/stages", ADMIN, 0, handle_stages_put, NULL },
+
+	{ "GET", "/v1/deals", READ, 0, handle_deals_list, q_deals },
+	{ "POST", "/v1/deals", DEAL_WRITERS, 0, handle_deals_create, NULL },
+	{ "POST", "/v1/deals/bulk", BULK_WRITERS, 0, handle_deals_bulk, q_bulk },
+	{ "GET", "/v1/deals/{deal_id}", READ, 0, handle_deals_get, NULL },
+	{ "PATCH", "/v1/deals/{deal_id}", DEAL_WRITERS, 0, handle_deals_patch, NULL },
+	{ "DELETE", "/v1/deals/{deal_id}", DEAL_WRITERS, 0, handle_deals_delete, NULL },
+	{ "GET", "/v1/deals/{deal_id}/history", READ, 0, handle_deals_history, q_page },
+
+	/* the literal paths before /v1/leads/{lead_id} */
+	{ "GET", "/v1/leads", READ, 0, handle_leads_list, q_leads },
+	{ "POST", "/v1/leads", LEAD_WRITERS, 0, handle_leads_create, NULL },
+	{ "POST", "/v1/leads/bulk", LEAD_SYNC, 0, handle_leads_bulk, q_leads_bulk },
+	{ "POST", "/v1/leads/score", READ, 0, handle_leads_score, NULL },
+	{ "GET", "/v1/leads/funnel", READ, 0, handle_leads_funnel, q_funnel },
+	{ "GET", "/v1/leads/{lead_id}", READ, 0, handle_leads_get, NULL },
+	{ "PATCH", "/v1/leads/{lead_id}", LEAD_WRITERS, 0, handle_leads_patch, NULL },
+	{ "DELETE", "/v1/leads/{lead_id}", LEAD_WRITERS, 0, handle_leads_delete, NULL },
+	{ "POST", "/v1/leads/{lead_id}/convert", LEAD_WRITERS, 0, handle_leads_convert, NULL },
+
+	{ "GET", "/v1/lead-scoring/models/{segment}", READ, 0, handle_lead_models_get, NULL },
+	{ "PUT", "/v1/lead-scoring/models/{segment}", ADMIN, 0, handle_lead_models_put, NULL },
+	{ "POST", "/v1/lead-scoring/models/{segment}/train", ADMIN, 0, handle_lead_models_train, NULL },
+	{ "GET", "/v1/lead-scoring/models/{segment}/evaluation", READ, 0, handle_lead_models_evaluation, NULL },
+
+	{ "GET", "/v1/quotas", READ, 0, handle_quotas_list, q_quotas },
+	{ "POST", "/v1/quotas", QUOTA_WRITERS, 0, handle_quotas_create, NULL },
+	{ "GET", "/v1/quotas/{quota_id}", READ, 0, handle_quotas_get, NULL },
+	{ "PATCH", "/v1/quotas/{quota_id}", QUOTA_WRITERS, 0, handle_quotas_patch, NULL },
+	{ "PUT", "/v1/quotas/{quota_id}", QUOTA_WRITERS, 0, handle_quotas_put, NULL },
+	{ "DELETE", "/v1/quotas/{quota_id}", QUOTA_WRITERS, 0, handle_quotas_delete, NULL },
+	{ "GET", "/v1/quotas/{quota_id}/history", READ, 0, handle_quotas_history, q_page },
+	{ "POST", "/v1/quotas/{quota_id}/split", QUOTA_WRITERS, 0, handle_quotas_split, NULL },
+	{ "GET", "/v1/quota-suggestions", READ, 0, handle_quota_suggestions, q_suggest },
+	{ "GET", "/v1/teams/{team_id}/quota", READ, 0, handle_team_quota, q_team_quota },
+	{ "POST", "/v1/teams/{team_id}/quota-allocations", QUOTA_WRITERS, 0, handle_quota_allocations, NULL },
+	{ "GET", "/v1/teams/{team_id}/quota-coverage", READ, 0, handle_quota_coverage, q_team_quota },
 };
 const int api_routes_count = sizeof api_routes / sizeof api_routes[0];

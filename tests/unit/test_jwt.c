@@ -178,15 +178,17 @@ make_token(const char *header, const char *payload, const struct signer *s)
 {
 	char *h = b64url(header, strlen(header));
 	char *p = b64url(payload, strlen(payload));
-	char *input = malloc(strlen(h) + strlen(p) + 2);
+	size_t ilen = strlen(h) + strlen(p) + 2, tlen;
+	char *input = malloc(ilen);
 	char *sig, *token;
 
 	assert_non_null(input);
-	sprintf(input, "%s.%s", h, p);
+	snprintf(input, ilen, "%s.%s", h, p);
 	sig = sign(input, s);
-	token = malloc(strlen(input) + strlen(sig) + 2);
+	tlen = strlen(input) + strlen(sig) + 2;
+	token = malloc(tlen);
 	assert_non_null(token);
-	sprintf(token, "%s.%s", input, sig);
+	snprintf(token, tlen, "%s.%s", input, sig);
 	free(h);
 	free(p);
 	free(input);

@@ -1,0 +1,503 @@
+/*
+ * deals_bulk.c — POST /v1/deals/bulk: the CRM sync (DESIGN §7 "Pipeline").
+ *
+ * The body is a JSON array of deals, or NDJSON (one deal per line, with
+ * Content-Type: application/x-ndjson), at most DEAL_BULK_MAX of them. Items
+ * are read one at a time (never the whole array as one tree), checked in C
+ * — fields, stages, duplicates within the call, owners and split holders,
+ * the caller's scope — and the accepted ones go to the database as one COPY
+ * and one upsert by external_id (deals/store.c). The answer is
+ * {"created","updated","unchanged","rejected","errors":[{index, errors}]}.
+ * With ?atomic=true any invalid item makes the call a 400 problem whose
+ * `errors` name each field as "[index].field" and whose `bulk` member is the
+ * result above; nothing is written.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/deals.h"
+#include "api/handlers.h"
+#include "api/parse.h"
+
+/* What an accepted item still has to be checked for once every item is read. */
+struct item_refs {
+	int64_t owner_id;
+	size_t split_off; /* into bulk.split_people */
+	size_t nsplits;
+};
+
+struct rejection {
+	int index;
+	json_t *errors; /* owned: [{field, message}] */
+};
+
+/* external_ids seen in this call: open addressing over an arena of strings. */
+#define SEEN_SLOTS (1u << 18) /* > 2 × DEAL_BULK_MAX */
+
+struct seen_slot {
+	size_t off; /* into names, + 1; 0 = empty */
+	int index;  /* the item that has it */
+};
+
+struct bulk {
+	struct stage_list stages;
+	struct deal_bulk batch;
+	struct item_refs *refs; /* owned, parallel to batch.lines */
+	int64_t *split_people;  /* owned */
+	size_t nsplit_people;
+	size_t split_cap;
+	struct rejection *rejected; /* owned */
+	size_t nrejected;
+	size_t rejected_cap;
+	struct seen_slot *seen; /* owned, SEEN_SLOTS */
+	struct buf names;       /* owned: NUL-separated external_ids */
+	int count;              /* items read */
+	bool oom;
+};
+
+static void
+bulk_clear(struct bulk *b)
+{
+	deal_bulk_clear(&b->batch);
+	free(b->refs);
+	free(b->split_people);
+	for (size_t i = 0; i < b->nrejected; i++)
+		json_decref(b->rejected[i].errors);
+	free(b->rejected);
+	free(b->seen);
+	buf_clear(&b->names);
+}
+
+static void
+reject(struct bulk *b, int index, struct errs *e)
+{
+	if (b->nrejected == b->rejected_cap) {
+		size_t cap = b->rejected_cap ? 2 * b->rejected_cap : 64;
+		struct rejection *v = realloc(b->rejected, cap * sizeof *v);
+		if (!v) {
+			b->oom = true;
+			errs_clear(e);
+			return;
+		}
+		b->rejected = v;
+		b->rejected_cap = cap;
+	}
+	b->rejected[b->nrejected++] = (struct rejection){ .index = index, .errors = e->list };
+	e->list = NULL;
+}
+
+static uint32_t
+fnv(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h;
+}
+
+/* The item that already used external_id in this call, or -1 (and it is noted for `index`). */
+static int
+seen_before(struct bulk *b, const char *external_id, int index)
+{
+	uint32_t slot = fnv(external_id) & (SEEN_SLOTS - 1);
+
+	for (;; slot = (slot + 1) & (SEEN_SLOTS - 1)) {
+		struct seen_slot *s = &b->seen[slot];
+		if (s->off == 0)
+			break;
+		if (strcmp(b->names.data + s->off - 1, external_id) == 0)
+			return s->index;
+	}
+	size_t off = b->names.len;
+	buf_append(&b->names, external_id, strlen(external_id) + 1);
+	if (b->names.oom) {
+		b->oom = true;
+		return -1;
+	}
+	b->seen[slot] = (struct seen_slot){ .off = off + 1, .index = index };
+	return -1;
+}
+
+/* Keep what the people check needs of an accepted item (the batch's last line). */
+static void
+note_refs(struct bulk *b, const struct deal_input *in)
+{
+	size_t line = b->batch.nlines - 1;
+
+	if (line == 0 || (line & (line - 1)) == 0) { /* grow at powers of two */
+		struct item_refs *v = realloc(b->refs, (line ? 2 * line : 1) * sizeof *v);
+		if (!v) {
+			b->oom = true;
+			return;
+		}
+		b->refs = v;
+	}
+	if (b->nsplit_people + in->nsplits > b->split_cap) {
+		size_t cap = b->split_cap ? 2 * b->split_cap : 1024;
+		while (cap < b->nsplit_people + in->nsplits)
+			cap *= 2;
+		int64_t *v = realloc(b->split_people, cap * sizeof *v);
+		if (!v) {
+			b->oom = true;
+			return;
+		}
+		b->split_people = v;
+		b->split_cap = cap;
+	}
+	b->refs[line] = (struct item_refs){ .owner_id = in->owner_id, .split_off = b->nsplit_people,
+					    .nsplits = in->nsplits };
+	for (size_t i = 0; i < in->nsplits; i++)
+		b->split_people[b->nsplit_people++] = in->splits[i].person_id;
+}
+
+/* Check one item and add it to the batch or to the rejected. */
+static void
+bulk_item(struct bulk *b, json_t *item, int index)
+{
+	struct deal_input in;
+	struct deal_resolved rs;
+	struct deal_issue issues[8];
+	struct errs e = { 0 };
+
+	if (!json_is_object(item))
+		errs_add(&e, "item", "must be a JSON object (a deal)");
+	else {
+		bool shaped = deal_read(item, DEAL_READ_BULK, &in, &e);
+		int k = in.stage ? deal_resolve(&in, NULL, &b->stages, &rs, issues, 8) : 0;
+		for (int i = 0; i < k && i < 8; i++)
+			errs_add(&e, issues[i].field, "%s", issues[i].message);
+		int first = shaped && k == 0 ? seen_before(b, in.external_id, index) : -1;
+		if (first >= 0)
+			errs_add(&e, "external_id", "appears again in this call (first at index %d)", first);
+	}
+	if (errs_any(&e)) {
+		reject(b, index, &e);
+		return;
+	}
+	if (deal_bulk_add(&b->batch, index, &in) != ST_OK)
+		b->oom = true;
+	else
+		note_refs(b, &in);
+}
+
+static const char *
+skip_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+#define ITEM_FLAGS (JSON_DECODE_ANY | JSON_REJECT_DUPLICATES)
+
+/* Answer 413 for the item past the limit. */
+static void
+too_many(struct req *r)
+{
+	char detail[96];
+
+	snprintf(detail, sizeof detail, "at most %d deals per call", DEAL_BULK_MAX);
+	respond_problem(r, 413, detail, json_pack("[{s:s,s:s}]", "field", "body", "message", detail));
+}
+
+static void
+body_error(struct req *r, const char *message)
+{
+	struct errs e = { 0 };
+
+	errs_add(&e, "body", "%s", message);
+	respond_errors(r, &e);
+}
+
+/* Read a JSON array item by item; false when r is answered (400/413). */
+static bool
+read_array(struct req *r, struct bulk *b, const char *p, const char *end)
+{
+	json_error_t jerr;
+	char msg[320];
+
+	p = skip_ws(p, end);
+	if (p == end || *p != '[') {
+		body_error(r, "must be a JSON array of deals (or NDJSON with Content-Type: application/x-ndjson)");
+		return false;
+	}
+	p = skip_ws(p + 1, end);
+	if (p < end && *p == ']')
+		p++;
+	else
+		for (;;) {
+			if (b->count == DEAL_BULK_MAX) {
+				too_many(r);
+				return false;
+			}
+			json_t *item = json_loadb(p, (size_t)(end - p), ITEM_FLAGS | JSON_DISABLE_EOF_CHECK, &jerr);
+			if (!item) {
+				snprintf(msg, sizeof msg, "malformed JSON in item %d: %s", b->count, jerr.text);
+				body_error(r, msg);
+				return false;
+			}
+			p += jerr.position;
+			bulk_item(b, item, b->count++);
+			json_decref(item);
+			p = skip_ws(p, end);
+			if (p < end && *p == ',') {
+				p = skip_ws(p + 1, end);
+				continue;
+			}
+			if (p < end && *p == ']') {
+				p++;
+				break;
+			}
+			snprintf(msg, sizeof msg, "expected ',' or ']' after item %d", b->count - 1);
+			body_error(r, msg);
+			return false;
+		}
+	if (skip_ws(p, end) != end) {
+		body_error(r, "unexpected data after the array");
+		return false;
+	}
+	return true;
+}
+
+/* Read NDJSON, one deal per non-blank line; false when r is answered (413). */
+static bool
+read_ndjson(struct req *r, struct bulk *b, const char *p, const char *end)
+{
+	json_error_t jerr;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *eol = nl ? nl : end;
+		if (skip_ws(p, eol) != eol) {
+			if (b->count == DEAL_BULK_MAX) {
+				too_many(r);
+				return false;
+			}
+			json_t *item = json_loadb(p, (size_t)(eol - p), ITEM_FLAGS, &jerr);
+			if (item)
+				bulk_item(b, item, b->count);
+			else {
+				struct errs e = { 0 };
+				errs_add(&e, "item", "malformed JSON: %s", jerr.text);
+				reject(b, b->count, &e);
+			}
+			json_decref(item);
+			b->count++;
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return true;
+}
+
+static int
+by_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Owners and split holders of the accepted items must be people of the org,
+ * and the owner one the caller may give deals to. False when r is answered.
+ */
+static bool
+check_people(struct req *r, struct bulk *b)
+{
+	size_t n = 0, total = b->batch.nlines + b->nsplit_people;
+	int64_t *ids = malloc((total ? total : 1) * sizeof *ids);
+	struct deal_person *people = NULL;
+	size_t npeople = 0;
+	char field[48];
+	enum status st;
+
+	if (!ids) {
+		respond_status(r, ST_NOMEM, NULL);
+		return false;
+	}
+	for (size_t i = 0; i < b->batch.nlines; i++)
+		ids[n++] = b->refs[i].owner_id;
+	if (b->nsplit_people) {
+		memcpy(ids + n, b->split_people, b->nsplit_people * sizeof *ids);
+		n += b->nsplit_people;
+	}
+	if (n > 1)
+		qsort(ids, n, sizeof *ids, by_id);
+	size_t distinct = 0;
+	for (size_t i = 0; i < n; i++)
+		if (distinct == 0 || ids[distinct - 1] != ids[i])
+			ids[distinct++] = ids[i];
+	st = distinct ? deal_people_load(r->conn, r->who.org, ids, distinct, &people, &npeople) : ST_OK;
+	free(ids);
+	if (st != ST_OK) {
+		respond_status(r, st, NULL);
+		return false;
+	}
+	for (size_t i = 0; i < b->batch.nlines; i++) {
+		const struct item_refs *ref = &b->refs[i];
+		const struct deal_person *owner = deal_person_find(people, npeople, ref->owner_id);
+		struct errs e = { 0 };
+
+		if (!owner)
+			errs_add(&e, "owner_id", "no such person");
+		else if (!deals_may_own(r, owner))
+			errs_add(&e, "owner_id", "outside the people whose deals you may sync");
+		for (size_t k = 0; k < ref->nsplits; k++)
+			if (!deal_person_find(people, npeople, b->split_people[ref->split_off + k])) {
+				snprintf(field, sizeof field, "splits[%zu].person_id", k);
+				errs_add(&e, field, "no such person");
+			}
+		if (errs_any(&e)) {
+			b->batch.lines[i].rejected = true;
+			reject(b, b->batch.lines[i].index, &e);
+		}
+	}
+	free(people);
+	return true;
+}
+
+static void
+take_store_rejects(struct bulk *b, const struct deal_bulk_result *res)
+{
+	for (size_t i = 0; i < res->nrejects; i++) {
+		struct errs e = { 0 };
+		errs_add(&e, res->rejects[i].field, "%s", res->rejects[i].message);
+		reject(b, res->rejects[i].index, &e);
+	}
+}
+
+static int
+by_index(const void *a, const void *b)
+{
+	const struct rejection *x = a, *y = b;
+
+	return (x->index > y->index) - (x->index < y->index);
+}
+
+/* The bulk result object; the rejections' errors are moved into it. */
+static json_t *
+result_json(struct bulk *b, const struct deal_bulk_result *res)
+{
+	json_t *errors = json_array();
+
+	if (b->nrejected > 1)
+		qsort(b->rejected, b->nrejected, sizeof *b->rejected, by_index);
+	for (size_t i = 0; i < b->nrejected; i++) {
+		json_array_append_new(errors, json_pack("{s:i,s:o}", "index", b->rejected[i].index, "errors",
+							b->rejected[i].errors));
+		b->rejected[i].errors = NULL;
+	}
+	return json_pack("{s:I,s:I,s:I,s:I,s:o}", "created", (json_int_t)res->created, "updated",
+			 (json_int_t)res->updated, "unchanged", (json_int_t)res->unchanged, "rejected",
+			 (json_int_t)b->nrejected, "errors", errors);
+}
+
+/* ?atomic=true with invalid items: 400 naming "[index].field", nothing written. */
+static void
+respond_atomic_failure(struct req *r, struct bulk *b)
+{
+	struct deal_bulk_result none = { 0 };
+	json_t *flat = json_array(), *x;
+	char detail[160], field[200];
+	size_t k;
+
+	if (b->nrejected > 1)
+		qsort(b->rejected, b->nrejected, sizeof *b->rejected, by_index);
+	for (size_t i = 0; i < b->nrejected; i++)
+		json_array_foreach(b->rejected[i].errors, k, x) {
+			snprintf(field, sizeof field, "[%d].%s", b->rejected[i].index,
+				 json_string_value(json_object_get(x, "field")));
+			json_array_append_new(flat, json_pack("{s:s,s:O}", "field", field, "message",
+							      json_object_get(x, "message")));
+		}
+	snprintf(detail, sizeof detail, "%zu of %d deals are invalid; nothing was written (atomic=true)",
+		 b->nrejected, b->count);
+	json_t *bulk = result_json(b, &none);
+	respond_problem(r, 400, detail, flat);
+	/* add the bulk result to the problem as an extension member */
+	json_t *problem = r->body ? json_loads(r->body, 0, NULL) : NULL;
+	char *text = NULL;
+	if (problem && bulk && json_object_set_new(problem, "bulk", bulk) == 0) {
+		bulk = NULL;
+		text = json_dumps(problem, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	}
+	if (text)
+		respond_raw(r, 400, "application/problem+json", text, strlen(text));
+	free(text);
+	json_decref(problem);
+	json_decref(bulk);
+}
+
+void
+handle_deals_bulk(struct req *r)
+{
+	const char *ctype = req_header(r, "Content-Type");
+	struct bulk b = { 0 };
+	struct deal_bulk_result res = { 0 };
+	struct deal_scope ds;
+	struct errs e = { 0 };
+	char *teams = NULL;
+	bool atomic = false, ndjson;
+	size_t len;
+	const char *body = req_body(r, &len);
+	enum status st;
+
+	query_bool(r, "atomic", &e, &atomic);
+	if (errs_any(&e)) {
+		respond_errors(r, &e);
+		return;
+	}
+	ndjson = ctype && strncasecmp(ctype, "application/x-ndjson", 20) == 0 &&
+		 (ctype[20] == '\0' || ctype[20] == ';' || ctype[20] == ' ');
+	if (!ndjson && !(ctype && strncasecmp(ctype, "application/json", 16) == 0 &&
+			 (ctype[16] == '\0' || ctype[16] == ';' || ctype[16] == ' '))) {
+		respond_problem(r, 415, "the body must be application/json (an array) or application/x-ndjson",
+				NULL);
+		return;
+	}
+	if (!body || len == 0) {
+		errs_add(&e, "body", "a JSON array of deals (or NDJSON) is required");
+		respond_errors(r, &e);
+		return;
+	}
+	if (!(b.seen = calloc(SEEN_SLOTS, sizeof *b.seen))) {
+		respond_status(r, ST_NOMEM, NULL);
+		return;
+	}
+	if ((st = stages_load(r->conn, r->who.org, &b.stages)) != ST_OK) {
+		respond_status(r, st, NULL);
+		goto out;
+	}
+	if (!deals_scope(r, true, &ds, &teams))
+		goto out;
+	if (!(ndjson ? read_ndjson(r, &b, body, body + len) : read_array(r, &b, body, body + len)))
+		goto out;
+	if (b.oom) {
+		respond_status(r, ST_NOMEM, NULL);
+		goto out;
+	}
+	if (!check_people(r, &b))
+		goto out;
+	if (atomic && b.nrejected) {
+		respond_atomic_failure(r, &b);
+		goto out;
+	}
+	st = deal_bulk_run(r->conn, r->who.org, r->who.sub, &ds, &b.batch, atomic, &res);
+	if (st == ST_INVALID) {
+		take_store_rejects(&b, &res);
+		respond_atomic_failure(r, &b);
+		goto out;
+	}
+	if (st != ST_OK) {
+		respond_status(r, st, NULL);
+		goto out;
+	}
+	take_store_rejects(&b, &res);
+	respond_json(r, 200, result_json(&b, &res));
+out:
+	deal_bulk_result_clear(&res);
+	bulk_clear(&b);
+	free(teams);
+}

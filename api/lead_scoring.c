@@ -1,0 +1,135 @@
+/*
+ * lead_scoring.c — /v1/lead-scoring/models/{segment}: each segment's scoring
+ * model (rules, caps, thresholds, BANT criteria, blend weight), its training
+ * from the org's closed leads, and the evaluation of that training
+ * (DESIGN §7 "Leads"; leads/score.h and leads/model.h say how scores are made).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/handlers.h"
+#include "api/parse.h"
+#include "api/respond.h"
+#include "leads/lead.h"
+#include "leads/score.h"
+#include "leads/store.h"
+
+/* Closed leads of each class a training needs at least. */
+#define TRAIN_MIN_PER_CLASS 50
+#define MAX_ISSUES 50
+
+/* The {segment} of the path; NULL (404 answered) when it is not b2b or b2c. */
+static const char *
+path_segment(struct req *r)
+{
+	int k = lead_enum_index(lead_segments, r->params[0]);
+
+	if (k < 0) {
+		respond_problem(r, 404, "no such segment: use b2b or b2c", NULL);
+		return NULL;
+	}
+	return lead_segments[k];
+}
+
+void
+handle_lead_models_get(struct req *r)
+{
+	struct rowjson row = { 0 };
+	const char *segment = path_segment(r);
+
+	if (!segment)
+		return;
+	enum status st = lead_model_get(r->conn, r->who.org, segment, &row);
+	if (st != ST_OK)
+		respond_status(r, st, NULL);
+	else
+		respond_row(r, 200, &row, NULL);
+	rowjson_clear(&row);
+}
+
+void
+handle_lead_models_put(struct req *r)
+{
+	struct score_issue issues[MAX_ISSUES];
+	struct score_model m = { 0 };
+	struct rowjson row = { 0 };
+	struct errs e = { 0 };
+	const char *segment = path_segment(r);
+	json_t *body;
+
+	if (!segment || !(body = parse_body_object(r)))
+		return;
+	int n = score_model_parse(body, &m, issues, MAX_ISSUES);
+	if (n < 0) {
+		respond_status(r, ST_NOMEM, NULL);
+		goto out;
+	}
+	if (n > 0) {
+		for (int i = 0; i < n && i < MAX_ISSUES; i++)
+			errs_add(&e, issues[i].field, "%s", issues[i].message);
+		respond_errors(r, &e);
+		goto out;
+	}
+	enum status st = lead_model_replace(r->conn, r->who.org, segment, &m, req_if_match(r), &row);
+	if (st != ST_OK)
+		respond_status(r, st, NULL);
+	else
+		respond_row(r, 200, &row, NULL);
+out:
+	score_model_clear(&m);
+	rowjson_clear(&row);
+	json_decref(body);
+}
+
+void
+handle_lead_models_train(struct req *r)
+{
+	struct rowjson row = { 0 };
+	struct errs e = { 0 };
+	const char *segment = path_segment(r);
+	char why[256] = "";
+	size_t len;
+	json_t *body = NULL;
+
+	if (!segment)
+		return;
+	/* no options yet: the body is empty or {} */
+	req_body(r, &len);
+	if (len) {
+		static const char *const none[] = { NULL };
+		if (!(body = parse_body_object(r)))
+			return;
+		parse_only(body, none, &e);
+		json_decref(body);
+		if (errs_any(&e)) {
+			respond_errors(r, &e);
+			return;
+		}
+	}
+	enum status st = lead_model_train(r->conn, r->who.org, segment, TRAIN_MIN_PER_CLASS, &row, why, sizeof why);
+	if (st != ST_OK)
+		respond_status(r, st, st == ST_UNPROCESSABLE ? why : NULL);
+	else
+		respond_json_text(r, 200, row.json);
+	row.json = NULL;
+	rowjson_clear(&row);
+}
+
+void
+handle_lead_models_evaluation(struct req *r)
+{
+	struct rowjson row = { 0 };
+	const char *segment = path_segment(r);
+
+	if (!segment)
+		return;
+	enum status st = lead_model_evaluation(r->conn, r->who.org, segment, &row);
+	if (st == ST_NOT_FOUND)
+		respond_status(r, st, "the model of this segment has not been trained yet");
+	else if (st != ST_OK)
+		respond_status(r, st, NULL);
+	else
+		respond_json_text(r, 200, row.json);
+	row.json = NULL;
+	rowjson_clear(&row);
+}

@@ -1,0 +1,93 @@
+/*
+ * deal.h — a deal write as the API hands it over, and the rules that turn it
+ * into the stored state (DESIGN §7 "Pipeline"). Pure: no I/O.
+ *
+ * A create gives every required field; a patch (and a bulk item for an
+ * existing deal) only what changes. The stage decides the status; the
+ * probability and forecast category are the stage's defaults when a deal is
+ * created or changes stage, the given values when the write gives them, and
+ * otherwise stay as stored.
+ */
+#ifndef ATTAIN_DEALS_DEAL_H
+#define ATTAIN_DEALS_DEAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "calendar/calendar.h"
+#include "deals/credit.h"
+#include "deals/stage.h"
+
+/* How a write treats the probability or the forecast category. */
+enum deal_mode {
+	DEAL_KEEP = 0, /* absent: keep (the stage's default on create or stage change) */
+	DEAL_SET,      /* given */
+	DEAL_DEFAULT,  /* null: back to the stage's default */
+};
+
+/* One write; strings are borrowed (from the request body). */
+struct deal_input {
+	bool set_external_id;
+	const char *external_id;  /* NULL = none */
+	const char *name;         /* NULL = unchanged */
+	bool set_account;
+	const char *account;      /* NULL = none */
+	int64_t owner_id;         /* 0 = unchanged */
+	const char *segment;      /* NULL = unchanged (create: the owner's) */
+	const char *type;         /* NULL = unchanged (create: new_business) */
+	bool set_amount;
+	int64_t amount;           /* cents */
+	const char *stage;        /* NULL = unchanged */
+	enum deal_mode probability_mode;
+	int probability;          /* with DEAL_SET */
+	enum deal_mode forecast_mode;
+	const char *forecast_category; /* with DEAL_SET */
+	bool set_close_date;
+	cal_date close_date;
+	bool set_created_on;      /* create without it: today, or close_date if earlier */
+	cal_date created_on;
+	bool set_splits;
+	size_t nsplits;
+	struct deal_split splits[DEAL_MAX_SPLITS]; /* as given; stored sorted by person id */
+};
+
+/* What a change needs to know of the stored deal. */
+struct deal_current {
+	int64_t id;
+	int version;
+	int64_t owner_id;
+	char stage[STAGE_KEY_MAX + 1];
+	int probability;
+	char forecast_category[12];
+	cal_date close_date;
+	cal_date created_on;
+};
+
+/* The derived part of the stored state after a write. */
+struct deal_resolved {
+	const struct stage *stage; /* points into the stage list */
+	int probability;
+	const char *forecast_category;
+	const char *status;        /* "open", "won", "lost" */
+	bool stage_changed;
+};
+
+/* A rule the write breaks: the field it names and why (static strings). */
+struct deal_issue {
+	const char *field;
+	const char *message;
+};
+
+/*
+ * Resolve `in` against the stored deal `cur` (NULL for a create, or for a
+ * bulk item whose stored state the database merges) and the org's stages:
+ * the stage exists, an explicit probability suits a won (100) or lost (0)
+ * stage, close_date is not before created_on (when both are known here).
+ * Fills *out and returns 0, or writes up to max issues and returns their
+ * number (*out is then undefined).
+ */
+int deal_resolve(const struct deal_input *in, const struct deal_current *cur, const struct stage_list *stages,
+		 struct deal_resolved *out, struct deal_issue *issues, int max);
+
+#endif

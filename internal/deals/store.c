@@ -1,0 +1,1032 @@
+#include "deals/store.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/money.h"
+
+#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+#define DAY(col) "to_char(" col ", 'YYYY-MM-DD')"
+
+#define STAGE_JSON                                                                             \
+	"json_build_object('key', s.key, 'name', s.name, 'probability', s.probability,           \
+	 'forecast_category', s.forecast_category, 'is_won', s.is_won, 'is_lost', s.is_lost)"
+
+#define STAGES_JSON                                                                            \
+	"json_build_object('items', coalesce((SELECT json_agg(" STAGE_JSON " ORDER BY s.position) \
+	 FROM stages s WHERE s.org_id = l.org_id), '[]'::json), 'next_cursor', NULL,               \
+	 'version', l.version, 'updated_at', " TS("l.updated_at") ")::text, 0, l.version"
+
+#define SPLITS_JSON                                                                            \
+	"CASE WHEN d.split_person_ids = '{}' THEN '[]'::json ELSE (SELECT json_agg(json_build_object( \
+	 'person_id', u.p::text, 'percent', u.c) ORDER BY u.n) FROM unnest(d.split_person_ids,      \
+	 d.split_percents) WITH ORDINALITY AS u (p, c, n)) END"
+
+#define DEAL_JSON                                                                              \
+	"json_build_object('id', d.id::text, 'external_id', d.external_id, 'name', d.name,        \
+	 'account', d.account, 'owner_id', d.owner_id::text, 'segment', d.segment, 'type', d.type, \
+	 'amount', d.amount, 'stage', d.stage, 'probability', d.probability,                       \
+	 'forecast_category', d.forecast_category, 'status', d.status,                             \
+	 'close_date', " DAY("d.close_date") ", 'created_on', " DAY("d.created_on") ",             \
+	 'splits', " SPLITS_JSON ", 'pushes', d.pushes, 'version', d.version,                      \
+	 'created_at', " TS("d.created_at") ", 'updated_at', " TS("d.updated_at") ")::text, d.id, d.version"
+
+/*
+ * The scope predicate on `d` (DESIGN §4; store.h), never NULL: $all, $self
+ * and $teams are the parameter numbers of deal_scope's fields. The people
+ * of the managed subtree are one uncorrelated subquery, computed once.
+ */
+#define SCOPE_PEOPLE(teams)                                                                    \
+	"(SELECT coalesce(array_agg(p.id), '{}') FROM people p WHERE p.org_id = $1"               \
+	" AND p.team_id = ANY(" teams "::bigint[]))::bigint[]"
+#define IN_SCOPE(all, self, teams)                                                             \
+	"coalesce(" all "::bool OR d.owner_id = " self "::bigint"                                 \
+	" OR " self "::bigint = ANY(d.split_person_ids) OR d.owner_id = ANY(" SCOPE_PEOPLE(teams) ")" \
+	" OR (d.split_person_ids <> '{}' AND d.split_person_ids && " SCOPE_PEOPLE(teams) "), false)"
+
+/* Today in the org's time zone (connections run in UTC). */
+#define ORG_TODAY "(now() AT TIME ZONE (SELECT o.timezone FROM orgs o WHERE o.org_id = $1))::date"
+
+static const char *
+idtext(int64_t id, char *buf, size_t len)
+{
+	if (id <= 0)
+		return NULL;
+	snprintf(buf, len, "%" PRId64, id);
+	return buf;
+}
+
+static const char *
+inttext(long long v, char *buf, size_t len)
+{
+	snprintf(buf, len, "%lld", v);
+	return buf;
+}
+
+static const char *
+datetext(bool set, cal_date d, char *buf, size_t len)
+{
+	if (!set)
+		return NULL;
+	cal_date_format(d, buf, len);
+	return buf;
+}
+
+static const char *
+moneytext(bool set, int64_t cents, char *buf, size_t len)
+{
+	if (!set)
+		return NULL;
+	money_format(cents, buf, len);
+	return buf;
+}
+
+/* First row of a `<json>, id, version` result into *out. */
+static enum status
+take_row(const PGresult *r, struct rowjson *out)
+{
+	if (PQntuples(r) != 1)
+		return ST_NOT_FOUND;
+	char *json = strdup(PQgetvalue(r, 0, 0));
+	if (!json)
+		return ST_NOMEM;
+	out->json = json;
+	out->id = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+	out->version = atoi(PQgetvalue(r, 0, 2));
+	return ST_OK;
+}
+
+static enum status
+exec_row(struct db_conn *c, struct db_stmt *s, int n, const char *const *params, struct rowjson *out)
+{
+	PGresult *r = db_exec(c, s, n, params);
+	enum status st = db_check(c, r, PGRES_TUPLES_OK);
+
+	if (st == ST_OK)
+		st = take_row(r, out);
+	PQclear(r);
+	return st;
+}
+
+static enum status
+exec_command(struct db_conn *c, struct db_stmt *s, int n, const char *const *params)
+{
+	PGresult *r = db_exec(c, s, n, params);
+	enum status st = db_check(c, r, PGRES_COMMAND_OK);
+
+	PQclear(r);
+	return st;
+}
+
+/* The scope's three parameters (all, self, teams). */
+static void
+scope_params(const struct deal_scope *s, char *self, size_t len, const char **out)
+{
+	out[0] = s->all ? "true" : "false";
+	out[1] = idtext(s->person_id, self, len);
+	out[2] = s->teams ? s->teams : "{}";
+}
+
+/* ---- stages ---------------------------------------------------------------- */
+
+DB_STMT(stmt_stages_load,
+	"SELECT l.version, s.key, s.probability, s.forecast_category, s.is_won, s.is_lost"
+	" FROM stage_lists l JOIN stages s ON s.org_id = l.org_id WHERE l.org_id = $1 ORDER BY s.position");
+DB_STMT(stmt_stages_get, "SELECT " STAGES_JSON " FROM stage_lists l WHERE l.org_id = $1");
+DB_STMT(stmt_stages_lock, "SELECT version FROM stage_lists WHERE org_id = $1 FOR UPDATE");
+DB_STMT(stmt_stages_used,
+	"SELECT s.key, n.key IS NULL FROM stages s"
+	" LEFT JOIN jsonb_to_recordset($2::jsonb) AS n (key text, is_won bool, is_lost bool) ON n.key = s.key"
+	" WHERE s.org_id = $1 AND (n.key IS NULL OR n.is_won <> s.is_won OR n.is_lost <> s.is_lost)"
+	" AND EXISTS (SELECT 1 FROM deals d WHERE d.org_id = $1 AND d.stage = s.key)"
+	" ORDER BY s.position LIMIT 1");
+DB_STMT(stmt_stages_replace,
+	"WITH n AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS n (key text, position int, name text,"
+	"  probability int, forecast_category text, is_won bool, is_lost bool)),"
+	" del AS (DELETE FROM stages s WHERE s.org_id = $1 AND NOT EXISTS (SELECT 1 FROM n WHERE n.key = s.key)),"
+	" ins AS (INSERT INTO stages (org_id, key, position, name, probability, forecast_category, is_won, is_lost)"
+	"  SELECT $1, key, position, name, probability, forecast_category, is_won, is_lost FROM n"
+	"  ON CONFLICT (org_id, key) DO UPDATE SET position = EXCLUDED.position, name = EXCLUDED.name,"
+	"  probability = EXCLUDED.probability, forecast_category = EXCLUDED.forecast_category,"
+	"  is_won = EXCLUDED.is_won, is_lost = EXCLUDED.is_lost)"
+	" UPDATE stage_lists SET version = version + 1, updated_at = now() WHERE org_id = $1");
+
+enum status
+stages_load(struct db_conn *c, const char *org, struct stage_list *out)
+{
+	PGresult *r = db_exec(c, &stmt_stages_load, 1, (const char *[]){ org });
+	enum status st = db_check(c, r, PGRES_TUPLES_OK);
+	int n;
+
+	if (st != ST_OK)
+		goto out;
+	n = PQntuples(r);
+	if (n == 0 || n > STAGE_MAX) {
+		st = n == 0 ? ST_NOT_FOUND : ST_INTERNAL;
+		goto out;
+	}
+	out->n = n;
+	out->version = atoi(PQgetvalue(r, 0, 0));
+	for (int i = 0; i < n; i++) {
+		struct stage *s = &out->items[i];
+		snprintf(s->key, sizeof s->key, "%s", PQgetvalue(r, i, 1));
+		s->name = NULL;
+		s->probability = atoi(PQgetvalue(r, i, 2));
+		snprintf(s->forecast_category, sizeof s->forecast_category, "%s", PQgetvalue(r, i, 3));
+		s->is_won = PQgetvalue(r, i, 4)[0] == 't';
+		s->is_lost = PQgetvalue(r, i, 5)[0] == 't';
+	}
+out:
+	PQclear(r);
+	return st;
+}
+
+enum status
+stages_get(struct db_conn *c, const char *org, struct rowjson *out)
+{
+	return exec_row(c, &stmt_stages_get, 1, (const char *[]){ org }, out);
+}
+
+/* The list as a JSON array for jsonb_to_recordset (malloc'd; NULL on OOM). */
+static char *
+stages_json(const struct stage_list *l)
+{
+	struct buf b = { 0 };
+
+	buf_putc(&b, '[');
+	for (int i = 0; i < l->n; i++) {
+		const struct stage *s = &l->items[i];
+		buf_puts(&b, i ? ",{\"key\":" : "{\"key\":");
+		buf_put_json_string(&b, s->key);
+		buf_printf(&b, ",\"position\":%d,\"name\":", i + 1);
+		buf_put_json_string(&b, s->name ? s->name : s->key);
+		buf_printf(&b, ",\"probability\":%d,\"forecast_category\":", s->probability);
+		buf_put_json_string(&b, s->forecast_category);
+		buf_printf(&b, ",\"is_won\":%s,\"is_lost\":%s}", s->is_won ? "true" : "false",
+			   s->is_lost ? "true" : "false");
+	}
+	buf_putc(&b, ']');
+	if (b.oom) {
+		buf_clear(&b);
+		return NULL;
+	}
+	return buf_take(&b);
+}
+
+enum status
+stages_replace(struct db_conn *c, const char *org, const struct stage_list *l, int expect_version,
+	       struct rowjson *out, char *used_key, bool *removed)
+{
+	char *json = stages_json(l);
+	PGresult *r = NULL;
+	enum status st;
+
+	if (!json)
+		return ST_NOMEM;
+	r = db_exec(c, &stmt_stages_lock, 1, (const char *[]){ org });
+	if ((st = db_check(c, r, PGRES_TUPLES_OK)) != ST_OK)
+		goto out;
+	if (PQntuples(r) != 1) {
+		st = ST_NOT_FOUND;
+		goto out;
+	}
+	if (expect_version >= 0 && atoi(PQgetvalue(r, 0, 0)) != expect_version) {
+		st = ST_STALE;
+		goto out;
+	}
+	PQclear(r);
+	r = db_exec(c, &stmt_stages_used, 2, (const char *[]){ org, json });
+	if ((st = db_check(c, r, PGRES_TUPLES_OK)) != ST_OK)
+		goto out;
+	if (PQntuples(r) == 1) {
+		snprintf(used_key, STAGE_KEY_MAX + 1, "%s", PQgetvalue(r, 0, 0));
+		*removed = PQgetvalue(r, 0, 1)[0] == 't';
+		st = ST_CONFLICT;
+		goto out;
+	}
+	if ((st = exec_command(c, &stmt_stages_replace, 2, (const char *[]){ org, json })) != ST_OK)
+		goto out;
+	st = stages_get(c, org, out);
+out:
+	PQclear(r);
+	free(json);
+	return st;
+}
+
+/* ---- people ------------------------------------------------------------------ */
+
+DB_STMT(stmt_people_load,
+	"SELECT id, coalesce(team_id, 0), coalesce(segment, '') FROM people"
+	" WHERE org_id = $1 AND id = ANY($2::bigint[]) ORDER BY id");
+
+enum status
+deal_people_load(struct db_conn *c, const char *org, const int64_t *ids, size_t n, struct deal_person **out,
+		 size_t *nout)
+{
+	struct buf lit = { 0 };
+	struct deal_person *v = NULL;
+	PGresult *r = NULL;
+	enum status st;
+	int rows;
+
+	buf_putc(&lit, '{');
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&lit, i ? ",%" PRId64 : "%" PRId64, ids[i]);
+	buf_putc(&lit, '}');
+	if (lit.oom) {
+		st = ST_NOMEM;
+		goto out;
+	}
+	r = db_exec(c, &stmt_people_load, 2, (const char *[]){ org, lit.data });
+	if ((st = db_check(c, r, PGRES_TUPLES_OK)) != ST_OK)
+		goto out;
+	rows = PQntuples(r);
+	if (!(v = calloc(rows ? (size_t)rows : 1, sizeof *v))) {
+		st = ST_NOMEM;
+		goto out;
+	}
+	for (int i = 0; i < rows; i++) {
+		v[i].id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+		v[i].team_id = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+		snprintf(v[i].segment, sizeof v[i].segment, "%s", PQgetvalue(r, i, 2));
+	}
+	*out = v;
+	*nout = (size_t)rows;
+	v = NULL;
+out:
+	free(v);
+	PQclear(r);
+	buf_clear(&lit);
+	return st;
+}
+
+const struct deal_person *
+deal_person_find(const struct deal_person *v, size_t n, int64_t id)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid].id == id)
+			return &v[mid];
+		if (v[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* ---- deals --------------------------------------------------------------------- */
+
+/* $2 team: its members and the members of every team below it. */
+#define TEAM_PEOPLE                                                                            \
+	"(SELECT coalesce(array_agg(p.id), '{}') FROM people p WHERE p.org_id = $1 AND p.team_id = ANY(ARRAY(" \
+	" WITH RECURSIVE sub(id) AS (SELECT t.id FROM teams t WHERE t.org_id = $1 AND t.id = $2::bigint" \
+	" UNION SELECT t.id FROM teams t JOIN sub ON t.parent_id = sub.id WHERE t.org_id = $1)"    \
+	" SELECT id FROM sub)))::bigint[]"
+/* The people whose deals a list is drawn from: the team's, else the caller's scope. */
+#define DRIVER_PEOPLE                                                                          \
+	"(CASE WHEN $2::bigint IS NOT NULL THEN " TEAM_PEOPLE " ELSE " SCOPE_PEOPLE("$6")         \
+	" || $5::bigint END)"
+#define DEAL_FILTERS(owner, status, stage, type, segment, from, to, since, ext)                 \
+	" AND (" owner "::bigint IS NULL OR d.owner_id = " owner ")"                               \
+	" AND (" status "::text IS NULL OR d.status = " status ")"                                 \
+	" AND (" stage "::text IS NULL OR d.stage = " stage ")"                                    \
+	" AND (" type "::text IS NULL OR d.type = " type ")"                                       \
+	" AND (" segment "::text IS NULL OR d.segment = " segment ")"                              \
+	" AND (" from "::date IS NULL OR d.close_date >= " from ")"                                \
+	" AND (" to "::date IS NULL OR d.close_date <= " to ")"                                    \
+	" AND (" since "::timestamptz IS NULL OR d.updated_at >= " since ")"                       \
+	" AND (" ext "::text IS NULL OR d.external_id = " ext ")"
+
+/* Every deal of the org (callers who read them all, without a team filter). */
+DB_STMT(stmt_deal_list_all,
+	"SELECT " DEAL_JSON " FROM deals d WHERE d.org_id = $1 AND d.id > $2::bigint"
+	DEAL_FILTERS("$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11") " ORDER BY d.id LIMIT $12");
+/*
+ * The deals of a set of people (a team's, else the caller's scope): those
+ * they own (deals_owner_close) and those they hold a split of, found through
+ * deal_splits by close date and fetched by primary key; then the scope.
+ */
+DB_STMT(stmt_deal_list,
+	"WITH drv AS MATERIALIZED (SELECT " DRIVER_PEOPLE " AS ids)"
+	" SELECT " DEAL_JSON " FROM deals d WHERE d.org_id = $1 AND d.id > $3::bigint"
+	" AND (d.owner_id = ANY((SELECT ids FROM drv)::bigint[]) OR d.id = ANY(ARRAY(SELECT s.deal_id FROM deal_splits s"
+	"  WHERE s.org_id = $1 AND s.person_id = ANY((SELECT ids FROM drv)::bigint[])"
+	"  AND ($12::date IS NULL OR s.close_date >= $12) AND ($13::date IS NULL OR s.close_date <= $13))))"
+	" AND " IN_SCOPE("$4", "$5", "$6")
+	DEAL_FILTERS("$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15") " ORDER BY d.id LIMIT $16");
+DB_STMT(stmt_deal_get,
+	"SELECT " DEAL_JSON " FROM deals d WHERE d.org_id = $1 AND d.id = $2 AND " IN_SCOPE("$3", "$4", "$5"));
+DB_STMT(stmt_deal_lock,
+	"SELECT d.id, d.version, d.owner_id, d.stage, d.probability, d.forecast_category, "
+	DAY("d.close_date") ", " DAY("d.created_on") " FROM deals d"
+	" WHERE d.org_id = $1 AND d.id = $2 AND " IN_SCOPE("$3", "$4", "$5") " FOR UPDATE OF d");
+
+/* The history row of a create or change: the state after it, and before. */
+#define HISTORY_COLUMNS                                                                        \
+	"org_id, deal_id, version, sub, kind, stage_from, stage_to, close_date_from, close_date_to, \
+	 amount_from, amount_to, probability, forecast_category, status, owner_id, pushed"
+
+DB_STMT(stmt_deal_create,
+	"WITH d AS (INSERT INTO deals (org_id, external_id, name, account, owner_id, segment, type, amount,"
+	"  stage, probability, forecast_category, status, close_date, created_on, split_person_ids,"
+	"  split_percents)"
+	" VALUES ($1, $2, $3, $4, $5::bigint, $6, $7, $8::numeric, $9, $10::int, $11, $12, $13::date,"
+	"  coalesce($14::date, least(" ORG_TODAY ", $13::date)), $15::bigint[], $16::numeric[])"
+	" RETURNING *),"
+	" h AS (INSERT INTO deal_history (" HISTORY_COLUMNS ")"
+	"  SELECT org_id, id, version, $17, 'created', NULL, stage, NULL, close_date, NULL, amount,"
+	"  probability, forecast_category, status, owner_id, false FROM d)"
+	" SELECT " DEAL_JSON " FROM d");
+DB_STMT(stmt_deal_update,
+	"WITH o AS (SELECT stage, close_date, amount, probability, forecast_category FROM deals"
+	"  WHERE org_id = $1 AND id = $2),"
+	" d AS (UPDATE deals SET"
+	"  external_id = CASE WHEN $3::bool THEN $4 ELSE external_id END, name = coalesce($5, name),"
+	"  account = CASE WHEN $6::bool THEN $7 ELSE account END, owner_id = coalesce($8::bigint, owner_id),"
+	"  segment = coalesce($9, segment), type = coalesce($10, type), amount = coalesce($11::numeric, amount),"
+	"  stage = $12, probability = $13::int, forecast_category = $14, status = $15,"
+	"  close_date = coalesce($16::date, close_date), created_on = coalesce($17::date, created_on),"
+	"  split_person_ids = CASE WHEN $18::bool THEN $19::bigint[] ELSE split_person_ids END,"
+	"  split_percents = CASE WHEN $18::bool THEN $20::numeric[] ELSE split_percents END,"
+	"  pushes = pushes + CASE WHEN $16::date > close_date THEN 1 ELSE 0 END,"
+	"  version = version + 1, updated_at = now()"
+	"  WHERE org_id = $1 AND id = $2 RETURNING *),"
+	" h AS (INSERT INTO deal_history (" HISTORY_COLUMNS ")"
+	"  SELECT d.org_id, d.id, d.version, $21, 'changed', o.stage, d.stage, o.close_date, d.close_date,"
+	"  o.amount, d.amount, d.probability, d.forecast_category, d.status, d.owner_id,"
+	"  d.close_date > o.close_date FROM d, o"
+	"  WHERE (o.stage, o.close_date, o.amount, o.probability, o.forecast_category)"
+	"  IS DISTINCT FROM (d.stage, d.close_date, d.amount, d.probability, d.forecast_category))"
+	" SELECT " DEAL_JSON " FROM d");
+DB_STMT(stmt_deal_delete,
+	"WITH d AS (DELETE FROM deals WHERE org_id = $1 AND id = $2 RETURNING *)"
+	" INSERT INTO deal_history (" HISTORY_COLUMNS ")"
+	" SELECT org_id, id, version + 1, $3, 'deleted', stage, stage, close_date, close_date, amount, amount,"
+	" probability, forecast_category, status, owner_id, false FROM d");
+DB_STMT(stmt_deal_history,
+	"SELECT json_build_object('version', h.version, 'at', " TS("h.at") ", 'sub', h.sub, 'kind', h.kind,"
+	" 'stage_from', h.stage_from, 'stage_to', h.stage_to,"
+	" 'close_date_from', " DAY("h.close_date_from") ", 'close_date_to', " DAY("h.close_date_to") ","
+	" 'amount_from', h.amount_from, 'amount_to', h.amount_to, 'probability', h.probability,"
+	" 'forecast_category', h.forecast_category, 'status', h.status, 'owner_id', h.owner_id::text,"
+	" 'pushed', h.pushed)::text, h.version"
+	" FROM deal_history h WHERE h.org_id = $1 AND h.deal_id = $2 AND h.version > $3::int"
+	" ORDER BY h.version LIMIT $4");
+
+enum status
+deal_list(struct db_conn *c, const char *org, const struct deal_scope *s, const struct deal_filter *f,
+	  struct page *out)
+{
+	char team[24], after[24], self[24], owner[24], lim[16];
+	const char *sp[3];
+	PGresult *r;
+	enum status st;
+
+	scope_params(s, self, sizeof self, sp);
+	inttext(f->after, after, sizeof after);
+	idtext(f->owner_id, owner, sizeof owner);
+	inttext(f->limit + 1, lim, sizeof lim);
+	if (s->all && f->team_id <= 0) {
+		const char *params[] = {
+			org,
+			after,
+			f->owner_id > 0 ? owner : NULL,
+			f->status,
+			f->stage,
+			f->type,
+			f->segment,
+			f->close_from,
+			f->close_to,
+			f->updated_since,
+			f->external_id,
+			lim,
+		};
+		r = db_exec(c, &stmt_deal_list_all, 12, params);
+	} else {
+		const char *params[] = {
+			org,
+			idtext(f->team_id, team, sizeof team),
+			after,
+			sp[0],
+			sp[1],
+			sp[2],
+			f->owner_id > 0 ? owner : NULL,
+			f->status,
+			f->stage,
+			f->type,
+			f->segment,
+			f->close_from,
+			f->close_to,
+			f->updated_since,
+			f->external_id,
+			lim,
+		};
+		r = db_exec(c, &stmt_deal_list, 16, params);
+	}
+	if ((st = db_check(c, r, PGRES_TUPLES_OK)) == ST_OK)
+		page_fill(out, r, f->limit);
+	PQclear(r);
+	return st;
+}
+
+enum status
+deal_get(struct db_conn *c, const char *org, const struct deal_scope *s, int64_t id, struct rowjson *out)
+{
+	char idb[24], self[24];
+	const char *sp[3];
+
+	scope_params(s, self, sizeof self, sp);
+	return exec_row(c, &stmt_deal_get, 5,
+			(const char *[]){ org, idtext(id, idb, sizeof idb), sp[0], sp[1], sp[2] }, out);
+}
+
+enum status
+deal_lock(struct db_conn *c, const char *org, const struct deal_scope *s, int64_t id,
+	  struct deal_current *out)
+{
+	char idb[24], self[24];
+	const char *sp[3];
+	struct deal_current cur = { 0 };
+
+	scope_params(s, self, sizeof self, sp);
+	PGresult *r = db_exec(c, &stmt_deal_lock, 5,
+			      (const char *[]){ org, idtext(id, idb, sizeof idb), sp[0], sp[1], sp[2] });
+	enum status st = db_check(c, r, PGRES_TUPLES_OK);
+
+	if (st != ST_OK)
+		goto out;
+	if (PQntuples(r) != 1) {
+		st = ST_NOT_FOUND;
+		goto out;
+	}
+	cur.id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	cur.version = atoi(PQgetvalue(r, 0, 1));
+	cur.owner_id = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
+	snprintf(cur.stage, sizeof cur.stage, "%s", PQgetvalue(r, 0, 3));
+	cur.probability = atoi(PQgetvalue(r, 0, 4));
+	snprintf(cur.forecast_category, sizeof cur.forecast_category, "%s", PQgetvalue(r, 0, 5));
+	if (cal_date_parse(PQgetvalue(r, 0, 6), &cur.close_date) != ST_OK ||
+	    cal_date_parse(PQgetvalue(r, 0, 7), &cur.created_on) != ST_OK) {
+		st = ST_INTERNAL;
+		goto out;
+	}
+	*out = cur;
+out:
+	PQclear(r);
+	return st;
+}
+
+/* The splits of `in` in their stored order (by person id); returns their number. */
+static size_t
+splits_sorted(const struct deal_input *in, struct deal_split *out)
+{
+	memcpy(out, in->splits, in->nsplits * sizeof *out);
+	deal_splits_sort(out, in->nsplits);
+	return in->nsplits;
+}
+
+/* The split holders, then their percents, as PostgreSQL array literals. */
+static void
+persons_literal(struct buf *b, const struct deal_input *in)
+{
+	struct deal_split v[DEAL_MAX_SPLITS];
+	size_t n = splits_sorted(in, v);
+
+	buf_putc(b, '{');
+	for (size_t i = 0; i < n; i++)
+		buf_printf(b, i ? ",%" PRId64 : "%" PRId64, v[i].person_id);
+	buf_putc(b, '}');
+}
+
+static void
+percents_literal(struct buf *b, const struct deal_input *in)
+{
+	struct deal_split v[DEAL_MAX_SPLITS];
+	size_t n = splits_sorted(in, v);
+	char num[32];
+
+	buf_putc(b, '{');
+	for (size_t i = 0; i < n; i++) {
+		money_format(v[i].percent, num, sizeof num);
+		buf_printf(b, i ? ",%s" : "%s", num);
+	}
+	buf_putc(b, '}');
+}
+
+static void
+splits_literals(const struct deal_input *in, struct buf *persons, struct buf *percents)
+{
+	persons_literal(persons, in);
+	percents_literal(percents, in);
+}
+
+/* Name the field of a failed deal write. */
+static enum status
+explain_failure(struct db_conn *c, enum status st, struct store_err *e)
+{
+	static const struct {
+		const char *constraint;
+		const char *field;
+		const char *message;
+	} map[] = {
+		{ "deals_external_id", "external_id", "another deal has this external_id" },
+		{ "deals_owner_fk", "owner_id", "no such person" },
+		{ "deals_stage_fk", "stage", "no such stage" },
+		{ "deals_close_after_created", "close_date", "must not be before created_on" },
+		{ "deals_splits", "splits", "the percents must sum to exactly 100" },
+	};
+	const char *cons = db_last_constraint(c);
+
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (strcmp(cons, map[i].constraint) == 0) {
+			e->field = map[i].field;
+			e->message = map[i].message;
+			break;
+		}
+	return st;
+}
+
+enum status
+deal_create(struct db_conn *c, const char *org, const char *sub, const struct deal_input *in,
+	    const struct deal_resolved *rs, struct rowjson *out, struct store_err *e)
+{
+	char owner[24], amount[32], prob[16], close[16], created[16];
+	struct buf persons = { 0 }, percents = { 0 };
+	enum status st;
+
+	splits_literals(in, &persons, &percents);
+	if (persons.oom || percents.oom) {
+		st = ST_NOMEM;
+		goto out;
+	}
+	const char *params[] = {
+		org,
+		in->set_external_id ? in->external_id : NULL,
+		in->name,
+		in->set_account ? in->account : NULL,
+		idtext(in->owner_id, owner, sizeof owner),
+		in->segment,
+		in->type,
+		moneytext(true, in->amount, amount, sizeof amount),
+		rs->stage->key,
+		inttext(rs->probability, prob, sizeof prob),
+		rs->forecast_category,
+		rs->status,
+		datetext(true, in->close_date, close, sizeof close),
+		datetext(in->set_created_on, in->created_on, created, sizeof created),
+		persons.data,
+		percents.data,
+		sub,
+	};
+	st = exec_row(c, &stmt_deal_create, 17, params, out);
+	if (st != ST_OK)
+		explain_failure(c, st, e);
+out:
+	buf_clear(&persons);
+	buf_clear(&percents);
+	return st;
+}
+
+enum status
+deal_update(struct db_conn *c, const char *org, const char *sub, const struct deal_current *cur,
+	    const struct deal_input *in, const struct deal_resolved *rs, struct rowjson *out, struct store_err *e)
+{
+	char idb[24], owner[24], amount[32], prob[16], close[16], created[16];
+	struct buf persons = { 0 }, percents = { 0 };
+	enum status st;
+
+	splits_literals(in, &persons, &percents);
+	if (persons.oom || percents.oom) {
+		st = ST_NOMEM;
+		goto out;
+	}
+	const char *params[] = {
+		org,
+		idtext(cur->id, idb, sizeof idb),
+		in->set_external_id ? "true" : "false",
+		in->set_external_id ? in->external_id : NULL,
+		in->name,
+		in->set_account ? "true" : "false",
+		in->set_account ? in->account : NULL,
+		idtext(in->owner_id, owner, sizeof owner),
+		in->segment,
+		in->type,
+		moneytext(in->set_amount, in->amount, amount, sizeof amount),
+		rs->stage->key,
+		inttext(rs->probability, prob, sizeof prob),
+		rs->forecast_category,
+		rs->status,
+		datetext(in->set_close_date, in->close_date, close, sizeof close),
+		datetext(in->set_created_on, in->created_on, created, sizeof created),
+		in->set_splits ? "true" : "false",
+		persons.data,
+		percents.data,
+		sub,
+	};
+	st = exec_row(c, &stmt_deal_update, 21, params, out);
+	if (st != ST_OK)
+		explain_failure(c, st, e);
+out:
+	buf_clear(&persons);
+	buf_clear(&percents);
+	return st;
+}
+
+enum status
+deal_delete(struct db_conn *c, const char *org, const char *sub, const struct deal_current *cur)
+{
+	char idb[24];
+
+	return exec_command(c, &stmt_deal_delete, 3, (const char *[]){ org, idtext(cur->id, idb, sizeof idb), sub });
+}
+
+enum status
+deal_history_list(struct db_conn *c, const char *org, int64_t id, int64_t after, int limit, struct page *out)
+{
+	char idb[24], aft[24], lim[16];
+	const char *params[] = {
+		org,
+		idtext(id, idb, sizeof idb),
+		inttext(after > 2000000000 ? 2000000000 : after, aft, sizeof aft),
+		inttext(limit + 1, lim, sizeof lim),
+	};
+	PGresult *r = db_exec(c, &stmt_deal_history, 4, params);
+	enum status st = db_check(c, r, PGRES_TUPLES_OK);
+
+	if (st == ST_OK)
+		page_fill(out, r, limit);
+	PQclear(r);
+	return st;
+}
+
+/* ---- bulk sync ------------------------------------------------------------------ */
+
+/*
+ * The batch travels by COPY into a temporary table, one row per item; the
+ * database then checks what needs the stored deals, locks the deals being
+ * changed, and upserts everything with one INSERT ... ON CONFLICT DO UPDATE
+ * whose WHERE skips unchanged rows; a data-modifying CTE of the same
+ * statement writes the history rows. Absent optional fields keep their
+ * stored values (a new deal takes the defaults), as in deal_resolve.
+ */
+DB_STMT(stmt_bulk_lock_org, "SELECT pg_advisory_xact_lock(hashtextextended('deals:' || $1, 0))");
+
+#define BULK_TABLE                                                                             \
+	"CREATE TEMP TABLE deal_bulk_in (idx int NOT NULL, external_id text NOT NULL, name text NOT NULL," \
+	" set_account bool NOT NULL, account text, owner_id bigint NOT NULL, segment text, type text,"    \
+	" amount numeric(14, 2) NOT NULL, stage text NOT NULL, probability int, probability_reset bool NOT NULL," \
+	" forecast_category text, forecast_reset bool NOT NULL, close_date date NOT NULL, created_on date,"    \
+	" set_splits bool NOT NULL, split_person_ids bigint[], split_percents numeric(5, 2)[]) ON COMMIT DROP"
+
+/*
+ * Lock the stored deals the batch names (so the upsert's snapshot, taken
+ * after, sees them as they stay until commit) and return the items those
+ * deals or their owners refuse: 0 = outside the scope, 1 = no segment for a
+ * new deal, 2 = close_date before the kept created_on (bulk_reasons).
+ */
+DB_STMT(stmt_bulk_reject,
+	"WITH d AS MATERIALIZED (SELECT d.id, d.external_id, d.owner_id, d.split_person_ids, d.created_on"
+	"  FROM deals d JOIN deal_bulk_in t ON d.org_id = $1 AND d.external_id = t.external_id FOR UPDATE OF d)"
+	" SELECT t.idx, CASE WHEN d.id IS NULL THEN 1"
+	"  WHEN NOT " IN_SCOPE("$2", "$3", "$4") " THEN 0 ELSE 2 END"
+	" FROM deal_bulk_in t LEFT JOIN d ON d.external_id = t.external_id"
+	" LEFT JOIN people p ON p.org_id = $1 AND p.id = t.owner_id"
+	" WHERE (d.id IS NOT NULL AND NOT " IN_SCOPE("$2", "$3", "$4") ")"
+	"  OR (d.id IS NULL AND t.segment IS NULL AND coalesce(p.segment, '') = '')"
+	"  OR (d.id IS NOT NULL AND t.created_on IS NULL AND d.created_on > t.close_date)"
+	" ORDER BY t.idx");
+DB_STMT(stmt_bulk_drop, "DELETE FROM deal_bulk_in WHERE idx = ANY($1::int[])");
+DB_STMT(stmt_bulk_upsert,
+	"WITH src AS (SELECT t.*, o.id AS old_id, o.account AS old_account, o.segment AS old_segment,"
+	"  o.type AS old_type, o.stage AS old_stage, o.probability AS old_probability,"
+	"  o.forecast_category AS old_forecast_category, o.close_date AS old_close_date,"
+	"  o.created_on AS old_created_on, o.amount AS old_amount, o.split_person_ids AS old_split_person_ids,"
+	"  o.split_percents AS old_split_percents, s.probability AS stage_probability,"
+	"  s.forecast_category AS stage_forecast_category, s.is_won, s.is_lost, p.segment AS owner_segment"
+	"  FROM deal_bulk_in t JOIN stages s ON s.org_id = $1 AND s.key = t.stage"
+	"  JOIN people p ON p.org_id = $1 AND p.id = t.owner_id"
+	"  LEFT JOIN deals o ON o.org_id = $1 AND o.external_id = t.external_id),"
+	" today AS MATERIALIZED (SELECT " ORG_TODAY " AS day),"
+	" up AS (INSERT INTO deals AS d (org_id, external_id, name, account, owner_id, segment, type, amount,"
+	"  stage, probability, forecast_category, status, close_date, created_on, split_person_ids,"
+	"  split_percents)"
+	"  SELECT $1, external_id, name, CASE WHEN set_account THEN account ELSE old_account END, owner_id,"
+	"  coalesce(segment, old_segment, owner_segment), coalesce(type, old_type, 'new_business'), amount,"
+	"  stage,"
+	"  CASE WHEN probability IS NOT NULL THEN probability"
+	"   WHEN old_id IS NOT NULL AND NOT probability_reset AND old_stage = stage THEN old_probability"
+	"   ELSE stage_probability END,"
+	"  CASE WHEN forecast_category IS NOT NULL THEN forecast_category"
+	"   WHEN old_id IS NOT NULL AND NOT forecast_reset AND old_stage = stage THEN old_forecast_category"
+	"   ELSE stage_forecast_category END,"
+	"  CASE WHEN is_won THEN 'won' WHEN is_lost THEN 'lost' ELSE 'open' END, close_date,"
+	"  coalesce(created_on, old_created_on, least(today.day, close_date)),"
+	"  CASE WHEN set_splits THEN split_person_ids ELSE coalesce(old_split_person_ids, '{}') END,"
+	"  CASE WHEN set_splits THEN split_percents ELSE coalesce(old_split_percents, '{}') END"
+	"  FROM src, today"
+	"  ON CONFLICT (org_id, external_id) WHERE external_id IS NOT NULL DO UPDATE SET"
+	"  name = EXCLUDED.name, account = EXCLUDED.account, owner_id = EXCLUDED.owner_id,"
+	"  segment = EXCLUDED.segment, type = EXCLUDED.type, amount = EXCLUDED.amount, stage = EXCLUDED.stage,"
+	"  probability = EXCLUDED.probability, forecast_category = EXCLUDED.forecast_category,"
+	"  status = EXCLUDED.status, close_date = EXCLUDED.close_date, created_on = EXCLUDED.created_on,"
+	"  split_person_ids = EXCLUDED.split_person_ids, split_percents = EXCLUDED.split_percents,"
+	"  pushes = d.pushes + CASE WHEN EXCLUDED.close_date > d.close_date THEN 1 ELSE 0 END,"
+	"  version = d.version + 1, updated_at = now()"
+	"  WHERE (d.name, d.account, d.owner_id, d.segment, d.type, d.amount, d.stage, d.probability,"
+	"   d.forecast_category, d.close_date, d.created_on, d.split_person_ids, d.split_percents)"
+	"   IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.account, EXCLUDED.owner_id, EXCLUDED.segment,"
+	"   EXCLUDED.type, EXCLUDED.amount, EXCLUDED.stage, EXCLUDED.probability, EXCLUDED.forecast_category,"
+	"   EXCLUDED.close_date, EXCLUDED.created_on, EXCLUDED.split_person_ids, EXCLUDED.split_percents)"
+	"  RETURNING d.id, d.external_id, d.version, d.stage, d.close_date, d.amount, d.probability,"
+	"  d.forecast_category, d.status, d.owner_id, d.xmax = 0 AS created),"
+	" h AS (INSERT INTO deal_history (" HISTORY_COLUMNS ")"
+	"  SELECT $1, u.id, u.version, $2, CASE WHEN u.created THEN 'created' ELSE 'changed' END,"
+	"  s.old_stage, u.stage, s.old_close_date, u.close_date, s.old_amount, u.amount, u.probability,"
+	"  u.forecast_category, u.status, u.owner_id, coalesce(u.close_date > s.old_close_date, false)"
+	"  FROM up u JOIN src s ON s.external_id = u.external_id"
+	"  WHERE u.created OR (s.old_stage, s.old_close_date, s.old_amount, s.old_probability,"
+	"   s.old_forecast_category) IS DISTINCT FROM (u.stage, u.close_date, u.amount, u.probability,"
+	"   u.forecast_category))"
+	" SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM up");
+
+void
+deal_bulk_clear(struct deal_bulk *b)
+{
+	buf_clear(&b->copy);
+	free(b->lines);
+	memset(b, 0, sizeof *b);
+}
+
+void
+deal_bulk_result_clear(struct deal_bulk_result *r)
+{
+	free(r->rejects);
+	memset(r, 0, sizeof *r);
+}
+
+/* A text value in COPY's text format (backslash escapes); NULL is \N. */
+static void
+copy_text(struct buf *b, const char *s)
+{
+	if (!s) {
+		buf_puts(b, "\\N");
+		return;
+	}
+	for (const char *p = s; *p; p++) {
+		switch (*p) {
+		case '\\': buf_puts(b, "\\\\"); break;
+		case '\t': buf_puts(b, "\\t"); break;
+		case '\n': buf_puts(b, "\\n"); break;
+		case '\r': buf_puts(b, "\\r"); break;
+		default: buf_putc(b, *p);
+		}
+	}
+}
+
+static void
+copy_sep(struct buf *b)
+{
+	buf_putc(b, '\t');
+}
+
+enum status
+deal_bulk_add(struct deal_bulk *b, int index, const struct deal_input *in)
+{
+	char num[32], day[16];
+	size_t off = b->copy.len;
+
+	if (b->nlines == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 1024;
+		struct deal_bulk_line *lines = realloc(b->lines, cap * sizeof *lines);
+		if (!lines)
+			return ST_NOMEM;
+		b->lines = lines;
+		b->cap = cap;
+	}
+	buf_printf(&b->copy, "%d\t", index);
+	copy_text(&b->copy, in->external_id);
+	copy_sep(&b->copy);
+	copy_text(&b->copy, in->name);
+	buf_puts(&b->copy, in->set_account ? "\tt\t" : "\tf\t");
+	copy_text(&b->copy, in->set_account ? in->account : NULL);
+	buf_printf(&b->copy, "\t%" PRId64 "\t", in->owner_id);
+	copy_text(&b->copy, in->segment);
+	copy_sep(&b->copy);
+	copy_text(&b->copy, in->type);
+	money_format(in->amount, num, sizeof num);
+	buf_printf(&b->copy, "\t%s\t", num);
+	copy_text(&b->copy, in->stage);
+	if (in->probability_mode == DEAL_SET)
+		buf_printf(&b->copy, "\t%d", in->probability);
+	else
+		buf_puts(&b->copy, "\t\\N");
+	buf_puts(&b->copy, in->probability_mode == DEAL_DEFAULT ? "\tt\t" : "\tf\t");
+	copy_text(&b->copy, in->forecast_mode == DEAL_SET ? in->forecast_category : NULL);
+	buf_puts(&b->copy, in->forecast_mode == DEAL_DEFAULT ? "\tt\t" : "\tf\t");
+	cal_date_format(in->close_date, day, sizeof day);
+	buf_puts(&b->copy, day);
+	copy_sep(&b->copy);
+	if (in->set_created_on) {
+		cal_date_format(in->created_on, day, sizeof day);
+		buf_puts(&b->copy, day);
+	} else
+		buf_puts(&b->copy, "\\N");
+	if (in->set_splits) {
+		buf_puts(&b->copy, "\tt\t");
+		persons_literal(&b->copy, in);
+		copy_sep(&b->copy);
+		percents_literal(&b->copy, in);
+	} else
+		buf_puts(&b->copy, "\tf\t\\N\t\\N");
+	buf_putc(&b->copy, '\n');
+	if (b->copy.oom)
+		return ST_NOMEM;
+	b->lines[b->nlines++] = (struct deal_bulk_line){ .index = index, .off = off, .len = b->copy.len - off };
+	return ST_OK;
+}
+
+static enum status
+run_raw(struct db_conn *c, const char *sql)
+{
+	PGresult *r = db_exec_raw(c, sql);
+	enum status st = db_check(c, r, PGRES_COMMAND_OK);
+
+	PQclear(r);
+	return st;
+}
+
+/* Send the accepted lines through COPY, in chunks of about 1 MB. */
+static enum status
+bulk_copy(struct db_conn *c, const struct deal_bulk *b)
+{
+	enum status st = db_copy_start(c, "COPY deal_bulk_in FROM STDIN");
+	size_t i = 0;
+
+	if (st != ST_OK)
+		return st;
+	while (i < b->nlines && st == ST_OK) {
+		/* runs of adjacent accepted lines go out as one piece */
+		while (i < b->nlines && b->lines[i].rejected)
+			i++;
+		if (i == b->nlines)
+			break;
+		size_t start = b->lines[i].off, end = start;
+		while (i < b->nlines && !b->lines[i].rejected && end - start < (1u << 20))
+			end = b->lines[i].off + b->lines[i].len, i++;
+		st = db_copy_put(c, b->copy.data + start, end - start);
+	}
+	enum status st2 = db_copy_end(c);
+	return st != ST_OK ? st : st2;
+}
+
+static const struct {
+	const char *field;
+	const char *message;
+} bulk_reasons[] = {
+	{ "external_id", "the existing deal with this external_id is outside your scope" },
+	{ "segment", "is required: the owner has no segment" },
+	{ "close_date", "must not be before the stored created_on" },
+};
+
+/* The items the stored deals refuse, into out->rejects (and dropped unless atomic). */
+static enum status
+bulk_reject(struct db_conn *c, const char *org, const struct deal_scope *s, bool atomic,
+	    struct deal_bulk_result *out)
+{
+	char self[24];
+	const char *sp[3];
+	struct buf idx = { 0 };
+	PGresult *r;
+	enum status st;
+	int n;
+
+	scope_params(s, self, sizeof self, sp);
+	r = db_exec(c, &stmt_bulk_reject, 4, (const char *[]){ org, sp[0], sp[1], sp[2] });
+	if ((st = db_check(c, r, PGRES_TUPLES_OK)) != ST_OK || (n = PQntuples(r)) == 0)
+		goto out;
+	out->rejects = calloc((size_t)n, sizeof *out->rejects);
+	if (!out->rejects) {
+		st = ST_NOMEM;
+		goto out;
+	}
+	buf_putc(&idx, '{');
+	for (int i = 0; i < n; i++) {
+		int why = atoi(PQgetvalue(r, i, 1));
+		out->rejects[i] = (struct deal_bulk_reject){ .index = atoi(PQgetvalue(r, i, 0)),
+							     .field = bulk_reasons[why].field,
+							     .message = bulk_reasons[why].message };
+		buf_printf(&idx, i ? ",%s" : "%s", PQgetvalue(r, i, 0));
+	}
+	buf_putc(&idx, '}');
+	out->nrejects = (size_t)n;
+	if (atomic)
+		goto out;
+	if (idx.oom) {
+		st = ST_NOMEM;
+		goto out;
+	}
+	PQclear(r);
+	r = db_exec(c, &stmt_bulk_drop, 1, (const char *[]){ idx.data });
+	st = db_check(c, r, PGRES_COMMAND_OK);
+out:
+	PQclear(r);
+	buf_clear(&idx);
+	return st;
+}
+
+enum status
+deal_bulk_run(struct db_conn *c, const char *org, const char *sub, const struct deal_scope *s,
+	      struct deal_bulk *b, bool atomic, struct deal_bulk_result *out)
+{
+	struct deal_bulk_result res = { 0 };
+	PGresult *r = NULL;
+	enum status st;
+	long accepted = 0;
+
+	for (size_t i = 0; i < b->nlines; i++)
+		accepted += !b->lines[i].rejected;
+	if (accepted == 0) {
+		*out = res;
+		return ST_OK;
+	}
+	r = db_exec(c, &stmt_bulk_lock_org, 1, (const char *[]){ org });
+	if ((st = db_check(c, r, PGRES_TUPLES_OK)) != ST_OK)
+		goto out;
+	/*
+	 * The batch can hold more deals than the org had when deals was last
+	 * analyzed: with stale statistics the planner may scan deals once per
+	 * item. Every lookup of a stored deal goes through an index instead,
+	 * until the transaction ends; and the costs that setting inflates must
+	 * not send the statements to JIT compilation (a second per statement).
+	 */
+	if ((st = run_raw(c, "SET LOCAL enable_seqscan = off")) != ST_OK ||
+	    (st = run_raw(c, "SET LOCAL jit = off")) != ST_OK || (st = run_raw(c, BULK_TABLE)) != ST_OK || (st = bulk_copy(c, b)) != ST_OK ||
+	    (st = run_raw(c, "ANALYZE deal_bulk_in")) != ST_OK)
+		goto out;
+	if ((st = bulk_reject(c, org, s, atomic, &res)) != ST_OK)
+		goto out;
+	if (res.nrejects && atomic) {
+		st = ST_INVALID;
+		goto out;
+	}
+	accepted -= (long)res.nrejects;
+	PQclear(r);
+	r = db_exec(c, &stmt_bulk_upsert, 2, (const char *[]){ org, sub });
+	if ((st = db_check(c, r, PGRES_TUPLES_OK)) != ST_OK)
+		goto out;
+	res.created = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+	res.updated = strtol(PQgetvalue(r, 0, 1), NULL, 10);
+	res.unchanged = accepted - res.created - res.updated;
+out:
+	PQclear(r);
+	if (st == ST_OK || st == ST_INVALID)
+		*out = res;
+	else
+		deal_bulk_result_clear(&res);
+	return st;
+}

@@ -1,0 +1,169 @@
+/*
+ * store.h — the SQL of the pipeline: stages, deals, their history, and the
+ * bulk CRM sync. Rows come back as JSON text built by PostgreSQL (struct
+ * rowjson, struct page of org/store.h).
+ *
+ * Who sees a deal (struct deal_scope): a deal belongs to a person when they
+ * own it or hold one of its splits, and to a team when it belongs to a member
+ * of the team or of a team below it. Admins, execs and services see every
+ * deal of the org; managers the deals of their managed subtree and their
+ * own; reps their own. The same definition answers `team_id` filters.
+ */
+#ifndef ATTAIN_DEALS_STORE_H
+#define ATTAIN_DEALS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "db/db.h"
+#include "deals/deal.h"
+#include "deals/stage.h"
+#include "org/store.h"
+
+/* ---- stages ---------------------------------------------------------------- */
+
+/* The org's stages in order, with the list's version (names not loaded). */
+enum status stages_load(struct db_conn *c, const char *org, struct stage_list *out);
+/*
+ * The stage list as {"items": [...], "next_cursor": null, "version": n,
+ * "updated_at": ...}; out->version is the list's version.
+ */
+enum status stages_get(struct db_conn *c, const char *org, struct rowjson *out);
+/*
+ * Replace the org's stages by l (checked with stage_list_check; names set).
+ * ST_STALE when expect_version >= 0 differs from the list's version.
+ * ST_CONFLICT when a stage that deals use would be removed or change between
+ * open, won and lost: its key goes to used_key (>= STAGE_KEY_MAX + 1 bytes)
+ * and *removed says which. On ST_OK, *out is the new list as stages_get.
+ */
+enum status stages_replace(struct db_conn *c, const char *org, const struct stage_list *l, int expect_version,
+			   struct rowjson *out, char *used_key, bool *removed);
+
+/* ---- people a deal names ------------------------------------------------------ */
+
+struct deal_person {
+	int64_t id;
+	int64_t team_id;   /* 0 = none */
+	char segment[4];   /* "" = none */
+};
+/*
+ * The people of `org` among ids (n of them, duplicates allowed), sorted by
+ * id, into a malloc'd *out (caller frees) of *nout entries; ids of no person
+ * of the org are simply absent.
+ */
+enum status deal_people_load(struct db_conn *c, const char *org, const int64_t *ids, size_t n,
+			     struct deal_person **out, size_t *nout);
+/* Binary search in a deal_people_load result; NULL when absent. */
+const struct deal_person *deal_person_find(const struct deal_person *v, size_t n, int64_t id);
+
+/* ---- deals ---------------------------------------------------------------------- */
+
+struct deal_scope {
+	bool all;          /* every deal of the org */
+	int64_t person_id; /* the caller's person; 0 = none */
+	const char *teams; /* managed subtree as an array literal "{1,2}"; "{}" = none */
+};
+
+struct deal_filter {
+	int64_t owner_id;          /* 0 = any */
+	int64_t team_id;           /* 0 = any; else the deals of the team's subtree */
+	const char *status;        /* NULL = any */
+	const char *stage;
+	const char *type;
+	const char *segment;
+	const char *close_from;    /* "YYYY-MM-DD", inclusive; NULL = open */
+	const char *close_to;      /* inclusive */
+	const char *updated_since; /* RFC 3339 instant or date; NULL = any */
+	const char *external_id;
+	int64_t after;             /* cursor: ids greater than this */
+	int limit;
+};
+
+enum status deal_list(struct db_conn *c, const char *org, const struct deal_scope *s,
+		      const struct deal_filter *f, struct page *out);
+/* ST_NOT_FOUND when absent, in another org or outside the scope. */
+enum status deal_get(struct db_conn *c, const char *org, const struct deal_scope *s, int64_t id,
+		     struct rowjson *out);
+/*
+ * Lock deal `id` for a change (until the transaction ends) and load what the
+ * change needs. ST_NOT_FOUND when absent or outside the scope.
+ */
+enum status deal_lock(struct db_conn *c, const char *org, const struct deal_scope *s, int64_t id,
+		      struct deal_current *out);
+/*
+ * Create a deal from a complete input (segment and type set) and its resolved
+ * stage state; records the 'created' history row for `sub`. ST_CONFLICT with
+ * e->field "external_id" when another deal has it.
+ */
+enum status deal_create(struct db_conn *c, const char *org, const char *sub, const struct deal_input *in,
+			const struct deal_resolved *rs, struct rowjson *out, struct store_err *e);
+/*
+ * Change the deal locked as cur (deal_lock) by in; records a 'changed'
+ * history row when the stage, close date, amount, probability or forecast
+ * category changes, and counts a push when close_date moves later.
+ */
+enum status deal_update(struct db_conn *c, const char *org, const char *sub, const struct deal_current *cur,
+			const struct deal_input *in, const struct deal_resolved *rs, struct rowjson *out,
+			struct store_err *e);
+/* Delete the deal locked as cur; its history stays, closed by a 'deleted' row. */
+enum status deal_delete(struct db_conn *c, const char *org, const char *sub, const struct deal_current *cur);
+/* A page of deal `id`'s history, oldest first (cursor: the version). */
+enum status deal_history_list(struct db_conn *c, const char *org, int64_t id, int64_t after, int limit,
+			      struct page *out);
+
+/* ---- bulk sync -------------------------------------------------------------- */
+
+#define DEAL_BULK_MAX 100000
+
+/* The accepted items of one bulk call, encoded as COPY text. */
+struct deal_bulk {
+	struct buf copy; /* owned: one line per item */
+	struct deal_bulk_line {
+		int index;     /* in the request body */
+		size_t off;    /* into copy */
+		size_t len;
+		bool rejected;
+	} *lines;        /* owned */
+	size_t nlines;
+	size_t cap;
+};
+void deal_bulk_clear(struct deal_bulk *b);
+/*
+ * Add item `index` (a complete bulk item: external_id, name, owner_id,
+ * amount, stage and close_date set; others optional) to the batch.
+ * ST_NOMEM on allocation failure.
+ */
+enum status deal_bulk_add(struct deal_bulk *b, int index, const struct deal_input *in);
+
+/* An item the database side refused, before anything was written. */
+struct deal_bulk_reject {
+	int index;
+	const char *field;   /* static */
+	const char *message; /* static */
+};
+
+struct deal_bulk_result {
+	long created;
+	long updated;
+	long unchanged;
+	struct deal_bulk_reject *rejects; /* owned, sorted by index */
+	size_t nrejects;
+};
+void deal_bulk_result_clear(struct deal_bulk_result *r);
+
+/*
+ * Upsert the batch's accepted lines by external_id for `sub`, within the
+ * caller's transaction. Checks what needs the stored deals: an existing deal
+ * must be in the scope s (never re-owned from outside it), a kept created_on
+ * must not follow the new close_date, a new deal needs a segment (its own or
+ * its owner's). Those items are rejected (out->rejects); with `atomic`, any
+ * reject makes it ST_INVALID with nothing written, else the rest are written.
+ * An existing deal whose stored state equals the item is left as it is
+ * (counted unchanged: no new version, no history).
+ */
+enum status deal_bulk_run(struct db_conn *c, const char *org, const char *sub, const struct deal_scope *s,
+			  struct deal_bulk *b, bool atomic, struct deal_bulk_result *out);
+
+#endif

@@ -1,0 +1,331 @@
+"""/v1/lead-scoring/models/{segment}: the default models, replacing a model (every problem named
+by its path, the segment's open leads re-scored in the same transaction), training from the
+org's closed leads through the API, its evaluation, the blended scores, and who may do what."""
+
+import json
+import threading
+import time
+import uuid
+
+import pytest
+
+from conftest import Api
+from contract import ok, problem
+
+MODEL_FIELDS = {"segment", "rules", "group_caps", "thresholds", "bant", "predicted_weight", "predictive",
+                "version", "updated_at"}
+EVALUATION_FIELDS = {"segment", "version", "trained_at", "auc", "brier", "log_loss", "base_rate_pct",
+                     "n_train", "n_holdout", "n_converted", "n_unconverted", "alpha", "columns",
+                     "calibration", "by_grade"}
+BANT = {"required": ["budget", "authority"],
+        "budget": {"yes": 10000, "partial": 1000},
+        "authority": {"yes": ["decision_maker", "economic_buyer"], "partial": ["influencer"]},
+        "need": {"yes": ["high"], "partial": ["medium"]},
+        "timeline": {"yes_within_days": 30, "partial_within_days": 90}}
+
+
+def uid():
+    return uuid.uuid4().hex[:10]
+
+
+def model(rules, **extra):
+    return {"rules": rules, "thresholds": {"qualified": 50, "nurture": 20}, "bant": BANT, **extra}
+
+
+def all_leads(api, **params):
+    out, cursor = [], None
+    while True:
+        p = {"limit": 1000, **params}
+        if cursor:
+            p["cursor"] = cursor
+        page = ok(api.get("/v1/leads", params=p))
+        out += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return out
+
+
+def parts_sum(breakdown):
+    s = sum(r["points"] for r in breakdown["rules"])
+    if breakdown["predicted"] is not None:
+        s += breakdown["predicted"]["points"]
+    return round(s, 2)
+
+
+@pytest.fixture(scope="module")
+def roles(admin, client, tokens, org, other_org):
+    return {
+        "admin": admin,
+        "exec": client(tokens.token(org, ["exec"])),
+        "manager": client(tokens.token(org, ["manager"])),
+        "rep": client(tokens.token(org, ["rep"])),
+        "service": client(tokens.token(org, ["service"])),
+        "other_org": client(tokens.token(other_org, ["admin"])),
+    }
+
+
+def closed_leads(n, seed=1, prefix=None):
+    """
+    n closed b2c leads whose conversion depends on their channel and visits (deterministic):
+    web converts most, then ads, then fair; more visits help.
+    """
+    prefix = prefix or "t-" + uid()
+    out, x = [], seed
+    for i in range(n):
+        x = (x * 1103515245 + 12345) % 2 ** 31
+        channel = ("web", "ads", "fair")[i % 3]
+        visits = (x >> 8) % 20
+        base = {"web": 0.75, "ads": 0.45, "fair": 0.15}[channel] + (visits - 10) * 0.02
+        u = ((x >> 4) % 1000) / 1000
+        out.append({"external_id": f"{prefix}-{i}", "segment": "b2c",
+                    "attributes": {"channel": channel, "visits": visits, "newsletter": i % 2 == 0},
+                    "status": "converted" if u < base else "disqualified"})
+    return out
+
+
+def bulk(api, items):
+    body = "".join(json.dumps(x) + "\n" for x in items)
+    res = ok(api.post("/v1/leads/bulk?atomic=true", data=body,
+                      headers={"Content-Type": "application/x-ndjson"}, timeout=300))
+    assert res["rejected"] == 0
+    return res
+
+
+# -- the defaults ------------------------------------------------------------------------------
+
+def test_default_models(admin):
+    r = admin.get("/v1/lead-scoring/models/b2b")
+    b2b = ok(r)
+    assert set(b2b) == MODEL_FIELDS and r.headers["ETag"] == f'"{b2b["version"]}"'
+    assert b2b["segment"] == "b2b" and b2b["predictive"] is None and b2b["predicted_weight"] == 0.5
+    assert b2b["group_caps"]["budget"] == 30 and b2b["group_caps"]["authority"] == 30
+    assert sum(b2b["group_caps"].values()) == 100
+    assert b2b["bant"]["required"] == ["budget", "authority", "need"]
+    assert b2b["thresholds"] == {"qualified": 70, "nurture": 40}
+    b2c = ok(admin.get("/v1/lead-scoring/models/b2c"))
+    assert b2c["group_caps"]["timeline"] == 35 and b2c["group_caps"]["engagement"] == 35
+    assert sum(b2c["group_caps"].values()) == 100
+    assert b2c["bant"]["required"] == ["need", "timeline"]
+    # the defaults are valid models: a PUT of them changes only the version
+    again = ok(admin.put("/v1/lead-scoring/models/b2c",
+                         json={k: b2c[k] for k in ("rules", "group_caps", "thresholds", "bant",
+                                                   "predicted_weight")}))
+    assert again["version"] == b2c["version"] + 1
+    assert {k: v for k, v in again.items() if k not in ("version", "updated_at")} == \
+        {k: v for k, v in b2c.items() if k not in ("version", "updated_at")}
+
+
+@pytest.mark.parametrize("role", ["admin", "exec", "manager", "rep", "service", "other_org"])
+def test_every_role_reads(roles, role):
+    m = ok(roles[role].get("/v1/lead-scoring/models/b2b"))
+    assert m["segment"] == "b2b"
+    problem(roles[role].get("/v1/lead-scoring/models/b2b/evaluation"), 404)
+
+
+@pytest.mark.parametrize("role", ["exec", "manager", "rep", "service"])
+def test_only_admins_write(roles, role):
+    api = roles[role]
+    problem(api.put("/v1/lead-scoring/models/b2b", json=model([])), 403)
+    problem(api.post("/v1/lead-scoring/models/b2b/train"), 403)
+
+
+def test_unknown_segment_is_404(admin):
+    problem(admin.get("/v1/lead-scoring/models/b2x"), 404)
+    problem(admin.put("/v1/lead-scoring/models/enterprise", json=model([])), 404)
+    problem(admin.post("/v1/lead-scoring/models/B2B/train"), 404)
+    problem(admin.get("/v1/lead-scoring/models/b2x/evaluation"), 404)
+
+
+# -- replacing a model ------------------------------------------------------------------------
+
+def test_put_rescores_open_leads_only(scratch_admin):
+    api = scratch_admin
+    open_lead = ok(api.post("/v1/leads", json={"budget": 30000}), 201)
+    closed = ok(api.post("/v1/leads", json={"budget": 30000, "status": "disqualified"}), 201)
+    other_segment = ok(api.post("/v1/leads", json={"budget": 30000, "segment": "b2c"}), 201)
+    assert open_lead["score"] == 20 and closed["score"] == 20
+    current = ok(api.get("/v1/lead-scoring/models/b2b"))
+    body = model([{"id": "big", "field": "budget", "op": "gte", "value": 10000, "points": 60},
+                  {"id": "src", "field": "attributes.Lead Source", "op": "in", "value": ["Google", "Ads"],
+                   "points": 15, "group": "source"}],
+                 group_caps={"source": 10}, predicted_weight=0.3)
+    r = api.put("/v1/lead-scoring/models/b2b", json=body,
+                headers={"If-Match": f'"{current["version"]}"'})
+    m = ok(r)
+    assert m["version"] == current["version"] + 1 and r.headers["ETag"] == f'"{m["version"]}"'
+    assert m["rules"][0] == {**body["rules"][0], "group": None}
+    assert m["group_caps"] == {"source": 10} and m["predicted_weight"] == 0.3
+    assert ok(api.get("/v1/lead-scoring/models/b2b")) == m
+    after = ok(api.get(f"/v1/leads/{open_lead['id']}"))
+    # 60 reaches "qualified", but the BANT gate needs an authority: nurture
+    assert after["score"] == 60 and after["version"] == 2 and after["suggested_status"] == "nurture"
+    assert [x["rule_id"] for x in after["score_breakdown"]["rules"]] == ["big"]
+    assert ok(api.get(f"/v1/leads/{closed['id']}")) == closed
+    assert ok(api.get(f"/v1/leads/{other_segment['id']}")) == other_segment
+    # an unchanged model leaves the leads alone
+    ok(api.put("/v1/lead-scoring/models/b2b", json=body))
+    assert ok(api.get(f"/v1/leads/{open_lead['id']}"))["version"] == 2
+    # a stale If-Match writes nothing
+    problem(api.put("/v1/lead-scoring/models/b2b", json=model([]),
+                    headers={"If-Match": f'"{current["version"]}"'}), 412)
+    assert ok(api.get("/v1/lead-scoring/models/b2b"))["rules"] == m["rules"]
+    # the attribute rule: 15 points capped at 10
+    lead = ok(api.post("/v1/leads", json={"attributes": {"Lead Source": "ads"}}), 201)
+    assert lead["score"] == 10 and lead["score_breakdown"]["rules"][0]["raw_points"] == 15
+
+
+RULE_OK = {"id": "ok", "field": "budget", "op": "gte", "value": 1, "points": 1}
+
+INVALID_MODELS = [
+    (model([RULE_OK, {**RULE_OK, "id": "b", "field": "budgett"}]), "rules[1].field"),
+    (model([RULE_OK, {**RULE_OK, "id": "b", "field": "status"}]), "rules[1].field"),
+    (model([RULE_OK, {**RULE_OK, "id": "b", "field": "attributes."}]), "rules[1].field"),
+    (model([RULE_OK, RULE_OK, RULE_OK, {**RULE_OK, "id": "d", "op": "contains", "value": "x"}]),
+     "rules[3].op"),
+    (model([{**RULE_OK, "field": "company", "op": "gt", "value": "m"}]), "rules[0].op"),
+    (model([{**RULE_OK, "field": "budget", "op": "within_days", "value": 3}]), "rules[0].op"),
+    (model([{**RULE_OK, "op": "matches"}]), "rules[0].op"),
+    (model([{**RULE_OK, "value": "1000"}]), "rules[0].value"),
+    (model([{**RULE_OK, "value": -5}]), "rules[0].value"),
+    (model([{**RULE_OK, "field": "authority", "op": "eq", "value": "ceo"}]), "rules[0].value"),
+    (model([{**RULE_OK, "field": "timeline", "op": "gt", "value": 5}]), "rules[0].value"),
+    (model([{**RULE_OK, "field": "timeline", "op": "within_days", "value": 5000}]), "rules[0].value"),
+    (model([{**RULE_OK, "op": "between", "value": [10, 1]}]), "rules[0].value"),
+    (model([{**RULE_OK, "op": "in", "value": []}]), "rules[0].value"),
+    (model([{**RULE_OK, "op": "exists", "value": "yes"}]), "rules[0].value"),
+    (model([{**RULE_OK, "field": "attributes.x", "op": "gte", "value": "a"}]), "rules[0].value"),
+    (model([{**RULE_OK, "points": 500}]), "rules[0].points"),
+    (model([RULE_OK, RULE_OK]), "rules[1].id"),
+    (model([{**RULE_OK, "weight": 2}]), "rules[0].weight"),
+    (model([{"id": "x", "field": "budget", "op": "gte", "points": 1}]), "rules[0].value"),
+    (model([RULE_OK], group_caps={"nope": 5}), "group_caps.nope"),
+    (model([], predicted_weight=1.5), "predicted_weight"),
+    ({**model([]), "thresholds": {"qualified": 40, "nurture": 40}}, "thresholds.nurture"),
+    ({**model([]), "thresholds": {"qualified": 101, "nurture": 40}}, "thresholds.qualified"),
+    ({**model([]), "thresholds": {"qualified": 60}}, "thresholds.nurture"),
+    ({**model([]), "bant": {**BANT, "budget": {"yes": 10, "partial": 20}}}, "bant.budget.partial"),
+    ({**model([]), "bant": {**BANT, "required": ["money"]}}, "bant.required[0]"),
+    ({**model([]), "bant": {**BANT, "need": {"yes": ["high"], "partial": ["high"]}}}, "bant.need.partial"),
+    ({**model([]), "bant": {**BANT, "timeline": {"yes_within_days": 90, "partial_within_days": 30}}},
+     "bant.timeline.partial_within_days"),
+    ({"rules": [], "thresholds": {"qualified": 50, "nurture": 20}}, "bant"),
+    ({**model([]), "colour": "red"}, "colour"),
+]
+
+
+@pytest.mark.parametrize("body,field", INVALID_MODELS,
+                         ids=[f"{f}-{i}" for i, (_, f) in enumerate(INVALID_MODELS)])
+def test_invalid_model_names_the_rule_and_writes_nothing(admin, body, field):
+    before = ok(admin.get("/v1/lead-scoring/models/b2b"))
+    problem(admin.put("/v1/lead-scoring/models/b2b", json=body), 400, field)
+    assert ok(admin.get("/v1/lead-scoring/models/b2b")) == before
+
+
+def test_model_body_must_be_json(admin):
+    problem(admin.put("/v1/lead-scoring/models/b2b", data="[]", headers={"Content-Type": "application/json"}),
+            400, "body")
+    problem(admin.put("/v1/lead-scoring/models/b2b", data="x", headers={"Content-Type": "text/plain"}), 415)
+
+
+# -- training ------------------------------------------------------------------------------------
+
+def test_training_needs_enough_closed_leads(scratch_admin):
+    api = scratch_admin
+    items = closed_leads(150)
+    for x in items:
+        if x["status"] == "converted":
+            x["status"] = "disqualified"
+    items += [{"external_id": "c-" + uid(), "segment": "b2c", "status": "converted"} for _ in range(10)]
+    bulk(api, items)
+    body = problem(api.post("/v1/lead-scoring/models/b2c/train"), 422)
+    assert "50 converted" in body["detail"] and "there are 10 and 150" in body["detail"]
+    problem(api.get("/v1/lead-scoring/models/b2c/evaluation"), 404)
+    assert ok(api.get("/v1/lead-scoring/models/b2c"))["predictive"] is None
+    problem(api.post("/v1/lead-scoring/models/b2b/train"), 422)  # no b2b leads at all
+    problem(api.post("/v1/lead-scoring/models/b2c/train", json={"holdout": 10}), 400, "holdout")
+
+
+def test_train_evaluate_and_blend(scratch_admin):
+    api = scratch_admin
+    bulk(api, closed_leads(600))
+    open_ids = [ok(api.post("/v1/leads", json={"segment": "b2c", "engagement": 60,
+                                               "attributes": {"channel": ch, "visits": v}}), 201)["id"]
+                for ch, v in (("web", 19), ("fair", 0), ("ads", 10))]
+    before_model = ok(api.get("/v1/lead-scoring/models/b2c"))
+    t0 = time.monotonic()
+    ev = ok(api.post("/v1/lead-scoring/models/b2c/train", timeout=120))
+    assert time.monotonic() - t0 < 60
+    assert set(ev) == EVALUATION_FIELDS
+    assert ev["segment"] == "b2c" and ev["version"] == 1
+    assert ev["n_train"] + ev["n_holdout"] == 600 and 60 < ev["n_holdout"] < 180
+    assert ev["n_converted"] + ev["n_unconverted"] == 600
+    assert ev["auc"] > 0.7 and 0 < ev["brier"] < 0.25 and ev["columns"] > 0 and ev["alpha"] > 0
+    assert len(ev["calibration"]) == 10
+    assert sum(b["count"] for b in ev["calibration"]) == ev["n_holdout"]
+    assert [b["decile"] for b in ev["calibration"]] == list(range(1, 11))
+    assert [g["grade"] for g in ev["by_grade"]] == ["A", "B", "C", "D"]
+    assert sum(g["count"] for g in ev["by_grade"]) == ev["n_holdout"]
+    assert ok(api.get("/v1/lead-scoring/models/b2c/evaluation")) == ev
+
+    m = ok(api.get("/v1/lead-scoring/models/b2c"))
+    assert m["version"] == before_model["version"] + 1
+    assert m["predictive"]["version"] == 1 and m["predictive"]["auc"] == ev["auc"]
+    assert m["predictive"]["n_train"] == ev["n_train"]
+
+    # the open leads are re-scored with the blend; the closed ones keep their score
+    leads = {x["id"]: x for x in all_leads(api, segment="b2c")}
+    web, fair, ads = (leads[i] for i in open_ids)
+    for lead in (web, fair, ads):
+        assert lead["probability"] is not None and lead["version"] == 2
+        pred = lead["score_breakdown"]["predicted"]
+        assert pred["weight"] == 0.5 and pred["probability"] == lead["probability"]
+        assert 1 <= len(pred["top_factors"]) <= 5
+        assert parts_sum(lead["score_breakdown"]) == lead["score"]
+    assert web["probability"] > ads["probability"] > fair["probability"]
+    factors = {f["feature"]: f for f in web["score_breakdown"]["predicted"]["top_factors"]}
+    assert factors["attributes.channel"]["value"] == "web" and factors["attributes.channel"]["contribution"] > 0
+    assert all(x["probability"] is None for x in leads.values() if x["status"] != "new")
+
+    # new writes and previews use the model
+    preview = ok(api.post("/v1/leads/score", json={"segment": "b2c", "attributes": {"channel": "web",
+                                                                                     "visits": 19}}))
+    assert preview["probability"] == web["probability"] and preview["model_version"] == m["version"]
+    # a model whose score is the probability alone
+    only = ok(api.put("/v1/lead-scoring/models/b2c", json=model([], predicted_weight=1)))
+    assert only["predictive"] == m["predictive"]
+    again = ok(api.get(f"/v1/leads/{web['id']}"))
+    assert abs(again["score"] - again["probability"]) <= 0.505 and again["score_breakdown"]["rules"] == []
+    # training again is version 2
+    ev2 = ok(api.post("/v1/lead-scoring/models/b2c/train", json={}, timeout=120))
+    assert ev2["version"] == 2 and ev2["auc"] == ev["auc"]  # same leads, same model
+
+
+def test_training_does_not_block_other_requests(scratch_admin):
+    api = scratch_admin
+    items = closed_leads(12000, seed=7)
+    for i in range(0, len(items), 6000):
+        bulk(api, items[i:i + 6000])
+    probe = ok(api.post("/v1/leads", json={"segment": "b2b"}), 201)
+    done = {}
+
+    trainer = Api(api.base_url, api.token)  # its own HTTP session
+
+    def train():
+        t0 = time.monotonic()
+        r = trainer.post("/v1/lead-scoring/models/b2c/train", timeout=300)
+        done["status"] = r.status_code
+        done["span"] = (t0, time.monotonic())
+
+    th = threading.Thread(target=train)
+    th.start()
+    stamps = []
+    while th.is_alive() and len(stamps) < 2000:
+        t0 = time.monotonic()
+        ok(api.get(f"/v1/leads/{probe['id']}"))
+        stamps.append((t0, time.monotonic()))
+    th.join()
+    assert done["status"] == 200
+    start, end = done["span"]
+    during = [(a, b) for a, b in stamps if a > start and b < end]
+    assert during, "no request completed while the training ran"
+    assert max(b - a for a, b in during) < 2.0

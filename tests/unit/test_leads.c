@@ -1,0 +1,969 @@
+/*
+ * Unit tests of the pure lead modules: the field catalogue (lead.c), rules,
+ * BANT and the score (score.c), and the learned model and its metrics
+ * (model.c).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "leads/lead.h"
+#include "leads/model.h"
+#include "leads/score.h"
+
+static cal_date
+day(const char *s)
+{
+	cal_date d = 0;
+
+	assert_int_equal(cal_date_parse(s, &d), ST_OK);
+	return d;
+}
+
+static json_t *
+js(const char *text)
+{
+	json_error_t e;
+	json_t *v = json_loads(text, JSON_DECODE_ANY, &e);
+
+	if (!v)
+		fail_msg("bad JSON in test: %s: %s", text, e.text);
+	return v;
+}
+
+/* ---- lead.c ------------------------------------------------------------------- */
+
+static void
+test_fields(void **state)
+{
+	struct lead_field_ref f;
+
+	(void)state;
+	const char *known[] = { "company", "contact_name", "email", "segment", "source", "budget",
+				"authority", "need", "timeline", "employees", "industry", "engagement" };
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+		assert_true(lead_field_resolve(known[i], &f));
+	assert_true(lead_field_resolve("budget", &f) && f.type == LF_MONEY);
+	assert_true(lead_field_resolve("authority", &f) && f.type == LF_ORDINAL && f.values == lead_authorities);
+	assert_true(lead_field_resolve("timeline", &f) && f.type == LF_DATE);
+	assert_true(lead_field_resolve("attributes.Lead Source", &f) && f.type == LF_ATTRIBUTE);
+	assert_string_equal(lead_field_key(&f), "Lead Source");
+	assert_false(lead_field_resolve("attributes.", &f));
+	assert_false(lead_field_resolve("status", &f)); /* not a scoring field */
+	assert_false(lead_field_resolve("score", &f));
+	assert_false(lead_field_resolve("Budget", &f));
+	assert_false(lead_field_resolve("", &f));
+	assert_int_equal(lead_enum_index(lead_needs, "medium"), 2);
+	assert_int_equal(lead_enum_index(lead_needs, "urgent"), -1);
+	assert_int_equal(lead_enum_index(lead_needs, NULL), -1);
+}
+
+static void
+test_lead_from_json(void **state)
+{
+	struct lead l;
+	json_t *j = js("{\"segment\":\"b2c\",\"company\":\"Acme\",\"budget\":1234.5,\"authority\":\"influencer\","
+		       "\"need\":null,\"timeline\":\"2026-03-01\",\"employees\":12,\"engagement\":70,"
+		       "\"attributes\":{\"a\":1},\"status\":\"nurture\",\"owner_id\":\"7\"}");
+	struct lead_value v;
+	struct lead_field_ref f;
+
+	(void)state;
+	assert_int_equal(lead_from_json(j, &l), ST_OK);
+	assert_string_equal(l.segment, "b2c");
+	assert_true(l.has_budget && l.budget == 123450);
+	assert_int_equal(l.authority, 1);
+	assert_int_equal(l.need, -1);
+	assert_true(l.has_timeline && l.timeline == day("2026-03-01"));
+	assert_true(l.has_employees && l.employees == 12);
+	assert_true(l.has_engagement && l.engagement == 70);
+	assert_string_equal(l.status, "nurture");
+	assert_true(lead_field_resolve("budget", &f));
+	lead_value_get(&l, &f, &v);
+	assert_int_equal(v.type, LV_NUMBER);
+	assert_true(v.cents == 123450 && v.number == 1234.5);
+	assert_true(lead_field_resolve("need", &f));
+	lead_value_get(&l, &f, &v);
+	assert_int_equal(v.type, LV_NULL);
+	assert_true(lead_field_resolve("attributes.a", &f));
+	lead_value_get(&l, &f, &v);
+	assert_true(v.type == LV_NUMBER && v.number == 1);
+	assert_true(lead_field_resolve("attributes.missing", &f));
+	lead_value_get(&l, &f, &v);
+	assert_int_equal(v.type, LV_NULL);
+	json_decref(j);
+
+	const char *bad[] = { "{\"segment\":\"b2x\"}",	  "{\"budget\":-1}",	  "{\"budget\":1.234}",
+			      "{\"authority\":\"boss\"}", "{\"timeline\":\"2026-02-30\"}", "{\"engagement\":101}",
+			      "{\"employees\":1.5}",	  "{\"attributes\":[]}",  "{\"company\":5}", "[]" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		j = js(bad[i]);
+		assert_int_equal(lead_from_json(j, &l), ST_INVALID);
+		json_decref(j);
+	}
+}
+
+/* ---- rules ---------------------------------------------------------------------- */
+
+static const char *const BANT_OK =
+	"\"bant\":{\"required\":[\"budget\",\"authority\"],\"budget\":{\"yes\":10000,\"partial\":1000},"
+	"\"authority\":{\"yes\":[\"decision_maker\",\"economic_buyer\"],\"partial\":[\"influencer\"]},"
+	"\"need\":{\"yes\":[\"high\"],\"partial\":[\"medium\"]},"
+	"\"timeline\":{\"yes_within_days\":30,\"partial_within_days\":90}}";
+
+/* A model of one rule (field, op, value JSON text); NULL-free: fails the test when invalid. */
+static void
+one_rule(struct score_model *m, const char *field, const char *op, const char *value)
+{
+	char text[1024];
+	struct score_issue issues[4];
+
+	snprintf(text, sizeof text,
+		 "{\"rules\":[{\"id\":\"r\",\"field\":\"%s\",\"op\":\"%s\",\"value\":%s,\"points\":10}],"
+		 "\"thresholds\":{\"qualified\":60,\"nurture\":30},%s}",
+		 field, op, value, BANT_OK);
+	json_t *def = js(text);
+	int n = score_model_parse(def, m, issues, 4);
+	if (n != 0)
+		fail_msg("%s %s %s: %s: %s", field, op, value, issues[0].field, issues[0].message);
+	json_decref(def);
+}
+
+static bool
+matches(const char *field, const char *op, const char *value, const char *lead_json, const char *today)
+{
+	struct score_model m;
+	struct lead l;
+	json_t *lj = js(lead_json);
+
+	one_rule(&m, field, op, value);
+	assert_int_equal(lead_from_json(lj, &l), ST_OK);
+	bool hit = score_rule_matches(&m.rules[0], &l, day(today ? today : "2026-01-01"));
+	score_model_clear(&m);
+	json_decref(lj);
+	return hit;
+}
+
+static void
+test_operators_text(void **state)
+{
+	(void)state;
+	const char *l = "{\"company\":\"Acme Widgets\",\"email\":\"ann@gmail.com\"}";
+	assert_true(matches("company", "eq", "\"acme widgets\"", l, NULL)); /* case-insensitive */
+	assert_false(matches("company", "eq", "\"Acme\"", l, NULL));
+	assert_true(matches("company", "ne", "\"Acme\"", l, NULL));
+	assert_true(matches("company", "in", "[\"x\",\"ACME WIDGETS\"]", l, NULL));
+	assert_false(matches("company", "in", "[\"x\"]", l, NULL));
+	assert_true(matches("email", "contains", "\"@GMAIL.\"", l, NULL));
+	assert_false(matches("email", "contains", "\"@yahoo\"", l, NULL));
+	assert_true(matches("company", "exists", "true", l, NULL));
+	assert_false(matches("industry", "exists", "true", l, NULL));
+	assert_true(matches("industry", "exists", "false", l, NULL));
+	/* a null field matches nothing but exists:false */
+	assert_false(matches("industry", "ne", "\"x\"", l, NULL));
+	assert_false(matches("industry", "eq", "\"x\"", l, NULL));
+	assert_false(matches("industry", "contains", "\"x\"", l, NULL));
+}
+
+static void
+test_operators_enums(void **state)
+{
+	(void)state;
+	const char *l = "{\"segment\":\"b2b\",\"authority\":\"decision_maker\",\"need\":\"medium\"}";
+	assert_true(matches("segment", "eq", "\"b2b\"", l, NULL));
+	assert_true(matches("segment", "ne", "\"b2c\"", l, NULL));
+	assert_true(matches("authority", "in", "[\"decision_maker\",\"economic_buyer\"]", l, NULL));
+	/* authority and need are ordered */
+	assert_true(matches("authority", "gte", "\"influencer\"", l, NULL));
+	assert_true(matches("authority", "gt", "\"influencer\"", l, NULL));
+	assert_false(matches("authority", "gt", "\"decision_maker\"", l, NULL));
+	assert_true(matches("authority", "lte", "\"decision_maker\"", l, NULL));
+	assert_true(matches("authority", "lt", "\"economic_buyer\"", l, NULL));
+	assert_true(matches("need", "between", "[\"low\",\"medium\"]", l, NULL));
+	assert_false(matches("need", "between", "[\"high\",\"high\"]", l, NULL));
+	assert_false(matches("need", "exists", "false", l, NULL));
+}
+
+static void
+test_operators_numbers(void **state)
+{
+	(void)state;
+	const char *l = "{\"budget\":25000.5,\"employees\":50,\"engagement\":0}";
+	assert_true(matches("budget", "eq", "25000.50", l, NULL));
+	assert_false(matches("budget", "eq", "25000.51", l, NULL));
+	assert_true(matches("budget", "ne", "25000", l, NULL));
+	assert_true(matches("budget", "gt", "25000.49", l, NULL));
+	assert_false(matches("budget", "gt", "25000.5", l, NULL));
+	assert_true(matches("budget", "gte", "25000.5", l, NULL));
+	assert_true(matches("budget", "lt", "25000.51", l, NULL));
+	assert_true(matches("budget", "lte", "25000.5", l, NULL));
+	assert_true(matches("budget", "between", "[25000, 30000]", l, NULL));
+	assert_false(matches("budget", "between", "[0, 25000]", l, NULL));
+	assert_true(matches("budget", "in", "[1, 25000.5]", l, NULL));
+	assert_true(matches("employees", "gte", "50", l, NULL));
+	assert_false(matches("employees", "gt", "50", l, NULL));
+	assert_true(matches("employees", "between", "[50, 50]", l, NULL));
+	assert_true(matches("engagement", "eq", "0", l, NULL)); /* zero is a value, not null */
+	assert_true(matches("engagement", "exists", "true", l, NULL));
+	assert_false(matches("employees", "lt", "10", "{}", NULL));
+}
+
+static void
+test_operators_dates(void **state)
+{
+	(void)state;
+	const char *l = "{\"timeline\":\"2026-03-01\"}";
+	assert_true(matches("timeline", "eq", "\"2026-03-01\"", l, NULL));
+	assert_true(matches("timeline", "gt", "\"2026-02-28\"", l, NULL));
+	assert_true(matches("timeline", "lte", "\"2026-03-01\"", l, NULL));
+	assert_true(matches("timeline", "between", "[\"2026-01-01\",\"2026-12-31\"]", l, NULL));
+	/* 2026-01-01 to 2026-03-01 is 59 days */
+	assert_true(matches("timeline", "within_days", "59", l, "2026-01-01"));
+	assert_false(matches("timeline", "within_days", "58", l, "2026-01-01"));
+	assert_true(matches("timeline", "within_days", "0", l, "2026-03-01"));
+	assert_false(matches("timeline", "within_days", "365", l, "2026-03-02")); /* past */
+	assert_false(matches("timeline", "within_days", "30", "{}", "2026-03-01"));
+}
+
+static void
+test_operators_attributes(void **state)
+{
+	(void)state;
+	const char *l = "{\"attributes\":{\"Lead Source\":\"Google\",\"visits\":7,\"trial\":true,"
+			"\"renewal\":\"2026-02-01\"}}";
+	assert_true(matches("attributes.Lead Source", "eq", "\"google\"", l, NULL));
+	assert_true(matches("attributes.Lead Source", "in", "[\"Direct\",\"Google\"]", l, NULL));
+	assert_true(matches("attributes.Lead Source", "contains", "\"oog\"", l, NULL));
+	assert_true(matches("attributes.visits", "gte", "7", l, NULL));
+	assert_true(matches("attributes.visits", "between", "[5, 10]", l, NULL));
+	assert_false(matches("attributes.visits", "eq", "\"7\"", l, NULL)); /* a number is not a string */
+	assert_true(matches("attributes.visits", "ne", "\"7\"", l, NULL));
+	assert_false(matches("attributes.Lead Source", "gt", "3", l, NULL)); /* a string is not ordered */
+	assert_true(matches("attributes.trial", "eq", "true", l, NULL));
+	assert_false(matches("attributes.trial", "eq", "false", l, NULL));
+	assert_true(matches("attributes.renewal", "within_days", "31", l, "2026-01-01"));
+	assert_false(matches("attributes.Lead Source", "within_days", "31", l, "2026-01-01"));
+	assert_true(matches("attributes.nope", "exists", "false", l, NULL));
+	assert_false(matches("attributes.nope", "eq", "1", l, NULL));
+}
+
+/* ---- checking a model -------------------------------------------------------------- */
+
+/* Parse a model whose rules are `rules` (JSON array text) plus extra top-level text; the first issue's field. */
+static const char *
+first_issue(const char *rules, const char *extra, char *field, size_t len)
+{
+	char text[2048];
+	struct score_issue issues[8];
+	struct score_model m;
+
+	snprintf(text, sizeof text, "{\"rules\":%s,\"thresholds\":{\"qualified\":60,\"nurture\":30},%s%s%s}", rules,
+		 BANT_OK, *extra ? "," : "", extra);
+	json_t *def = js(text);
+	int n = score_model_parse(def, &m, issues, 8);
+	json_decref(def);
+	if (n == 0) {
+		score_model_clear(&m);
+		snprintf(field, len, "(none)");
+	} else
+		snprintf(field, len, "%s", issues[0].field);
+	return field;
+}
+
+static void
+expect_issue(const char *rules, const char *extra, const char *field)
+{
+	char got[128];
+
+	first_issue(rules, extra, got, sizeof got);
+	if (strcmp(got, field) != 0)
+		fail_msg("rules %s %s: expected an issue at %s, got %s", rules, extra, field, got);
+}
+
+#define R(body) "[{\"id\":\"a\",\"field\":\"budget\",\"op\":\"gte\",\"value\":1,\"points\":5}," body "]"
+
+static void
+test_model_checks(void **state)
+{
+	(void)state;
+	expect_issue("[]", "", "(none)");
+	expect_issue(R("{\"id\":\"b\",\"field\":\"attributes.x\",\"op\":\"eq\",\"value\":\"y\",\"points\":-5,\"group\":\"g\"}"),
+		     "\"group_caps\":{\"g\":10},\"predicted_weight\":0.25", "(none)");
+	expect_issue(R("{\"id\":\"b\",\"field\":\"budgett\",\"op\":\"eq\",\"value\":1,\"points\":1}"), "", "rules[1].field");
+	expect_issue(R("{\"id\":\"b\",\"field\":\"budget\",\"op\":\"contains\",\"value\":\"1\",\"points\":1}"), "",
+		     "rules[1].op");
+	expect_issue(R("{\"id\":\"b\",\"field\":\"company\",\"op\":\"gt\",\"value\":\"a\",\"points\":1}"), "", "rules[1].op");
+	expect_issue(R("{\"id\":\"b\",\"field\":\"segment\",\"op\":\"lt\",\"value\":\"b2b\",\"points\":1}"), "", "rules[1].op");
+	expect_issue(R("{\"id\":\"b\",\"field\":\"budget\",\"op\":\"within_days\",\"value\":3,\"points\":1}"), "",
+		     "rules[1].op");
+	expect_issue(R("{\"id\":\"b\",\"field\":\"budget\",\"op\":\"like\",\"value\":3,\"points\":1}"), "", "rules[1].op");
+	expect_issue(R("{\"id\":\"b\",\"field\":\"budget\",\"op\":\"gte\",\"value\":\"1000\",\"points\":1}"), "",
+		     "rules[1].value");
+	expect_issue(R("{\"id\":\"b\",\"field\":\"budget\",\"op\":\"gte\",\"value\":-1,\"points\":1}"), "", "rules[1].value");
+	expect_issue(R("{\"id\":\"b\",\"field\":\"budget\",\"op\":\"gte\",\"value\":1.001,\"points\":1}"), "",
+		     "rules[1].value");
+	expect_issue(R("{\"id\":\"b\",\"field\":\"employees\",\"op\":\"gte\",\"value\":1.5,\"points\":1}"), "",
+		     "rules[1].value");
+	expect_issue(R("{\"id\":\"b\",\"field\":\"authority\",\"op\":\"eq\",\"value\":\"ceo\",\"points\":1}"), "",
+		     "rules[1].value");
+	expect_issue(R("{\"id\":\"b\",\"field\":\"timeline\",\"op\":\"gt\",\"value\":\"2026-13-01\",\"points\":1}"), "",
+		     "rules[1].value");
+	expect_issue(R("{\"id\":\"b\",\"field\":\"timeline\",\"op\":\"within_days\",\"value\":-1,\"points\":1}"), "",
+		     "rules[1].value");
+	expect_issue(R("{\"id\":\"b\",\"field\":\"budget\",\"op\":\"between\",\"value\":[5,1],\"points\":1}"), "",
+		     "rules[1].value");
+	expect_issue(R("{\"id\":\"b\",\"field\":\"budget\",\"op\":\"between\",\"value\":[1],\"points\":1}"), "",
+		     "rules[1].value");
+	expect_issue(R("{\"id\":\"b\",\"field\":\"need\",\"op\":\"in\",\"value\":[],\"points\":1}"), "", "rules[1].value");
+	expect_issue(R("{\"id\":\"b\",\"field\":\"need\",\"op\":\"in\",\"value\":[\"high\",\"huge\"],\"points\":1}"), "",
+		     "rules[1].value[1]");
+	expect_issue(R("{\"id\":\"b\",\"field\":\"need\",\"op\":\"exists\",\"value\":1,\"points\":1}"), "",
+		     "rules[1].value");
+	expect_issue(R("{\"id\":\"b\",\"field\":\"attributes.x\",\"op\":\"gt\",\"value\":\"a\",\"points\":1}"), "",
+		     "rules[1].value");
+	expect_issue(R("{\"id\":\"b\",\"field\":\"attributes.x\",\"op\":\"eq\",\"value\":{},\"points\":1}"), "",
+		     "rules[1].value");
+	expect_issue(R("{\"id\":\"a\",\"field\":\"budget\",\"op\":\"gte\",\"value\":1,\"points\":1}"), "", "rules[1].id");
+	expect_issue(R("{\"id\":\"b c\",\"field\":\"budget\",\"op\":\"gte\",\"value\":1,\"points\":1}"), "", "rules[1].id");
+	expect_issue(R("{\"id\":\"b\",\"field\":\"budget\",\"op\":\"gte\",\"value\":1,\"points\":101}"), "",
+		     "rules[1].points");
+	expect_issue(R("{\"id\":\"b\",\"field\":\"budget\",\"op\":\"gte\",\"value\":1,\"points\":1.5}"), "",
+		     "rules[1].points");
+	expect_issue(R("{\"id\":\"b\",\"field\":\"budget\",\"op\":\"gte\",\"value\":1}"), "", "rules[1].points");
+	expect_issue(R("{\"id\":\"b\",\"field\":\"budget\",\"op\":\"gte\",\"value\":1,\"points\":1,\"weight\":2}"), "",
+		     "rules[1].weight");
+	expect_issue(R("7"), "", "rules[1]");
+	expect_issue("{}", "", "rules");
+	expect_issue("[]", "\"group_caps\":{\"nope\":10}", "group_caps.nope");
+	expect_issue(R("{\"id\":\"b\",\"field\":\"budget\",\"op\":\"gte\",\"value\":1,\"points\":1,\"group\":\"g\"}"),
+		     "\"group_caps\":{\"g\":101}", "group_caps.g");
+	expect_issue("[]", "\"predicted_weight\":1.5", "predicted_weight");
+	expect_issue("[]", "\"colour\":1", "colour");
+}
+
+static void
+expect_model_issue(const char *text, const char *field)
+{
+	struct score_issue issues[8];
+	struct score_model m;
+	json_t *def = js(text);
+	int n = score_model_parse(def, &m, issues, 8);
+
+	json_decref(def);
+	if (n == 0) {
+		score_model_clear(&m);
+		fail_msg("expected an issue at %s", field);
+	}
+	bool found = false;
+	for (int i = 0; i < n && i < 8; i++)
+		found = found || strcmp(issues[i].field, field) == 0;
+	if (!found)
+		fail_msg("expected an issue at %s, first is %s: %s", field, issues[0].field, issues[0].message);
+}
+
+static void
+test_model_checks_thresholds_and_bant(void **state)
+{
+	char text[2048];
+	const char *base_bant = "{\"required\":[],\"budget\":{\"yes\":10,\"partial\":5},"
+				"\"authority\":{\"yes\":[],\"partial\":[]},\"need\":{\"yes\":[],\"partial\":[]},"
+				"\"timeline\":{\"yes_within_days\":1,\"partial_within_days\":2}}";
+
+	(void)state;
+	snprintf(text, sizeof text, "{\"rules\":[],\"thresholds\":{\"qualified\":50,\"nurture\":50},\"bant\":%s}",
+		 base_bant);
+	expect_model_issue(text, "thresholds.nurture");
+	snprintf(text, sizeof text, "{\"rules\":[],\"thresholds\":{\"qualified\":101,\"nurture\":50},\"bant\":%s}",
+		 base_bant);
+	expect_model_issue(text, "thresholds.qualified");
+	snprintf(text, sizeof text, "{\"rules\":[],\"thresholds\":{\"qualified\":50},\"bant\":%s}", base_bant);
+	expect_model_issue(text, "thresholds.nurture");
+	expect_model_issue("{\"rules\":[],\"thresholds\":{\"qualified\":50,\"nurture\":10}}", "bant");
+	expect_model_issue("[]", "body");
+	const struct {
+		const char *bant;
+		const char *field;
+	} bad[] = {
+		{ "{\"required\":[\"money\"],\"budget\":{\"yes\":10,\"partial\":5},\"authority\":{\"yes\":[],\"partial\":[]},"
+		  "\"need\":{\"yes\":[],\"partial\":[]},\"timeline\":{\"yes_within_days\":1,\"partial_within_days\":2}}",
+		  "bant.required[0]" },
+		{ "{\"required\":[],\"budget\":{\"yes\":5,\"partial\":10},\"authority\":{\"yes\":[],\"partial\":[]},"
+		  "\"need\":{\"yes\":[],\"partial\":[]},\"timeline\":{\"yes_within_days\":1,\"partial_within_days\":2}}",
+		  "bant.budget.partial" },
+		{ "{\"required\":[],\"budget\":{\"yes\":10,\"partial\":5},\"authority\":{\"yes\":[\"influencer\"],"
+		  "\"partial\":[\"influencer\"]},\"need\":{\"yes\":[],\"partial\":[]},"
+		  "\"timeline\":{\"yes_within_days\":1,\"partial_within_days\":2}}",
+		  "bant.authority.partial" },
+		{ "{\"required\":[],\"budget\":{\"yes\":10,\"partial\":5},\"authority\":{\"yes\":[],\"partial\":[]},"
+		  "\"need\":{\"yes\":[\"urgent\"],\"partial\":[]},\"timeline\":{\"yes_within_days\":1,\"partial_within_days\":2}}",
+		  "bant.need.yes[0]" },
+		{ "{\"required\":[],\"budget\":{\"yes\":10,\"partial\":5},\"authority\":{\"yes\":[],\"partial\":[]},"
+		  "\"need\":{\"yes\":[],\"partial\":[]},\"timeline\":{\"yes_within_days\":30,\"partial_within_days\":2}}",
+		  "bant.timeline.partial_within_days" },
+		{ "{\"required\":[],\"budget\":{\"yes\":10,\"partial\":5},\"authority\":{\"yes\":[],\"partial\":[]},"
+		  "\"need\":{\"yes\":[],\"partial\":[]},\"timeline\":{\"yes_within_days\":1}}",
+		  "bant.timeline.partial_within_days" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(text, sizeof text, "{\"rules\":[],\"thresholds\":{\"qualified\":50,\"nurture\":10},\"bant\":%s}",
+			 bad[i].bant);
+		expect_model_issue(text, bad[i].field);
+	}
+}
+
+/* The canonical JSON reads back as the same model. */
+static void
+test_model_round_trip(void **state)
+{
+	char text[2048];
+	struct score_issue issues[4];
+	struct score_model m, m2;
+
+	(void)state;
+	snprintf(text, sizeof text,
+		 "{\"rules\":[{\"id\":\"a\",\"field\":\"budget\",\"op\":\"between\",\"value\":[10,20.5],\"points\":5,"
+		 "\"group\":\"g\"},{\"id\":\"b\",\"field\":\"need\",\"op\":\"in\",\"value\":[\"high\"],\"points\":-3}],"
+		 "\"group_caps\":{\"g\":4},\"thresholds\":{\"qualified\":60,\"nurture\":30},%s,\"predicted_weight\":0.3}",
+		 BANT_OK);
+	json_t *def = js(text);
+	assert_int_equal(score_model_parse(def, &m, issues, 4), 0);
+	json_decref(def);
+	json_t *canon = score_model_to_json(&m);
+	assert_non_null(canon);
+	assert_int_equal(score_model_parse(canon, &m2, issues, 4), 0);
+	json_t *again = score_model_to_json(&m2);
+	assert_true(json_equal(canon, again));
+	assert_true(json_is_null(json_object_get(json_array_get(json_object_get(canon, "rules"), 1), "group")));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(canon, "group_caps"), "g")), 4);
+	json_decref(canon);
+	json_decref(again);
+	score_model_clear(&m);
+	score_model_clear(&m2);
+}
+
+/* ---- BANT ------------------------------------------------------------------------- */
+
+static void
+test_bant(void **state)
+{
+	struct score_model m;
+	struct lead l;
+	cal_date today = day("2026-01-01");
+
+	(void)state;
+	one_rule(&m, "budget", "gte", "1");
+	const struct bant_config *b = &m.bant;
+	const struct {
+		const char *lead;
+		enum bant_level budget, authority, need, timeline;
+	} cases[] = {
+		{ "{}", BANT_UNKNOWN, BANT_UNKNOWN, BANT_UNKNOWN, BANT_UNKNOWN },
+		{ "{\"budget\":10000,\"authority\":\"economic_buyer\",\"need\":\"high\",\"timeline\":\"2026-01-31\"}",
+		  BANT_YES, BANT_YES, BANT_YES, BANT_YES },
+		{ "{\"budget\":9999.99,\"authority\":\"influencer\",\"need\":\"medium\",\"timeline\":\"2026-02-01\"}",
+		  BANT_PARTIAL, BANT_PARTIAL, BANT_PARTIAL, BANT_PARTIAL },
+		{ "{\"budget\":1000,\"authority\":\"decision_maker\",\"need\":\"low\",\"timeline\":\"2026-04-01\"}",
+		  BANT_PARTIAL, BANT_YES, BANT_NO, BANT_PARTIAL },
+		{ "{\"budget\":999.99,\"authority\":\"none\",\"need\":\"none\",\"timeline\":\"2026-04-02\"}", BANT_NO,
+		  BANT_NO, BANT_NO, BANT_NO },
+		{ "{\"budget\":0,\"timeline\":\"2025-12-31\"}", BANT_NO, BANT_UNKNOWN, BANT_UNKNOWN, BANT_NO },
+		{ "{\"timeline\":\"2026-01-01\"}", BANT_UNKNOWN, BANT_UNKNOWN, BANT_UNKNOWN, BANT_YES },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		json_t *j = js(cases[i].lead);
+		assert_int_equal(lead_from_json(j, &l), ST_OK);
+		assert_int_equal(score_bant_judge(b, BANT_BUDGET, &l, today), cases[i].budget);
+		assert_int_equal(score_bant_judge(b, BANT_AUTHORITY, &l, today), cases[i].authority);
+		assert_int_equal(score_bant_judge(b, BANT_NEED, &l, today), cases[i].need);
+		assert_int_equal(score_bant_judge(b, BANT_TIMELINE, &l, today), cases[i].timeline);
+		json_decref(j);
+	}
+	score_model_clear(&m);
+}
+
+/* ---- the score ------------------------------------------------------------------- */
+
+static const char *const SCORING_MODEL =
+	"\"rules\":["
+	"{\"id\":\"b1\",\"field\":\"budget\",\"op\":\"gte\",\"value\":1000,\"points\":20,\"group\":\"budget\"},"
+	"{\"id\":\"b2\",\"field\":\"budget\",\"op\":\"gte\",\"value\":5000,\"points\":20,\"group\":\"budget\"},"
+	"{\"id\":\"a\",\"field\":\"authority\",\"op\":\"gte\",\"value\":\"decision_maker\",\"points\":35},"
+	"{\"id\":\"n\",\"field\":\"need\",\"op\":\"eq\",\"value\":\"high\",\"points\":30},"
+	"{\"id\":\"x\",\"field\":\"attributes.competitor\",\"op\":\"eq\",\"value\":true,\"points\":-50},"
+	"{\"id\":\"t\",\"field\":\"timeline\",\"op\":\"within_days\",\"value\":30,\"points\":33}],"
+	"\"group_caps\":{\"budget\":30},\"thresholds\":{\"qualified\":70,\"nurture\":40}";
+
+/* A model of `body` (rules, caps, thresholds) with the BANT_OK criteria. */
+static void
+load_model(struct score_model *m, const char *body)
+{
+	char text[4096];
+	struct score_issue issues[4];
+
+	snprintf(text, sizeof text, "{%s,%s}", body, BANT_OK);
+	json_t *def = js(text);
+	int n = score_model_parse(def, m, issues, 4);
+	if (n != 0)
+		fail_msg("%s: %s", issues[0].field, issues[0].message);
+	json_decref(def);
+}
+
+static void
+score_of(const struct score_model *m, const char *lead_json, struct score_result *r)
+{
+	struct lead l;
+	json_t *j = js(lead_json);
+
+	assert_int_equal(lead_from_json(j, &l), ST_OK);
+	score_lead(m, &l, day("2026-01-01"), r);
+	json_decref(j);
+}
+
+static long
+parts_sum(const struct score_result *r)
+{
+	long s = r->predicted_c;
+
+	for (size_t k = 0; k < r->nparts; k++)
+		s += r->parts[k].points_c;
+	return s;
+}
+
+static void
+test_score(void **state)
+{
+	struct score_model m;
+	struct score_result *r = malloc(sizeof *r);
+
+	(void)state;
+	load_model(&m, SCORING_MODEL);
+	/* budget 20 + 20 capped at 30 (each scaled by 0.75), authority 35: fit 65 */
+	score_of(&m, "{\"budget\":6000,\"authority\":\"economic_buyer\"}", r);
+	assert_int_equal(r->score, 65);
+	assert_int_equal(r->grade, 'B');
+	assert_int_equal(r->nparts, 3);
+	assert_int_equal(r->parts[0].points_c, 1500);
+	assert_int_equal(r->parts[1].points_c, 1500);
+	assert_int_equal(r->parts[2].points_c, 3500);
+	assert_false(r->has_probability);
+	assert_int_equal(r->predicted_c, 0);
+	assert_true(r->bant_passes); /* budget yes-ish partial, authority yes */
+	assert_string_equal(r->suggested_status, "nurture"); /* 65 < 70 */
+	/* over 100: every rule scaled by 100 / 128 */
+	score_of(&m, "{\"budget\":6000,\"authority\":\"economic_buyer\",\"need\":\"high\",\"timeline\":\"2026-01-10\"}",
+		 r);
+	assert_int_equal(r->score, 100);
+	assert_int_equal(r->grade, 'A');
+	assert_int_equal(parts_sum(r), 10000);
+	assert_string_equal(r->suggested_status, "qualified");
+	assert_true(fabs(r->fit - 100) < 1e-9);
+	/* at or below zero: fit 0, every contribution 0 */
+	score_of(&m, "{\"authority\":\"economic_buyer\",\"attributes\":{\"competitor\":true}}", r);
+	assert_int_equal(r->score, 0);
+	assert_int_equal(r->grade, 'D');
+	assert_int_equal(parts_sum(r), 0);
+	assert_string_equal(r->suggested_status, "disqualified");
+	/* a high score that fails the BANT gate (no budget) is only nurture */
+	score_of(&m, "{\"authority\":\"economic_buyer\",\"need\":\"high\",\"timeline\":\"2026-01-10\"}", r);
+	assert_int_equal(r->score, 98);
+	assert_false(r->bant_passes);
+	assert_string_equal(r->suggested_status, "nurture");
+	json_t *bant = score_bant_json(r), *bd = score_breakdown_json(&m, r);
+	assert_string_equal(json_string_value(json_object_get(bant, "budget")), "unknown");
+	assert_true(json_is_false(json_object_get(bant, "passes")));
+	assert_int_equal(json_array_size(json_object_get(bd, "rules")), 3);
+	assert_true(json_is_null(json_object_get(bd, "predicted")));
+	json_decref(bant);
+	json_decref(bd);
+	assert_int_equal(score_grade(80), 'A');
+	assert_int_equal(score_grade(79), 'B');
+	assert_int_equal(score_grade(60), 'B');
+	assert_int_equal(score_grade(59), 'C');
+	assert_int_equal(score_grade(40), 'C');
+	assert_int_equal(score_grade(39), 'D');
+	score_model_clear(&m);
+	free(r);
+}
+
+/* A hand-written learned model: log-odds = -1 + 2 * [flag] (centred on a mean of 0.5). */
+static const char *const LEARNED =
+	"{\"type\":\"logistic_regression\",\"intercept\":-1,\"alpha\":0.001,\"n\":100,\"features\":["
+	"{\"field\":\"attributes.flag\",\"kind\":\"boolean\",\"columns\":[{\"term\":\"true\",\"coef\":2,\"mean\":0.5}]},"
+	"{\"field\":\"attributes.visits\",\"kind\":\"numeric\",\"transform\":\"log1p\",\"center\":1,\"scale\":0.5,"
+	"\"columns\":[{\"term\":\"value\",\"coef\":0.5,\"mean\":0},{\"term\":\"hinge\",\"knot\":1,\"coef\":1,\"mean\":0.1},"
+	"{\"term\":\"missing\",\"coef\":-0.25,\"mean\":0.2}]},"
+	"{\"field\":\"source\",\"kind\":\"categorical\",\"columns\":[{\"term\":\"level\",\"level\":\"Google\",\"coef\":1,"
+	"\"mean\":0.4},{\"term\":\"other\",\"coef\":-1,\"mean\":0.3},{\"term\":\"missing\",\"coef\":0,\"mean\":0.3}]}]}";
+
+static double
+logistic(double z)
+{
+	return 1 / (1 + exp(-z));
+}
+
+static void
+test_predicted_blend(void **state)
+{
+	struct score_model m;
+	struct score_result *r = malloc(sizeof *r);
+	json_t *lj = js(LEARNED);
+
+	(void)state;
+	load_model(&m, SCORING_MODEL);
+	assert_int_equal(lr_model_from_json(lj, &m.predictive), ST_OK);
+	assert_int_equal(lr_model_columns(m.predictive), 7);
+	m.predicted_weight = 0.5;
+	/* flag true, visits missing, source Google: -1 + 2 - 0.25 + 1 */
+	score_of(&m, "{\"budget\":6000,\"source\":\"Google\",\"attributes\":{\"flag\":true}}", r);
+	double p = logistic(1.75);
+	assert_true(r->has_probability);
+	assert_true(fabs(r->probability - p) < 1e-12);
+	/* fit 30 (budget capped); score = 0.5 * 30 + 0.5 * 100 * p */
+	long want = lround(0.5 * 30 + 50 * p);
+	assert_int_equal(r->score, want);
+	assert_int_equal(parts_sum(r), want * 100);
+	assert_true(labs(r->predicted_c - lround(5000 * p)) <= 50); /* the rounding of the total is spread */
+	/* top factors: flag (+2 - 1 = +1), source (1 - (0.4 - 0.3 + 0) = +0.9), visits missing (-0.25 - 0.15 - 0.05) */
+	assert_int_equal(r->nfactors, 3);
+	assert_string_equal(r->factors[0].feature, "attributes.flag");
+	assert_string_equal(r->factors[0].value, "true");
+	assert_true(fabs(r->factors[0].contribution - 1.0) < 1e-12);
+	assert_string_equal(r->factors[1].feature, "source");
+	assert_string_equal(r->factors[1].value, "Google");
+	assert_true(fabs(r->factors[1].contribution - 0.9) < 1e-12);
+	assert_string_equal(r->factors[2].feature, "attributes.visits");
+	assert_string_equal(r->factors[2].value, "");
+	assert_true(fabs(r->factors[2].contribution - (-0.25 - 0.1 - (-0.05))) < 1e-12);
+	/* numeric: log1p(e^2 - 1) = 2 -> z = 2, hinge 1: -1 + 0.5*2 + 1*1 ; unseen source -> other */
+	char text[256];
+	snprintf(text, sizeof text, "{\"source\":\"Bing\",\"attributes\":{\"visits\":%.17g}}", exp(2.0) - 1);
+	score_of(&m, text, r);
+	assert_true(fabs(r->probability - logistic(-1 + 1 + 1 - 1)) < 1e-9);
+	json_t *bd = score_breakdown_json(&m, r);
+	json_t *pred = json_object_get(bd, "predicted");
+	assert_true(json_is_object(pred));
+	assert_true(fabs(json_real_value(json_object_get(pred, "probability")) - 50.0) < 1e-9);
+	assert_true(fabs(json_real_value(json_object_get(pred, "weight")) - 0.5) < 1e-12);
+	json_decref(bd);
+	/* the JSON of the model reads back to the same predictions */
+	json_t *again = lr_model_to_json(m.predictive);
+	struct lr_model *copy = NULL;
+	assert_int_equal(lr_model_from_json(again, &copy), ST_OK);
+	struct lead l;
+	json_t *x = js("{\"source\":\"Google\",\"attributes\":{\"flag\":false,\"visits\":3}}");
+	assert_int_equal(lead_from_json(x, &l), ST_OK);
+	assert_true(fabs(lr_predict(copy, &l, NULL, 0, NULL) - lr_predict(m.predictive, &l, NULL, 0, NULL)) < 1e-12);
+	json_t *bad = js("{\"intercept\":0}");
+	struct lr_model *none = NULL;
+	assert_int_equal(lr_model_from_json(bad, &none), ST_INVALID);
+	assert_null(none);
+	json_decref(bad);
+	json_decref(x);
+	lr_model_free(copy);
+	json_decref(again);
+	json_decref(lj);
+	score_model_clear(&m);
+	free(r);
+}
+
+/* Contributions always add up to the score exactly, whatever the model and the lead. */
+static void
+test_parts_add_up(void **state)
+{
+	struct score_model m;
+	struct score_result *r = malloc(sizeof *r);
+	json_t *lj = js(LEARNED);
+	unsigned seed = 12345;
+	char text[512];
+
+	(void)state;
+	load_model(&m, SCORING_MODEL);
+	assert_int_equal(lr_model_from_json(lj, &m.predictive), ST_OK);
+	for (int i = 0; i < 2000; i++) {
+		seed = seed * 1103515245u + 12345u;
+		m.predicted_weight = (seed >> 8) % 101 / 100.0;
+		snprintf(text, sizeof text,
+			 "{\"budget\":%u,\"authority\":\"%s\",\"need\":\"%s\",\"timeline\":\"2026-01-%02u\","
+			 "\"source\":\"%s\",\"attributes\":{\"flag\":%s,\"visits\":%u,\"competitor\":%s}}",
+			 (seed >> 4) % 9000, lead_authorities[(seed >> 3) % 4], lead_needs[(seed >> 5) % 4],
+			 1 + (seed >> 7) % 28, (seed >> 9) % 2 ? "Google" : "Other", (seed >> 11) % 2 ? "true" : "false",
+			 (seed >> 13) % 50, (seed >> 17) % 5 == 0 ? "true" : "false");
+		score_of(&m, text, r);
+		assert_int_equal(parts_sum(r), (long)r->score * 100);
+		assert_true(r->score >= 0 && r->score <= 100);
+		assert_true(r->predicted_c >= 0);
+	}
+	json_decref(lj);
+	score_model_clear(&m);
+	free(r);
+}
+
+/* ---- metrics ------------------------------------------------------------------------- */
+
+static void
+test_metrics(void **state)
+{
+	(void)state;
+	double p[] = { 0.1, 0.4, 0.35, 0.8 };
+	unsigned char y[] = { 0, 0, 1, 1 };
+	assert_true(fabs(metric_auc(p, y, 4) - 0.75) < 1e-12);
+	double perfect[] = { 0.1, 0.2, 0.8, 0.9 };
+	unsigned char yp[] = { 0, 0, 1, 1 };
+	assert_true(metric_auc(perfect, yp, 4) == 1.0);
+	unsigned char yr[] = { 1, 1, 0, 0 };
+	assert_true(metric_auc(perfect, yr, 4) == 0.0);
+	double tied[] = { 0.5, 0.5, 0.5, 0.5 };
+	assert_true(metric_auc(tied, yp, 4) == 0.5);
+	unsigned char ones[] = { 1, 1, 1, 1 };
+	assert_true(isnan(metric_auc(perfect, ones, 4)));
+	double b[] = { 0.2, 0.8 };
+	unsigned char yb[] = { 0, 1 };
+	assert_true(fabs(metric_brier(b, yb, 2) - 0.04) < 1e-12);
+	assert_true(fabs(metric_log_loss(b, yb, 2) + log(0.8)) < 1e-12);
+	assert_true(isnan(metric_brier(b, yb, 0)));
+
+	/* 23 predictions into 10 bins: 3, 3, 3, 2, ... ; sorted, equal counts */
+	double q[23];
+	unsigned char yq[23];
+	for (int i = 0; i < 23; i++) {
+		q[i] = (22 - i) / 22.0;
+		yq[i] = i % 2;
+	}
+	struct calibration_bin bins[10];
+	assert_int_equal(metric_calibration(q, yq, 23, 10, bins), 10);
+	size_t total = 0;
+	for (int k = 0; k < 10; k++) {
+		total += bins[k].count;
+		if (k)
+			assert_true(bins[k].predicted > bins[k - 1].predicted);
+	}
+	assert_int_equal(total, 23);
+	assert_int_equal(bins[0].count, 3);
+	assert_int_equal(bins[9].count, 2);
+	/* bin 1 holds the three lowest: 0, 1/22, 2/22 (i = 22, 21, 20: y 0, 1, 0) */
+	assert_true(fabs(bins[0].predicted - 1.0 / 22) < 1e-12);
+	assert_true(fabs(bins[0].observed - 1.0 / 3) < 1e-12);
+	assert_int_equal(metric_calibration(q, yq, 4, 10, bins), 4);
+	assert_int_equal(metric_calibration(q, yq, 0, 10, bins), 0);
+}
+
+static void
+test_holdout_split(void **state)
+{
+	int in = 0;
+
+	(void)state;
+	for (int64_t id = 1; id <= 20000; id++)
+		in += lead_in_holdout(id, 20);
+	assert_true(in > 3700 && in < 4300);
+	assert_true(lead_in_holdout(42, 20) == lead_in_holdout(42, 20));
+}
+
+/* ---- learning --------------------------------------------------------------------------- */
+
+/* Synthetic leads: id i, a boolean `flag` (every other lead), converted with probability 0.8 / 0.2. */
+struct synth {
+	size_t n;
+	json_t **docs;
+	char **status;
+};
+
+static enum status
+synth_get(void *ctx, size_t i, struct lead *out)
+{
+	struct synth *s = ctx;
+	enum status st = lead_from_json(s->docs[i], out);
+
+	out->id = (int64_t)i + 1;
+	out->created_on = day("2026-01-01");
+	out->status = s->status[i];
+	return st;
+}
+
+static void
+synth_release(void *ctx, size_t i)
+{
+	(void)ctx;
+	(void)i;
+}
+
+static void
+synth_make(struct synth *s, size_t n)
+{
+	s->n = n;
+	s->docs = calloc(n, sizeof *s->docs);
+	s->status = calloc(n, sizeof *s->status);
+	for (size_t i = 0; i < n; i++) {
+		bool flag = i % 2 == 0;
+		/* exactly 80 % (flag) / 20 % (no flag) converted, spread evenly */
+		bool converted = flag ? (i / 2) % 5 != 0 : (i / 2) % 5 == 0;
+		char text[160];
+		snprintf(text, sizeof text, "{\"attributes\":{\"flag\":%s,\"noise\":\"%c\"}}", flag ? "true" : "false",
+			 (int)('a' + (i * 7) % 3));
+		s->docs[i] = js(text);
+		s->status[i] = converted ? "converted" : "disqualified";
+	}
+}
+
+static void
+synth_clear(struct synth *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		json_decref(s->docs[i]);
+	free(s->docs);
+	free(s->status);
+}
+
+static void
+test_train_known_answer(void **state)
+{
+	struct synth s;
+	struct score_model rules;
+	struct lr_model *m = NULL;
+	json_t *ev = NULL;
+	char why[256];
+	struct lead l;
+
+	(void)state;
+	synth_make(&s, 2000);
+	load_model(&rules, SCORING_MODEL);
+	struct lead_source src = { .n = s.n, .ctx = &s, .get = synth_get, .release = synth_release };
+	struct train_options o = { .min_per_class = 50, .holdout_pct = 20 };
+	assert_int_equal(lead_train(&rules, &src, &o, day("2026-01-01"), &m, &ev, why, sizeof why), ST_OK);
+	/* the fitted probabilities are the observed rates (up to the small penalty) */
+	json_t *yes = js("{\"attributes\":{\"flag\":true,\"noise\":\"a\"}}"),
+	       *no = js("{\"attributes\":{\"flag\":false,\"noise\":\"a\"}}");
+	assert_int_equal(lead_from_json(yes, &l), ST_OK);
+	double p1 = lr_predict(m, &l, NULL, 0, NULL);
+	assert_int_equal(lead_from_json(no, &l), ST_OK);
+	double p0 = lr_predict(m, &l, NULL, 0, NULL);
+	assert_true(fabs(p1 - 0.8) < 0.03);
+	assert_true(fabs(p0 - 0.2) < 0.03);
+	/* the evaluation: AUC of a binary feature with these rates is 0.8 */
+	assert_true(fabs(json_real_value(json_object_get(ev, "auc")) - 0.8) < 0.05);
+	assert_int_equal(json_integer_value(json_object_get(ev, "n_converted")), 1000);
+	assert_int_equal(json_integer_value(json_object_get(ev, "n_unconverted")), 1000);
+	size_t nh = (size_t)json_integer_value(json_object_get(ev, "n_holdout"));
+	assert_int_equal(nh + (size_t)json_integer_value(json_object_get(ev, "n_train")), 2000);
+	assert_true(nh > 300 && nh < 500);
+	json_t *cal = json_object_get(ev, "calibration");
+	assert_int_equal(json_array_size(cal), 10);
+	json_t *grades = json_object_get(ev, "by_grade");
+	assert_int_equal(json_array_size(grades), 4);
+	json_int_t graded = 0;
+	for (size_t g = 0; g < 4; g++)
+		graded += json_integer_value(json_object_get(json_array_get(grades, g), "count"));
+	assert_int_equal(graded, (json_int_t)nh);
+	json_decref(yes);
+	json_decref(no);
+	lr_model_free(m);
+	json_decref(ev);
+
+	/* too few of a class: 422 with the counts */
+	struct train_options strict = { .min_per_class = 1001, .holdout_pct = 20 };
+	m = NULL;
+	ev = NULL;
+	assert_int_equal(lead_train(&rules, &src, &strict, day("2026-01-01"), &m, &ev, why, sizeof why),
+			 ST_UNPROCESSABLE);
+	assert_null(m);
+	assert_null(ev);
+	assert_non_null(strstr(why, "1000 and 1000"));
+	score_model_clear(&rules);
+	synth_clear(&s);
+}
+
+/* A numeric feature with a known monotone effect is learned with the right sign. */
+struct numeric_synth {
+	size_t n;
+	json_t **docs;
+};
+
+static enum status
+numeric_get(void *ctx, size_t i, struct lead *out)
+{
+	struct numeric_synth *s = ctx;
+	enum status st = lead_from_json(s->docs[i], out);
+
+	out->id = (int64_t)i + 1;
+	out->created_on = day("2026-01-01");
+	return st;
+}
+
+static void
+test_train_numeric(void **state)
+{
+	struct numeric_synth s = { .n = 3000 };
+	struct score_model rules;
+	struct lr_model *m = NULL;
+	json_t *ev = NULL;
+	char why[256], text[160];
+	struct lead l;
+	unsigned seed = 7;
+
+	(void)state;
+	s.docs = calloc(s.n, sizeof *s.docs);
+	for (size_t i = 0; i < s.n; i++) {
+		double x = (double)(i % 100) / 10.0; /* 0 .. 9.9 */
+		seed = seed * 1103515245u + 12345u;
+		double u = (double)((seed >> 8) & 0xffff) / 65536.0;
+		bool y = u < logistic(1.5 * (x - 5));
+		snprintf(text, sizeof text, "{\"engagement\":%d,\"status\":\"%s\"}", (int)(x * 10),
+			 y ? "converted" : "disqualified");
+		s.docs[i] = js(text);
+	}
+	load_model(&rules, SCORING_MODEL);
+	struct lead_source src = { .n = s.n, .ctx = &s, .get = numeric_get, .release = synth_release };
+	struct train_options o = { .min_per_class = 50, .holdout_pct = 20 };
+	assert_int_equal(lead_train(&rules, &src, &o, day("2026-01-01"), &m, &ev, why, sizeof why), ST_OK);
+	double last = -1;
+	for (int e = 0; e <= 100; e += 10) {
+		snprintf(text, sizeof text, "{\"engagement\":%d}", e);
+		json_t *j = js(text);
+		assert_int_equal(lead_from_json(j, &l), ST_OK);
+		double p = lr_predict(m, &l, NULL, 0, NULL);
+		assert_true(p >= last - 0.02); /* increasing */
+		if (e == 50)
+			assert_true(fabs(p - 0.5) < 0.1);
+		last = p;
+		json_decref(j);
+	}
+	assert_true(json_real_value(json_object_get(ev, "auc")) > 0.85);
+	for (size_t i = 0; i < s.n; i++)
+		json_decref(s.docs[i]);
+	free(s.docs);
+	lr_model_free(m);
+	json_decref(ev);
+	score_model_clear(&rules);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fields),
+		cmocka_unit_test(test_lead_from_json),
+		cmocka_unit_test(test_operators_text),
+		cmocka_unit_test(test_operators_enums),
+		cmocka_unit_test(test_operators_numbers),
+		cmocka_unit_test(test_operators_dates),
+		cmocka_unit_test(test_operators_attributes),
+		cmocka_unit_test(test_model_checks),
+		cmocka_unit_test(test_model_checks_thresholds_and_bant),
+		cmocka_unit_test(test_model_round_trip),
+		cmocka_unit_test(test_bant),
+		cmocka_unit_test(test_score),
+		cmocka_unit_test(test_predicted_blend),
+		cmocka_unit_test(test_parts_add_up),
+		cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_holdout_split),
+		cmocka_unit_test(test_train_known_answer),
+		cmocka_unit_test(test_train_numeric),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
