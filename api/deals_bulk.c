@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "api/deals.h"
+#include "api/bulk.h"
 #include "api/handlers.h"
 #include "api/parse.h"
 
@@ -183,112 +184,19 @@ bulk_item(struct bulk *b, json_t *item, int index)
 		note_refs(b, &in);
 }
 
-static const char *
-skip_ws(const char *p, const char *end)
-{
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-		p++;
-	return p;
-}
-
-#define ITEM_FLAGS (JSON_DECODE_ANY | JSON_REJECT_DUPLICATES)
-
-/* Answer 413 for the item past the limit. */
 static void
-too_many(struct req *r)
+on_item(void *ctx, json_t *item, int index)
 {
-	char detail[96];
-
-	snprintf(detail, sizeof detail, "at most %d deals per call", DEAL_BULK_MAX);
-	respond_problem(r, 413, detail, json_pack("[{s:s,s:s}]", "field", "body", "message", detail));
+	bulk_item(ctx, item, index);
 }
 
 static void
-body_error(struct req *r, const char *message)
+on_bad_line(void *ctx, int index, const char *message)
 {
 	struct errs e = { 0 };
 
-	errs_add(&e, "body", "%s", message);
-	respond_errors(r, &e);
-}
-
-/* Read a JSON array item by item; false when r is answered (400/413). */
-static bool
-read_array(struct req *r, struct bulk *b, const char *p, const char *end)
-{
-	json_error_t jerr;
-	char msg[320];
-
-	p = skip_ws(p, end);
-	if (p == end || *p != '[') {
-		body_error(r, "must be a JSON array of deals (or NDJSON with Content-Type: application/x-ndjson)");
-		return false;
-	}
-	p = skip_ws(p + 1, end);
-	if (p < end && *p == ']')
-		p++;
-	else
-		for (;;) {
-			if (b->count == DEAL_BULK_MAX) {
-				too_many(r);
-				return false;
-			}
-			json_t *item = json_loadb(p, (size_t)(end - p), ITEM_FLAGS | JSON_DISABLE_EOF_CHECK, &jerr);
-			if (!item) {
-				snprintf(msg, sizeof msg, "malformed JSON in item %d: %s", b->count, jerr.text);
-				body_error(r, msg);
-				return false;
-			}
-			p += jerr.position;
-			bulk_item(b, item, b->count++);
-			json_decref(item);
-			p = skip_ws(p, end);
-			if (p < end && *p == ',') {
-				p = skip_ws(p + 1, end);
-				continue;
-			}
-			if (p < end && *p == ']') {
-				p++;
-				break;
-			}
-			snprintf(msg, sizeof msg, "expected ',' or ']' after item %d", b->count - 1);
-			body_error(r, msg);
-			return false;
-		}
-	if (skip_ws(p, end) != end) {
-		body_error(r, "unexpected data after the array");
-		return false;
-	}
-	return true;
-}
-
-/* Read NDJSON, one deal per non-blank line; false when r is answered (413). */
-static bool
-read_ndjson(struct req *r, struct bulk *b, const char *p, const char *end)
-{
-	json_error_t jerr;
-
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p)), *eol = nl ? nl : end;
-		if (skip_ws(p, eol) != eol) {
-			if (b->count == DEAL_BULK_MAX) {
-				too_many(r);
-				return false;
-			}
-			json_t *item = json_loadb(p, (size_t)(eol - p), ITEM_FLAGS, &jerr);
-			if (item)
-				bulk_item(b, item, b->count);
-			else {
-				struct errs e = { 0 };
-				errs_add(&e, "item", "malformed JSON: %s", jerr.text);
-				reject(b, b->count, &e);
-			}
-			json_decref(item);
-			b->count++;
-		}
-		p = nl ? nl + 1 : end;
-	}
-	return true;
+	errs_add(&e, "item", "%s", message);
+	reject(ctx, index, &e);
 }
 
 static int
@@ -472,7 +380,8 @@ handle_deals_bulk(struct req *r)
 	}
 	if (!deals_scope(r, true, &ds, &teams))
 		goto out;
-	if (!(ndjson ? read_ndjson(r, &b, body, body + len) : read_array(r, &b, body, body + len)))
+	struct bulk_reader br = { "deals", DEAL_BULK_MAX, on_item, on_bad_line, &b };
+	if (!bulk_read(r, &br, ndjson, body, len, &b.count))
 		goto out;
 	if (b.oom) {
 		respond_status(r, ST_NOMEM, NULL);

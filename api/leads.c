@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/bulk.h"
 #include "api/handlers.h"
 #include "api/parse.h"
 #include "api/respond.h"
@@ -611,111 +612,19 @@ bulk_item(struct bulk *b, json_t *item, int index)
 	b->oom = b->oom || b->arena.oom;
 }
 
-static const char *
-skip_ws(const char *p, const char *end)
-{
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-		p++;
-	return p;
-}
-
-#define ITEM_FLAGS (JSON_DECODE_ANY | JSON_REJECT_DUPLICATES)
-
 static void
-too_many(struct req *r)
+on_item(void *ctx, json_t *item, int index)
 {
-	char detail[96];
-
-	snprintf(detail, sizeof detail, "at most %d leads per call", LEAD_BULK_MAX);
-	respond_problem(r, 413, detail, json_pack("[{s:s,s:s}]", "field", "body", "message", detail));
+	bulk_item(ctx, item, index);
 }
 
 static void
-body_error(struct req *r, const char *message)
+on_bad_line(void *ctx, int index, const char *message)
 {
 	struct errs e = { 0 };
 
-	errs_add(&e, "body", "%s", message);
-	respond_errors(r, &e);
-}
-
-/* Read a JSON array item by item; false when r is answered (400/413). */
-static bool
-read_array(struct req *r, struct bulk *b, const char *p, const char *end)
-{
-	json_error_t jerr;
-	char msg[320];
-
-	p = skip_ws(p, end);
-	if (p == end || *p != '[') {
-		body_error(r, "must be a JSON array of leads (or NDJSON with Content-Type: application/x-ndjson)");
-		return false;
-	}
-	p = skip_ws(p + 1, end);
-	if (p < end && *p == ']')
-		p++;
-	else
-		for (;;) {
-			if (b->count == LEAD_BULK_MAX) {
-				too_many(r);
-				return false;
-			}
-			json_t *item = json_loadb(p, (size_t)(end - p), ITEM_FLAGS | JSON_DISABLE_EOF_CHECK, &jerr);
-			if (!item) {
-				snprintf(msg, sizeof msg, "malformed JSON in item %d: %s", b->count, jerr.text);
-				body_error(r, msg);
-				return false;
-			}
-			p += jerr.position;
-			bulk_item(b, item, b->count++);
-			json_decref(item);
-			p = skip_ws(p, end);
-			if (p < end && *p == ',') {
-				p = skip_ws(p + 1, end);
-				continue;
-			}
-			if (p < end && *p == ']') {
-				p++;
-				break;
-			}
-			snprintf(msg, sizeof msg, "expected ',' or ']' after item %d", b->count - 1);
-			body_error(r, msg);
-			return false;
-		}
-	if (skip_ws(p, end) != end) {
-		body_error(r, "unexpected data after the array");
-		return false;
-	}
-	return true;
-}
-
-/* Read NDJSON, one lead per non-blank line; false when r is answered (413). */
-static bool
-read_ndjson(struct req *r, struct bulk *b, const char *p, const char *end)
-{
-	json_error_t jerr;
-
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p)), *eol = nl ? nl : end;
-		if (skip_ws(p, eol) != eol) {
-			if (b->count == LEAD_BULK_MAX) {
-				too_many(r);
-				return false;
-			}
-			json_t *item = json_loadb(p, (size_t)(eol - p), ITEM_FLAGS, &jerr);
-			if (item)
-				bulk_item(b, item, b->count);
-			else {
-				struct errs e = { 0 };
-				errs_add(&e, "item", "malformed JSON: %s", jerr.text);
-				reject(b, b->count, &e);
-			}
-			json_decref(item);
-			b->count++;
-		}
-		p = nl ? nl + 1 : end;
-	}
-	return true;
+	errs_add(&e, "item", "%s", message);
+	reject(ctx, index, &e);
 }
 
 /* For sorting accepted items by external_id (arena = the bulk's arena), then by index. */
@@ -877,13 +786,10 @@ handle_leads_bulk(struct req *r)
 		respond_problem(r, 415, "the body must be application/json (an array) or application/x-ndjson", NULL);
 		return;
 	}
-	if (!body || len == 0) {
-		body_error(r, "a JSON array of leads (or NDJSON) is required");
-		return;
-	}
 	if (!leads_scope(r, true, &ls, &teams))
 		goto out;
-	if (!(ndjson ? read_ndjson(r, &b, body, body + len) : read_array(r, &b, body, body + len)))
+	struct bulk_reader br = { "leads", LEAD_BULK_MAX, on_item, on_bad_line, &b };
+	if (!bulk_read(r, &br, ndjson, body, len, &b.count))
 		goto out;
 	reject_duplicates(&b);
 	if (b.oom || !(items = store_items(&b, &nitems))) {
