@@ -67,6 +67,13 @@ unsigned long db_pool_connects(struct db_pool *p);
  * PQclears. Check the outcome with db_check.
  */
 PGresult *db_exec(struct db_conn *c, struct db_stmt *s, int n, const char *const *params);
+/*
+ * As db_exec, but unprepared: PostgreSQL plans the statement for these
+ * parameter values on every call. For statements whose good plan depends on
+ * which optional parameters are NULL (lists with many optional filters),
+ * where a prepared statement's cached generic plan can be far worse.
+ */
+PGresult *db_exec_planned(struct db_conn *c, struct db_stmt *s, int n, const char *const *params);
 /* Run ad-hoc SQL without parameters (migrations, SET, BEGIN). */
 PGresult *db_exec_raw(struct db_conn *c, const char *sql);
 /*

@@ -288,6 +288,14 @@ db_exec(struct db_conn *c, struct db_stmt *s, int n, const char *const *params)
 }
 
 PGresult *
+db_exec_planned(struct db_conn *c, struct db_stmt *s, int n, const char *const *params)
+{
+	PGresult *r = PQexecParams(c->pg, s->sql, n, NULL, params, NULL, NULL, 0);
+
+	return r ? r : fatal_result(c);
+}
+
+PGresult *
 db_exec_raw(struct db_conn *c, const char *sql)
 {
 	PGresult *r = PQexec(c->pg, sql);

@@ -347,18 +347,27 @@ DB_STMT(stmt_deal_list_all,
 	"SELECT " DEAL_JSON " FROM deals d WHERE d.org_id = $1 AND d.id > $2::bigint"
 	DEAL_FILTERS("$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11") " ORDER BY d.id LIMIT $12");
 /*
- * The deals of a set of people (a team's, else the caller's scope): those
- * they own (deals_owner_close) and those they hold a split of, found through
- * deal_splits by close date and fetched by primary key; then the scope.
+ * The deals of a set of people (a team's, else the caller's scope): the ids
+ * of those they own (index-only on deals_owner_close) and of those they hold
+ * a split of (index-only on deal_splits_person_close), in the close-date
+ * range, merged and sorted; then each deal is fetched by primary key in id
+ * order, checked against the scope and the other filters, until the page is
+ * full. Only the deals of the page (and those the filters reject before it
+ * fills) are read from the table.
  */
 DB_STMT(stmt_deal_list,
-	"WITH drv AS MATERIALIZED (SELECT " DRIVER_PEOPLE " AS ids)"
-	" SELECT " DEAL_JSON " FROM deals d WHERE d.org_id = $1 AND d.id > $3::bigint"
-	" AND (d.owner_id = ANY((SELECT ids FROM drv)::bigint[]) OR d.id = ANY(ARRAY(SELECT s.deal_id FROM deal_splits s"
-	"  WHERE s.org_id = $1 AND s.person_id = ANY((SELECT ids FROM drv)::bigint[])"
-	"  AND ($12::date IS NULL OR s.close_date >= $12) AND ($13::date IS NULL OR s.close_date <= $13))))"
-	" AND " IN_SCOPE("$4", "$5", "$6")
-	DEAL_FILTERS("$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15") " ORDER BY d.id LIMIT $16");
+	"WITH drv AS MATERIALIZED (SELECT " DRIVER_PEOPLE " AS ids),"
+	" cand AS (SELECT o.id FROM deals o WHERE o.org_id = $1"
+	"  AND o.owner_id = ANY((SELECT ids FROM drv)::bigint[]) AND o.id > $3::bigint AND ($12::date IS NULL OR o.close_date >= $12)"
+	"  AND ($13::date IS NULL OR o.close_date <= $13)"
+	" UNION SELECT s.deal_id FROM deal_splits s WHERE s.org_id = $1"
+	"  AND s.person_id = ANY((SELECT ids FROM drv)::bigint[]) AND s.deal_id > $3::bigint"
+	"  AND ($12::date IS NULL OR s.close_date >= $12) AND ($13::date IS NULL OR s.close_date <= $13))"
+	" SELECT " DEAL_JSON " FROM (SELECT id FROM cand ORDER BY id) c"
+	" CROSS JOIN LATERAL (SELECT * FROM deals d WHERE d.org_id = $1 AND d.id = c.id"
+	"  AND " IN_SCOPE("$4", "$5", "$6")
+	DEAL_FILTERS("$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15") ") d"
+	" ORDER BY c.id LIMIT $16");
 DB_STMT(stmt_deal_get,
 	"SELECT " DEAL_JSON " FROM deals d WHERE d.org_id = $1 AND d.id = $2 AND " IN_SCOPE("$3", "$4", "$5"));
 DB_STMT(stmt_deal_lock,
@@ -431,6 +440,7 @@ deal_list(struct db_conn *c, const char *org, const struct deal_scope *s, const 
 	inttext(f->after, after, sizeof after);
 	idtext(f->owner_id, owner, sizeof owner);
 	inttext(f->limit + 1, lim, sizeof lim);
+	/* planned per call: the best plan depends on which filters are given */
 	if (s->all && f->team_id <= 0) {
 		const char *params[] = {
 			org,
@@ -446,7 +456,7 @@ deal_list(struct db_conn *c, const char *org, const struct deal_scope *s, const 
 			f->external_id,
 			lim,
 		};
-		r = db_exec(c, &stmt_deal_list_all, 12, params);
+		r = db_exec_planned(c, &stmt_deal_list_all, 12, params);
 	} else {
 		const char *params[] = {
 			org,
@@ -466,7 +476,7 @@ deal_list(struct db_conn *c, const char *org, const struct deal_scope *s, const 
 			f->external_id,
 			lim,
 		};
-		r = db_exec(c, &stmt_deal_list, 16, params);
+		r = db_exec_planned(c, &stmt_deal_list, 16, params);
 	}
 	if ((st = db_check(c, r, PGRES_TUPLES_OK)) == ST_OK)
 		page_fill(out, r, f->limit);
@@ -1005,8 +1015,8 @@ deal_bulk_run(struct db_conn *c, const char *org, const char *sub, const struct 
 	 * not send the statements to JIT compilation (a second per statement).
 	 */
 	if ((st = run_raw(c, "SET LOCAL enable_seqscan = off")) != ST_OK ||
-	    (st = run_raw(c, "SET LOCAL jit = off")) != ST_OK || (st = run_raw(c, BULK_TABLE)) != ST_OK || (st = bulk_copy(c, b)) != ST_OK ||
-	    (st = run_raw(c, "ANALYZE deal_bulk_in")) != ST_OK)
+	    (st = run_raw(c, "SET LOCAL jit = off")) != ST_OK || (st = run_raw(c, BULK_TABLE)) != ST_OK ||
+	    (st = bulk_copy(c, b)) != ST_OK)
 		goto out;
 	if ((st = bulk_reject(c, org, s, atomic, &res)) != ST_OK)
 		goto out;
