@@ -128,8 +128,8 @@ def report_bulk(path, deals):
 
 
 LIST_SQL = re.compile(rb"WITH drv AS MATERIALIZED \(SELECT [^\x00]*?"
-                      rb"FROM deals d WHERE d\.org_id = \$1 AND d\.id > \$3::bigint[^\x00]*?"
-                      rb"ORDER BY d\.id LIMIT \$16\x00")
+                      rb"cand AS \(SELECT o\.id FROM deals o WHERE o\.org_id = \$1[^\x00]*?"
+                      rb"ORDER BY c\.id LIMIT \$16\x00")
 
 
 def list_sql(binary):

@@ -123,7 +123,7 @@ done
 
 # ---- 5. alternating runs, each side on an emptied table --------------------------
 empty() {
-	psql_ "$db_url" -c "TRUNCATE deals, deal_splits, deal_history CASCADE" -c "VACUUM ANALYZE deals, deal_splits" -c "CHECKPOINT"
+	psql_ "$db_url" -c "SET client_min_messages = warning" -c "TRUNCATE deals, deal_splits, deal_history CASCADE" -c "VACUUM ANALYZE deals, deal_splits" -c "CHECKPOINT"
 }
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }

@@ -204,7 +204,8 @@ via_sql=$(psql_ "$db_url" -At -v org="'$org'" -v team="$team" -v from="'$from'" 
 	"$PY" -c 'import json,sys; print(json.dumps([json.loads(l) for l in sys.stdin], sort_keys=True))')
 [ "$via_http" = "$via_sql" ] || { log "attaind's page and the pgbench SELECT disagree"; exit 1; }
 
-# ---- 6. the plan -------------------------------------------------------------------
+# ---- 6. the plan (a fresh PREPARE: its first executions are planned for their values,
+# as attaind's unprepared execution always is) ------------------------------------------
 {
 	echo "PREPARE deal_list AS $(cat "$work/stmt_deal_list.sql");"
 	echo "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE deal_list('$org', $team, 0, true, NULL, '{}', NULL, NULL, NULL, NULL, NULL, '$from', '$to', NULL, NULL, 101);"
@@ -221,7 +222,7 @@ run_wrk() { # seconds tag -> "req/s p50 p99"
 }
 pg_options="-c statement_timeout=30000 -c idle_in_transaction_session_timeout=30000 -c TimeZone=UTC"
 run_pgbench() { # seconds tag -> "tps p50 p99"
-	pgbench_cmd=(pgbench -n -M prepared -c "$conns" -j 2 -T "$1" -D org="$org" -D team="$team"
+	pgbench_cmd=(pgbench -n -M extended -c "$conns" -j 2 -T "$1" -D org="$org" -D team="$team"
 		-D from="$from" -D to="$to" -f "$work/deals_list.pgbench" --log --log-prefix="$work/pgblog-$2"
 		-h 127.0.0.1 -p "$pgport" -U postgres "$db")
 	PGOPTIONS=$pg_options "${pgbench_cmd[@]}" >"$work/pgbench-$2.out" 2>&1 ||
@@ -260,8 +261,10 @@ data:     org $org: $teams teams, $people people, $deals deals (deals table and 
 query:    GET $path (admin; first page, limit 100)
           team $team = rank $rank: $subtree teams, $members people; $matching deals match the filter
 wrk:      wrk -t2 -c$conns -d${duration}s --timeout 30s --latency -H 'Authorization: Bearer <jwt>' http://127.0.0.1:PORT$path
-pgbench:  PGOPTIONS='$pg_options' pgbench -n -M prepared -c $conns -j 2 -T $duration -D org=$org -D team=$team -D from=$from -D to=$to -f deals_list.pgbench
-          deals_list.pgbench = stmt_deal_list (read out of attaind) with attaind's parameters
+pgbench:  PGOPTIONS='$pg_options' pgbench -n -M extended -c $conns -j 2 -T $duration -D org=$org -D team=$team -D from=$from -D to=$to -f deals_list.pgbench
+          deals_list.pgbench = stmt_deal_list (read out of attaind) with attaind's parameters;
+          -M extended: planned for its parameters on every execution, as attaind runs it
+          (db_exec_planned: a cached generic plan would ignore the date range)
 runs:     $runs x ${duration}s per side, alternating, after ${warmup}s warm-up of each
 
 $(helper report-list "$work/results.tsv")

@@ -10,6 +10,7 @@
   cpu-snap PID...                print "machine_total ours others" in clock ticks: ours = CPU time of
                                  the process trees rooted at PID..., others = every other process
   cpu-other BEFORE AFTER         print the % of the machine's CPU used by other processes in between
+  slow METRICS                   from attaind's /metrics: "answers >100ms >1s" of GET /v1/people/{id}
   report RESULTS.tsv             print the per-run values and the table of medians
 
 Every command exits non-zero with a message on stderr when its input is not what it expects.
@@ -192,6 +193,23 @@ def cpu_other(before, after):
     print(f"{max(0.0, 100.0 * others / total) if total > 0 else 0.0:.1f}")
 
 
+def slow(path):
+    """From attaind's /metrics: GET /v1/people/{person_id} answers, and how many
+    took longer than 100 ms and 1 s inside attaind (from dispatch to answer)."""
+    buckets, count = {}, None
+    pat = re.compile(r'^attain_http_request_duration_seconds_(bucket|count)\{route="/v1/people/\{person_id\}",'
+                     r'method="GET"(?:,le="([^"]+)")?\} (\d+)')
+    for line in open(path):
+        m = pat.match(line)
+        if m and m.group(1) == "bucket":
+            buckets[m.group(2)] = int(m.group(3))
+        elif m:
+            count = int(m.group(3))
+    if count is None or "0.1" not in buckets or "1" not in buckets:
+        die(f"{path}: no request duration histogram for GET /v1/people/{{person_id}}")
+    print(count, count - buckets["0.1"], count - buckets["1"])
+
+
 def report(path):
     runs = {"attaind": [], "pgbench": []}
     for line in open(path):
@@ -232,6 +250,7 @@ def main(argv):
         "wrk": (1, parse_wrk),
         "pgbench": (3, parse_pgbench),
         "cpu-other": (2, cpu_other),
+        "slow": (1, slow),
         "report": (1, report),
     }
     if argv[1:2] == ["cpu-snap"]:

@@ -204,6 +204,11 @@ warn_lines=$(grep -c . "$work/attaind.log" || true)
 # connection to the worker thread that accepted it and the accepts are uneven:
 # some threads serve several wrk connections (one request at a time), others none.
 pg_used=$(psql_ "$db_url" -At -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'attaind'")
+# attaind's own request duration histogram (dispatch to answer, so without the
+# time in the kernel and in libmicrohttpd): how long its slowest requests took.
+curl -fsS -o "$work/metrics.txt" "http://127.0.0.1:$port/metrics"
+slow=$(helper slow "$work/metrics.txt")
+read -r n_all n_100ms n_1s <<<"$slow"
 
 # ---- report -----------------------------------------------------------------------
 rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -231,6 +236,7 @@ $report
 
 attaind log lines at warn or above during the benchmark: $warn_lines
 PostgreSQL connections attaind opened (pool size $conns, = most requests in the database at once): $pg_used
+attaind's own histogram: $n_all answers to GET /v1/people/{id}, $n_100ms took over 100 ms inside attaind, $n_1s over 1 s
 EOF
 if [ "$warn_lines" != 0 ]; then
 	echo "first lines of the attaind log:"
