@@ -12,28 +12,33 @@
 #define NFOLDS 5
 #define CV_MAX_ROWS 10000   /* alpha is chosen on at most this many leads */
 #define NEWTON_MAX_ITER 60
+#define CROSS_FIELDS 6      /* categorical fields whose pairs of levels become columns */
+#define CROSS_PENALTY 4.0   /* a cross column's L2 penalty, in multiples of a main effect's */
+#define CROSS_JOIN " \xc3\x97 " /* " × " (UTF-8): joins the two parts of a cross in explanations */
 
 /* Penalty per lead, strongest first (warm starts follow the path). */
 static const double alpha_grid[] = { 0.1, 0.03, 0.01, 0.003, 0.001, 0.0003, 0.0001 };
 
-enum kind { K_NUMERIC, K_CATEGORICAL, K_BOOLEAN };
+enum kind { K_NUMERIC, K_CATEGORICAL, K_BOOLEAN, K_CROSS };
 enum transform { TR_NONE, TR_LOG1P, TR_DAYS };
-enum term { T_VALUE, T_HINGE, T_LEVEL, T_OTHER, T_TRUE, T_MISSING };
+enum term { T_VALUE, T_HINGE, T_LEVEL, T_OTHER, T_TRUE, T_MISSING, T_PAIR };
 
-static const char *const kind_names[] = { "numeric", "categorical", "boolean", NULL };
+static const char *const kind_names[] = { "numeric", "categorical", "boolean", "cross", NULL };
 static const char *const transform_names[] = { "none", "log1p", "days_from_arrival", NULL };
-static const char *const term_names[] = { "value", "hinge", "level", "other", "true", "missing", NULL };
+static const char *const term_names[] = { "value", "hinge", "level", "other", "true", "missing", "pair", NULL };
 
 struct column {
 	enum term term;
 	double knot;  /* T_HINGE */
-	char *level;  /* owned; T_LEVEL */
+	char *level;  /* owned; T_LEVEL, and the first field's level of T_PAIR */
+	char *level2; /* owned; T_PAIR: the second field's level */
 	double coef;
 	double mean;  /* over the training leads, to centre contributions */
 };
 
 struct feature {
 	struct lead_field_ref field;
+	struct lead_field_ref field2; /* K_CROSS: the second field */
 	enum kind kind;
 	enum transform transform;
 	double center; /* numeric: mean and sd of the transformed value */
@@ -169,6 +174,19 @@ encode(const struct feature *f, const struct lead *l, int *idx, double *val)
 			val[n++] = 1;
 		}
 		return n;
+	case K_CROSS: {
+		char buf2[40];
+		const char *s2;
+		if (!(s = raw_text(&f->field, l, buf, sizeof buf)) || !(s2 = raw_text(&f->field2, l, buf2, sizeof buf2)))
+			return 0;
+		for (c = 0; c < f->ncols; c++)
+			if (strcmp(f->cols[c].level, s) == 0 && strcmp(f->cols[c].level2, s2) == 0) {
+				idx[n] = c;
+				val[n++] = 1;
+				break;
+			}
+		return n;
+	}
 	}
 	if ((c = find_term(f, T_MISSING)) >= 0) {
 		idx[n] = c;
@@ -189,6 +207,11 @@ value_text(const struct feature *f, const struct lead *l, char *buf, size_t len)
 	if (f->kind == K_NUMERIC) {
 		if (raw_number(&f->field, f->transform, l, &x))
 			snprintf(buf, len, "%.15g", x);
+	} else if (f->kind == K_CROSS) {
+		char num2[40];
+		const char *s2 = raw_text(&f->field2, l, num2, sizeof num2);
+		if ((s = raw_text(&f->field, l, num, sizeof num)) != NULL && s2)
+			snprintf(buf, len, "%s" CROSS_JOIN "%s", s, s2);
 	} else if ((s = raw_text(&f->field, l, num, sizeof num)) != NULL)
 		snprintf(buf, len, "%s", s);
 }
@@ -218,7 +241,11 @@ lr_predict(const struct lr_model *m, const struct lead *l, struct score_factor *
 			continue;
 		for (int k = (nf < ntop ? nf : ntop - 1); k > at; k--)
 			top[k] = top[k - 1];
-		snprintf(top[at].feature, sizeof top[at].feature, "%s", f->field.name);
+		if (f->kind == K_CROSS)
+			snprintf(top[at].feature, sizeof top[at].feature, "%s" CROSS_JOIN "%s", f->field.name,
+				 f->field2.name);
+		else
+			snprintf(top[at].feature, sizeof top[at].feature, "%s", f->field.name);
 		value_text(f, l, top[at].value, sizeof top[at].value);
 		top[at].contribution = contribution;
 		if (nf < ntop)
@@ -241,8 +268,10 @@ lr_model_free(struct lr_model *m)
 	if (!m)
 		return;
 	for (size_t i = 0; i < m->nfeatures; i++) {
-		for (int c = 0; c < m->features[i].ncols; c++)
+		for (int c = 0; c < m->features[i].ncols; c++) {
 			free(m->features[i].cols[c].level);
+			free(m->features[i].cols[c].level2);
+		}
 		free(m->features[i].cols);
 	}
 	free(m->features);
@@ -280,12 +309,16 @@ lr_model_to_json(const struct lr_model *m)
 					      col->mean);
 			if (o && col->term == T_HINGE)
 				json_object_set_new(o, "knot", json_real(col->knot));
-			if (o && col->term == T_LEVEL)
+			if (o && (col->term == T_LEVEL || col->term == T_PAIR))
 				json_object_set_new(o, "level", json_string(col->level));
+			if (o && col->term == T_PAIR)
+				json_object_set_new(o, "level2", json_string(col->level2));
 			json_array_append_new(cols, o);
 		}
 		json_t *o = json_pack("{s:s,s:s,s:o}", "field", f->field.name, "kind", kind_names[f->kind], "columns",
 				      cols);
+		if (o && f->kind == K_CROSS)
+			json_object_set_new(o, "field2", json_string(f->field2.name));
 		if (o && f->kind == K_NUMERIC) {
 			json_object_set_new(o, "transform", json_string(transform_names[f->transform]));
 			json_object_set_new(o, "center", json_real(f->center));
@@ -319,9 +352,14 @@ column_from_json(const json_t *j, struct column *col)
 	col->term = (enum term)term;
 	if (col->term == T_HINGE && !number_of(j, "knot", &col->knot))
 		return false;
-	if (col->term == T_LEVEL) {
+	if (col->term == T_LEVEL || col->term == T_PAIR) {
 		const json_t *lv = json_object_get(j, "level");
 		if (!json_is_string(lv) || !(col->level = strdup(json_string_value(lv))))
+			return false;
+	}
+	if (col->term == T_PAIR) {
+		const json_t *lv = json_object_get(j, "level2");
+		if (!json_is_string(lv) || !(col->level2 = strdup(json_string_value(lv))))
 			return false;
 	}
 	return true;
@@ -338,6 +376,11 @@ feature_from_json(const json_t *j, struct feature *f)
 	    !json_is_array(cols) || json_array_size(cols) > MAX_LEVELS + MAX_KNOTS + 2)
 		return false;
 	f->kind = (enum kind)k;
+	if (f->kind == K_CROSS) {
+		const json_t *f2 = json_object_get(j, "field2");
+		if (!json_is_string(f2) || !lead_field_resolve(json_string_value(f2), &f->field2))
+			return false;
+	}
 	if (f->kind == K_NUMERIC) {
 		const json_t *tr = json_object_get(j, "transform");
 		int t = json_is_string(tr) ? lead_enum_index(transform_names, json_string_value(tr)) : -1;
@@ -351,6 +394,7 @@ feature_from_json(const json_t *j, struct feature *f)
 	for (size_t c = 0; c < json_array_size(cols); c++) {
 		if (!column_from_json(json_array_get(cols, c), &f->cols[c])) {
 			free(f->cols[c].level);
+			free(f->cols[c].level2);
 			return false;
 		}
 		f->ncols++;
@@ -538,6 +582,8 @@ struct candidate {
 	size_t present;
 	size_t n_text, n_number, n_bool;
 	json_t *levels;    /* owned: level -> count */
+	json_t *converted; /* owned: level -> how many of its leads converted */
+	size_t present_converted;
 	double *values;    /* owned: the numbers seen */
 	size_t nvalues, cap;
 };
@@ -546,7 +592,7 @@ struct discovery {
 	struct candidate *c; /* owned */
 	size_t n, cap;
 	json_t *index;       /* owned: field name -> index in c */
-	size_t rows;
+	size_t rows, rows_converted;
 	bool oom;
 };
 
@@ -571,8 +617,10 @@ candidate_add(struct discovery *d, const char *name)
 	memset(c, 0, sizeof *c);
 	c->field = ref;
 	c->levels = json_object();
-	if (!c->levels || json_object_set_new(d->index, name, json_integer((json_int_t)d->n)) != 0) {
+	c->converted = json_object();
+	if (!c->levels || !c->converted || json_object_set_new(d->index, name, json_integer((json_int_t)d->n)) != 0) {
 		json_decref(c->levels);
+		json_decref(c->converted);
 		d->oom = true;
 		return NULL;
 	}
@@ -585,6 +633,7 @@ discovery_clear(struct discovery *d)
 {
 	for (size_t i = 0; i < d->n; i++) {
 		json_decref(d->c[i].levels);
+		json_decref(d->c[i].converted);
 		free(d->c[i].values);
 	}
 	free(d->c);
@@ -620,15 +669,16 @@ discovery_init(struct discovery *d)
 	return true;
 }
 
+/* Add one to the count of key s in counts; *oom when that fails. */
 static void
-count_level(struct discovery *d, struct candidate *c, const char *s)
+count_in(bool *oom, json_t *counts, const char *s)
 {
-	json_t *v = json_object_get(c->levels, s);
+	json_t *v = json_object_get(counts, s);
 
 	if (v)
 		json_integer_set(v, json_integer_value(v) + 1);
-	else if (json_object_set_new(c->levels, s, json_integer(1)) != 0)
-		d->oom = true;
+	else if (json_object_set_new(counts, s, json_integer(1)) != 0)
+		*oom = true;
 }
 
 static void
@@ -648,7 +698,7 @@ push_value(struct discovery *d, struct candidate *c, double x)
 }
 
 static void
-observe_candidate(struct discovery *d, struct candidate *c, const struct lead *l)
+observe_candidate(struct discovery *d, struct candidate *c, const struct lead *l, bool converted)
 {
 	struct lead_value v;
 	char buf[40];
@@ -658,6 +708,7 @@ observe_candidate(struct discovery *d, struct candidate *c, const struct lead *l
 	if (c->transform == TR_DAYS ? v.type != LV_DATE : v.type == LV_NULL)
 		return;
 	c->present++;
+	c->present_converted += converted;
 	if (v.type == LV_NUMBER || v.type == LV_DATE) {
 		c->n_number++;
 		if (raw_number(&c->field, c->transform, l, &x))
@@ -668,22 +719,26 @@ observe_candidate(struct discovery *d, struct candidate *c, const struct lead *l
 		c->n_text++;
 	if (!c->fixed || c->kind == K_CATEGORICAL) {
 		const char *s = raw_text(&c->field, l, buf, sizeof buf);
-		if (s)
-			count_level(d, c, s);
+		if (s) {
+			count_in(&d->oom, c->levels, s);
+			if (converted)
+				count_in(&d->oom, c->converted, s);
+		}
 	}
 }
 
 static void
-observe(struct discovery *d, const struct lead *l)
+observe(struct discovery *d, const struct lead *l, bool converted)
 {
 	char name[LEAD_FIELD_NAME_MAX + 1];
 	const char *key;
 	json_t *v;
 
 	d->rows++;
+	d->rows_converted += converted;
 	for (size_t i = 0; i < d->n; i++)
 		if (d->c[i].fixed)
-			observe_candidate(d, &d->c[i], l);
+			observe_candidate(d, &d->c[i], l, converted);
 	if (!l->attributes)
 		return;
 	json_object_foreach((json_t *)l->attributes, key, v) {
@@ -693,7 +748,7 @@ observe(struct discovery *d, const struct lead *l)
 		json_t *at = json_object_get(d->index, name);
 		struct candidate *c = at ? &d->c[json_integer_value(at)] : candidate_add(d, name);
 		if (c)
-			observe_candidate(d, c, l);
+			observe_candidate(d, c, l, converted);
 	}
 }
 
@@ -854,16 +909,62 @@ by_field_name(const void *a, const void *b)
 	return x->fixed ? 0 : strcmp(x->field.name, y->field.name);
 }
 
-/* Decide the features from what was observed; ST_NOMEM or ST_OK with *out new. */
-static enum status
-discovery_model(struct discovery *d, struct lr_model **out)
+/* Fewest leads an indicator column must cover (and leave out) among `rows`. */
+static size_t
+min_count_for(size_t rows)
 {
-	size_t min_count = d->rows / 500 > 10 ? d->rows / 500 : 10;
+	return rows / 500 > 10 ? rows / 500 : 10;
+}
+
+/* Binary entropy of a rate, in nats. */
+static double
+entropy(double p)
+{
+	return p <= 0 || p >= 1 ? 0 : -(p * log(p) + (1 - p) * log1p(-p));
+}
+
+/*
+ * How much knowing candidate c's level (a missing value counts as a level)
+ * lowers the entropy of the outcome, in nats per lead; each level's
+ * conversion rate is smoothed towards the base rate by 10 leads' worth, so
+ * that rare levels do not look informative.
+ */
+static double
+information_gain(const struct discovery *d, const struct candidate *c)
+{
+	double rows = (double)d->rows, base = (double)d->rows_converted / rows, after = 0;
+	const char *level;
+	json_t *v;
+
+	json_object_foreach(c->levels, level, v) {
+		json_t *pos = json_object_get(c->converted, level);
+		double n = (double)json_integer_value(v), k = pos ? (double)json_integer_value(pos) : 0;
+		after += n / rows * entropy((k + 10 * base) / (n + 10));
+	}
+	double n = rows - (double)c->present, k = (double)(d->rows_converted - c->present_converted);
+	if (n > 0)
+		after += n / rows * entropy((k + 10 * base) / (n + 10));
+	return entropy(base) - after;
+}
+
+/*
+ * Decide the features from what was observed; ST_NOMEM or ST_OK with *out
+ * new and *gain (free it) the information gain of each feature that is
+ * categorical (0 for the others).
+ */
+static enum status
+discovery_model(struct discovery *d, struct lr_model **out, double **gain)
+{
+	size_t min_count = min_count_for(d->rows);
 	struct lr_model *m = calloc(1, sizeof *m);
+	double *g = calloc(d->n + 1, sizeof *g);
 	enum status st = ST_NOMEM;
 
-	if (!m)
+	if (!m || !g) {
+		free(m);
+		free(g);
 		return ST_NOMEM;
+	}
 	/* fixed fields first, then attributes by name: the same data gives the same model */
 	for (size_t i = 1; i < d->n; i++)
 		for (size_t j = i; j > 0 && by_field_name(&d->c[j - 1], &d->c[j]) > 0; j--) {
@@ -906,14 +1007,177 @@ discovery_model(struct discovery *d, struct lr_model **out)
 			continue;
 		}
 		m->ncols += f->ncols;
+		g[m->nfeatures - 1] = f->kind == K_CATEGORICAL ? information_gain(d, c) : 0;
 	}
 	model_index(m);
 	*out = m;
+	*gain = g;
 	m = NULL;
+	g = NULL;
 	st = ST_OK;
 out:
 	lr_model_free(m);
+	free(g);
 	return st;
+}
+
+/* ---- crosses: pairs of levels of the most informative fields ------------------------- */
+
+/*
+ * The key of a pair of levels: the first level's length, a colon, then
+ * both levels, so that any two strings make a distinct key. False when it
+ * does not fit in len.
+ */
+static bool
+pair_key(const char *a, const char *b, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%zu:%s%s", strlen(a), a, b);
+
+	return n > 0 && (size_t)n < len;
+}
+
+/* Split a key of pair_key back into its levels (new strings); false on OOM. */
+static bool
+pair_levels(const char *key, char **a, char **b)
+{
+	char *end;
+	size_t la = strtoul(key, &end, 10);
+
+	end++; /* the colon */
+	*a = malloc(la + 1);
+	*b = strdup(end + la);
+	if (!*a || !*b) {
+		free(*a);
+		free(*b);
+		return false;
+	}
+	memcpy(*a, end, la);
+	(*a)[la] = '\0';
+	return true;
+}
+
+/* One cross feature of m's fields fa and fb from the pair counts: false on OOM. */
+static bool
+cross_feature(struct lr_model *m, const struct feature *fa, const struct feature *fb, const json_t *counts,
+	      size_t rows, size_t min_count)
+{
+	size_t n = json_object_size(counts), k = 0;
+	struct level_count *lc = malloc((n ? n : 1) * sizeof *lc);
+	struct feature *f = &m->features[m->nfeatures];
+	const char *key;
+	json_t *v;
+	bool ok = true;
+
+	if (!lc)
+		return false;
+	json_object_foreach((json_t *)counts, key, v) {
+		lc[k++] = (struct level_count){ key, (size_t)json_integer_value(v) };
+	}
+	qsort(lc, n, sizeof *lc, by_count_desc);
+	memset(f, 0, sizeof *f);
+	f->kind = K_CROSS;
+	f->field = fa->field;
+	f->field2 = fb->field;
+	f->scale = 1;
+	if (!(f->cols = calloc(MAX_LEVELS + 1, sizeof *f->cols))) {
+		free(lc);
+		return false;
+	}
+	for (k = 0; k < n && ok && f->ncols < MAX_LEVELS && m->ncols + f->ncols < MAX_COLUMNS; k++) {
+		if (lc[k].count < min_count)
+			break;
+		if (!varies(lc[k].count, rows, min_count))
+			continue;
+		struct column *col = &f->cols[f->ncols];
+		col->term = T_PAIR;
+		if ((ok = pair_levels(lc[k].level, &col->level, &col->level2)))
+			f->ncols++;
+	}
+	free(lc);
+	m->nfeatures++;
+	m->ncols += f->ncols;
+	if (ok && f->ncols == 0) {
+		free(f->cols);
+		memset(f, 0, sizeof *f);
+		m->nfeatures--;
+	}
+	return ok;
+}
+
+/*
+ * Add to m the crosses of its CROSS_FIELDS most informative categorical
+ * features (those with at least a quarter of the best one's information
+ * gain): for each pair of them, an indicator per pair of levels seen
+ * together on at least min_count of the train leads, the most frequent
+ * MAX_LEVELS per pair, within MAX_COLUMNS. A main-effects model cannot
+ * tell that, say, an occupation converts differently after one last
+ * activity than after another; these columns can. Reads the train leads
+ * once more.
+ */
+static enum status
+add_crosses(struct lr_model *m, const double *gain, const struct lead_source *src, const unsigned char *train,
+	    size_t rows)
+{
+	enum { NPAIRS = CROSS_FIELDS * (CROSS_FIELDS - 1) / 2 };
+	size_t pick[CROSS_FIELDS], npick = 0, min_count = min_count_for(rows);
+	json_t *counts[NPAIRS] = { 0 };
+	double best = 0;
+	enum status st = ST_OK;
+	bool oom = false;
+
+	for (size_t i = 0; i < m->nfeatures; i++)
+		best = fmax(best, gain[i]);
+	while (npick < CROSS_FIELDS) {
+		size_t at = m->nfeatures;
+		for (size_t i = 0; i < m->nfeatures; i++) {
+			bool taken = false;
+			for (size_t k = 0; k < npick; k++)
+				taken |= pick[k] == i;
+			if (!taken && gain[i] > 0 && gain[i] >= best / 4 && (at == m->nfeatures || gain[i] > gain[at]))
+				at = i;
+		}
+		if (at == m->nfeatures)
+			break;
+		pick[npick++] = at;
+	}
+	if (npick < 2)
+		return ST_OK;
+	size_t npairs = npick * (npick - 1) / 2;
+	for (size_t p = 0; p < npairs; p++)
+		if (!(counts[p] = json_object()))
+			oom = true;
+	for (size_t i = 0; i < src->n && !oom && st == ST_OK; i++) {
+		char bufs[CROSS_FIELDS][40], key[512];
+		const char *text[CROSS_FIELDS];
+		struct lead l;
+		if (!train[i])
+			continue;
+		if ((st = src->get(src->ctx, i, &l)) != ST_OK)
+			break;
+		for (size_t k = 0; k < npick; k++)
+			text[k] = raw_text(&m->features[pick[k]].field, &l, bufs[k], sizeof bufs[k]);
+		for (size_t a = 0, p = 0; a < npick; a++)
+			for (size_t b = a + 1; b < npick; b++, p++)
+				if (text[a] && text[b] && pair_key(text[a], text[b], key, sizeof key))
+					count_in(&oom, counts[p], key);
+		src->release(src->ctx, i);
+	}
+	if (!oom && st == ST_OK) {
+		struct feature *grown = realloc(m->features, (m->nfeatures + npairs + 1) * sizeof *grown);
+		if (!grown)
+			oom = true;
+		else
+			m->features = grown;
+	}
+	for (size_t a = 0, p = 0; a < npick && !oom && st == ST_OK; a++)
+		for (size_t b = a + 1; b < npick && !oom; b++, p++) {
+			struct feature fa = m->features[pick[a]], fb = m->features[pick[b]];
+			oom = !cross_feature(m, &fa, &fb, counts[p], rows, min_count);
+		}
+	for (size_t p = 0; p < npairs; p++)
+		json_decref(counts[p]);
+	model_index(m);
+	return oom ? ST_NOMEM : st;
 }
 
 /* ---- the design matrix -------------------------------------------------------------- */
@@ -928,6 +1192,7 @@ struct design {
 	unsigned char *fold;  /* owned: 0..NFOLDS-1, or NFOLDS when not in the CV sample */
 	unsigned char *holdout; /* owned: 1 for a holdout lead */
 	size_t *row;          /* owned: index in the source */
+	double *penalty;      /* owned: p + 1 multipliers of lambda (the intercept's is 0) */
 	size_t nnz, cap;
 };
 
@@ -941,6 +1206,7 @@ design_clear(struct design *d)
 	free(d->fold);
 	free(d->holdout);
 	free(d->row);
+	free(d->penalty);
 	memset(d, 0, sizeof *d);
 }
 
@@ -985,8 +1251,13 @@ design_build(const struct lr_model *m, const struct lead_source *src, const unsi
 	d->fold = calloc(rows + 1, 1);
 	d->holdout = calloc(rows + 1, 1);
 	d->row = calloc(rows + 1, sizeof *d->row);
-	if (!d->start || !d->y || !d->fold || !d->holdout || !d->row)
+	d->penalty = calloc((size_t)d->p + 1, sizeof *d->penalty);
+	if (!d->start || !d->y || !d->fold || !d->holdout || !d->row || !d->penalty)
 		return ST_NOMEM;
+	/* interactions are shrunk harder than main effects (the hierarchy principle) */
+	for (size_t k = 0; k < m->nfeatures; k++)
+		for (int c = 0; c < m->features[k].ncols; c++)
+			d->penalty[m->features[k].first + c + 1] = m->features[k].kind == K_CROSS ? CROSS_PENALTY : 1;
 	for (size_t i = 0; i < src->n && st == ST_OK; i++) {
 		struct lead l;
 		if ((st = src->get(src->ctx, i, &l)) != ST_OK)
@@ -1046,7 +1317,7 @@ objective(const struct design *d, const struct rows *r, double lambda, const dou
 			f += softplus(eta) - (d->y[i] ? eta : 0);
 		}
 	for (int j = 1; j <= d->p; j++)
-		f += lambda / 2 * beta[j] * beta[j];
+		f += lambda * d->penalty[j] / 2 * beta[j] * beta[j];
 	return f;
 }
 
@@ -1135,8 +1406,8 @@ newton(const struct design *d, const struct rows *r, double lambda, double *beta
 			}
 		}
 		for (int j = 1; j < np; j++) {
-			g[j] += lambda * beta[j];
-			h[(size_t)j * np + j] += lambda;
+			g[j] += lambda * d->penalty[j] * beta[j];
+			h[(size_t)j * np + j] += lambda * d->penalty[j];
 		}
 		h[0] += 1e-9;
 		bool factored = false;
@@ -1273,8 +1544,11 @@ model_clone(const struct lr_model *m)
 		c->nfeatures = i + 1;
 		for (int k = 0; k < m->features[i].ncols; k++) {
 			f->cols[k] = m->features[i].cols[k];
-			f->cols[k].level = NULL;
-			if (m->features[i].cols[k].level && !(f->cols[k].level = strdup(m->features[i].cols[k].level))) {
+			f->cols[k].level = f->cols[k].level2 = NULL;
+			if ((m->features[i].cols[k].level && !(f->cols[k].level = strdup(m->features[i].cols[k].level))) ||
+			    (m->features[i].cols[k].level2 &&
+			     !(f->cols[k].level2 = strdup(m->features[i].cols[k].level2)))) {
+				f->ncols++;
 				lr_model_free(c);
 				return NULL;
 			}
@@ -1297,7 +1571,7 @@ fit_models(const struct lead_source *src, const unsigned char *train, const unsi
 	struct discovery disc;
 	struct design d = { 0 };
 	struct lr_model *m = NULL, *e = NULL;
-	double *beta = NULL;
+	double *beta = NULL, *gain = NULL;
 	size_t rows = 0;
 	enum status st = ST_NOMEM;
 
@@ -1309,14 +1583,16 @@ fit_models(const struct lead_source *src, const unsigned char *train, const unsi
 			continue;
 		if ((st = src->get(src->ctx, i, &l)) != ST_OK)
 			goto out;
-		observe(&disc, &l);
+		observe(&disc, &l, y[i] != 0);
 		src->release(src->ctx, i);
 		rows++;
 	}
 	st = ST_NOMEM;
-	if (disc.oom || (st = discovery_model(&disc, &m)) != ST_OK)
+	if (disc.oom || (st = discovery_model(&disc, &m, &gain)) != ST_OK)
 		goto out;
 	discovery_clear(&disc);
+	if ((st = add_crosses(m, gain, src, train, rows)) != ST_OK)
+		goto out;
 	unsigned share = rows > CV_MAX_ROWS ? (unsigned)(1000.0 * CV_MAX_ROWS / (double)rows) : 1000;
 	if ((st = design_build(m, src, train, y, share, &d)) != ST_OK)
 		goto out;
@@ -1342,6 +1618,7 @@ fit_models(const struct lead_source *src, const unsigned char *train, const unsi
 	e = m = NULL;
 out:
 	discovery_clear(&disc);
+	free(gain);
 	design_clear(&d);
 	lr_model_free(m);
 	lr_model_free(e);

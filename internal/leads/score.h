@@ -166,7 +166,7 @@ char score_grade(int score);
 
 /* One factor of the learned part: a field and the log-odds it adds. */
 struct score_factor {
-	char feature[LEAD_FIELD_NAME_MAX + 1];
+	char feature[2 * LEAD_FIELD_NAME_MAX + 8]; /* a field, or two joined by " × " */
 	char value[128];     /* the lead's value ("" when missing) */
 	double contribution; /* log-odds, against the average training lead */
 };
