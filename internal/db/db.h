@@ -62,6 +62,19 @@ void db_pool_stats(struct db_pool *p, struct db_pool_stats *out);
 unsigned long db_pool_connects(struct db_pool *p);
 
 /*
+ * Memos: a module may keep one value per slot on a connection between
+ * requests, such as what it parsed from a large row, so that the next
+ * request on that connection need not fetch and parse it again. A
+ * connection serves one request at a time, so a memo needs no lock; the
+ * value must stay right by itself (key it on a version of the data). The
+ * pool frees each memo with its free_fn when the pool is freed.
+ */
+enum db_memo_slot { DB_MEMO_LEAD_MODELS, DB_MEMO_SLOTS };
+void *db_memo(struct db_conn *c, enum db_memo_slot slot);
+/* Replace the memo of slot (the old one is freed); value NULL clears it. */
+void db_memo_set(struct db_conn *c, enum db_memo_slot slot, void *value, void (*free_fn)(void *));
+
+/*
  * Run a declared statement with text parameters (NULL = SQL NULL). Never
  * returns NULL (an out-of-memory result is PGRES_FATAL_ERROR). Caller
  * PQclears. Check the outcome with db_check.

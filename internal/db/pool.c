@@ -19,6 +19,10 @@ struct db_conn {
 	char sqlstate[6];
 	char constraint[64];
 	struct db_pool *pool;
+	struct {
+		void *value;
+		void (*free_fn)(void *);
+	} memo[DB_MEMO_SLOTS];
 };
 
 struct db_pool {
@@ -79,14 +83,32 @@ db_pool_free(struct db_pool *p)
 {
 	if (!p)
 		return;
-	for (int i = 0; i < p->size; i++)
+	for (int i = 0; i < p->size; i++) {
 		if (p->conns[i].pg)
 			PQfinish(p->conns[i].pg);
+		for (int s = 0; s < DB_MEMO_SLOTS; s++)
+			db_memo_set(&p->conns[i], (enum db_memo_slot)s, NULL, NULL);
+	}
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->freed);
 	free(p->conns);
 	free(p->url);
 	free(p);
+}
+
+void *
+db_memo(struct db_conn *c, enum db_memo_slot slot)
+{
+	return c->memo[slot].value;
+}
+
+void
+db_memo_set(struct db_conn *c, enum db_memo_slot slot, void *value, void (*free_fn)(void *))
+{
+	if (c->memo[slot].value && c->memo[slot].free_fn)
+		c->memo[slot].free_fn(c->memo[slot].value);
+	c->memo[slot].value = value;
+	c->memo[slot].free_fn = value ? free_fn : NULL;
 }
 
 static void

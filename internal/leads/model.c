@@ -1,6 +1,7 @@
 #include "leads/model.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,7 @@ struct lr_model {
 	double intercept;
 	double alpha;
 	size_t n; /* leads it was fitted on */
+	atomic_int extra_refs; /* holders besides the first (lr_model_ref) */
 };
 
 /* ---- encoding a lead ---------------------------------------------------------- */
@@ -262,10 +264,17 @@ lr_model_columns(const struct lr_model *m)
 	return m->ncols;
 }
 
+struct lr_model *
+lr_model_ref(struct lr_model *m)
+{
+	atomic_fetch_add(&m->extra_refs, 1);
+	return m;
+}
+
 void
 lr_model_free(struct lr_model *m)
 {
-	if (!m)
+	if (!m || atomic_fetch_sub(&m->extra_refs, 1) > 0)
 		return;
 	for (size_t i = 0; i < m->nfeatures; i++) {
 		for (int c = 0; c < m->features[i].ncols; c++) {

@@ -51,7 +51,13 @@ double lr_predict(const struct lr_model *m, const struct lead *l, struct score_f
 json_t *lr_model_to_json(const struct lr_model *m);
 /* Read a model written by lr_model_to_json; ST_INVALID when malformed. Free with lr_model_free. */
 enum status lr_model_from_json(const json_t *j, struct lr_model **out);
+/*
+ * Let go of a model: the last holder frees it. A model is never changed
+ * once trained or read, so holders may share it across threads.
+ */
 void lr_model_free(struct lr_model *m);
+/* One more holder of m (each calls lr_model_free once); returns m. */
+struct lr_model *lr_model_ref(struct lr_model *m);
 /* Number of model columns (coefficients besides the intercept). */
 int lr_model_columns(const struct lr_model *m);
 

@@ -193,13 +193,20 @@ copy_flush(struct db_conn *c, struct buf *b, bool last)
 
 /* ---- scoring models ---------------------------------------------------------------- */
 
-DB_STMT(stmt_model_load,
-	"SELECT m.definition::text, m.predictive::text, m.version, " DAY(ORG_TODAY)
-	" FROM lead_scoring_models m WHERE m.org_id = $1 AND m.segment = $2 FOR SHARE");
+/*
+ * The trained part is named by its version and training time (unique even
+ * if the database is replaced under a running attaind) and fetched only when
+ * the connection's memo does not hold it already.
+ */
+#define MODEL_HEAD                                                                                        \
+	"SELECT m.definition::text, m.predictive_version || '@' || coalesce(m.trained_at::text, ''),"        \
+	" m.version, " DAY(ORG_TODAY) " FROM lead_scoring_models m WHERE m.org_id = $1 AND m.segment = $2"
+DB_STMT(stmt_model_load, MODEL_HEAD " FOR SHARE");
 /* The same without a lock, for a training's long read phase (store.h). */
-DB_STMT(stmt_model_peek,
-	"SELECT m.definition::text, m.predictive::text, m.version, " DAY(ORG_TODAY)
-	" FROM lead_scoring_models m WHERE m.org_id = $1 AND m.segment = $2");
+DB_STMT(stmt_model_peek, MODEL_HEAD);
+DB_STMT(stmt_model_predictive,
+	"SELECT m.predictive::text FROM lead_scoring_models m WHERE m.org_id = $1 AND m.segment = $2"
+	" AND m.predictive IS NOT NULL AND m.predictive_version || '@' || coalesce(m.trained_at::text, '') = $3");
 DB_STMT(stmt_model_lock, "SELECT m.version, m.predictive::text FROM lead_scoring_models m"
 			 " WHERE m.org_id = $1 AND m.segment = $2 FOR UPDATE");
 DB_STMT(stmt_model_seed, "SELECT leads_seed_models($1)");
@@ -225,43 +232,110 @@ DB_STMT(stmt_model_trained,
 DB_STMT(stmt_model_evaluation, "SELECT " EVALUATION_JSON " FROM lead_scoring_models m"
 			       " WHERE m.org_id = $1 AND m.segment = $2 AND m.evaluation IS NOT NULL");
 
-/* The definition and trained part from their JSON text into *out. */
+/*
+ * The connection's memo of trained models (db_memo): the last few read,
+ * each under "org \x1f segment \x1f version@trained_at". A trained model is
+ * tens of kilobytes of JSON; parsing it took most of a POST /v1/leads/score.
+ */
+#define MODEL_MEMO_SIZE 4
+struct model_memo {
+	struct {
+		char *key;              /* owned */
+		struct lr_model *model; /* one reference */
+	} e[MODEL_MEMO_SIZE];
+	unsigned next; /* the entry to replace */
+};
+
+static void
+model_memo_free(void *p)
+{
+	struct model_memo *mm = p;
+
+	for (int i = 0; i < MODEL_MEMO_SIZE; i++) {
+		free(mm->e[i].key);
+		lr_model_free(mm->e[i].model);
+	}
+	free(mm);
+}
+
+/*
+ * The trained model `trained` (version@trained_at) of org's segment, from
+ * the memo or read and remembered: *out is a new reference. ST_NOT_FOUND
+ * when the row no longer has that version (a training committed meanwhile).
+ */
 static enum status
-model_from_text(const char *definition, const char *predictive, struct score_model *out)
+predictive_load(struct db_conn *c, const char *org, const char *segment, const char *trained, struct lr_model **out)
+{
+	struct model_memo *mm = db_memo(c, DB_MEMO_LEAD_MODELS);
+	size_t len = strlen(org) + strlen(segment) + strlen(trained) + 3;
+	char *key = malloc(len);
+	enum status st = ST_NOMEM;
+	json_t *j = NULL;
+	PGresult *r = NULL;
+
+	if (!key)
+		return ST_NOMEM;
+	snprintf(key, len, "%s\x1f%s\x1f%s", org, segment, trained);
+	for (int i = 0; mm && i < MODEL_MEMO_SIZE; i++)
+		if (mm->e[i].key && strcmp(mm->e[i].key, key) == 0) {
+			*out = lr_model_ref(mm->e[i].model);
+			free(key);
+			return ST_OK;
+		}
+	r = db_exec(c, &stmt_model_predictive, 3, (const char *[]){ org, segment, trained });
+	if ((st = db_check(c, r, PGRES_TUPLES_OK)) != ST_OK)
+		goto out;
+	if (PQntuples(r) != 1) {
+		st = ST_NOT_FOUND;
+		goto out;
+	}
+	if (!(j = json_loads(PQgetvalue(r, 0, 0), 0, NULL)) || lr_model_from_json(j, out) != ST_OK) {
+		st = ST_INTERNAL;
+		goto out;
+	}
+	if (!mm && (mm = calloc(1, sizeof *mm)) != NULL)
+		db_memo_set(c, DB_MEMO_LEAD_MODELS, mm, model_memo_free);
+	if (mm) { /* remembering is best effort */
+		unsigned at = mm->next++ % MODEL_MEMO_SIZE;
+		free(mm->e[at].key);
+		lr_model_free(mm->e[at].model);
+		mm->e[at].key = key;
+		mm->e[at].model = lr_model_ref(*out);
+		key = NULL;
+	}
+	st = ST_OK;
+out:
+	free(key);
+	json_decref(j);
+	PQclear(r);
+	return st;
+}
+
+/* The definition from its JSON text into *out (no trained part yet). */
+static enum status
+model_from_text(const char *definition, struct score_model *out)
 {
 	struct score_issue issue;
-	struct score_model m;
-	json_t *def = json_loads(definition, 0, NULL), *pred = NULL;
+	json_t *def = json_loads(definition, 0, NULL);
 	enum status st = ST_INTERNAL;
 
 	if (!def)
-		goto out;
-	int n = score_model_parse(def, &m, &issue, 1);
-	if (n != 0) {
+		return ST_INTERNAL;
+	int n = score_model_parse(def, out, &issue, 1);
+	if (n != 0)
 		st = n < 0 ? ST_NOMEM : ST_INTERNAL;
-		goto out;
-	}
-	if (predictive && *predictive) {
-		if (!(pred = json_loads(predictive, 0, NULL)) || lr_model_from_json(pred, &m.predictive) != ST_OK) {
-			score_model_clear(&m);
-			goto out;
-		}
-	}
-	*out = m;
-	st = ST_OK;
-out:
+	else
+		st = ST_OK;
 	json_decref(def);
-	json_decref(pred);
 	return st;
 }
 
 /* lead_model_load (FOR SHARE unless `peek`), also giving the model's version. */
 static enum status
-model_load(struct db_conn *c, const char *org, const char *segment, bool peek, struct score_model *out,
-	   cal_date *today, int *version)
+model_head(struct db_conn *c, const char *org, const char *segment, bool peek, PGresult **out)
 {
 	PGresult *r = NULL;
-	enum status st;
+	enum status st = ST_OK;
 
 	for (int attempt = 0; attempt < 2; attempt++) {
 		PQclear(r);
@@ -273,22 +347,50 @@ model_load(struct db_conn *c, const char *org, const char *segment, bool peek, s
 		st = db_check(c, s, PGRES_TUPLES_OK);
 		PQclear(s);
 		if (st != ST_OK)
-			goto out;
+			break;
 	}
-	if (st != ST_OK)
-		goto out;
-	if (PQntuples(r) != 1) {
+	if (st == ST_OK && PQntuples(r) != 1)
 		st = ST_INTERNAL;
-		goto out;
+	if (st != ST_OK) {
+		PQclear(r);
+		r = NULL;
 	}
-	if ((st = cal_date_parse(PQgetvalue(r, 0, 3), today)) != ST_OK) {
-		st = ST_INTERNAL;
-		goto out;
+	*out = r;
+	return st;
+}
+
+/* lead_model_load (FOR SHARE unless `peek`), also giving the model's version. */
+static enum status
+model_load(struct db_conn *c, const char *org, const char *segment, bool peek, struct score_model *out,
+	   cal_date *today, int *version)
+{
+	PGresult *r = NULL;
+	enum status st;
+
+	/* without the lock a training may commit between the two reads: then read again */
+	for (int attempt = 0;; attempt++) {
+		PQclear(r);
+		if ((st = model_head(c, org, segment, peek, &r)) != ST_OK)
+			break;
+		if (cal_date_parse(PQgetvalue(r, 0, 3), today) != ST_OK) {
+			st = ST_INTERNAL;
+			break;
+		}
+		if (version)
+			*version = atoi(PQgetvalue(r, 0, 2));
+		if ((st = model_from_text(PQgetvalue(r, 0, 0), out)) != ST_OK)
+			break;
+		const char *trained = PQgetvalue(r, 0, 1);
+		if (strncmp(trained, "0@", 2) == 0) /* never trained */
+			break;
+		if ((st = predictive_load(c, org, segment, trained, &out->predictive)) == ST_OK)
+			break;
+		score_model_clear(out);
+		if (st != ST_NOT_FOUND || attempt == 2) {
+			st = st == ST_NOT_FOUND ? ST_INTERNAL : st;
+			break;
+		}
 	}
-	if (version)
-		*version = atoi(PQgetvalue(r, 0, 2));
-	st = model_from_text(PQgetvalue(r, 0, 0), PQgetisnull(r, 0, 1) ? NULL : PQgetvalue(r, 0, 1), out);
-out:
 	PQclear(r);
 	return st;
 }

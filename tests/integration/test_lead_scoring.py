@@ -300,6 +300,27 @@ def test_train_evaluate_and_blend(scratch_admin):
     assert ev2["version"] == 2 and ev2["auc"] == ev["auc"]  # same leads, same model
 
 
+def test_scores_follow_a_retrained_model(scratch_admin):
+    """Each database connection remembers the trained models it read; a new training must take over
+    on every one of them at once."""
+    api = scratch_admin
+    items = closed_leads(600, seed=3)
+    bulk(api, items)
+    ok(api.post("/v1/lead-scoring/models/b2c/train", timeout=120))
+    web = {"segment": "b2c", "attributes": {"channel": "web", "visits": 19}}
+    first = {ok(api.post("/v1/leads/score", json=web))["probability"] for _ in range(16)}
+    assert len(first) == 1 and first.pop() > 60
+    # the outcomes flip: the web leads now convert least
+    for x in items:
+        x["status"] = "disqualified" if x["status"] == "converted" else "converted"
+    assert bulk(api, items)["updated"] == len(items)
+    ev = ok(api.post("/v1/lead-scoring/models/b2c/train", timeout=120))
+    assert ev["version"] == 2
+    after = [ok(api.post("/v1/leads/score", json=web)) for _ in range(16)]
+    assert {x["probability"] for x in after} == {after[0]["probability"]} and after[0]["probability"] < 40
+    assert {x["model_version"] for x in after} == {ok(api.get("/v1/lead-scoring/models/b2c"))["version"]}
+
+
 def test_training_does_not_block_other_requests(scratch_admin):
     api = scratch_admin
     items = closed_leads(12000, seed=7)
