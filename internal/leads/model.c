@@ -407,6 +407,9 @@ feature_from_json(const json_t *j, struct feature *f)
 			return false;
 		}
 		f->ncols++;
+		/* a cross has pairs of levels and nothing else; only a cross has them */
+		if ((f->cols[c].term == T_PAIR) != (f->kind == K_CROSS))
+			return false;
 	}
 	return true;
 }
