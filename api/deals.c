@@ -257,51 +257,6 @@ deal_check(struct req *r, const struct deal_input *in, const struct deal_current
 	return true;
 }
 
-/* Two digits at p, as a number in lo..hi. */
-static bool
-two_digits(const char *p, int lo, int hi)
-{
-	if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9')
-		return false;
-	int v = (p[0] - '0') * 10 + (p[1] - '0');
-	return v >= lo && v <= hi;
-}
-
-/* "YYYY-MM-DD", or an RFC 3339 instant "YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)". */
-static bool
-instant_valid(const char *s)
-{
-	char day[11];
-	cal_date d;
-	const char *p = s + 10;
-
-	if (strlen(s) < 10)
-		return false;
-	memcpy(day, s, 10);
-	day[10] = '\0';
-	if (cal_date_parse(day, &d) != ST_OK)
-		return false;
-	if (*p == '\0')
-		return true;
-	if (*p != 'T' && *p != 't')
-		return false;
-	p++;
-	if (!two_digits(p, 0, 23) || p[2] != ':' || !two_digits(p + 3, 0, 59) || p[5] != ':' ||
-	    !two_digits(p + 6, 0, 59))
-		return false;
-	p += 8;
-	if (*p == '.') {
-		if (p[1] < '0' || p[1] > '9')
-			return false;
-		for (p++; *p >= '0' && *p <= '9'; p++)
-			;
-	}
-	if (*p == 'Z' || *p == 'z')
-		return p[1] == '\0';
-	return (*p == '+' || *p == '-') && two_digits(p + 1, 0, 23) && p[3] == ':' && two_digits(p + 4, 0, 59) &&
-	       p[6] == '\0';
-}
-
 void
 handle_deals_list(struct req *r)
 {
@@ -328,9 +283,7 @@ handle_deals_list(struct req *r)
 		f.close_to = req_query(r, "close_to");
 	if (has_from && has_to && to < from)
 		errs_add(&e, "close_to", "must not be before close_from");
-	if (query_string(r, "updated_since", 64, &e, &f.updated_since) == FIELD_SET &&
-	    !instant_valid(f.updated_since))
-		errs_add(&e, "updated_since", "must be an RFC 3339 instant (2026-01-31T12:00:00Z) or a date");
+	query_instant(r, "updated_since", &e, &f.updated_since);
 	query_string(r, "external_id", 255, &e, &f.external_id);
 	query_page(r, &e, &f.limit, &f.after);
 	if (f.stage) {

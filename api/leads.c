@@ -174,50 +174,6 @@ default_owner(struct req *r, const struct lead_scope *ls, json_t *body)
 
 /* ---- single leads -------------------------------------------------------------------- */
 
-static bool
-two_digits(const char *p, int lo, int hi)
-{
-	if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9')
-		return false;
-	int v = (p[0] - '0') * 10 + (p[1] - '0');
-	return v >= lo && v <= hi;
-}
-
-/* "YYYY-MM-DD", or an RFC 3339 instant "YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)". */
-static bool
-instant_valid(const char *s)
-{
-	char day[11];
-	cal_date d;
-	const char *p = s + 10;
-
-	if (strlen(s) < 10)
-		return false;
-	memcpy(day, s, 10);
-	day[10] = '\0';
-	if (cal_date_parse(day, &d) != ST_OK)
-		return false;
-	if (*p == '\0')
-		return true;
-	if (*p != 'T' && *p != 't')
-		return false;
-	p++;
-	if (!two_digits(p, 0, 23) || p[2] != ':' || !two_digits(p + 3, 0, 59) || p[5] != ':' ||
-	    !two_digits(p + 6, 0, 59))
-		return false;
-	p += 8;
-	if (*p == '.') {
-		if (p[1] < '0' || p[1] > '9')
-			return false;
-		for (p++; *p >= '0' && *p <= '9'; p++)
-			;
-	}
-	if (*p == 'Z' || *p == 'z')
-		return p[1] == '\0';
-	return (*p == '+' || *p == '-') && two_digits(p + 1, 0, 23) && p[3] == ':' && two_digits(p + 4, 0, 59) &&
-	       p[6] == '\0';
-}
-
 void
 handle_leads_list(struct req *r)
 {
@@ -239,8 +195,7 @@ handle_leads_list(struct req *r)
 		f.score_max = (int)n;
 	if (f.score_min >= 0 && f.score_max >= 0 && f.score_max < f.score_min)
 		errs_add(&e, "score_max", "must not be below score_min");
-	if (query_string(r, "updated_since", 64, &e, &f.updated_since) == FIELD_SET && !instant_valid(f.updated_since))
-		errs_add(&e, "updated_since", "must be an RFC 3339 instant (2026-01-31T12:00:00Z) or a date");
+	query_instant(r, "updated_since", &e, &f.updated_since);
 	query_string(r, "external_id", 255, &e, &f.external_id);
 	query_page(r, &e, &f.limit, &f.after);
 	if (errs_any(&e)) {

@@ -275,6 +275,62 @@ query_string(struct req *r, const char *k, size_t maxlen, struct errs *e, const 
 	return FIELD_SET;
 }
 
+/* Two digits at p, as a number in lo..hi. */
+static bool
+two_digits(const char *p, int lo, int hi)
+{
+	if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9')
+		return false;
+	int v = (p[0] - '0') * 10 + (p[1] - '0');
+	return v >= lo && v <= hi;
+}
+
+static bool
+instant_valid(const char *s)
+{
+	char day[11];
+	cal_date d;
+	const char *p = s + 10;
+
+	if (strlen(s) < 10)
+		return false;
+	memcpy(day, s, 10);
+	day[10] = '\0';
+	if (cal_date_parse(day, &d) != ST_OK)
+		return false;
+	if (*p == '\0')
+		return true;
+	if (*p != 'T' && *p != 't')
+		return false;
+	p++;
+	if (!two_digits(p, 0, 23) || p[2] != ':' || !two_digits(p + 3, 0, 59) || p[5] != ':' ||
+	    !two_digits(p + 6, 0, 59))
+		return false;
+	p += 8;
+	if (*p == '.') {
+		if (p[1] < '0' || p[1] > '9')
+			return false;
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	}
+	if (*p == 'Z' || *p == 'z')
+		return p[1] == '\0';
+	return (*p == '+' || *p == '-') && two_digits(p + 1, 0, 15) && p[3] == ':' && two_digits(p + 4, 0, 59) &&
+	       p[6] == '\0';
+}
+
+enum field_state
+query_instant(struct req *r, const char *k, struct errs *e, const char **out)
+{
+	enum field_state fs = query_string(r, k, 64, e, out);
+
+	if (fs == FIELD_SET && !instant_valid(*out)) {
+		errs_add(e, k, "must be an RFC 3339 instant (2026-01-31T12:00:00Z, offsets up to +/-15:59) or a date");
+		return FIELD_BAD;
+	}
+	return fs;
+}
+
 enum field_state
 query_int(struct req *r, const char *k, long long lo, long long hi, struct errs *e, long long *out)
 {

@@ -55,6 +55,11 @@ enum field_state query_enum(struct req *r, const char *k, const char *const *val
 			    const char **out);
 enum field_state query_date(struct req *r, const char *k, struct errs *e, cal_date *out);
 enum field_state query_string(struct req *r, const char *k, size_t maxlen, struct errs *e, const char **out);
+/*
+ * A date "YYYY-MM-DD" or an RFC 3339 instant "YYYY-MM-DDTHH:MM:SS[.frac]"
+ * with Z or an offset of at most ±15:59 (PostgreSQL's bound), as given.
+ */
+enum field_state query_instant(struct req *r, const char *k, struct errs *e, const char **out);
 /* `limit` (1..1000, default 100) and `cursor` for lists. */
 void query_page(struct req *r, struct errs *e, int *limit, int64_t *after);
 

@@ -447,6 +447,7 @@ def test_filters(admin, org_tree):
     assert sel(updated_since="2999-01-01T00:00:00+02:00") == set()
     assert sel(updated_since="2000-01-01T00:00:00Z") == mine
     assert sel(updated_since="2000-01-01T00:00:00.5-05:00") == mine
+    assert sel(updated_since="2000-01-01T00:00:00-15:59") == mine
 
 
 @pytest.mark.parametrize("params,field", [
@@ -455,6 +456,7 @@ def test_filters(admin, org_tree):
     ({"close_from": "2026-02-30"}, "close_from"), ({"close_to": "x"}, "close_to"),
     ({"close_from": "2026-02-01", "close_to": "2026-01-31"}, "close_to"),
     ({"updated_since": "yesterday"}, "updated_since"),
+    ({"updated_since": "2026-01-01T00:00:00+23:59"}, "updated_since"),  # PostgreSQL's bound is 15:59
     ({"updated_since": "2026-01-01T25:00:00Z"}, "updated_since"),
     ({"updated_since": "2026-01-01T10:00:00"}, "updated_since"),
     ({"limit": "0"}, "limit"), ({"cursor": "@@"}, "cursor"), ({"colour": "red"}, "colour")])

@@ -353,6 +353,7 @@ def test_list_filters_and_pages(scratch_admin):
     ({"score_min": "50", "score_max": "40"}, "score_max"),
     ({"updated_since": "yesterday"}, "updated_since"),
     ({"updated_since": "2026-01-01T25:00:00Z"}, "updated_since"),
+    ({"updated_since": "2026-01-01T00:00:00+23:59"}, "updated_since"),  # PostgreSQL's bound is 15:59
     ({"limit": "0"}, "limit"),
     ({"cursor": "!!"}, "cursor"),
 ])
