@@ -47,6 +47,60 @@ handle_lead_models_get(struct req *r)
 	rowjson_clear(&row);
 }
 
+/*
+ * A PUT body as the model parser takes it: a model read with GET may be
+ * sent back whole (its read-only parts are dropped; a `segment` must be the
+ * path's), and what the body leaves out of thresholds, bant (each part) and
+ * predicted_weight keeps its current value. ST_INVALID with e filled, or
+ * the status of reading the current model.
+ */
+static enum status
+put_body(struct req *r, const char *segment, json_t *body, struct errs *e)
+{
+	static const char *const read_only[] = { "version", "predictive", "updated_at", NULL };
+	static const char *const kept[] = { "thresholds", "bant", "predicted_weight", NULL };
+	const json_t *seg = json_object_get(body, "segment");
+	struct rowjson row = { 0 };
+	enum status st = ST_OK;
+	json_t *current = NULL;
+	bool complete = true;
+
+	if (seg && (!json_is_string(seg) || strcmp(json_string_value(seg), segment) != 0)) {
+		errs_add(e, "segment", "must be %s, the segment of the path (or left out)", segment);
+		return ST_INVALID;
+	}
+	json_object_del(body, "segment");
+	for (int i = 0; read_only[i]; i++)
+		json_object_del(body, read_only[i]);
+	for (int i = 0; kept[i]; i++)
+		complete &= json_object_get(body, kept[i]) != NULL;
+	const json_t *bant = json_object_get(body, "bant");
+	if (json_is_object(bant))
+		complete &= json_object_size(bant) == 5;
+	if (complete)
+		return ST_OK;
+	if ((st = lead_model_get(r->conn, r->who.org, segment, &row)) != ST_OK)
+		return st;
+	if (!(current = json_loads(row.json, 0, NULL))) {
+		rowjson_clear(&row);
+		return ST_INTERNAL;
+	}
+	for (int i = 0; kept[i]; i++)
+		if (!json_object_get(body, kept[i]) && json_object_get(current, kept[i]))
+			json_object_set(body, kept[i], json_object_get(current, kept[i]));
+	if (json_is_object(bant)) {
+		const char *key;
+		json_t *v;
+		json_object_foreach(json_object_get(current, "bant"), key, v) {
+			if (!json_object_get(bant, key))
+				json_object_set((json_t *)bant, key, v);
+		}
+	}
+	json_decref(current);
+	rowjson_clear(&row);
+	return ST_OK;
+}
+
 void
 handle_lead_models_put(struct req *r)
 {
@@ -59,6 +113,15 @@ handle_lead_models_put(struct req *r)
 
 	if (!segment || !(body = parse_body_object(r)))
 		return;
+	enum status pst = put_body(r, segment, body, &e);
+	if (pst == ST_INVALID) {
+		respond_errors(r, &e);
+		goto out;
+	}
+	if (pst != ST_OK) {
+		respond_status(r, pst, NULL);
+		goto out;
+	}
 	int n = score_model_parse(body, &m, issues, MAX_ISSUES);
 	if (n < 0) {
 		respond_status(r, ST_NOMEM, NULL);

@@ -326,7 +326,7 @@ static void
 parse_rule(const json_t *j, size_t i, struct score_model *m, struct checker *ck)
 {
 	static const char *const keys[] = { "id", "field", "op", "value", "points", "group", NULL };
-	static const char *const required[] = { "id", "field", "op", "value", "points", NULL };
+	static const char *const required[] = { "field", "op", "points", NULL };
 	struct score_rule *r = &m->rules[m->nrules];
 	char prefix[32], p[96];
 	const json_t *v;
@@ -377,8 +377,15 @@ parse_rule(const json_t *j, size_t i, struct score_model *m, struct checker *ck)
 		ok = false;
 	if (!json_object_get(j, "field"))
 		ok = false;
-	if ((v = json_object_get(j, "value")) != NULL && ok)
-		rule_operands(v, r, path(p, sizeof p, prefix, "value"), ck);
+	json_t *value = json_object_get(j, "value");
+	if (!value && json_object_get(j, "op") && (!ok || r->op != OP_EXISTS))
+		add_issue(ck, path(p, sizeof p, prefix, "value"), "is required");
+	else if (!value && ok) /* exists: true by default */
+		value = json_true();
+	else
+		json_incref(value);
+	if (value && ok)
+		rule_operands(value, r, path(p, sizeof p, prefix, "value"), ck);
 	if ((v = json_object_get(j, "points")) != NULL && !int_in(v, -100, 100, &points))
 		add_issue(ck, path(p, sizeof p, prefix, "points"), "must be an integer -100..100");
 	r->points = (int)points;
@@ -390,9 +397,10 @@ parse_rule(const json_t *j, size_t i, struct score_model *m, struct checker *ck)
 			r->group = group_index(m, json_string_value(v), true);
 	}
 	if (ck->n == before && !ck->oom) {
-		r->value = json_incref(json_object_get(j, "value"));
+		r->value = value;
 		m->nrules++;
 	} else {
+		json_decref(value);
 		free(r->values);
 		memset(r, 0, sizeof *r);
 	}
@@ -420,6 +428,23 @@ parse_rules(const json_t *def, struct score_model *m, struct checker *ck)
 	}
 	for (size_t i = 0; i < n && !ck->oom; i++)
 		parse_rule(json_array_get(rules, i), i, m, ck);
+	/* a rule without an id gets rule_<its position>, or the first rule_<position>_<k> free */
+	for (size_t i = 0; i < m->nrules; i++) {
+		if (m->rules[i].id[0])
+			continue;
+		for (int k = 1; !m->rules[i].id[0]; k++) {
+			char id[SCORE_ID_MAX + 1];
+			bool taken = false;
+			if (k == 1)
+				snprintf(id, sizeof id, "rule_%zu", i + 1);
+			else
+				snprintf(id, sizeof id, "rule_%zu_%d", i + 1, k);
+			for (size_t o = 0; o < m->nrules; o++)
+				taken |= strcmp(m->rules[o].id, id) == 0;
+			if (!taken)
+				memcpy(m->rules[i].id, id, sizeof id);
+		}
+	}
 }
 
 static void
@@ -454,25 +479,31 @@ parse_caps(const json_t *def, struct score_model *m, struct checker *ck)
 static void
 parse_thresholds(const json_t *def, struct score_model *m, struct checker *ck)
 {
-	static const char *const keys[] = { "qualified", "nurture", NULL };
+	static const char *const keys[] = { "qualified", "nurture", "disqualified", NULL };
+	static const char *const required[] = { "qualified", "nurture", NULL };
 	const json_t *t = json_object_get(def, "thresholds");
-	long long q = -1, n = -1;
+	long long q = -1, n = -1, d = -1;
 
 	if (!t)
 		return;
 	if (!json_is_object(t)) {
-		add_issue(ck, "thresholds", "must be an object {qualified, nurture}");
+		add_issue(ck, "thresholds", "must be an object {qualified, nurture, disqualified?}");
 		return;
 	}
-	check_keys(t, "thresholds", keys, keys, ck);
+	check_keys(t, "thresholds", keys, required, ck);
+	if (json_object_get(t, "disqualified") && !int_in(json_object_get(t, "disqualified"), 0, 100, &d))
+		add_issue(ck, "thresholds.disqualified", "must be an integer 0..100");
 	if (json_object_get(t, "qualified") && !int_in(json_object_get(t, "qualified"), 0, 100, &q))
 		add_issue(ck, "thresholds.qualified", "must be an integer 0..100");
 	if (json_object_get(t, "nurture") && !int_in(json_object_get(t, "nurture"), 0, 100, &n))
 		add_issue(ck, "thresholds.nurture", "must be an integer 0..100");
 	if (q >= 0 && n >= 0 && n >= q)
 		add_issue(ck, "thresholds.nurture", "must be below thresholds.qualified (%lld)", q);
+	if (d >= 0 && n >= 0 && d > n)
+		add_issue(ck, "thresholds.disqualified", "must not exceed thresholds.nurture (%lld)", n);
 	m->qualified = (int)q;
 	m->nurture = (int)n;
+	m->disqualified = d >= 0 ? (int)d : (int)n;
 }
 
 /* A set of enum values as a bit mask; false with an issue added. */
@@ -688,9 +719,9 @@ score_model_to_json(const struct score_model *m)
 	for (int c = 0; required && c < BANT_N; c++)
 		if (b->required[c])
 			json_array_append_new(required, json_string(bant_criteria[c]));
-	return json_pack("{s:o,s:o,s:{s:i,s:i},s:{s:o,s:{s:o,s:o},s:{s:o,s:o},s:{s:o,s:o},s:{s:i,s:i}},s:f}",
+	return json_pack("{s:o,s:o,s:{s:i,s:i,s:i},s:{s:o,s:{s:o,s:o},s:{s:o,s:o},s:{s:o,s:o},s:{s:i,s:i}},s:f}",
 			 "rules", rules, "group_caps", caps, "thresholds", "qualified", m->qualified, "nurture",
-			 m->nurture, "bant", "required", required, "budget", "yes", money_to_json(b->budget_yes),
+			 m->nurture, "disqualified", m->disqualified, "bant", "required", required, "budget", "yes", money_to_json(b->budget_yes),
 			 "partial", money_to_json(b->budget_partial), "authority", "yes",
 			 enum_list(b->authority_yes, lead_authorities), "partial",
 			 enum_list(b->authority_partial, lead_authorities), "need", "yes",
@@ -739,7 +770,7 @@ score_rule_matches(const struct score_rule *r, const struct lead *l, cal_date to
 		if (v.type != LV_DATE)
 			return false;
 		long long days = (long long)d - (long long)today;
-		return days >= 0 && days <= r->values[0].days;
+		return llabs(days) <= r->values[0].days; /* before or after today */
 	}
 	case OP_EXISTS: break;
 	}
@@ -882,8 +913,10 @@ score_lead(const struct score_model *m, const struct lead *l, cal_date today, st
 		out->suggested_status = "qualified";
 	else if (out->score >= m->nurture)
 		out->suggested_status = "nurture";
-	else
+	else if (out->score < m->disqualified)
 		out->suggested_status = "disqualified";
+	else
+		out->suggested_status = "new";
 }
 
 json_t *

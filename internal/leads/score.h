@@ -29,7 +29,8 @@
  * gate when every criterion the model requires is partial or yes.
  * Suggested status: qualified when score >= thresholds.qualified and the
  * gate passes; else nurture when score >= thresholds.nurture; else
- * disqualified.
+ * disqualified when score < thresholds.disqualified (by default the same as
+ * nurture); else new (between the two: keep working it).
  */
 #ifndef ATTAIN_LEADS_SCORE_H
 #define ATTAIN_LEADS_SCORE_H
@@ -127,8 +128,9 @@ struct score_model {
 	size_t nrules;
 	struct score_group *groups; /* owned */
 	size_t ngroups;
-	int qualified; /* thresholds, 0..100, nurture < qualified */
+	int qualified; /* thresholds, 0..100, disqualified <= nurture < qualified */
 	int nurture;
+	int disqualified;
 	struct bant_config bant;
 	double predicted_weight;     /* 0..1 */
 	struct lr_model *predictive; /* owned; NULL until a model is trained */

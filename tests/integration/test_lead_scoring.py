@@ -101,7 +101,7 @@ def test_default_models(admin):
     assert b2b["group_caps"]["budget"] == 30 and b2b["group_caps"]["authority"] == 30
     assert sum(b2b["group_caps"].values()) == 100
     assert b2b["bant"]["required"] == ["budget", "authority", "need"]
-    assert b2b["thresholds"] == {"qualified": 70, "nurture": 40}
+    assert b2b["thresholds"] == {"qualified": 70, "nurture": 40, "disqualified": 40}
     b2c = ok(admin.get("/v1/lead-scoring/models/b2c"))
     assert b2c["group_caps"]["timeline"] == 35 and b2c["group_caps"]["engagement"] == 35
     assert sum(b2c["group_caps"].values()) == 100
@@ -208,7 +208,13 @@ INVALID_MODELS = [
     ({**model([]), "bant": {**BANT, "need": {"yes": ["high"], "partial": ["high"]}}}, "bant.need.partial"),
     ({**model([]), "bant": {**BANT, "timeline": {"yes_within_days": 90, "partial_within_days": 30}}},
      "bant.timeline.partial_within_days"),
-    ({"rules": [], "thresholds": {"qualified": 50, "nurture": 20}}, "bant"),
+    ({**model([]), "thresholds": {"qualified": 60, "nurture": 30, "disqualified": 31}}, "thresholds.disqualified"),
+    ({**model([]), "thresholds": {"qualified": 60, "nurture": 30, "disqualified": -1}}, "thresholds.disqualified"),
+    ({"rules": [], "bant": {"required": ["money"]}}, "bant.required[0]"),
+    ({"rules": [], "bant": {"need": {"yes": ["urgent"], "partial": []}}}, "bant.need.yes[0]"),
+    ({**model([]), "segment": "b2c"}, "segment"),
+    ({"thresholds": {"qualified": 60, "nurture": 30}}, "rules"),
+    (model([{"field": "budget", "op": "gte", "value": 1}]), "rules[0].points"),
     ({**model([]), "colour": "red"}, "colour"),
 ]
 
@@ -219,6 +225,59 @@ def test_invalid_model_names_the_rule_and_writes_nothing(admin, body, field):
     before = ok(admin.get("/v1/lead-scoring/models/b2b"))
     problem(admin.put("/v1/lead-scoring/models/b2b", json=body), 400, field)
     assert ok(admin.get("/v1/lead-scoring/models/b2b")) == before
+
+
+def test_a_model_read_can_be_written_back(scratch_admin):
+    """GET, change a threshold, PUT the whole answer back: the read-only parts are ignored."""
+    api = scratch_admin
+    current = ok(api.get("/v1/lead-scoring/models/b2b"))
+    body = {**current, "thresholds": {**current["thresholds"], "qualified": current["thresholds"]["qualified"] + 5}}
+    m = ok(api.put("/v1/lead-scoring/models/b2b", json=body))
+    assert m["version"] == current["version"] + 1
+    assert m["thresholds"]["qualified"] == current["thresholds"]["qualified"] + 5
+    assert {k: v for k, v in m.items() if k not in ("thresholds", "version", "updated_at")} == \
+        {k: v for k, v in current.items() if k not in ("thresholds", "version", "updated_at")}
+    # the same again, but with a stale version in the body: it is ignored (If-Match guards writes)
+    assert ok(api.put("/v1/lead-scoring/models/b2b", json={**body, "version": 1}))["version"] == m["version"] + 1
+
+
+def test_a_short_model_keeps_what_it_leaves_out(scratch_admin):
+    """The rules alone (without ids; exists without a value): thresholds, BANT and the weight stay."""
+    api = scratch_admin
+    current = ok(api.get("/v1/lead-scoring/models/b2b"))
+    m = ok(api.put("/v1/lead-scoring/models/b2b", json={"rules": [
+        {"field": "budget", "op": "gte", "value": 10000, "points": 40},
+        {"field": "email", "op": "exists", "points": 10},
+        {"id": "rule_1", "field": "need", "op": "eq", "value": "high", "points": 20}]}))
+    assert [r["id"] for r in m["rules"]] == ["rule_1_2", "rule_2", "rule_1"]
+    assert m["rules"][1]["value"] is True
+    assert m["thresholds"] == current["thresholds"] and m["bant"] == current["bant"]
+    assert m["predicted_weight"] == current["predicted_weight"] and m["group_caps"] == {}
+    lead = ok(api.post("/v1/leads", json={"budget": 20000, "email": "a@b.example"}), 201)
+    assert lead["score"] == 50
+    assert sorted(x["rule_id"] for x in lead["score_breakdown"]["rules"]) == ["rule_1_2", "rule_2"]
+    # one BANT part alone: the others stay
+    m2 = ok(api.put("/v1/lead-scoring/models/b2b", json={"rules": [], "bant": {"required": ["need"]}}))
+    assert m2["bant"] == {**current["bant"], "required": ["need"]}
+
+
+def test_three_thresholds(scratch_admin):
+    api = scratch_admin
+    m = ok(api.put("/v1/lead-scoring/models/b2c", json={
+        "rules": [{"field": "engagement", "op": "gte", "value": 1, "points": 25},
+                  {"field": "engagement", "op": "gte", "value": 50, "points": 25},
+                  {"field": "engagement", "op": "gte", "value": 80, "points": 30}],
+        "thresholds": {"qualified": 80, "nurture": 50, "disqualified": 20},
+        "bant": {"required": []}}))
+    assert m["thresholds"] == {"qualified": 80, "nurture": 50, "disqualified": 20}
+    suggested = {e: ok(api.post("/v1/leads/score", json={"segment": "b2c", "engagement": e}))["suggested_status"]
+                 for e in (0, 1, 50, 80)}
+    assert suggested == {0: "disqualified", 1: "new", 50: "nurture", 80: "qualified"}
+    # without it, every score below nurture is disqualified
+    m = ok(api.put("/v1/lead-scoring/models/b2c", json={**m, "thresholds": {"qualified": 80, "nurture": 50}}))
+    assert m["thresholds"]["disqualified"] == 50
+    assert ok(api.post("/v1/leads/score", json={"segment": "b2c", "engagement": 1}))["suggested_status"] == \
+        "disqualified"
 
 
 def test_model_body_must_be_json(admin):

@@ -227,7 +227,11 @@ test_operators_dates(void **state)
 	assert_true(matches("timeline", "within_days", "59", l, "2026-01-01"));
 	assert_false(matches("timeline", "within_days", "58", l, "2026-01-01"));
 	assert_true(matches("timeline", "within_days", "0", l, "2026-03-01"));
-	assert_false(matches("timeline", "within_days", "365", l, "2026-03-02")); /* past */
+	/* a past date counts too: within_days is the distance from today either way */
+	assert_true(matches("timeline", "within_days", "1", l, "2026-03-02"));
+	assert_false(matches("timeline", "within_days", "0", l, "2026-03-02"));
+	assert_true(matches("timeline", "within_days", "59", l, "2026-04-29"));
+	assert_false(matches("timeline", "within_days", "58", l, "2026-04-29"));
 	assert_false(matches("timeline", "within_days", "30", "{}", "2026-03-01"));
 }
 
