@@ -178,6 +178,51 @@ handle_lead_models_train(struct req *r)
 	rowjson_clear(&row);
 }
 
+/*
+ * The evaluation as one CSV table for BI: a row per calibration decile and
+ * per grade, each with the model's version and headline metrics.
+ */
+static void
+evaluation_csv(struct req *r, const char *text)
+{
+	static const char *const columns[] = { "segment", "version", "trained_at", "auc", "brier", "log_loss",
+					       "section", "bucket", "count", "predicted_pct", "observed_pct",
+					       "converted", "conversion_rate_pct", NULL };
+	static const char *const head[] = { "segment", "version", "trained_at", "auc", "brier", "log_loss", NULL };
+	json_t *ev = json_loads(text, 0, NULL), *rows = json_array();
+	size_t i;
+	json_t *item;
+
+	if (!ev || !rows) {
+		json_decref(ev);
+		json_decref(rows);
+		respond_status(r, ST_NOMEM, NULL);
+		return;
+	}
+	json_array_foreach(json_object_get(ev, "calibration"), i, item) {
+		json_t *row = json_pack("{s:s,s:O*,s:O*,s:O*,s:O*}", "section", "calibration", "bucket",
+					json_object_get(item, "decile"), "count", json_object_get(item, "count"),
+					"predicted_pct", json_object_get(item, "predicted_pct"), "observed_pct",
+					json_object_get(item, "observed_pct"));
+		json_array_append_new(rows, row);
+	}
+	json_array_foreach(json_object_get(ev, "by_grade"), i, item) {
+		json_t *row = json_pack("{s:s,s:O*,s:O*,s:O*,s:O*}", "section", "grade", "bucket",
+					json_object_get(item, "grade"), "count", json_object_get(item, "count"),
+					"converted", json_object_get(item, "converted"), "conversion_rate_pct",
+					json_object_get(item, "conversion_rate_pct"));
+		json_array_append_new(rows, row);
+	}
+	json_array_foreach(rows, i, item) {
+		for (int k = 0; head[k]; k++)
+			if (json_object_get(ev, head[k]))
+				json_object_set(item, head[k], json_object_get(ev, head[k]));
+	}
+	respond_csv(r, rows, columns);
+	json_decref(rows);
+	json_decref(ev);
+}
+
 void
 handle_lead_models_evaluation(struct req *r)
 {
@@ -191,8 +236,11 @@ handle_lead_models_evaluation(struct req *r)
 		respond_status(r, st, "the model of this segment has not been trained yet");
 	else if (st != ST_OK)
 		respond_status(r, st, NULL);
-	else
+	else if (respond_wants_csv(r))
+		evaluation_csv(r, row.json);
+	else {
 		respond_json_text(r, 200, row.json);
-	row.json = NULL;
+		row.json = NULL;
+	}
 	rowjson_clear(&row);
 }

@@ -399,14 +399,6 @@ out:
 	free(teams);
 }
 
-static bool
-wants_csv(struct req *r)
-{
-	const char *accept = req_header(r, "Accept");
-
-	return accept && strstr(accept, "text/csv") != NULL;
-}
-
 void
 handle_leads_funnel(struct req *r)
 {
@@ -438,14 +430,9 @@ handle_leads_funnel(struct req *r)
 		respond_status(r, st, NULL);
 	else if (!v)
 		respond_status(r, ST_NOMEM, NULL);
-	else if (wants_csv(r)) {
-		char *csv = csv_render(json_object_get(v, "items"), funnel_columns);
-		if (csv)
-			respond_raw(r, 200, "text/csv; charset=utf-8", csv, strlen(csv));
-		else
-			respond_status(r, ST_NOMEM, NULL);
-		free(csv);
-	} else {
+	else if (respond_wants_csv(r))
+		respond_csv(r, json_object_get(v, "items"), funnel_columns);
+	else {
 		json_object_set_new(v, "from", has_from ? json_string(from_s) : json_null());
 		json_object_set_new(v, "to", has_to ? json_string(to_s) : json_null());
 		json_object_set_new(v, "by", json_string(by));

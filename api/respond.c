@@ -275,8 +275,8 @@ cursor_decode(const char *s, int64_t *last_id)
 
 /* ---- lists and CSV ------------------------------------------------------ */
 
-static bool
-wants_csv(const struct req *r)
+bool
+respond_wants_csv(const struct req *r)
 {
 	const char *accept = req_header(r, "Accept");
 
@@ -353,6 +353,18 @@ csv_render(json_t *items, const char *const *columns)
 }
 
 void
+respond_csv(struct req *r, json_t *items, const char *const *columns)
+{
+	char *csv = csv_render(items, columns);
+
+	if (csv)
+		respond_raw(r, 200, "text/csv; charset=utf-8", csv, strlen(csv));
+	else
+		respond_status(r, ST_NOMEM, NULL);
+	free(csv);
+}
+
+void
 respond_page(struct req *r, struct page *p, const char *const *columns)
 {
 	char cursor[64];
@@ -367,7 +379,7 @@ respond_page(struct req *r, struct page *p, const char *const *columns)
 		snprintf(link, sizeof link, "%s", cursor);
 		respond_header(r, "X-Next-Cursor", link);
 	}
-	if (wants_csv(r)) {
+	if (respond_wants_csv(r)) {
 		json_t *items = json_loadb(p->items.data ? p->items.data : "[]", p->items.data ? p->items.len : 2, 0, NULL);
 		char *csv = items ? csv_render(items, columns) : NULL;
 		json_decref(items);

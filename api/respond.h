@@ -48,6 +48,10 @@ void respond_store_error(struct req *r, enum status st, const struct store_err *
 void respond_page(struct req *r, struct page *p, const char *const *columns);
 /* Render a JSON array of objects as RFC 4180 CSV (malloc'd text; NULL on failure). */
 char *csv_render(json_t *items, const char *const *columns);
+/* Whether the client asks for text/csv (Accept). */
+bool respond_wants_csv(const struct req *r);
+/* 200 with items as CSV under `columns` (500 when out of memory). */
+void respond_csv(struct req *r, json_t *items, const char *const *columns);
 
 /* Opaque list cursor for "after id". */
 void cursor_encode(int64_t last_id, char *buf, size_t len);

@@ -12,14 +12,6 @@
 static const char *const stage_columns[] = { "key", "name", "probability", "forecast_category", "is_won",
 					     "is_lost", NULL };
 
-static bool
-wants_csv(const struct req *r)
-{
-	const char *accept = req_header(r, "Accept");
-
-	return accept && strstr(accept, "text/csv") != NULL;
-}
-
 void
 handle_stages_get(struct req *r)
 {
@@ -30,7 +22,7 @@ handle_stages_get(struct req *r)
 		respond_status(r, st, NULL);
 		goto out;
 	}
-	if (wants_csv(r)) {
+	if (respond_wants_csv(r)) {
 		json_t *list = json_loads(row.json, 0, NULL);
 		char *csv = list ? csv_render(json_object_get(list, "items"), stage_columns) : NULL;
 		char etag[24];

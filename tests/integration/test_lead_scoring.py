@@ -2,6 +2,8 @@
 by its path, the segment's open leads re-scored in the same transaction), training from the
 org's closed leads through the API, its evaluation, the blended scores, and who may do what."""
 
+import csv
+import io
 import json
 import threading
 import time
@@ -325,6 +327,15 @@ def test_train_evaluate_and_blend(scratch_admin):
     assert [g["grade"] for g in ev["by_grade"]] == ["A", "B", "C", "D"]
     assert sum(g["count"] for g in ev["by_grade"]) == ev["n_holdout"]
     assert ok(api.get("/v1/lead-scoring/models/b2c/evaluation")) == ev
+    # the same as one CSV table
+    r = api.get("/v1/lead-scoring/models/b2c/evaluation", headers={"Accept": "text/csv"})
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert [x["bucket"] for x in rows] == [str(d) for d in range(1, 11)] + ["A", "B", "C", "D"]
+    assert {x["auc"] for x in rows} == {str(ev["auc"])} and {x["version"] for x in rows} == {"1"}
+    assert [int(x["count"]) for x in rows[:10]] == [b["count"] for b in ev["calibration"]]
+    assert [float(x["observed_pct"]) for x in rows[:10]] == [b["observed_pct"] for b in ev["calibration"]]
+    assert [x["converted"] for x in rows[10:]] == [str(g["converted"]) for g in ev["by_grade"]]
 
     m = ok(api.get("/v1/lead-scoring/models/b2c"))
     assert m["version"] == before_model["version"] + 1
