@@ -3,7 +3,7 @@
 bench/leads_quality.py — the lead-scoring quality bar through the API (helper
 of bench/leads_quality.sh, which starts PostgreSQL and attaind).
 
-  leads_quality.py BASE_URL TOKEN DATA_DIR [--resplit-tokens T1,T2,...] [--scale K --scale-token T]
+  leads_quality.py BASE_URL TOKEN DATA_DIR [--raw] [--resplit-tokens T1,T2,...] [--scale K --scale-token T]
 
 1. Reads DATA_DIR/x_education_leads.csv and the fixed split
    DATA_DIR/split_x_education.csv (README.md there).
@@ -18,6 +18,9 @@ of bench/leads_quality.sh, which starts PostgreSQL and attaind).
 4. Scores every test row through POST /v1/leads/score (the same mapping,
    without status) and prints the holdout AUC of the probability and of the
    score, the Brier score, the calibration by decile and the time taken.
+   With --raw, a lead is what a client that does no mapping would send:
+   every non-blank cell (Lead Source included, "Select" kept) as the string
+   the CSV holds, in attributes.
 5. Says how often a perfectly calibrated model with these very predictions
    would meet the 5-point bound (labels drawn from the predictions): the
    bar's own noise with deciles of 185 leads.
@@ -56,7 +59,17 @@ def die(message):
     sys.exit(2)
 
 
+RAW = False  # --raw: every non-blank cell as the string the CSV holds
+
+
 def lead(row, with_status):
+    if RAW:
+        attributes = {k: v.strip() for k, v in row.items()
+                      if k and k not in LEAVE_OUT - {"Lead Source"} and (v or "").strip()}
+        out = {"external_id": row["Prospect ID"], "segment": "b2c", "attributes": attributes}
+        if with_status:
+            out["status"] = "converted" if row["Converted"] == "1" else "disqualified"
+        return out
     attributes = {}
     for k, v in row.items():
         if not k or k in LEAVE_OUT:
@@ -217,11 +230,14 @@ def scale(base, token, train_rows, k):
 
 
 def main():
+    global RAW
     args, opts, argv = [], {}, sys.argv[1:]
     while argv:
         a = argv.pop(0)
         if a in ("--resplit-tokens", "--scale", "--scale-token") and argv:
             opts[a] = argv.pop(0)
+        elif a == "--raw":
+            RAW = True
         else:
             args.append(a)
     if len(args) != 3 or ("--scale" in opts) != ("--scale-token" in opts):

@@ -5,12 +5,13 @@
 # POST /v1/leads/score, and print the holdout AUC, the calibration by decile
 # and the time taken (bench/leads_quality.py says how the rows are mapped).
 #
-#   bench/leads_quality.sh [DATA_DIR] [--build DIR] [--resplits N] [--scale K]
+#   bench/leads_quality.sh [DATA_DIR] [--build DIR] [--raw] [--resplits N] [--scale K]
 #
 # DATA_DIR defaults to ../shared/data/leads (relative to the repository root);
 # the data is read where it is, never copied. --build names the meson build
 # directory whose attaind/attainctl to use (default build-bench, configured as
 # a release build when absent; an absolute path may name another checkout's).
+# --raw sends every non-blank cell as the string the CSV holds (no mapping).
 # --resplits N repeats the run on N other random 80/20 splits of all rows
 # (one org each) and prints their AUC and worst decile gap; --scale K also
 # trains on the train rows loaded K times over (K = 7: 51,744 leads) while
@@ -23,13 +24,15 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 data=../shared/data/leads builddir=build-bench resplits=0 scale=0
+extra_py=()
 usage() {
-	sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--build) builddir=${2:?--build needs a directory}; shift 2 ;;
+	--raw) extra_py+=(--raw); shift ;;
 	--resplits) resplits=${2:?--resplits needs a number}; shift 2 ;;
 	--scale) scale=${2:?--scale needs a number}; shift 2 ;;
 	-h | --help) usage ;;
@@ -99,7 +102,7 @@ for i in $(seq 100); do
 done
 
 echo "bench/leads_quality.sh $data --build $builddir ($(uname -m), $(nproc) CPUs, $(date -u +%Y-%m-%dT%H:%M:%SZ))"
-extra=()
+extra=("${extra_py[@]}")
 mint() { ATTAIN_JWT_HS256_SECRET=$secret "$attainctl" token --sub leads-quality --org "$1" --roles admin --ttl 3600; }
 if [ "$resplits" -gt 0 ]; then
 	tokens=

@@ -13,6 +13,7 @@
 #define NFOLDS 5
 #define CV_MAX_ROWS 10000   /* alpha is chosen on at most this many leads */
 #define NEWTON_MAX_ITER 60
+#define NUMERIC_TEXT_MIN_DISTINCT 20 /* numeric texts with fewer distinct values are categories */
 #define CROSS_FIELDS 6      /* categorical fields whose pairs of levels become columns */
 #define CROSS_PENALTY 4.0   /* a cross column's L2 penalty, in multiples of a main effect's */
 #define CROSS_JOIN " \xc3\x97 " /* " × " (UTF-8): joins the two parts of a cross in explanations */
@@ -78,6 +79,21 @@ softplus(double z)
 	return z > 0 ? z + log1p(exp(-z)) : log1p(exp(z));
 }
 
+/*
+ * A decimal number written as text ("12", "-3.5", "1e3"; no hex, inf or
+ * nan), as CRMs often export them: true with its value in *x.
+ */
+static bool
+numeric_text(const char *s, double *x)
+{
+	char *end;
+
+	if (!*s || strspn(s, "0123456789+-.eE") != strlen(s))
+		return false;
+	*x = strtod(s, &end);
+	return *end == '\0' && end != s && isfinite(*x);
+}
+
 static bool
 raw_number(const struct lead_field_ref *f, enum transform tr, const struct lead *l, double *x)
 {
@@ -88,6 +104,8 @@ raw_number(const struct lead_field_ref *f, enum transform tr, const struct lead 
 		*x = (double)v.date - (double)l->created_on;
 		return true;
 	}
+	if (v.type == LV_TEXT)
+		return numeric_text(v.text, x);
 	if (v.type != LV_NUMBER || !isfinite(v.number))
 		return false;
 	*x = v.number;
@@ -593,6 +611,7 @@ struct candidate {
 	enum transform transform;
 	size_t present;
 	size_t n_text, n_number, n_bool;
+	size_t n_numeric_text; /* texts that are numbers ("12.5") */
 	json_t *levels;    /* owned: level -> count */
 	json_t *converted; /* owned: level -> how many of its leads converted */
 	size_t present_converted;
@@ -727,8 +746,13 @@ observe_candidate(struct discovery *d, struct candidate *c, const struct lead *l
 			push_value(d, c, x);
 	} else if (v.type == LV_BOOL)
 		c->n_bool++;
-	else
+	else {
 		c->n_text++;
+		if (v.type == LV_TEXT && numeric_text(v.text, &x)) {
+			c->n_numeric_text++;
+			push_value(d, c, x);
+		}
+	}
 	if (!c->fixed || c->kind == K_CATEGORICAL) {
 		const char *s = raw_text(&c->field, l, buf, sizeof buf);
 		if (s) {
@@ -992,9 +1016,12 @@ discovery_model(struct discovery *d, struct lr_model **out, double **gain)
 		if (c->present < min_count)
 			continue;
 		f->field = c->field;
+		/* numbers sent as text count as numbers, unless they look like codes (few distinct values) */
+		bool numbers = c->n_bool == 0 && c->n_text == c->n_numeric_text &&
+			       (c->n_text == 0 || json_object_size(c->levels) >= NUMERIC_TEXT_MIN_DISTINCT);
 		if (c->fixed)
 			f->kind = c->kind;
-		else if (c->n_text == 0 && c->n_bool == 0)
+		else if (numbers)
 			f->kind = K_NUMERIC;
 		else if (c->n_text == 0 && c->n_number == 0)
 			f->kind = K_BOOLEAN;

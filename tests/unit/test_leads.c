@@ -1309,6 +1309,66 @@ test_train_no_informative_field(void **state)
 	synth_clear(&s);
 }
 
+/* The kind of the model JSON's feature on `field` (NULL when none). */
+static const char *
+feature_kind(const json_t *mj, const char *field)
+{
+	const json_t *features = json_object_get(mj, "features");
+
+	for (size_t i = 0; i < json_array_size(features); i++) {
+		const json_t *f = json_array_get(features, i);
+		if (strcmp(json_string_value(json_object_get(f, "field")), field) == 0 &&
+		    !json_object_get(f, "field2"))
+			return json_string_value(json_object_get(f, "kind"));
+	}
+	return NULL;
+}
+
+/* Numbers sent as text ("17") are learned as numbers; a few distinct numeric codes stay categories. */
+static void
+test_train_numeric_text(void **state)
+{
+	struct synth s = { .n = 1200 };
+	struct score_model rules;
+	struct lr_model *m = NULL;
+	json_t *ev = NULL;
+	char why[256], text[160];
+
+	(void)state;
+	s.docs = calloc(s.n, sizeof *s.docs);
+	s.status = calloc(s.n, sizeof *s.status);
+	for (size_t i = 0; i < s.n; i++) {
+		unsigned visits = (unsigned)(mix(i, 11) % 60);
+		snprintf(text, sizeof text, "{\"attributes\":{\"visits\":\"%u\",\"plan\":\"%u\"}}", visits,
+			 (unsigned)(mix(i, 12) % 3) + 1);
+		s.docs[i] = js(text);
+		/* more visits, more conversions; 10 % noise */
+		bool converted = (visits >= 30) != (mix(i, 13) % 10 == 0);
+		s.status[i] = converted ? "converted" : "disqualified";
+	}
+	load_model(&rules, SCORING_MODEL);
+	struct lead_source src = { .n = s.n, .ctx = &s, .get = synth_get, .release = synth_release };
+	struct train_options o = { .min_per_class = 50, .holdout_pct = 20 };
+	assert_int_equal(lead_train(&rules, &src, &o, day("2026-01-01"), &m, &ev, why, sizeof why), ST_OK);
+	json_t *mj = lr_model_to_json(m);
+	assert_string_equal(feature_kind(mj, "attributes.visits"), "numeric");
+	assert_string_equal(feature_kind(mj, "attributes.plan"), "categorical");
+	assert_true(json_real_value(json_object_get(ev, "auc")) > 0.85);
+	double hi = predict_json(m, "{\"attributes\":{\"visits\":\"55\"}}", NULL, 0, NULL);
+	double lo = predict_json(m, "{\"attributes\":{\"visits\":\"3\"}}", NULL, 0, NULL);
+	double json_number = predict_json(m, "{\"attributes\":{\"visits\":55}}", NULL, 0, NULL);
+	double junk = predict_json(m, "{\"attributes\":{\"visits\":\"many\"}}", NULL, 0, NULL);
+	double none = predict_json(m, "{}", NULL, 0, NULL);
+	assert_true(hi > 0.7 && lo < 0.3);
+	assert_true(fabs(json_number - hi) < 1e-12); /* a number is a number, however sent */
+	assert_true(fabs(junk - none) < 1e-12);      /* text that is no number counts as missing */
+	json_decref(mj);
+	lr_model_free(m);
+	json_decref(ev);
+	score_model_clear(&rules);
+	synth_clear(&s);
+}
+
 int
 main(void)
 {
@@ -1335,6 +1395,7 @@ main(void)
 		cmocka_unit_test(test_cross_round_trip),
 		cmocka_unit_test(test_cross_from_json_invalid),
 		cmocka_unit_test(test_train_no_informative_field),
+		cmocka_unit_test(test_train_numeric_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
