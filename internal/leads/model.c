@@ -1789,9 +1789,24 @@ lead_train(const struct score_model *rules, const struct lead_source *src, const
 		st = ST_NOMEM;
 		goto out;
 	}
-	if ((st = fit_models(src, train, y, &alpha, &eval, &final)) != ST_OK ||
-	    (st = predict_holdout(rules, eval, src, train, y, today, &h)) != ST_OK)
+	if ((st = fit_models(src, train, y, &alpha, &eval, &final)) != ST_OK)
 		goto out;
+	if (final->ncols == 0) {
+		snprintf(why, whylen,
+			 "nothing to learn from: no field or attribute of the segment's closed leads varies on at least "
+			 "%zu of them",
+			 min_count_for(n_train));
+		st = ST_UNPROCESSABLE;
+		goto out;
+	}
+	if ((st = predict_holdout(rules, eval, src, train, y, today, &h)) != ST_OK)
+		goto out;
+	if (!isfinite(metric_auc(h.p, h.y, h.n))) {
+		snprintf(why, whylen, "the model cannot be evaluated: its holdout (%zu leads) has leads of one outcome only",
+			 h.n);
+		st = ST_UNPROCESSABLE;
+		goto out;
+	}
 	json_t *ev = evaluation_json(&h, n_train, n1, n0, alpha, final->ncols);
 	if (!ev) {
 		st = ST_NOMEM;

@@ -306,6 +306,18 @@ def test_training_needs_enough_closed_leads(scratch_admin):
     problem(api.post("/v1/lead-scoring/models/b2c/train", json={"holdout": 10}), 400, "holdout")
 
 
+def test_a_model_with_nothing_to_learn_from_is_refused(scratch_admin):
+    """Closed leads that carry no field that varies: 422 saying so, and nothing is stored."""
+    api = scratch_admin
+    bulk(api, [{"external_id": f"f-{i}", "segment": "b2c", "attributes": {"same": "x"},
+                "status": "converted" if i % 2 else "disqualified"} for i in range(200)])
+    before = ok(api.get("/v1/lead-scoring/models/b2c"))
+    body = problem(api.post("/v1/lead-scoring/models/b2c/train"), 422)
+    assert "nothing to learn from" in body["detail"]
+    assert ok(api.get("/v1/lead-scoring/models/b2c")) == before
+    problem(api.get("/v1/lead-scoring/models/b2c/evaluation"), 404)
+
+
 def test_train_evaluate_and_blend(scratch_admin):
     api = scratch_admin
     bulk(api, closed_leads(600))

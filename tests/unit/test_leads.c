@@ -1305,6 +1305,17 @@ test_train_no_informative_field(void **state)
 	assert_true(p > 0 && p < 1);
 	lr_model_free(m);
 	json_decref(ev);
+	/* leads with nothing that varies: no model, and a sentence saying why */
+	for (size_t i = 0; i < s.n; i++) {
+		json_decref(s.docs[i]);
+		s.docs[i] = js("{\"attributes\":{\"same\":\"x\"}}");
+	}
+	m = NULL;
+	ev = NULL;
+	assert_int_equal(lead_train(&rules, &src, &o, day("2026-01-01"), &m, &ev, why, sizeof why), ST_UNPROCESSABLE);
+	assert_null(m);
+	assert_null(ev);
+	assert_non_null(strstr(why, "nothing to learn from"));
 	score_model_clear(&rules);
 	synth_clear(&s);
 }
