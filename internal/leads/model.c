@@ -118,6 +118,13 @@ transformed(enum transform tr, double x)
 	return tr == TR_LOG1P ? log1p(x > 0 ? x : 0) : x;
 }
 
+/* Empty or only spaces: a form field left blank, which the model takes as missing. */
+static bool
+blank(const char *s)
+{
+	return s[strspn(s, " \t\r\n")] == '\0';
+}
+
 /* The value of a field as a category (NULL when missing); numbers are formatted into buf. */
 static const char *
 raw_text(const struct lead_field_ref *f, const struct lead *l, char *buf, size_t len)
@@ -126,7 +133,7 @@ raw_text(const struct lead_field_ref *f, const struct lead *l, char *buf, size_t
 
 	lead_value_get(l, f, &v);
 	switch (v.type) {
-	case LV_TEXT:
+	case LV_TEXT: return blank(v.text) ? NULL : v.text;
 	case LV_ORDINAL: return v.text;
 	case LV_NUMBER: snprintf(buf, len, "%.15g", v.number); return buf;
 	case LV_BOOL: return v.flag ? "true" : "false";
@@ -736,7 +743,7 @@ observe_candidate(struct discovery *d, struct candidate *c, const struct lead *l
 	double x;
 
 	lead_value_get(l, &c->field, &v);
-	if (c->transform == TR_DAYS ? v.type != LV_DATE : v.type == LV_NULL)
+	if (c->transform == TR_DAYS ? v.type != LV_DATE : v.type == LV_NULL || (v.type == LV_TEXT && blank(v.text)))
 		return;
 	c->present++;
 	c->present_converted += converted;

@@ -1350,8 +1350,12 @@ test_train_numeric_text(void **state)
 	s.status = calloc(s.n, sizeof *s.status);
 	for (size_t i = 0; i < s.n; i++) {
 		unsigned visits = (unsigned)(mix(i, 11) % 60);
-		snprintf(text, sizeof text, "{\"attributes\":{\"visits\":\"%u\",\"plan\":\"%u\"}}", visits,
-			 (unsigned)(mix(i, 12) % 3) + 1);
+		if (i % 10 == 0) /* a blank cell is missing, and does not make the field text */
+			snprintf(text, sizeof text, "{\"attributes\":{\"visits\":\" \",\"plan\":\"%u\"}}",
+				 (unsigned)(mix(i, 12) % 3) + 1);
+		else
+			snprintf(text, sizeof text, "{\"attributes\":{\"visits\":\"%u\",\"plan\":\"%u\"}}", visits,
+				 (unsigned)(mix(i, 12) % 3) + 1);
 		s.docs[i] = js(text);
 		/* more visits, more conversions; 10 % noise */
 		bool converted = (visits >= 30) != (mix(i, 13) % 10 == 0);
@@ -1373,6 +1377,7 @@ test_train_numeric_text(void **state)
 	assert_true(hi > 0.7 && lo < 0.3);
 	assert_true(fabs(json_number - hi) < 1e-12); /* a number is a number, however sent */
 	assert_true(fabs(junk - none) < 1e-12);      /* text that is no number counts as missing */
+	assert_true(fabs(predict_json(m, "{\"attributes\":{\"visits\":\"\"}}", NULL, 0, NULL) - none) < 1e-12);
 	json_decref(mj);
 	lr_model_free(m);
 	json_decref(ev);
