@@ -275,11 +275,14 @@ def test_three_thresholds(scratch_admin):
     suggested = {e: ok(api.post("/v1/leads/score", json={"segment": "b2c", "engagement": e}))["suggested_status"]
                  for e in (0, 1, 50, 80)}
     assert suggested == {0: "disqualified", 1: "new", 50: "nurture", 80: "qualified"}
+    stored = ok(api.post("/v1/leads", json={"segment": "b2c", "engagement": 1}), 201)
+    assert stored["suggested_status"] == "new" and stored["status"] == "new"
     # without it, every score below nurture is disqualified
     m = ok(api.put("/v1/lead-scoring/models/b2c", json={**m, "thresholds": {"qualified": 80, "nurture": 50}}))
     assert m["thresholds"]["disqualified"] == 50
     assert ok(api.post("/v1/leads/score", json={"segment": "b2c", "engagement": 1}))["suggested_status"] == \
         "disqualified"
+    assert ok(api.get(f"/v1/leads/{stored['id']}"))["suggested_status"] == "disqualified"  # re-scored
 
 
 def test_model_body_must_be_json(admin):
