@@ -90,6 +90,10 @@ numeric_text(const char *s, double *x)
 
 	if (!*s || strspn(s, "0123456789+-.eE") != strlen(s))
 		return false;
+	/* "01234" is a code (a postal code, an account number), not a number */
+	const char *d = s + (*s == '+' || *s == '-');
+	if (d[0] == '0' && d[1] >= '0' && d[1] <= '9')
+		return false;
 	*x = strtod(s, &end);
 	return *end == '\0' && end != s && isfinite(*x);
 }
@@ -222,7 +226,26 @@ encode(const struct feature *f, const struct lead *l, int *idx, double *val)
 	return n;
 }
 
-/* The lead's value of feature f as text for an explanation ("" when missing). */
+/* src into dst (cap bytes), cut if need be before a whole UTF-8 character, never inside one. */
+static void
+utf8_copy(char *dst, size_t cap, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= cap) {
+		n = cap - 1;
+		while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+			n--;
+	}
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/*
+ * The lead's value of feature f as text for an explanation ("" when
+ * missing), cut to fit len on a character boundary; each half of a cross
+ * gets at most half the room.
+ */
 static void
 value_text(const struct feature *f, const struct lead *l, char *buf, size_t len)
 {
@@ -237,10 +260,15 @@ value_text(const struct feature *f, const struct lead *l, char *buf, size_t len)
 	} else if (f->kind == K_CROSS) {
 		char num2[40];
 		const char *s2 = raw_text(&f->field2, l, num2, sizeof num2);
-		if ((s = raw_text(&f->field, l, num, sizeof num)) != NULL && s2)
-			snprintf(buf, len, "%s" CROSS_JOIN "%s", s, s2);
+		size_t half = (len - (sizeof CROSS_JOIN - 1)) / 2; /* with its terminator */
+		if ((s = raw_text(&f->field, l, num, sizeof num)) != NULL && s2 && half > 1) {
+			utf8_copy(buf, half, s);
+			size_t at = strlen(buf);
+			memcpy(buf + at, CROSS_JOIN, sizeof CROSS_JOIN - 1);
+			utf8_copy(buf + at + sizeof CROSS_JOIN - 1, half, s2);
+		}
 	} else if ((s = raw_text(&f->field, l, num, sizeof num)) != NULL)
-		snprintf(buf, len, "%s", s);
+		utf8_copy(buf, len, s);
 }
 
 double
@@ -333,32 +361,50 @@ json_t *
 lr_model_to_json(const struct lr_model *m)
 {
 	json_t *features = json_array();
+	bool ok = features != NULL;
 
-	for (size_t i = 0; features && i < m->nfeatures; i++) {
+	/* every set and append is checked: a model that lost a part would be stored unreadable */
+	for (size_t i = 0; ok && i < m->nfeatures; i++) {
 		const struct feature *f = &m->features[i];
 		json_t *cols = json_array();
-		for (int c = 0; cols && c < f->ncols; c++) {
+		ok = cols != NULL;
+		for (int c = 0; ok && c < f->ncols; c++) {
 			const struct column *col = &f->cols[c];
 			json_t *o = json_pack("{s:s,s:f,s:f}", "term", term_names[col->term], "coef", col->coef, "mean",
 					      col->mean);
-			if (o && col->term == T_HINGE)
-				json_object_set_new(o, "knot", json_real(col->knot));
-			if (o && (col->term == T_LEVEL || col->term == T_PAIR))
-				json_object_set_new(o, "level", json_string(col->level));
-			if (o && col->term == T_PAIR)
-				json_object_set_new(o, "level2", json_string(col->level2));
-			json_array_append_new(cols, o);
+			ok = o != NULL;
+			if (ok && col->term == T_HINGE)
+				ok = json_object_set_new(o, "knot", json_real(col->knot)) == 0;
+			if (ok && (col->term == T_LEVEL || col->term == T_PAIR))
+				ok = json_object_set_new(o, "level", json_string(col->level)) == 0;
+			if (ok && col->term == T_PAIR)
+				ok = json_object_set_new(o, "level2", json_string(col->level2)) == 0;
+			if (!ok)
+				json_decref(o);
+			else
+				ok = json_array_append_new(cols, o) == 0;
+		}
+		if (!ok) {
+			json_decref(cols);
+			break;
 		}
 		json_t *o = json_pack("{s:s,s:s,s:o}", "field", f->field.name, "kind", kind_names[f->kind], "columns",
 				      cols);
-		if (o && f->kind == K_CROSS)
-			json_object_set_new(o, "field2", json_string(f->field2.name));
-		if (o && f->kind == K_NUMERIC) {
-			json_object_set_new(o, "transform", json_string(transform_names[f->transform]));
-			json_object_set_new(o, "center", json_real(f->center));
-			json_object_set_new(o, "scale", json_real(f->scale));
-		}
-		json_array_append_new(features, o);
+		ok = o != NULL;
+		if (ok && f->kind == K_CROSS)
+			ok = json_object_set_new(o, "field2", json_string(f->field2.name)) == 0;
+		if (ok && f->kind == K_NUMERIC)
+			ok = json_object_set_new(o, "transform", json_string(transform_names[f->transform])) == 0 &&
+			     json_object_set_new(o, "center", json_real(f->center)) == 0 &&
+			     json_object_set_new(o, "scale", json_real(f->scale)) == 0;
+		if (!ok)
+			json_decref(o);
+		else
+			ok = json_array_append_new(features, o) == 0;
+	}
+	if (!ok) {
+		json_decref(features);
+		return NULL;
 	}
 	return json_pack("{s:s,s:f,s:f,s:I,s:o}", "type", "logistic_regression", "intercept", m->intercept, "alpha",
 			 m->alpha, "n", (json_int_t)m->n, "features", features);
@@ -1808,7 +1854,10 @@ lead_train(const struct score_model *rules, const struct lead_source *src, const
 	}
 	if ((st = predict_holdout(rules, eval, src, train, y, today, &h)) != ST_OK)
 		goto out;
-	if (!isfinite(metric_auc(h.p, h.y, h.n))) {
+	size_t h1 = 0;
+	for (size_t i = 0; i < h.n; i++)
+		h1 += h.y[i];
+	if (h1 == 0 || h1 == h.n) {
 		snprintf(why, whylen, "the model cannot be evaluated: its holdout (%zu leads) has leads of one outcome only",
 			 h.n);
 		st = ST_UNPROCESSABLE;

@@ -770,7 +770,11 @@ score_rule_matches(const struct score_rule *r, const struct lead *l, cal_date to
 		if (v.type != LV_DATE)
 			return false;
 		long long days = (long long)d - (long long)today;
-		return llabs(days) <= r->values[0].days; /* before or after today */
+		/* the expected purchase counts ahead only (a past one is stale, as in BANT); a date
+		 * attribute (last activity, renewal) counts on either side of today */
+		if (r->field.type != LF_ATTRIBUTE)
+			return days >= 0 && days <= r->values[0].days;
+		return llabs(days) <= r->values[0].days;
 	}
 	case OP_EXISTS: break;
 	}

@@ -212,8 +212,8 @@ DB_STMT(stmt_model_lock, "SELECT m.version, m.predictive::text FROM lead_scoring
 DB_STMT(stmt_model_seed, "SELECT leads_seed_models($1)");
 
 #define MODEL_JSON                                                                                        \
-	"(jsonb_set(m.definition, '{thresholds,disqualified}', coalesce(m.definition #> '{thresholds,disqualified}', \
-	 m.definition #> '{thresholds,nurture}')) || jsonb_build_object('segment', m.segment, 'predictive', CASE WHEN m.predictive IS    \
+	"(coalesce(jsonb_set(m.definition, '{thresholds,disqualified}', coalesce(m.definition #>                \
+	 '{thresholds,disqualified}', m.definition #> '{thresholds,nurture}')), m.definition) || jsonb_build_object('segment', m.segment, 'predictive', CASE WHEN m.predictive IS    \
 	 NULL THEN NULL ELSE jsonb_build_object('version', m.predictive_version, 'trained_at', "             \
 	TS("m.trained_at") ", 'auc', m.evaluation->'auc', 'n_train', m.evaluation->'n_train',               \
 	 'n_holdout', m.evaluation->'n_holdout', 'columns', m.evaluation->'columns') END,                    \
@@ -228,7 +228,7 @@ DB_STMT(stmt_model_replace,
 	" WHERE m.org_id = $1 AND m.segment = $2 RETURNING " MODEL_JSON);
 DB_STMT(stmt_model_trained,
 	"UPDATE lead_scoring_models m SET predictive = $3::jsonb, evaluation = $4::jsonb,"
-	" predictive_version = m.predictive_version + 1, trained_at = now(), version = m.version + 1,"
+	" predictive_version = m.predictive_version + 1, trained_at = clock_timestamp(), version = m.version + 1,"
 	" updated_at = now() WHERE m.org_id = $1 AND m.segment = $2 RETURNING " EVALUATION_JSON);
 DB_STMT(stmt_model_evaluation, "SELECT " EVALUATION_JSON " FROM lead_scoring_models m"
 			       " WHERE m.org_id = $1 AND m.segment = $2 AND m.evaluation IS NOT NULL");
@@ -331,7 +331,11 @@ model_from_text(const char *definition, struct score_model *out)
 	return st;
 }
 
-/* lead_model_load (FOR SHARE unless `peek`), also giving the model's version. */
+/*
+ * The model row's head (definition, version@trained_at, version, the org's
+ * today), FOR SHARE unless `peek`; an org older than the models gets the
+ * defaults first. *out is the result (PQclear it) on ST_OK.
+ */
 static enum status
 model_head(struct db_conn *c, const char *org, const char *segment, bool peek, PGresult **out)
 {

@@ -227,11 +227,7 @@ test_operators_dates(void **state)
 	assert_true(matches("timeline", "within_days", "59", l, "2026-01-01"));
 	assert_false(matches("timeline", "within_days", "58", l, "2026-01-01"));
 	assert_true(matches("timeline", "within_days", "0", l, "2026-03-01"));
-	/* a past date counts too: within_days is the distance from today either way */
-	assert_true(matches("timeline", "within_days", "1", l, "2026-03-02"));
-	assert_false(matches("timeline", "within_days", "0", l, "2026-03-02"));
-	assert_true(matches("timeline", "within_days", "59", l, "2026-04-29"));
-	assert_false(matches("timeline", "within_days", "58", l, "2026-04-29"));
+	assert_false(matches("timeline", "within_days", "365", l, "2026-03-02")); /* a past purchase is stale */
 	assert_false(matches("timeline", "within_days", "30", "{}", "2026-03-01"));
 }
 
@@ -252,6 +248,11 @@ test_operators_attributes(void **state)
 	assert_true(matches("attributes.trial", "eq", "true", l, NULL));
 	assert_false(matches("attributes.trial", "eq", "false", l, NULL));
 	assert_true(matches("attributes.renewal", "within_days", "31", l, "2026-01-01"));
+	/* a date attribute counts on either side of today: "active within the last 30 days" */
+	assert_true(matches("attributes.renewal", "within_days", "1", l, "2026-02-02"));
+	assert_false(matches("attributes.renewal", "within_days", "0", l, "2026-02-02"));
+	assert_true(matches("attributes.renewal", "within_days", "31", l, "2026-03-04"));
+	assert_false(matches("attributes.renewal", "within_days", "30", l, "2026-03-04"));
 	assert_false(matches("attributes.Lead Source", "within_days", "31", l, "2026-01-01"));
 	assert_true(matches("attributes.nope", "exists", "false", l, NULL));
 	assert_false(matches("attributes.nope", "eq", "1", l, NULL));
@@ -970,7 +971,7 @@ mix(uint64_t i, uint64_t salt)
  * tell nothing alone and are crossed only by the luck of the sample.
  */
 static void
-xor_make(struct synth *s, size_t n)
+xor_make(struct synth *s, size_t n, const char *xname)
 {
 	s->n = n;
 	s->docs = calloc(n, sizeof *s->docs);
@@ -980,8 +981,8 @@ xor_make(struct synth *s, size_t n)
 		bool converted = x != u;
 		if (mix(i, 1) % 100 < 5)
 			converted = !converted;
-		char text[160];
-		snprintf(text, sizeof text, "{\"attributes\":{\"a\":\"%s\",\"b\":\"%s\",\"c\":\"%c\"}}", x ? "x" : "y",
+		char text[512];
+		snprintf(text, sizeof text, "{\"attributes\":{\"a\":\"%s\",\"b\":\"%s\",\"c\":\"%c\"}}", x ? xname : "y",
 			 u ? "u" : "v", (int)('p' + mix(i, 2) % 3));
 		s->docs[i] = js(text);
 		s->status[i] = converted ? "converted" : "disqualified";
@@ -996,7 +997,7 @@ xor_train(struct lr_model **m, json_t **ev)
 	struct score_model rules;
 	char why[256];
 
-	xor_make(&s, 2000);
+	xor_make(&s, 2000, "x");
 	load_model(&rules, SCORING_MODEL);
 	struct lead_source src = { .n = s.n, .ctx = &s, .get = synth_get, .release = synth_release };
 	struct train_options o = { .min_per_class = 50, .holdout_pct = 20 };
@@ -1354,8 +1355,9 @@ test_train_numeric_text(void **state)
 			snprintf(text, sizeof text, "{\"attributes\":{\"visits\":\" \",\"plan\":\"%u\"}}",
 				 (unsigned)(mix(i, 12) % 3) + 1);
 		else
-			snprintf(text, sizeof text, "{\"attributes\":{\"visits\":\"%u\",\"plan\":\"%u\"}}", visits,
-				 (unsigned)(mix(i, 12) % 3) + 1);
+			snprintf(text, sizeof text,
+				 "{\"attributes\":{\"visits\":\"%u\",\"plan\":\"%u\",\"zip\":\"0%04u\"}}", visits,
+				 (unsigned)(mix(i, 12) % 3) + 1, (unsigned)(mix(i, 14) % 30));
 		s.docs[i] = js(text);
 		/* more visits, more conversions; 10 % noise */
 		bool converted = (visits >= 30) != (mix(i, 13) % 10 == 0);
@@ -1368,6 +1370,7 @@ test_train_numeric_text(void **state)
 	json_t *mj = lr_model_to_json(m);
 	assert_string_equal(feature_kind(mj, "attributes.visits"), "numeric");
 	assert_string_equal(feature_kind(mj, "attributes.plan"), "categorical");
+	assert_string_equal(feature_kind(mj, "attributes.zip"), "categorical"); /* leading zeros: a code */
 	assert_true(json_real_value(json_object_get(ev, "auc")) > 0.85);
 	double hi = predict_json(m, "{\"attributes\":{\"visits\":\"55\"}}", NULL, 0, NULL);
 	double lo = predict_json(m, "{\"attributes\":{\"visits\":\"3\"}}", NULL, 0, NULL);
@@ -1379,6 +1382,54 @@ test_train_numeric_text(void **state)
 	assert_true(fabs(junk - none) < 1e-12);      /* text that is no number counts as missing */
 	assert_true(fabs(predict_json(m, "{\"attributes\":{\"visits\":\"\"}}", NULL, 0, NULL) - none) < 1e-12);
 	json_decref(mj);
+	lr_model_free(m);
+	json_decref(ev);
+	score_model_clear(&rules);
+	synth_clear(&s);
+}
+
+/* Valid UTF-8 (jansson would refuse the string otherwise). */
+static bool
+utf8_valid(const char *s)
+{
+	json_t *j = json_string(s);
+	bool ok = j != NULL;
+
+	json_decref(j);
+	return ok;
+}
+
+/* A long value of multibyte characters is cut between characters, so the factor is still shown. */
+static void
+test_factor_values_cut_between_characters(void **state)
+{
+	char longx[256] = "", lead_text[512];
+	struct synth s;
+	struct score_model rules;
+	struct lr_model *m = NULL;
+	json_t *ev = NULL;
+	char why[256];
+	struct score_factor top[5];
+	int nf = 0;
+
+	(void)state;
+	for (int i = 0; i < 70; i++)
+		strcat(longx, "\xc3\xa9"); /* é, 140 bytes in all */
+	xor_make(&s, 2000, longx);
+	load_model(&rules, SCORING_MODEL);
+	struct lead_source src = { .n = s.n, .ctx = &s, .get = synth_get, .release = synth_release };
+	struct train_options o = { .min_per_class = 50, .holdout_pct = 20 };
+	assert_int_equal(lead_train(&rules, &src, &o, day("2026-01-01"), &m, &ev, why, sizeof why), ST_OK);
+	snprintf(lead_text, sizeof lead_text, "{\"attributes\":{\"a\":\"%s\",\"b\":\"v\"}}", longx);
+	predict_json(m, lead_text, top, 5, &nf);
+	bool cross = false, main_effect = false;
+	for (int k = 0; k < nf; k++) {
+		assert_true(utf8_valid(top[k].value));
+		assert_true(strlen(top[k].value) < sizeof top[k].value);
+		cross |= strstr(top[k].feature, " \xc3\x97 ") != NULL && strstr(top[k].value, " \xc3\x97 ") != NULL;
+		main_effect |= strcmp(top[k].feature, "attributes.a") == 0;
+	}
+	assert_true(cross && main_effect);
 	lr_model_free(m);
 	json_decref(ev);
 	score_model_clear(&rules);
@@ -1412,6 +1463,7 @@ main(void)
 		cmocka_unit_test(test_cross_from_json_invalid),
 		cmocka_unit_test(test_train_no_informative_field),
 		cmocka_unit_test(test_train_numeric_text),
+		cmocka_unit_test(test_factor_values_cut_between_characters),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
