@@ -378,9 +378,11 @@ parse_rule(const json_t *j, size_t i, struct score_model *m, struct checker *ck)
 	if (!json_object_get(j, "field"))
 		ok = false;
 	json_t *value = json_object_get(j, "value");
-	if (!value && json_object_get(j, "op") && (!ok || r->op != OP_EXISTS))
+	const json_t *opv = json_object_get(j, "op");
+	bool exists = json_is_string(opv) && strcmp(json_string_value(opv), "exists") == 0;
+	if (!value && opv && !exists)
 		add_issue(ck, path(p, sizeof p, prefix, "value"), "is required");
-	else if (!value && ok) /* exists: true by default */
+	else if (!value && exists) /* exists: true by default */
 		value = json_true();
 	else
 		json_incref(value);
