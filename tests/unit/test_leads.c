@@ -989,24 +989,33 @@ xor_make(struct synth *s, size_t n, const char *xname)
 	}
 }
 
+/* Train on the leads of s with the test scoring model (20 % held out, 50 of each class needed). */
+static enum status
+synth_train(struct synth *s, struct lr_model **m, json_t **ev, char *why, size_t whylen)
+{
+	struct score_model rules;
+
+	load_model(&rules, SCORING_MODEL);
+	struct lead_source src = { .n = s->n, .ctx = s, .get = synth_get, .release = synth_release };
+	struct train_options o = { .min_per_class = 50, .holdout_pct = 20 };
+	*m = NULL;
+	*ev = NULL;
+	enum status st = lead_train(&rules, &src, &o, day("2026-01-01"), m, ev, why, whylen);
+	score_model_clear(&rules);
+	return st;
+}
+
 /* Train on 2000 XOR leads: the model and its evaluation (both new). */
 static void
 xor_train(struct lr_model **m, json_t **ev)
 {
 	struct synth s;
-	struct score_model rules;
 	char why[256];
 
 	xor_make(&s, 2000, "x");
-	load_model(&rules, SCORING_MODEL);
-	struct lead_source src = { .n = s.n, .ctx = &s, .get = synth_get, .release = synth_release };
-	struct train_options o = { .min_per_class = 50, .holdout_pct = 20 };
-	*m = NULL;
-	*ev = NULL;
-	assert_int_equal(lead_train(&rules, &src, &o, day("2026-01-01"), m, ev, why, sizeof why), ST_OK);
+	assert_int_equal(synth_train(&s, m, ev, why, sizeof why), ST_OK);
 	assert_non_null(*m);
 	assert_non_null(*ev);
-	score_model_clear(&rules);
 	synth_clear(&s);
 }
 
@@ -1275,7 +1284,6 @@ static void
 test_train_no_informative_field(void **state)
 {
 	struct synth s = { .n = 600 };
-	struct score_model rules;
 	struct lr_model *m = NULL;
 	json_t *ev = NULL;
 	char why[256], text[160];
@@ -1289,10 +1297,7 @@ test_train_no_informative_field(void **state)
 		s.docs[i] = js(text);
 		s.status[i] = mix(i, 6) % 2 ? "converted" : "disqualified";
 	}
-	load_model(&rules, SCORING_MODEL);
-	struct lead_source src = { .n = s.n, .ctx = &s, .get = synth_get, .release = synth_release };
-	struct train_options o = { .min_per_class = 50, .holdout_pct = 20 };
-	assert_int_equal(lead_train(&rules, &src, &o, day("2026-01-01"), &m, &ev, why, sizeof why), ST_OK);
+	assert_int_equal(synth_train(&s, &m, &ev, why, sizeof why), ST_OK);
 	assert_non_null(m);
 	assert_non_null(ev);
 	for (size_t i = 0; i < 24; i++) {
@@ -1311,13 +1316,10 @@ test_train_no_informative_field(void **state)
 		json_decref(s.docs[i]);
 		s.docs[i] = js("{\"attributes\":{\"same\":\"x\"}}");
 	}
-	m = NULL;
-	ev = NULL;
-	assert_int_equal(lead_train(&rules, &src, &o, day("2026-01-01"), &m, &ev, why, sizeof why), ST_UNPROCESSABLE);
+	assert_int_equal(synth_train(&s, &m, &ev, why, sizeof why), ST_UNPROCESSABLE);
 	assert_null(m);
 	assert_null(ev);
 	assert_non_null(strstr(why, "nothing to learn from"));
-	score_model_clear(&rules);
 	synth_clear(&s);
 }
 
@@ -1341,7 +1343,6 @@ static void
 test_train_numeric_text(void **state)
 {
 	struct synth s = { .n = 1200 };
-	struct score_model rules;
 	struct lr_model *m = NULL;
 	json_t *ev = NULL;
 	char why[256], text[160];
@@ -1363,10 +1364,7 @@ test_train_numeric_text(void **state)
 		bool converted = (visits >= 30) != (mix(i, 13) % 10 == 0);
 		s.status[i] = converted ? "converted" : "disqualified";
 	}
-	load_model(&rules, SCORING_MODEL);
-	struct lead_source src = { .n = s.n, .ctx = &s, .get = synth_get, .release = synth_release };
-	struct train_options o = { .min_per_class = 50, .holdout_pct = 20 };
-	assert_int_equal(lead_train(&rules, &src, &o, day("2026-01-01"), &m, &ev, why, sizeof why), ST_OK);
+	assert_int_equal(synth_train(&s, &m, &ev, why, sizeof why), ST_OK);
 	json_t *mj = lr_model_to_json(m);
 	assert_string_equal(feature_kind(mj, "attributes.visits"), "numeric");
 	assert_string_equal(feature_kind(mj, "attributes.plan"), "categorical");
@@ -1384,7 +1382,6 @@ test_train_numeric_text(void **state)
 	json_decref(mj);
 	lr_model_free(m);
 	json_decref(ev);
-	score_model_clear(&rules);
 	synth_clear(&s);
 }
 
@@ -1405,7 +1402,6 @@ test_factor_values_cut_between_characters(void **state)
 {
 	char longx[256] = "", lead_text[512];
 	struct synth s;
-	struct score_model rules;
 	struct lr_model *m = NULL;
 	json_t *ev = NULL;
 	char why[256];
@@ -1416,10 +1412,7 @@ test_factor_values_cut_between_characters(void **state)
 	for (int i = 0; i < 70; i++)
 		strcat(longx, "\xc3\xa9"); /* é, 140 bytes in all */
 	xor_make(&s, 2000, longx);
-	load_model(&rules, SCORING_MODEL);
-	struct lead_source src = { .n = s.n, .ctx = &s, .get = synth_get, .release = synth_release };
-	struct train_options o = { .min_per_class = 50, .holdout_pct = 20 };
-	assert_int_equal(lead_train(&rules, &src, &o, day("2026-01-01"), &m, &ev, why, sizeof why), ST_OK);
+	assert_int_equal(synth_train(&s, &m, &ev, why, sizeof why), ST_OK);
 	snprintf(lead_text, sizeof lead_text, "{\"attributes\":{\"a\":\"%s\",\"b\":\"v\"}}", longx);
 	predict_json(m, lead_text, top, 5, &nf);
 	bool cross = false, main_effect = false;
@@ -1432,7 +1425,6 @@ test_factor_values_cut_between_characters(void **state)
 	assert_true(cross && main_effect);
 	lr_model_free(m);
 	json_decref(ev);
-	score_model_clear(&rules);
 	synth_clear(&s);
 }
 
