@@ -199,25 +199,22 @@ evaluation_csv(struct req *r, const char *text)
 		respond_status(r, ST_NOMEM, NULL);
 		return;
 	}
-	json_array_foreach(json_object_get(ev, "calibration"), i, item) {
-		json_t *row = json_pack("{s:s,s:O*,s:O*,s:O*,s:O*}", "section", "calibration", "bucket",
-					json_object_get(item, "decile"), "count", json_object_get(item, "count"),
-					"predicted_pct", json_object_get(item, "predicted_pct"), "observed_pct",
-					json_object_get(item, "observed_pct"));
-		json_array_append_new(rows, row);
-	}
-	json_array_foreach(json_object_get(ev, "by_grade"), i, item) {
-		json_t *row = json_pack("{s:s,s:O*,s:O*,s:O*,s:O*}", "section", "grade", "bucket",
-					json_object_get(item, "grade"), "count", json_object_get(item, "count"),
-					"converted", json_object_get(item, "converted"), "conversion_rate_pct",
-					json_object_get(item, "conversion_rate_pct"));
-		json_array_append_new(rows, row);
-	}
-	json_array_foreach(rows, i, item) {
-		for (int k = 0; head[k]; k++)
-			if (json_object_get(ev, head[k]))
-				json_object_set(item, head[k], json_object_get(ev, head[k]));
-	}
+	/* each row is a copy of its bin, named by its section and bucket; the columns pick the fields */
+	static const struct {
+		const char *section, *array, *bucket;
+	} parts[] = { { "calibration", "calibration", "decile" }, { "grade", "by_grade", "grade" } };
+	for (size_t p = 0; p < sizeof parts / sizeof parts[0]; p++)
+		json_array_foreach(json_object_get(ev, parts[p].array), i, item) {
+			json_t *row = json_copy(item);
+			if (!row)
+				continue;
+			json_object_set_new(row, "section", json_string(parts[p].section));
+			json_object_set(row, "bucket", json_object_get(item, parts[p].bucket));
+			for (int k = 0; head[k]; k++)
+				if (json_object_get(ev, head[k]))
+					json_object_set(row, head[k], json_object_get(ev, head[k]));
+			json_array_append_new(rows, row);
+		}
 	respond_csv(r, rows, columns);
 	json_decref(rows);
 	json_decref(ev);

@@ -24,18 +24,16 @@ handle_stages_get(struct req *r)
 	}
 	if (respond_wants_csv(r)) {
 		json_t *list = json_loads(row.json, 0, NULL);
-		char *csv = list ? csv_render(json_object_get(list, "items"), stage_columns) : NULL;
 		char etag[24];
 
-		json_decref(list);
-		if (!csv) {
+		if (!list) {
 			respond_status(r, ST_NOMEM, NULL);
 			goto out;
 		}
 		snprintf(etag, sizeof etag, "\"%d\"", row.version);
 		respond_header(r, "ETag", etag);
-		respond_raw(r, 200, "text/csv; charset=utf-8", csv, strlen(csv));
-		free(csv);
+		respond_csv(r, json_object_get(list, "items"), stage_columns);
+		json_decref(list);
 		goto out;
 	}
 	respond_row(r, 200, &row, NULL);
