@@ -357,6 +357,17 @@ model_index(struct lr_model *m)
 
 /* ---- JSON ---------------------------------------------------------------------- */
 
+/* Append o to array when everything so far went right (ok), else drop o; whether it all did. */
+static bool
+append_checked(json_t *array, json_t *o, bool ok)
+{
+	if (!ok) {
+		json_decref(o);
+		return false;
+	}
+	return json_array_append_new(array, o) == 0;
+}
+
 json_t *
 lr_model_to_json(const struct lr_model *m)
 {
@@ -379,10 +390,7 @@ lr_model_to_json(const struct lr_model *m)
 				ok = json_object_set_new(o, "level", json_string(col->level)) == 0;
 			if (ok && col->term == T_PAIR)
 				ok = json_object_set_new(o, "level2", json_string(col->level2)) == 0;
-			if (!ok)
-				json_decref(o);
-			else
-				ok = json_array_append_new(cols, o) == 0;
+			ok = append_checked(cols, o, ok);
 		}
 		if (!ok) {
 			json_decref(cols);
@@ -397,10 +405,7 @@ lr_model_to_json(const struct lr_model *m)
 			ok = json_object_set_new(o, "transform", json_string(transform_names[f->transform])) == 0 &&
 			     json_object_set_new(o, "center", json_real(f->center)) == 0 &&
 			     json_object_set_new(o, "scale", json_real(f->scale)) == 0;
-		if (!ok)
-			json_decref(o);
-		else
-			ok = json_array_append_new(features, o) == 0;
+		ok = append_checked(features, o, ok);
 	}
 	if (!ok) {
 		json_decref(features);
