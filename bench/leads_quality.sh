@@ -24,7 +24,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 data=../shared/data/leads builddir=build-bench resplits=0 scale=0
-extra_py=()
+extra=() # options for leads_quality.py
 usage() {
 	sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
@@ -32,7 +32,7 @@ usage() {
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--build) builddir=${2:?--build needs a directory}; shift 2 ;;
-	--raw) extra_py+=(--raw); shift ;;
+	--raw) extra+=(--raw); shift ;;
 	--resplits) resplits=${2:?--resplits needs a number}; shift 2 ;;
 	--scale) scale=${2:?--scale needs a number}; shift 2 ;;
 	-h | --help) usage ;;
@@ -102,7 +102,6 @@ for i in $(seq 100); do
 done
 
 echo "bench/leads_quality.sh $data --build $builddir ($(uname -m), $(nproc) CPUs, $(date -u +%Y-%m-%dT%H:%M:%SZ))"
-extra=("${extra_py[@]}")
 mint() { ATTAIN_JWT_HS256_SECRET=$secret "$attainctl" token --sub leads-quality --org "$1" --roles admin --ttl 3600; }
 if [ "$resplits" -gt 0 ]; then
 	tokens=
