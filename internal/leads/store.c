@@ -212,8 +212,7 @@ DB_STMT(stmt_model_lock, "SELECT m.version, m.predictive::text FROM lead_scoring
 DB_STMT(stmt_model_seed, "SELECT leads_seed_models($1)");
 
 #define MODEL_JSON                                                                                        \
-	"(coalesce(jsonb_set(m.definition, '{thresholds,disqualified}', coalesce(m.definition #>                \
-	 '{thresholds,disqualified}', m.definition #> '{thresholds,nurture}')), m.definition) || jsonb_build_object('segment', m.segment, 'predictive', CASE WHEN m.predictive IS    \
+	"(m.definition || jsonb_build_object('segment', m.segment, 'predictive', CASE WHEN m.predictive IS    \
 	 NULL THEN NULL ELSE jsonb_build_object('version', m.predictive_version, 'trained_at', "             \
 	TS("m.trained_at") ", 'auc', m.evaluation->'auc', 'n_train', m.evaluation->'n_train',               \
 	 'n_holdout', m.evaluation->'n_holdout', 'columns', m.evaluation->'columns') END,                    \
