@@ -198,15 +198,16 @@ copy_flush(struct db_conn *c, struct buf *b, bool last)
  * if the database is replaced under a running attaind) and fetched only when
  * the connection's memo does not hold it already.
  */
+#define TRAINED_KEY "m.predictive_version || '@' || coalesce(m.trained_at::text, '')"
 #define MODEL_HEAD                                                                                        \
-	"SELECT m.definition::text, m.predictive_version || '@' || coalesce(m.trained_at::text, ''),"        \
-	" m.version, " DAY(ORG_TODAY) " FROM lead_scoring_models m WHERE m.org_id = $1 AND m.segment = $2"
+	"SELECT m.definition::text, " TRAINED_KEY ", m.version, " DAY(ORG_TODAY)                            \
+	" FROM lead_scoring_models m WHERE m.org_id = $1 AND m.segment = $2"
 DB_STMT(stmt_model_load, MODEL_HEAD " FOR SHARE");
 /* The same without a lock, for a training's long read phase (store.h). */
 DB_STMT(stmt_model_peek, MODEL_HEAD);
 DB_STMT(stmt_model_predictive,
 	"SELECT m.predictive::text FROM lead_scoring_models m WHERE m.org_id = $1 AND m.segment = $2"
-	" AND m.predictive IS NOT NULL AND m.predictive_version || '@' || coalesce(m.trained_at::text, '') = $3");
+	" AND m.predictive IS NOT NULL AND " TRAINED_KEY " = $3");
 DB_STMT(stmt_model_lock, "SELECT m.version, m.predictive::text FROM lead_scoring_models m"
 			 " WHERE m.org_id = $1 AND m.segment = $2 FOR UPDATE");
 DB_STMT(stmt_model_seed, "SELECT leads_seed_models($1)");
