@@ -358,10 +358,9 @@ respond_csv(struct req *r, json_t *items, const char *const *columns)
 	char *csv = csv_render(items, columns);
 
 	if (csv)
-		respond_raw(r, 200, "text/csv; charset=utf-8", csv, strlen(csv));
+		set_body(r, 200, "text/csv; charset=utf-8", csv, strlen(csv)); /* the body takes csv */
 	else
 		respond_status(r, ST_NOMEM, NULL);
-	free(csv);
 }
 
 void
@@ -381,13 +380,11 @@ respond_page(struct req *r, struct page *p, const char *const *columns)
 	}
 	if (respond_wants_csv(r)) {
 		json_t *items = json_loadb(p->items.data ? p->items.data : "[]", p->items.data ? p->items.len : 2, 0, NULL);
-		char *csv = items ? csv_render(items, columns) : NULL;
-		json_decref(items);
-		if (!csv) {
+		if (items)
+			respond_csv(r, items, columns);
+		else
 			respond_status(r, ST_NOMEM, NULL);
-			return;
-		}
-		set_body(r, 200, "text/csv; charset=utf-8", csv, strlen(csv));
+		json_decref(items);
 		return;
 	}
 	struct buf b = { 0 };
