@@ -107,6 +107,12 @@ bool req_path_id(struct req *r, int i, int64_t *out);
  * a 503/500 answered, when it cannot be loaded.
  */
 const struct scope *req_scope(struct req *r);
+/*
+ * The caller of an operation (org, sub and the scope of req_scope) into
+ * *out, pointing into r. False, with a 503/500 answered, when the scope
+ * cannot be loaded.
+ */
+bool req_caller(struct req *r, struct caller *out);
 /* The caller's person id (0 when the token carries none or a non-numeric one). */
 int64_t req_person_id(const struct req *r);
 /*

@@ -1,8 +1,10 @@
 #include "api/bulk.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "api/parse.h"
 #include "api/respond.h"
 
 #define ITEM_FLAGS (JSON_DECODE_ANY | JSON_REJECT_DUPLICATES)
@@ -27,9 +29,9 @@ too_many(struct req *r, const struct bulk_reader *br)
 static void
 body_error(struct req *r, const char *message)
 {
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 
-	errs_add(&e, "body", "%s", message);
+	issues_add(&e, "body", "%s", message);
 	respond_errors(r, &e);
 }
 
@@ -125,4 +127,139 @@ bulk_read(struct req *r, const struct bulk_reader *br, bool ndjson, const char *
 		return false;
 	}
 	return ndjson ? read_ndjson(r, br, p, p + len, count) : read_array(r, br, p, p + len, count);
+}
+
+static bool
+media_is(const char *ctype, const char *type)
+{
+	size_t n = strlen(type);
+
+	return ctype && strncasecmp(ctype, type, n) == 0 && (ctype[n] == '\0' || ctype[n] == ';' || ctype[n] == ' ');
+}
+
+bool
+bulk_request(struct req *r, bool *atomic, bool *ndjson)
+{
+	const char *ctype = req_header(r, "Content-Type");
+	struct issues e = { 0 };
+
+	*atomic = false;
+	query_bool(r, "atomic", &e, atomic);
+	if (issues_any(&e)) {
+		respond_errors(r, &e);
+		return false;
+	}
+	*ndjson = media_is(ctype, "application/x-ndjson");
+	if (!*ndjson && !media_is(ctype, "application/json")) {
+		respond_problem(r, 415, "the body must be application/json (an array) or application/x-ndjson", NULL);
+		return false;
+	}
+	return true;
+}
+
+void
+bulk_reject(struct bulk_outcome *o, int index, struct issues *e)
+{
+	if (o->nrejected == o->cap) {
+		size_t cap = o->cap ? 2 * o->cap : 64;
+		struct bulk_rejection *v = realloc(o->rejected, cap * sizeof *v);
+		if (!v) {
+			o->oom = true;
+			issues_clear(e);
+			return;
+		}
+		o->rejected = v;
+		o->cap = cap;
+	}
+	struct bulk_rejection *x = &o->rejected[o->nrejected++];
+	x->index = index;
+	x->issues = (struct issues){ 0 };
+	issues_move(&x->issues, e);
+	o->oom |= x->issues.oom;
+}
+
+void
+bulk_reject_one(struct bulk_outcome *o, int index, const char *field, const char *message)
+{
+	struct issues e = { 0 };
+
+	issues_add(&e, field, "%s", message);
+	bulk_reject(o, index, &e);
+}
+
+void
+bulk_outcome_clear(struct bulk_outcome *o)
+{
+	for (size_t i = 0; i < o->nrejected; i++)
+		issues_clear(&o->rejected[i].issues);
+	free(o->rejected);
+	o->rejected = NULL;
+	o->nrejected = o->cap = 0;
+}
+
+static int
+by_index(const void *a, const void *b)
+{
+	const struct bulk_rejection *x = a, *y = b;
+
+	return (x->index > y->index) - (x->index < y->index);
+}
+
+/* The result object, rejections in item order (new reference; NULL on OOM). */
+static json_t *
+result_json(struct bulk_outcome *o, bool written)
+{
+	json_t *errors = json_array();
+
+	if (o->nrejected > 1)
+		qsort(o->rejected, o->nrejected, sizeof *o->rejected, by_index);
+	for (size_t i = 0; errors && i < o->nrejected; i++)
+		if (json_array_append_new(errors, json_pack("{s:i,s:o*}", "index", o->rejected[i].index, "errors",
+							    issues_json(&o->rejected[i].issues))) != 0) {
+			json_decref(errors);
+			errors = NULL;
+		}
+	if (!errors)
+		return NULL;
+	return json_pack("{s:I,s:I,s:I,s:I,s:o}", "created", (json_int_t)(written ? o->created : 0), "updated",
+			 (json_int_t)(written ? o->updated : 0), "unchanged", (json_int_t)(written ? o->unchanged : 0),
+			 "rejected", (json_int_t)o->nrejected, "errors", errors);
+}
+
+void
+bulk_respond(struct req *r, struct bulk_outcome *o)
+{
+	json_t *result = o->oom ? NULL : result_json(o, true);
+
+	if (!result)
+		respond_status(r, ST_NOMEM, NULL);
+	else
+		respond_json(r, 200, result);
+}
+
+void
+bulk_respond_atomic_failure(struct req *r, struct bulk_outcome *o)
+{
+	json_t *flat = json_array(), *bulk = o->oom ? NULL : result_json(o, false);
+	char detail[160], field[200];
+
+	for (size_t i = 0; flat && i < o->nrejected; i++)
+		for (size_t k = 0; k < o->rejected[i].issues.n; k++) {
+			const struct issue *x = &o->rejected[i].issues.items[k];
+			snprintf(field, sizeof field, "[%d].%s", o->rejected[i].index, x->field ? x->field : "item");
+			if (json_array_append_new(flat, json_pack("{s:s,s:s}", "field", field, "message", x->message))) {
+				json_decref(flat);
+				flat = NULL;
+				break;
+			}
+		}
+	if (!flat || !bulk) {
+		json_decref(flat);
+		json_decref(bulk);
+		respond_status(r, ST_NOMEM, NULL);
+		return;
+	}
+	snprintf(detail, sizeof detail, "%zu of %d %s are invalid; nothing was written (atomic=true)", o->nrejected,
+		 o->count, o->noun);
+	respond_problem_with(r, 400, detail, flat, "bulk", bulk);
 }

@@ -1,7 +1,12 @@
 /*
- * bulk.h — the body of a bulk call: a JSON array, or NDJSON with
- * Content-Type: application/x-ndjson, read item by item (never as one big
- * JSON document) with duplicate keys rejected.
+ * bulk.h — what every bulk endpoint shares (deals, leads, and the next
+ * ones): the request (?atomic, the media type), the body (a JSON array, or
+ * NDJSON with Content-Type: application/x-ndjson, read item by item, never
+ * as one big JSON document, with duplicate keys rejected), and the one
+ * answer: {"created","updated","unchanged","rejected","errors":[{index,
+ * errors}]}, or with ?atomic=true and an invalid item a 400 problem whose
+ * `errors` name each field as "[index].field" and whose `bulk` member is
+ * that result (nothing written).
  */
 #ifndef ATTAIN_API_BULK_H
 #define ATTAIN_API_BULK_H
@@ -12,6 +17,7 @@
 #include <jansson.h>
 
 #include "api/api.h"
+#include "core/issue.h"
 
 struct bulk_reader {
 	const char *noun; /* plural, for messages: "deals" */
@@ -31,5 +37,41 @@ struct bulk_reader {
  */
 bool bulk_read(struct req *r, const struct bulk_reader *br, bool ndjson, const char *body, size_t len,
 	       int *count);
+
+/*
+ * Read ?atomic into *atomic and the Content-Type into *ndjson. False when r
+ * is answered: 400 for a bad atomic, 415 unless the body is
+ * application/json or application/x-ndjson.
+ */
+bool bulk_request(struct req *r, bool *atomic, bool *ndjson);
+
+/* One rejected item and what is wrong with it. */
+struct bulk_rejection {
+	int index;
+	struct issues issues; /* owned */
+};
+
+/* What a bulk call did: the counts and the rejected items. */
+struct bulk_outcome {
+	const char *noun; /* plural, for messages: "deals" */
+	int count;        /* items read */
+	long created;
+	long updated;
+	long unchanged;
+	struct bulk_rejection *rejected; /* owned */
+	size_t nrejected;
+	size_t cap;
+	bool oom;
+};
+/* Reject item `index` for the issues of e (moved into o; e is left empty). */
+void bulk_reject(struct bulk_outcome *o, int index, struct issues *e);
+/* Reject item `index` for one issue. */
+void bulk_reject_one(struct bulk_outcome *o, int index, const char *field, const char *message);
+/* Free the rejections; accepts a zeroed outcome. */
+void bulk_outcome_clear(struct bulk_outcome *o);
+/* 200 with the result object (500 when the outcome ran out of memory). */
+void bulk_respond(struct req *r, struct bulk_outcome *o);
+/* 400 for ?atomic=true with rejected items: nothing was written, counts are 0. */
+void bulk_respond_atomic_failure(struct req *r, struct bulk_outcome *o);
 
 #endif

@@ -22,32 +22,19 @@ static const char *const deal_statuses[] = { "open", "won", "lost", NULL };
 
 /* ---- reading a deal ------------------------------------------------------------ */
 
-void
-errs_nest(struct errs *into, const char *prefix, const struct errs *from)
-{
-	size_t i;
-	json_t *x;
-	char field[160];
-
-	json_array_foreach(from->list, i, x) {
-		snprintf(field, sizeof field, "%s%s", prefix, json_string_value(json_object_get(x, "field")));
-		errs_add(into, field, "%s", json_string_value(json_object_get(x, "message")));
-	}
-}
-
 /* One split {person_id, percent}; false when it has a problem (reported in e). */
 static bool
-read_split(json_t *x, size_t i, struct deal_split *out, struct errs *e)
+read_split(json_t *x, size_t i, struct deal_split *out, struct issues *e)
 {
 	static const char *const keys[] = { "person_id", "percent", NULL };
-	struct errs sub = { 0 };
+	struct issues sub = { 0 };
 	char prefix[32];
 	int64_t hundredths = 0;
 	bool ok;
 
 	snprintf(prefix, sizeof prefix, "splits[%zu]", i);
 	if (!json_is_object(x)) {
-		errs_add(e, prefix, "must be an object {person_id, percent}");
+		issues_add(e, prefix, "must be an object {person_id, percent}");
 		return false;
 	}
 	parse_only(x, keys, &sub);
@@ -56,20 +43,20 @@ read_split(json_t *x, size_t i, struct deal_split *out, struct errs *e)
 	parse_id(x, "person_id", &sub, &out->person_id);
 	if (parse_money(x, "percent", false, &sub, &hundredths) == FIELD_SET &&
 	    (hundredths <= 0 || hundredths > DEAL_PERCENT_WHOLE))
-		errs_add(&sub, "percent", "must be greater than 0 and at most 100");
+		issues_add(&sub, "percent", "must be greater than 0 and at most 100");
 	out->percent = (int32_t)hundredths;
-	ok = !errs_any(&sub);
+	ok = !issues_any(&sub);
 	if (!ok) {
 		snprintf(prefix, sizeof prefix, "splits[%zu].", i);
-		errs_nest(e, prefix, &sub);
+		issues_nest(e, prefix, &sub);
 	}
-	errs_clear(&sub);
+	issues_clear(&sub);
 	return ok;
 }
 
 /* splits: null or [] = none; else every entry valid, distinct, summing to 100. */
 static void
-read_splits(json_t *body, struct deal_input *in, struct errs *e)
+read_splits(json_t *body, struct deal_input *in, struct issues *e)
 {
 	json_t *v = json_object_get(body, "splits"), *x;
 	bool ok = true;
@@ -84,11 +71,11 @@ read_splits(json_t *body, struct deal_input *in, struct errs *e)
 	if (json_is_null(v))
 		return;
 	if (!json_is_array(v)) {
-		errs_add(e, "splits", "must be an array of {person_id, percent}");
+		issues_add(e, "splits", "must be an array of {person_id, percent}");
 		return;
 	}
 	if (json_array_size(v) > DEAL_MAX_SPLITS) {
-		errs_add(e, "splits", "at most %d splits", DEAL_MAX_SPLITS);
+		issues_add(e, "splits", "at most %d splits", DEAL_MAX_SPLITS);
 		return;
 	}
 	json_array_foreach(v, i, x)
@@ -97,29 +84,29 @@ read_splits(json_t *body, struct deal_input *in, struct errs *e)
 	if (ok && deal_splits_check(in->splits, in->nsplits, &why, &bad) != ST_OK) {
 		if (bad >= 0) {
 			snprintf(field, sizeof field, "splits[%d].person_id", bad);
-			errs_add(e, field, "%s", why);
+			issues_add(e, field, "%s", why);
 		} else
-			errs_add(e, "splits", "%s", why);
+			issues_add(e, "splits", "%s", why);
 	}
 }
 
 /* A field that may be absent but, when given, not null. */
 static void
-not_null(enum field_state fs, const char *field, struct errs *e)
+not_null(enum field_state fs, const char *field, struct issues *e)
 {
 	if (fs == FIELD_NULL)
-		errs_add(e, field, "must not be null");
+		issues_add(e, field, "must not be null");
 }
 
 bool
-deal_read(json_t *body, enum deal_read_mode mode, struct deal_input *in, struct errs *e)
+deal_read(json_t *body, enum deal_read_mode mode, struct deal_input *in, struct issues *e)
 {
 	static const char *const allowed[] = { "external_id", "name", "account", "owner_id", "segment",
 					       "type", "amount", "stage", "probability", "forecast_category",
 					       "close_date", "created_on", "splits", NULL };
 	static const char *const required[] = { "name", "owner_id", "amount", "stage", "close_date", NULL };
 	bool whole = mode != DEAL_READ_PATCH;
-	size_t before = e->list ? json_array_size(e->list) : 0;
+	size_t before = e->n;
 	enum field_state fs;
 	long long probability;
 
@@ -161,7 +148,7 @@ deal_read(json_t *body, enum deal_read_mode mode, struct deal_input *in, struct 
 	in->set_created_on = fs == FIELD_SET;
 	not_null(fs, "created_on", e);
 	read_splits(body, in, e);
-	return (e->list ? json_array_size(e->list) : 0) == before;
+	return e->n == before;
 }
 
 /* ---- scope ---------------------------------------------------------------------- */
@@ -178,7 +165,7 @@ deals_scope(struct req *r, bool write, struct deal_scope *ds, char **teams)
 		respond_status(r, ST_NOMEM, NULL);
 		return false;
 	}
-	ds->all = write ? (s->roles & (ROLE_ADMIN | ROLE_SERVICE)) != 0 : scope_reads_all(s);
+	ds->all = write ? scope_writes_all_pipeline(s) : scope_reads_all(s);
 	ds->person_id = s->person_id;
 	ds->teams = *teams;
 	return true;
@@ -191,7 +178,7 @@ deals_may_own(struct req *r, const struct deal_person *owner)
 
 	if (!s)
 		return false;
-	return (s->roles & (ROLE_ADMIN | ROLE_SERVICE)) || (s->person_id > 0 && owner->id == s->person_id) ||
+	return scope_writes_all_pipeline(s) || (s->person_id > 0 && owner->id == s->person_id) ||
 	       (owner->team_id > 0 && scope_has_team(s, owner->team_id));
 }
 
@@ -221,7 +208,7 @@ static bool
 deal_check(struct req *r, const struct deal_input *in, const struct deal_current *cur, struct deal_context *x)
 {
 	struct deal_issue issues[8];
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 	int64_t ids[DEAL_MAX_SPLITS + 1];
 	size_t n = 0;
 	char field[48];
@@ -233,24 +220,24 @@ deal_check(struct req *r, const struct deal_input *in, const struct deal_current
 	}
 	int k = deal_resolve(in, cur, &x->stages, &x->rs, issues, 8);
 	for (int i = 0; i < k && i < 8; i++)
-		errs_add(&e, issues[i].field, "%s", issues[i].message);
+		issues_add(&e, issues[i].field, "%s", issues[i].message);
 	if (in->owner_id > 0)
 		ids[n++] = in->owner_id;
 	for (size_t i = 0; i < in->nsplits; i++)
 		ids[n++] = in->splits[i].person_id;
 	if (n > 0 && (st = deal_people_load(r->conn, r->who.org, ids, n, &x->people, &x->npeople)) != ST_OK) {
-		errs_clear(&e);
+		issues_clear(&e);
 		respond_status(r, st, NULL);
 		return false;
 	}
 	if (in->owner_id > 0 && !deal_person_find(x->people, x->npeople, in->owner_id))
-		errs_add(&e, "owner_id", "no such person");
+		issues_add(&e, "owner_id", "no such person");
 	for (size_t i = 0; i < in->nsplits; i++)
 		if (!deal_person_find(x->people, x->npeople, in->splits[i].person_id)) {
 			snprintf(field, sizeof field, "splits[%zu].person_id", i);
-			errs_add(&e, field, "no such person");
+			issues_add(&e, field, "no such person");
 		}
-	if (errs_any(&e)) {
+	if (issues_any(&e)) {
 		respond_errors(r, &e);
 		return false;
 	}
@@ -260,7 +247,7 @@ deal_check(struct req *r, const struct deal_input *in, const struct deal_current
 void
 handle_deals_list(struct req *r)
 {
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 	struct deal_filter f = { 0 };
 	struct deal_scope ds;
 	struct stage_list stages;
@@ -282,21 +269,21 @@ handle_deals_list(struct req *r)
 	if (has_to)
 		f.close_to = req_query(r, "close_to");
 	if (has_from && has_to && to < from)
-		errs_add(&e, "close_to", "must not be before close_from");
+		issues_add(&e, "close_to", "must not be before close_from");
 	query_instant(r, "updated_since", &e, &f.updated_since);
 	query_string(r, "external_id", 255, &e, &f.external_id);
 	query_page(r, &e, &f.limit, &f.after);
 	if (f.stage) {
 		enum status st = stages_load(r->conn, r->who.org, &stages);
 		if (st != ST_OK) {
-			errs_clear(&e);
+			issues_clear(&e);
 			respond_status(r, st, NULL);
 			return;
 		}
 		if (!stage_find(&stages, f.stage))
-			errs_add(&e, "stage", "no such stage (see GET /v1/stages)");
+			issues_add(&e, "stage", "no such stage (see GET /v1/stages)");
 	}
-	if (errs_any(&e)) {
+	if (issues_any(&e)) {
 		respond_errors(r, &e);
 		return;
 	}
@@ -336,9 +323,9 @@ handle_deals_create(struct req *r)
 {
 	struct deal_input in;
 	struct deal_context x = { 0 };
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 	struct rowjson row = { 0 };
-	struct store_err se = { 0 };
+	struct issues se = { 0 };
 	struct deal_scope ds;
 	char *teams = NULL, location[64];
 	json_t *body = parse_body_object(r);
@@ -357,7 +344,7 @@ handle_deals_create(struct req *r)
 		goto out;
 	}
 	if (!in.segment && !(in.segment = owner->segment[0] ? owner->segment : NULL)) {
-		errs_add(&e, "segment", "is required: the owner has no segment");
+		issues_add(&e, "segment", "is required: the owner has no segment");
 		respond_errors(r, &e);
 		goto out;
 	}
@@ -404,9 +391,9 @@ handle_deals_patch(struct req *r)
 	struct deal_input in;
 	struct deal_current cur;
 	struct deal_context x = { 0 };
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 	struct rowjson row = { 0 };
-	struct store_err se = { 0 };
+	struct issues se = { 0 };
 	struct deal_scope ds;
 	char *teams = NULL;
 	int64_t id;
@@ -457,7 +444,7 @@ handle_deals_delete(struct req *r)
 void
 handle_deals_history(struct req *r)
 {
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 	struct rowjson row = { 0 };
 	struct page p = { 0 };
 	struct deal_scope ds;
@@ -468,7 +455,7 @@ handle_deals_history(struct req *r)
 	if (!req_path_id(r, 0, &id))
 		return;
 	query_page(r, &e, &limit, &after);
-	if (errs_any(&e)) {
+	if (issues_any(&e)) {
 		respond_errors(r, &e);
 		return;
 	}

@@ -26,10 +26,7 @@ enum deal_read_mode {
  * ("splits[1].percent" for nested ones). Rules that need the stages or the
  * stored deal are deal_resolve's. Returns true when nothing was wrong.
  */
-bool deal_read(json_t *body, enum deal_read_mode mode, struct deal_input *in, struct errs *e);
-
-/* Copy every error of `from` into `into`, each field prefixed by `prefix`. */
-void errs_nest(struct errs *into, const char *prefix, const struct errs *from);
+bool deal_read(json_t *body, enum deal_read_mode mode, struct deal_input *in, struct issues *e);
 
 /*
  * The caller's scope over deals, for reading or for writing (store.h says

@@ -29,11 +29,6 @@ struct item_refs {
 	size_t nsplits;
 };
 
-struct rejection {
-	int index;
-	json_t *errors; /* owned: [{field, message}] */
-};
-
 /* external_ids seen in this call: open addressing over an arena of strings. */
 #define SEEN_SLOTS (1u << 18) /* > 2 × DEAL_BULK_MAX */
 
@@ -49,9 +44,7 @@ struct bulk {
 	int64_t *split_people;  /* owned */
 	size_t nsplit_people;
 	size_t split_cap;
-	struct rejection *rejected; /* owned */
-	size_t nrejected;
-	size_t rejected_cap;
+	struct bulk_outcome out; /* owned: counts and rejections */
 	struct seen_slot *seen; /* owned, SEEN_SLOTS */
 	struct buf names;       /* owned: NUL-separated external_ids */
 	int count;              /* items read */
@@ -64,29 +57,9 @@ bulk_clear(struct bulk *b)
 	deal_bulk_clear(&b->batch);
 	free(b->refs);
 	free(b->split_people);
-	for (size_t i = 0; i < b->nrejected; i++)
-		json_decref(b->rejected[i].errors);
-	free(b->rejected);
+	bulk_outcome_clear(&b->out);
 	free(b->seen);
 	buf_clear(&b->names);
-}
-
-static void
-reject(struct bulk *b, int index, struct errs *e)
-{
-	if (b->nrejected == b->rejected_cap) {
-		size_t cap = b->rejected_cap ? 2 * b->rejected_cap : 64;
-		struct rejection *v = realloc(b->rejected, cap * sizeof *v);
-		if (!v) {
-			b->oom = true;
-			errs_clear(e);
-			return;
-		}
-		b->rejected = v;
-		b->rejected_cap = cap;
-	}
-	b->rejected[b->nrejected++] = (struct rejection){ .index = index, .errors = e->list };
-	e->list = NULL;
 }
 
 static uint32_t
@@ -161,21 +134,21 @@ bulk_item(struct bulk *b, json_t *item, int index)
 	struct deal_input in;
 	struct deal_resolved rs;
 	struct deal_issue issues[8];
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 
 	if (!json_is_object(item))
-		errs_add(&e, "item", "must be a JSON object (a deal)");
+		issues_add(&e, "item", "must be a JSON object (a deal)");
 	else {
 		bool shaped = deal_read(item, DEAL_READ_BULK, &in, &e);
 		int k = in.stage ? deal_resolve(&in, NULL, &b->stages, &rs, issues, 8) : 0;
 		for (int i = 0; i < k && i < 8; i++)
-			errs_add(&e, issues[i].field, "%s", issues[i].message);
+			issues_add(&e, issues[i].field, "%s", issues[i].message);
 		int first = shaped && k == 0 ? seen_before(b, in.external_id, index) : -1;
 		if (first >= 0)
-			errs_add(&e, "external_id", "appears again in this call (first at index %d)", first);
+			issues_add(&e, "external_id", "appears again in this call (first at index %d)", first);
 	}
-	if (errs_any(&e)) {
-		reject(b, index, &e);
+	if (issues_any(&e)) {
+		bulk_reject(&b->out, index, &e);
 		return;
 	}
 	if (deal_bulk_add(&b->batch, index, &in) != ST_OK)
@@ -193,10 +166,9 @@ on_item(void *ctx, json_t *item, int index)
 static void
 on_bad_line(void *ctx, int index, const char *message)
 {
-	struct errs e = { 0 };
+	struct bulk *b = ctx;
 
-	errs_add(&e, "item", "%s", message);
-	reject(ctx, index, &e);
+	bulk_reject_one(&b->out, index, "item", message);
 }
 
 static int
@@ -246,130 +218,51 @@ check_people(struct req *r, struct bulk *b)
 	for (size_t i = 0; i < b->batch.nlines; i++) {
 		const struct item_refs *ref = &b->refs[i];
 		const struct deal_person *owner = deal_person_find(people, npeople, ref->owner_id);
-		struct errs e = { 0 };
+		struct issues e = { 0 };
 
 		if (!owner)
-			errs_add(&e, "owner_id", "no such person");
+			issues_add(&e, "owner_id", "no such person");
 		else if (!deals_may_own(r, owner))
-			errs_add(&e, "owner_id", "outside the people whose deals you may sync");
+			issues_add(&e, "owner_id", "outside the people whose deals you may sync");
 		for (size_t k = 0; k < ref->nsplits; k++)
 			if (!deal_person_find(people, npeople, b->split_people[ref->split_off + k])) {
 				snprintf(field, sizeof field, "splits[%zu].person_id", k);
-				errs_add(&e, field, "no such person");
+				issues_add(&e, field, "no such person");
 			}
-		if (errs_any(&e)) {
+		if (issues_any(&e)) {
 			b->batch.lines[i].rejected = true;
-			reject(b, b->batch.lines[i].index, &e);
+			bulk_reject(&b->out, b->batch.lines[i].index, &e);
 		}
 	}
 	free(people);
 	return true;
 }
 
+/* What the store did and refused, into the outcome. */
 static void
-take_store_rejects(struct bulk *b, const struct deal_bulk_result *res)
+take_store_result(struct bulk *b, const struct deal_bulk_result *res)
 {
-	for (size_t i = 0; i < res->nrejects; i++) {
-		struct errs e = { 0 };
-		errs_add(&e, res->rejects[i].field, "%s", res->rejects[i].message);
-		reject(b, res->rejects[i].index, &e);
-	}
-}
-
-static int
-by_index(const void *a, const void *b)
-{
-	const struct rejection *x = a, *y = b;
-
-	return (x->index > y->index) - (x->index < y->index);
-}
-
-/* The bulk result object; the rejections' errors are moved into it. */
-static json_t *
-result_json(struct bulk *b, const struct deal_bulk_result *res)
-{
-	json_t *errors = json_array();
-
-	if (b->nrejected > 1)
-		qsort(b->rejected, b->nrejected, sizeof *b->rejected, by_index);
-	for (size_t i = 0; i < b->nrejected; i++) {
-		json_array_append_new(errors, json_pack("{s:i,s:o}", "index", b->rejected[i].index, "errors",
-							b->rejected[i].errors));
-		b->rejected[i].errors = NULL;
-	}
-	return json_pack("{s:I,s:I,s:I,s:I,s:o}", "created", (json_int_t)res->created, "updated",
-			 (json_int_t)res->updated, "unchanged", (json_int_t)res->unchanged, "rejected",
-			 (json_int_t)b->nrejected, "errors", errors);
-}
-
-/* ?atomic=true with invalid items: 400 naming "[index].field", nothing written. */
-static void
-respond_atomic_failure(struct req *r, struct bulk *b)
-{
-	struct deal_bulk_result none = { 0 };
-	json_t *flat = json_array(), *x;
-	char detail[160], field[200];
-	size_t k;
-
-	if (b->nrejected > 1)
-		qsort(b->rejected, b->nrejected, sizeof *b->rejected, by_index);
-	for (size_t i = 0; i < b->nrejected; i++)
-		json_array_foreach(b->rejected[i].errors, k, x) {
-			snprintf(field, sizeof field, "[%d].%s", b->rejected[i].index,
-				 json_string_value(json_object_get(x, "field")));
-			json_array_append_new(flat, json_pack("{s:s,s:O}", "field", field, "message",
-							      json_object_get(x, "message")));
-		}
-	snprintf(detail, sizeof detail, "%zu of %d deals are invalid; nothing was written (atomic=true)",
-		 b->nrejected, b->count);
-	json_t *bulk = result_json(b, &none);
-	respond_problem(r, 400, detail, flat);
-	/* add the bulk result to the problem as an extension member */
-	json_t *problem = r->body ? json_loads(r->body, 0, NULL) : NULL;
-	char *text = NULL;
-	if (problem && bulk && json_object_set_new(problem, "bulk", bulk) == 0) {
-		bulk = NULL;
-		text = json_dumps(problem, JSON_COMPACT | JSON_REAL_PRECISION(15));
-	}
-	if (text)
-		respond_raw(r, 400, "application/problem+json", text, strlen(text));
-	free(text);
-	json_decref(problem);
-	json_decref(bulk);
+	for (size_t i = 0; i < res->nrejects; i++)
+		bulk_reject_one(&b->out, res->rejects[i].index, res->rejects[i].field, res->rejects[i].message);
+	b->out.created = res->created;
+	b->out.updated = res->updated;
+	b->out.unchanged = res->unchanged;
 }
 
 void
 handle_deals_bulk(struct req *r)
 {
-	const char *ctype = req_header(r, "Content-Type");
-	struct bulk b = { 0 };
+	struct bulk b = { .out.noun = "deals" };
 	struct deal_bulk_result res = { 0 };
 	struct deal_scope ds;
-	struct errs e = { 0 };
 	char *teams = NULL;
-	bool atomic = false, ndjson;
+	bool atomic, ndjson;
 	size_t len;
 	const char *body = req_body(r, &len);
 	enum status st;
 
-	query_bool(r, "atomic", &e, &atomic);
-	if (errs_any(&e)) {
-		respond_errors(r, &e);
+	if (!bulk_request(r, &atomic, &ndjson))
 		return;
-	}
-	ndjson = ctype && strncasecmp(ctype, "application/x-ndjson", 20) == 0 &&
-		 (ctype[20] == '\0' || ctype[20] == ';' || ctype[20] == ' ');
-	if (!ndjson && !(ctype && strncasecmp(ctype, "application/json", 16) == 0 &&
-			 (ctype[16] == '\0' || ctype[16] == ';' || ctype[16] == ' '))) {
-		respond_problem(r, 415, "the body must be application/json (an array) or application/x-ndjson",
-				NULL);
-		return;
-	}
-	if (!body || len == 0) {
-		errs_add(&e, "body", "a JSON array of deals (or NDJSON) is required");
-		respond_errors(r, &e);
-		return;
-	}
 	if (!(b.seen = calloc(SEEN_SLOTS, sizeof *b.seen))) {
 		respond_status(r, ST_NOMEM, NULL);
 		return;
@@ -381,7 +274,7 @@ handle_deals_bulk(struct req *r)
 	if (!deals_scope(r, true, &ds, &teams))
 		goto out;
 	struct bulk_reader br = { "deals", DEAL_BULK_MAX, on_item, on_bad_line, &b };
-	if (!bulk_read(r, &br, ndjson, body, len, &b.count))
+	if (!bulk_read(r, &br, ndjson, body, len, &b.out.count))
 		goto out;
 	if (b.oom) {
 		respond_status(r, ST_NOMEM, NULL);
@@ -389,22 +282,19 @@ handle_deals_bulk(struct req *r)
 	}
 	if (!check_people(r, &b))
 		goto out;
-	if (atomic && b.nrejected) {
-		respond_atomic_failure(r, &b);
+	if (atomic && b.out.nrejected) {
+		bulk_respond_atomic_failure(r, &b.out);
 		goto out;
 	}
 	st = deal_bulk_run(r->conn, r->who.org, r->who.sub, &ds, &b.batch, atomic, &res);
-	if (st == ST_INVALID) {
-		take_store_rejects(&b, &res);
-		respond_atomic_failure(r, &b);
-		goto out;
-	}
-	if (st != ST_OK) {
+	if (st == ST_OK || st == ST_INVALID)
+		take_store_result(&b, &res);
+	if (st == ST_INVALID)
+		bulk_respond_atomic_failure(r, &b.out);
+	else if (st != ST_OK)
 		respond_status(r, st, NULL);
-		goto out;
-	}
-	take_store_rejects(&b, &res);
-	respond_json(r, 200, result_json(&b, &res));
+	else
+		bulk_respond(r, &b.out);
 out:
 	deal_bulk_result_clear(&res);
 	bulk_clear(&b);

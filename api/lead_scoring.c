@@ -55,7 +55,7 @@ handle_lead_models_get(struct req *r)
  * the status of reading the current model.
  */
 static enum status
-put_body(struct req *r, const char *segment, json_t *body, struct errs *e)
+put_body(struct req *r, const char *segment, json_t *body, struct issues *e)
 {
 	static const char *const read_only[] = { "version", "predictive", "updated_at", NULL };
 	static const char *const kept[] = { "thresholds", "bant", "predicted_weight", NULL };
@@ -66,7 +66,7 @@ put_body(struct req *r, const char *segment, json_t *body, struct errs *e)
 	bool complete = true;
 
 	if (seg && (!json_is_string(seg) || strcmp(json_string_value(seg), segment) != 0)) {
-		errs_add(e, "segment", "must be %s, the segment of the path (or left out)", segment);
+		issues_add(e, "segment", "must be %s, the segment of the path (or left out)", segment);
 		return ST_INVALID;
 	}
 	json_object_del(body, "segment");
@@ -107,7 +107,7 @@ handle_lead_models_put(struct req *r)
 	struct score_issue issues[MAX_ISSUES];
 	struct score_model m = { 0 };
 	struct rowjson row = { 0 };
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 	const char *segment = path_segment(r);
 	json_t *body;
 
@@ -129,7 +129,7 @@ handle_lead_models_put(struct req *r)
 	}
 	if (n > 0) {
 		for (int i = 0; i < n && i < MAX_ISSUES; i++)
-			errs_add(&e, issues[i].field, "%s", issues[i].message);
+			issues_add(&e, issues[i].field, "%s", issues[i].message);
 		respond_errors(r, &e);
 		goto out;
 	}
@@ -148,7 +148,7 @@ void
 handle_lead_models_train(struct req *r)
 {
 	struct rowjson row = { 0 };
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 	const char *segment = path_segment(r);
 	char why[256] = "";
 	size_t len;
@@ -164,7 +164,7 @@ handle_lead_models_train(struct req *r)
 			return;
 		parse_only(body, none, &e);
 		json_decref(body);
-		if (errs_any(&e)) {
+		if (issues_any(&e)) {
 			respond_errors(r, &e);
 			return;
 		}

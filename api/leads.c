@@ -42,7 +42,7 @@ enum lead_read_mode {
 };
 
 static void
-read_text(json_t *body, const char *k, size_t minlen, size_t maxlen, struct errs *e)
+read_text(json_t *body, const char *k, size_t minlen, size_t maxlen, struct issues *e)
 {
 	const char *s;
 
@@ -51,7 +51,7 @@ read_text(json_t *body, const char *k, size_t minlen, size_t maxlen, struct errs
 
 /* attributes: an object of at most 100 scalars (string, number, boolean). */
 static void
-read_attributes(json_t *body, struct errs *e)
+read_attributes(json_t *body, struct issues *e)
 {
 	json_t *a = json_object_get(body, "attributes"), *v;
 	const char *key;
@@ -60,24 +60,24 @@ read_attributes(json_t *body, struct errs *e)
 	if (!a || json_is_null(a))
 		return;
 	if (!json_is_object(a)) {
-		errs_add(e, "attributes", "must be an object whose values are strings, numbers or booleans");
+		issues_add(e, "attributes", "must be an object whose values are strings, numbers or booleans");
 		return;
 	}
 	if (json_object_size(a) > LEAD_ATTR_MAX_KEYS) {
-		errs_add(e, "attributes", "at most %d keys", LEAD_ATTR_MAX_KEYS);
+		issues_add(e, "attributes", "at most %d keys", LEAD_ATTR_MAX_KEYS);
 		return;
 	}
 	json_object_foreach(a, key, v) {
 		size_t n = strlen(key);
 		snprintf(field, sizeof field, "attributes.%.*s", LEAD_ATTR_KEY_MAX, key);
 		if (n == 0 || n > LEAD_ATTR_KEY_MAX)
-			errs_add(e, field, "a key must be 1..%d bytes", LEAD_ATTR_KEY_MAX);
+			issues_add(e, field, "a key must be 1..%d bytes", LEAD_ATTR_KEY_MAX);
 		else if (json_is_string(v)) {
 			if (json_string_length(v) > LEAD_ATTR_TEXT_MAX ||
 			    strlen(json_string_value(v)) != json_string_length(v))
-				errs_add(e, field, "a string of at most %d bytes without NUL", LEAD_ATTR_TEXT_MAX);
+				issues_add(e, field, "a string of at most %d bytes without NUL", LEAD_ATTR_TEXT_MAX);
 		} else if (!json_is_number(v) && !json_is_boolean(v))
-			errs_add(e, field, "must be a string, a number or a boolean (no objects, arrays or null)");
+			issues_add(e, field, "must be a string, a number or a boolean (no objects, arrays or null)");
 	}
 }
 
@@ -86,7 +86,7 @@ read_attributes(json_t *body, struct errs *e)
  * collecting the problems into e (empty on entry). True when nothing was wrong.
  */
 static bool
-lead_read(json_t *body, enum lead_read_mode mode, struct errs *e)
+lead_read(json_t *body, enum lead_read_mode mode, struct issues *e)
 {
 	static const char *const allowed[] = { "external_id", "company",    "contact_name", "email",    "segment",
 					       "source",      "budget",     "authority",    "need",     "timeline",
@@ -104,10 +104,10 @@ lead_read(json_t *body, enum lead_read_mode mode, struct errs *e)
 	read_text(body, "company", 1, 200, e);
 	read_text(body, "contact_name", 1, 200, e);
 	if (parse_string(body, "email", 3, 254, e, &s) == FIELD_SET && !parse_email_valid(s))
-		errs_add(e, "email", "must be an e-mail address");
+		issues_add(e, "email", "must be an e-mail address");
 	if (parse_enum(body, "segment", lead_segments, e, &s) == FIELD_NULL && mode != LEAD_CREATE &&
 	    mode != LEAD_SCORE)
-		errs_add(e, "segment", "must not be null");
+		issues_add(e, "segment", "must not be null");
 	read_text(body, "source", 1, 200, e);
 	parse_money(body, "budget", false, e, &cents);
 	parse_enum(body, "authority", lead_authorities, e, &s);
@@ -119,9 +119,9 @@ lead_read(json_t *body, enum lead_read_mode mode, struct errs *e)
 	read_attributes(body, e);
 	parse_id(body, "owner_id", e, &id);
 	if (parse_enum(body, "status", lead_statuses, e, &s) == FIELD_NULL)
-		errs_add(e, "status", "must not be null");
+		issues_add(e, "status", "must not be null");
 	parse_id(body, "converted_deal_id", e, &id);
-	return !errs_any(e);
+	return !issues_any(e);
 }
 
 /* ---- scope ------------------------------------------------------------------------- */
@@ -143,7 +143,7 @@ leads_scope(struct req *r, bool write, struct lead_scope *ls, char **teams)
 		respond_status(r, ST_NOMEM, NULL);
 		return false;
 	}
-	ls->all = write ? (s->roles & (ROLE_ADMIN | ROLE_SERVICE)) != 0 : scope_reads_all(s);
+	ls->all = write ? scope_writes_all_pipeline(s) : scope_reads_all(s);
 	ls->person_id = s->person_id;
 	ls->teams = *teams;
 	return true;
@@ -177,7 +177,7 @@ default_owner(struct req *r, const struct lead_scope *ls, json_t *body)
 void
 handle_leads_list(struct req *r)
 {
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 	struct lead_filter f = { .score_min = -1, .score_max = -1 };
 	struct lead_scope ls;
 	struct page p = { 0 };
@@ -194,11 +194,11 @@ handle_leads_list(struct req *r)
 	if (query_int(r, "score_max", 0, 100, &e, &n) == FIELD_SET)
 		f.score_max = (int)n;
 	if (f.score_min >= 0 && f.score_max >= 0 && f.score_max < f.score_min)
-		errs_add(&e, "score_max", "must not be below score_min");
+		issues_add(&e, "score_max", "must not be below score_min");
 	query_instant(r, "updated_since", &e, &f.updated_since);
 	query_string(r, "external_id", 255, &e, &f.external_id);
 	query_page(r, &e, &f.limit, &f.after);
-	if (errs_any(&e)) {
+	if (issues_any(&e)) {
 		respond_errors(r, &e);
 		return;
 	}
@@ -236,9 +236,9 @@ void
 handle_leads_create(struct req *r)
 {
 	struct rowjson row = { 0 };
-	struct store_err se = { 0 };
+	struct issues se = { 0 };
 	struct lead_scope ls;
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 	char *teams = NULL, location[64];
 	json_t *body = parse_body_object(r);
 
@@ -267,9 +267,9 @@ void
 handle_leads_patch(struct req *r)
 {
 	struct rowjson row = { 0 };
-	struct store_err se = { 0 };
+	struct issues se = { 0 };
 	struct lead_scope ls;
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 	char *teams = NULL;
 	json_t *body = NULL;
 	int64_t id;
@@ -315,8 +315,8 @@ handle_leads_delete(struct req *r)
 void
 handle_leads_score(struct req *r)
 {
-	struct store_err se = { 0 };
-	struct errs e = { 0 };
+	struct issues se = { 0 };
+	struct issues e = { 0 };
 	json_t *body = parse_body_object(r), *out = NULL;
 
 	if (!body)
@@ -339,7 +339,7 @@ static bool
 conversion_read(struct req *r, json_t **body, struct lead_conversion *in)
 {
 	static const char *const allowed[] = { "name", "amount", "stage", "type", "close_date", NULL };
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 	size_t len;
 
 	req_body(r, &len);
@@ -355,7 +355,7 @@ conversion_read(struct req *r, json_t **body, struct lead_conversion *in)
 	parse_string(*body, "stage", 1, 40, &e, &in->stage);
 	parse_enum(*body, "type", deal_types, &e, &in->type);
 	in->set_close_date = parse_date(*body, "close_date", &e, &in->close_date) == FIELD_SET;
-	if (errs_any(&e)) {
+	if (issues_any(&e)) {
 		respond_errors(r, &e);
 		return false;
 	}
@@ -367,7 +367,7 @@ handle_leads_convert(struct req *r)
 {
 	struct lead_conversion in = { 0 };
 	struct rowjson lead = { 0 }, deal = { 0 };
-	struct store_err se = { 0 };
+	struct issues se = { 0 };
 	struct lead_scope ls;
 	char *teams = NULL, location[64];
 	json_t *body = NULL;
@@ -402,7 +402,7 @@ out:
 void
 handle_leads_funnel(struct req *r)
 {
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 	struct lead_scope ls;
 	char *teams = NULL, *text = NULL, from_s[16], to_s[16];
 	const char *by = "source";
@@ -413,8 +413,8 @@ handle_leads_funnel(struct req *r)
 	has_to = query_date(r, "to", &e, &to) == FIELD_SET;
 	query_enum(r, "by", funnel_by, &e, &by);
 	if (has_from && has_to && to < from)
-		errs_add(&e, "to", "must not be before from");
-	if (errs_any(&e)) {
+		issues_add(&e, "to", "must not be before from");
+	if (issues_any(&e)) {
 		respond_errors(r, &e);
 		return;
 	}
@@ -453,11 +453,6 @@ handle_leads_funnel(struct req *r)
  * failure have the shapes of POST /v1/deals/bulk.
  */
 
-struct rejection {
-	int index;
-	json_t *errors; /* owned: [{field, message}] */
-};
-
 struct accepted {
 	int index;
 	size_t json_off;   /* into bulk.arena */
@@ -470,10 +465,8 @@ struct accepted {
 struct bulk {
 	struct accepted *items; /* owned */
 	size_t nitems, cap;
-	struct rejection *rejected; /* owned */
-	size_t nrejected, rejected_cap;
+	struct bulk_outcome out;  /* owned: counts and rejections */
 	struct buf arena;       /* owned: NUL-terminated texts */
-	int count;              /* items read */
 	bool oom;
 };
 
@@ -481,28 +474,8 @@ static void
 bulk_clear(struct bulk *b)
 {
 	free(b->items);
-	for (size_t i = 0; i < b->nrejected; i++)
-		json_decref(b->rejected[i].errors);
-	free(b->rejected);
+	bulk_outcome_clear(&b->out);
 	buf_clear(&b->arena);
-}
-
-static void
-reject(struct bulk *b, int index, struct errs *e)
-{
-	if (b->nrejected == b->rejected_cap) {
-		size_t cap = b->rejected_cap ? 2 * b->rejected_cap : 64;
-		struct rejection *v = realloc(b->rejected, cap * sizeof *v);
-		if (!v) {
-			b->oom = true;
-			errs_clear(e);
-			return;
-		}
-		b->rejected = v;
-		b->rejected_cap = cap;
-	}
-	b->rejected[b->nrejected++] = (struct rejection){ .index = index, .errors = e->list };
-	e->list = NULL;
 }
 
 static int64_t
@@ -517,14 +490,14 @@ id_field(json_t *item, const char *k)
 static void
 bulk_item(struct bulk *b, json_t *item, int index)
 {
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 
 	if (!json_is_object(item))
-		errs_add(&e, "item", "must be a JSON object (a lead)");
+		issues_add(&e, "item", "must be a JSON object (a lead)");
 	else
 		lead_read(item, LEAD_BULK, &e);
-	if (errs_any(&e)) {
-		reject(b, index, &e);
+	if (issues_any(&e)) {
+		bulk_reject(&b->out, index, &e);
 		return;
 	}
 	if (b->nitems == b->cap) {
@@ -563,10 +536,9 @@ on_item(void *ctx, json_t *item, int index)
 static void
 on_bad_line(void *ctx, int index, const char *message)
 {
-	struct errs e = { 0 };
+	struct bulk *b = ctx;
 
-	errs_add(&e, "item", "%s", message);
-	reject(ctx, index, &e);
+	bulk_reject_one(&b->out, index, "item", message);
 }
 
 /* For sorting accepted items by external_id (arena = the bulk's arena), then by index. */
@@ -596,93 +568,25 @@ reject_duplicates(struct bulk *b)
 	for (size_t i = 1; i < b->nitems; i++) {
 		size_t first = i - 1;
 		while (i < b->nitems && strcmp(b->arena.data + v[first]->id_off, b->arena.data + v[i]->id_off) == 0) {
-			struct errs e = { 0 };
-			errs_add(&e, "external_id", "appears again in this call (first at index %d)", v[first]->index);
+			struct issues e = { 0 };
+			issues_add(&e, "external_id", "appears again in this call (first at index %d)", v[first]->index);
 			v[i]->duplicate = true;
-			reject(b, v[i]->index, &e);
+			bulk_reject(&b->out, v[i]->index, &e);
 			i++;
 		}
 	}
 	free(v);
 }
 
+/* What the store did and refused, into the outcome. */
 static void
-take_store_rejects(struct bulk *b, const struct lead_bulk_result *res)
+take_store_result(struct bulk *b, const struct lead_bulk_result *res)
 {
-	for (size_t i = 0; i < res->nrejects; i++) {
-		struct errs e = { 0 };
-		errs_add(&e, res->rejects[i].field, "%s", res->rejects[i].message);
-		reject(b, res->rejects[i].index, &e);
-	}
-}
-
-static int
-by_index(const void *a, const void *b)
-{
-	const struct rejection *x = a, *y = b;
-
-	return (x->index > y->index) - (x->index < y->index);
-}
-
-/* The bulk result object; the rejections' errors are moved into it. */
-static json_t *
-result_json(struct bulk *b, const struct lead_bulk_result *res)
-{
-	json_t *errors = json_array();
-
-	if (b->nrejected)
-		qsort(b->rejected, b->nrejected, sizeof *b->rejected, by_index);
-	for (size_t i = 0; i < b->nrejected; i++) {
-		json_array_append_new(errors, json_pack("{s:i,s:o}", "index", b->rejected[i].index, "errors",
-							b->rejected[i].errors));
-		b->rejected[i].errors = NULL;
-	}
-	return json_pack("{s:I,s:I,s:I,s:I,s:o}", "created", (json_int_t)res->created, "updated",
-			 (json_int_t)res->updated, "unchanged", (json_int_t)res->unchanged, "rejected",
-			 (json_int_t)b->nrejected, "errors", errors);
-}
-
-/* ?atomic=true with invalid items: 400 naming "[index].field" with the result as `bulk`; nothing written. */
-static void
-respond_atomic_failure(struct req *r, struct bulk *b)
-{
-	struct lead_bulk_result none = { 0 };
-	json_t *flat = json_array(), *x;
-	char detail[160], field[200];
-	size_t k;
-
-	if (b->nrejected)
-		qsort(b->rejected, b->nrejected, sizeof *b->rejected, by_index);
-	for (size_t i = 0; i < b->nrejected; i++)
-		json_array_foreach(b->rejected[i].errors, k, x) {
-			snprintf(field, sizeof field, "[%d].%s", b->rejected[i].index,
-				 json_string_value(json_object_get(x, "field")));
-			json_array_append_new(flat, json_pack("{s:s,s:O}", "field", field, "message",
-							      json_object_get(x, "message")));
-		}
-	snprintf(detail, sizeof detail, "%zu of %d leads are invalid; nothing was written (atomic=true)",
-		 b->nrejected, b->count);
-	json_t *bulk = result_json(b, &none);
-	respond_problem(r, 400, detail, flat);
-	json_t *problem = r->body ? json_loads(r->body, 0, NULL) : NULL;
-	char *text = NULL;
-	if (problem && bulk && json_object_set_new(problem, "bulk", bulk) == 0) {
-		bulk = NULL;
-		text = json_dumps(problem, JSON_COMPACT | JSON_REAL_PRECISION(15));
-	}
-	if (text)
-		respond_raw(r, 400, "application/problem+json", text, strlen(text));
-	free(text);
-	json_decref(problem);
-	json_decref(bulk);
-}
-
-static bool
-media_is(const char *ctype, const char *type)
-{
-	size_t n = strlen(type);
-
-	return ctype && strncasecmp(ctype, type, n) == 0 && (ctype[n] == '\0' || ctype[n] == ';' || ctype[n] == ' ');
+	for (size_t i = 0; i < res->nrejects; i++)
+		bulk_reject_one(&b->out, res->rejects[i].index, res->rejects[i].field, res->rejects[i].message);
+	b->out.created = res->created;
+	b->out.updated = res->updated;
+	b->out.unchanged = res->unchanged;
 }
 
 /* The accepted items, not duplicates, for the store (pointing into the arena). */
@@ -707,50 +611,41 @@ store_items(struct bulk *b, size_t *n)
 void
 handle_leads_bulk(struct req *r)
 {
-	const char *ctype = req_header(r, "Content-Type");
-	struct bulk b = { 0 };
+	struct bulk b = { .out.noun = "leads" };
 	struct lead_bulk_result res = { 0 };
 	struct lead_bulk_item *items = NULL;
 	struct lead_scope ls;
-	struct errs e = { 0 };
 	char *teams = NULL;
-	bool atomic = false, ndjson = media_is(ctype, "application/x-ndjson");
+	bool atomic, ndjson;
 	size_t len, nitems = 0;
 	const char *body = req_body(r, &len);
 	enum status st;
 
-	query_bool(r, "atomic", &e, &atomic);
-	if (errs_any(&e)) {
-		respond_errors(r, &e);
+	if (!bulk_request(r, &atomic, &ndjson))
 		return;
-	}
-	if (!ndjson && !media_is(ctype, "application/json")) {
-		respond_problem(r, 415, "the body must be application/json (an array) or application/x-ndjson", NULL);
-		return;
-	}
 	if (!leads_scope(r, true, &ls, &teams))
 		goto out;
 	struct bulk_reader br = { "leads", LEAD_BULK_MAX, on_item, on_bad_line, &b };
-	if (!bulk_read(r, &br, ndjson, body, len, &b.count))
+	if (!bulk_read(r, &br, ndjson, body, len, &b.out.count))
 		goto out;
 	reject_duplicates(&b);
 	if (b.oom || !(items = store_items(&b, &nitems))) {
 		respond_status(r, ST_NOMEM, NULL);
 		goto out;
 	}
-	if (atomic && b.nrejected) {
-		respond_atomic_failure(r, &b);
+	if (atomic && b.out.nrejected) {
+		bulk_respond_atomic_failure(r, &b.out);
 		goto out;
 	}
-	st = lead_bulk_run(r->conn, r->who.org, &ls, items, nitems, atomic, b.nrejected > 0, &res);
+	st = lead_bulk_run(r->conn, r->who.org, &ls, items, nitems, atomic, b.out.nrejected > 0, &res);
 	if (st == ST_OK || st == ST_INVALID)
-		take_store_rejects(&b, &res);
+		take_store_result(&b, &res);
 	if (st == ST_INVALID)
-		respond_atomic_failure(r, &b);
+		bulk_respond_atomic_failure(r, &b.out);
 	else if (st != ST_OK)
 		respond_status(r, st, NULL);
 	else
-		respond_json(r, 200, result_json(&b, &res));
+		bulk_respond(r, &b.out);
 out:
 	lead_bulk_result_clear(&res);
 	bulk_clear(&b);

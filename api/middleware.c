@@ -97,46 +97,7 @@ org_remember(struct org_cache *c, const char *org)
 	pthread_mutex_unlock(&c->lock);
 }
 
-/* ---- request accessors --------------------------------------------------- */
-
-const char *
-req_path(const struct req *r)
-{
-	return r->u && r->u->url_path ? r->u->url_path : "";
-}
-
-const char *
-req_header(const struct req *r, const char *name)
-{
-	return u_map_get_case(r->u->map_header, name);
-}
-
-const char *
-req_query(const struct req *r, const char *name)
-{
-	return u_map_get(r->u->map_url, name);
-}
-
-const char *
-req_body(const struct req *r, size_t *len)
-{
-	*len = r->u->binary_body_length;
-	return r->u->binary_body;
-}
-
-void
-query_only(struct req *r, const char *const *allowed, struct errs *e)
-{
-	const char **keys = u_map_enum_keys(r->u->map_url);
-
-	for (int i = 0; keys && keys[i]; i++) {
-		bool ok = false;
-		for (int j = 0; allowed[j] && !ok; j++)
-			ok = strcmp(allowed[j], keys[i]) == 0;
-		if (!ok)
-			errs_add(e, keys[i], "unknown query parameter");
-	}
-}
+/* ---- request accessors that answer ------------------------------------ */
 
 bool
 req_path_id(struct req *r, int i, int64_t *out)
@@ -154,18 +115,6 @@ req_path_id(struct req *r, int i, int64_t *out)
 bad:
 	respond_problem(r, 404, "no such resource", NULL);
 	return false;
-}
-
-int64_t
-req_person_id(const struct req *r)
-{
-	const char *s = r->who.person_id;
-	char *end;
-
-	if (!*s)
-		return 0;
-	long long v = strtoll(s, &end, 10);
-	return *end || v <= 0 ? 0 : v;
 }
 
 const struct scope *
@@ -186,26 +135,15 @@ req_scope(struct req *r)
 	return &r->scope;
 }
 
-int
-req_if_match(const struct req *r)
+bool
+req_caller(struct req *r, struct caller *out)
 {
-	const char *v = req_header(r, "If-Match");
-	char *end;
+	const struct scope *s = req_scope(r);
 
-	if (!v)
-		return -1;
-	while (*v == ' ')
-		v++;
-	if (strcmp(v, "*") == 0)
-		return -1;
-	if (strncmp(v, "W/", 2) == 0)
-		v += 2;
-	if (*v != '"')
-		return 0;
-	long n = strtol(v + 1, &end, 10);
-	if (end == v + 1 || *end != '"' || n <= 0 || n > 2000000000)
-		return 0;
-	return (int)n;
+	if (!s)
+		return false;
+	*out = (struct caller){ .org = r->who.org, .sub = r->who.sub, .scope = s };
+	return true;
 }
 
 /* ---- routing ------------------------------------------------------------- */
@@ -413,8 +351,8 @@ idempotency_claim(struct req *r, const char **key_out)
 		return true;
 	size_t n = strlen(key);
 	if (n == 0 || n > 255) {
-		struct errs e = { 0 };
-		errs_add(&e, "Idempotency-Key", "must be 1..255 characters");
+		struct issues e = { 0 };
+		issues_add(&e, "Idempotency-Key", "must be 1..255 characters");
 		respond_errors(r, &e);
 		return false;
 	}
@@ -489,9 +427,9 @@ run(struct req *r)
 	}
 	if (!(rt->flags & R_PUBLIC)) {
 		static const char *const none[] = { NULL };
-		struct errs e = { 0 };
+		struct issues e = { 0 };
 		query_only(r, rt->query ? rt->query : none, &e);
-		if (errs_any(&e)) {
+		if (issues_any(&e)) {
 			respond_errors(r, &e);
 			return;
 		}

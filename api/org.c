@@ -24,7 +24,7 @@ handle_org_get(struct req *r)
 
 /* ramp_curve: up to 24 percentages, each > 0 and <= 100, non-decreasing. */
 static char *
-parse_ramp(json_t *body, struct errs *e)
+parse_ramp(json_t *body, struct issues *e)
 {
 	json_t *v = json_object_get(body, "ramp_curve"), *x;
 	struct buf b = { 0 };
@@ -35,7 +35,7 @@ parse_ramp(json_t *body, struct errs *e)
 	if (!v)
 		return NULL;
 	if (!json_is_array(v) || json_array_size(v) > 24) {
-		errs_add(e, "ramp_curve", "must be an array of at most 24 percentages");
+		issues_add(e, "ramp_curve", "must be an array of at most 24 percentages");
 		return NULL;
 	}
 	buf_putc(&b, '{');
@@ -44,15 +44,15 @@ parse_ramp(json_t *body, struct errs *e)
 		const char *why = NULL;
 		snprintf(field, sizeof field, "ramp_curve[%zu]", i);
 		if (money_from_json(x, false, &cents, &why) != ST_OK) {
-			errs_add(e, field, "%s", why);
+			issues_add(e, field, "%s", why);
 			continue;
 		}
 		if (cents <= 0 || cents > 10000) {
-			errs_add(e, field, "must be greater than 0 and at most 100");
+			issues_add(e, field, "must be greater than 0 and at most 100");
 			continue;
 		}
 		if (cents < prev)
-			errs_add(e, field, "must not be below the month before");
+			issues_add(e, field, "must not be below the month before");
 		prev = cents;
 		money_format(cents, num, sizeof num);
 		buf_printf(&b, i ? ",%s" : "%s", num);
@@ -66,7 +66,7 @@ handle_org_patch(struct req *r)
 {
 	static const char *const allowed[] = { "name", "fiscal_year_start_month", "currency", "timezone",
 					       "ramp_curve", NULL };
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 	struct org_patch p = { 0 };
 	struct rowjson row = { 0 };
 	long long fy = 0;
@@ -77,16 +77,16 @@ handle_org_patch(struct req *r)
 		return;
 	parse_only(body, allowed, &e);
 	if (parse_string(body, "name", 1, 200, &e, &p.name) == FIELD_NULL)
-		errs_add(&e, "name", "must not be null");
+		issues_add(&e, "name", "must not be null");
 	if (parse_int(body, "fiscal_year_start_month", 1, 12, &e, &fy) == FIELD_NULL)
-		errs_add(&e, "fiscal_year_start_month", "must not be null");
+		issues_add(&e, "fiscal_year_start_month", "must not be null");
 	p.fiscal_year_start_month = (int)fy;
 	if (parse_string(body, "currency", 3, 3, &e, &p.currency) == FIELD_NULL)
-		errs_add(&e, "currency", "must not be null");
+		issues_add(&e, "currency", "must not be null");
 	if (p.currency && !currency_known(p.currency))
-		errs_add(&e, "currency", "must be an ISO 4217 code such as USD or EUR");
+		issues_add(&e, "currency", "must be an ISO 4217 code such as USD or EUR");
 	if (parse_string(body, "timezone", 1, 64, &e, &p.timezone) == FIELD_NULL)
-		errs_add(&e, "timezone", "must not be null");
+		issues_add(&e, "timezone", "must not be null");
 	if (p.timezone) {
 		bool known = false;
 		enum status st = org_timezone_known(r->conn, p.timezone, &known);
@@ -95,11 +95,11 @@ handle_org_patch(struct req *r)
 			goto out;
 		}
 		if (!known)
-			errs_add(&e, "timezone", "must be an IANA time zone such as Europe/Paris");
+			issues_add(&e, "timezone", "must be an IANA time zone such as Europe/Paris");
 	}
 	ramp = parse_ramp(body, &e);
 	p.ramp_curve = ramp;
-	if (errs_any(&e)) {
+	if (issues_any(&e)) {
 		respond_errors(r, &e);
 		goto out;
 	}
@@ -109,7 +109,7 @@ handle_org_patch(struct req *r)
 	else
 		respond_row(r, 200, &row, NULL);
 out:
-	errs_clear(&e);
+	issues_clear(&e);
 	rowjson_clear(&row);
 	free(ramp);
 	json_decref(body);

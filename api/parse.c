@@ -14,7 +14,7 @@ parse_body_object(struct req *r)
 	size_t len;
 	const char *body = req_body(r, &len);
 	json_error_t jerr;
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 
 	if (!ctype || strncasecmp(ctype, "application/json", 16) != 0 ||
 	    (ctype[16] && ctype[16] != ';' && ctype[16] != ' ')) {
@@ -22,7 +22,7 @@ parse_body_object(struct req *r)
 		return NULL;
 	}
 	if (!body || len == 0) {
-		errs_add(&e, "body", "a JSON object is required");
+		issues_add(&e, "body", "a JSON object is required");
 		respond_errors(r, &e);
 		return NULL;
 	}
@@ -35,16 +35,16 @@ parse_body_object(struct req *r)
 			const char *start = dup + strlen("duplicate object key near '\"");
 			size_t n = strcspn(start, "\"");
 			snprintf(key, sizeof key, "%.*s", (int)(n < sizeof key ? n : sizeof key - 1), start);
-			errs_add(&e, key, "duplicate key");
+			issues_add(&e, key, "duplicate key");
 		} else
-			errs_add(&e, "body", "malformed JSON at line %d, column %d: %s", jerr.line, jerr.column,
+			issues_add(&e, "body", "malformed JSON at line %d, column %d: %s", jerr.line, jerr.column,
 				 jerr.text);
 		respond_errors(r, &e);
 		return NULL;
 	}
 	if (!json_is_object(v)) {
 		json_decref(v);
-		errs_add(&e, "body", "must be a JSON object");
+		issues_add(&e, "body", "must be a JSON object");
 		respond_errors(r, &e);
 		return NULL;
 	}
@@ -52,7 +52,7 @@ parse_body_object(struct req *r)
 }
 
 void
-parse_only(json_t *obj, const char *const *allowed, struct errs *e)
+parse_only(json_t *obj, const char *const *allowed, struct issues *e)
 {
 	const char *key;
 	json_t *v;
@@ -62,17 +62,17 @@ parse_only(json_t *obj, const char *const *allowed, struct errs *e)
 		for (int i = 0; allowed[i] && !ok; i++)
 			ok = strcmp(allowed[i], key) == 0;
 		if (!ok)
-			errs_add(e, key, "unknown field");
+			issues_add(e, key, "unknown field");
 	}
 }
 
 void
-parse_require(json_t *obj, const char *field, struct errs *e)
+parse_require(json_t *obj, const char *field, struct issues *e)
 {
 	json_t *v = json_object_get(obj, field);
 
 	if (!v || json_is_null(v))
-		errs_add(e, field, "is required");
+		issues_add(e, field, "is required");
 }
 
 static enum field_state
@@ -85,7 +85,7 @@ lookup(json_t *o, const char *k, json_t **v)
 }
 
 enum field_state
-parse_string(json_t *o, const char *k, size_t minlen, size_t maxlen, struct errs *e, const char **out)
+parse_string(json_t *o, const char *k, size_t minlen, size_t maxlen, struct issues *e, const char **out)
 {
 	json_t *v;
 	enum field_state fs = lookup(o, k, &v);
@@ -93,16 +93,16 @@ parse_string(json_t *o, const char *k, size_t minlen, size_t maxlen, struct errs
 	if (fs != FIELD_SET)
 		return fs;
 	if (!json_is_string(v)) {
-		errs_add(e, k, "must be a string");
+		issues_add(e, k, "must be a string");
 		return FIELD_BAD;
 	}
 	size_t n = json_string_length(v);
 	if (memchr(json_string_value(v), '\0', n)) {
-		errs_add(e, k, "must not contain NUL characters");
+		issues_add(e, k, "must not contain NUL characters");
 		return FIELD_BAD;
 	}
 	if (n < minlen || n > maxlen) {
-		errs_add(e, k, "length must be %zu..%zu", minlen, maxlen);
+		issues_add(e, k, "length must be %zu..%zu", minlen, maxlen);
 		return FIELD_BAD;
 	}
 	*out = json_string_value(v);
@@ -110,7 +110,7 @@ parse_string(json_t *o, const char *k, size_t minlen, size_t maxlen, struct errs
 }
 
 enum field_state
-parse_int(json_t *o, const char *k, long long lo, long long hi, struct errs *e, long long *out)
+parse_int(json_t *o, const char *k, long long lo, long long hi, struct issues *e, long long *out)
 {
 	json_t *v;
 	enum field_state fs = lookup(o, k, &v);
@@ -118,12 +118,12 @@ parse_int(json_t *o, const char *k, long long lo, long long hi, struct errs *e, 
 	if (fs != FIELD_SET)
 		return fs;
 	if (!json_is_integer(v)) {
-		errs_add(e, k, "must be an integer");
+		issues_add(e, k, "must be an integer");
 		return FIELD_BAD;
 	}
 	long long n = json_integer_value(v);
 	if (n < lo || n > hi) {
-		errs_add(e, k, "must be between %lld and %lld", lo, hi);
+		issues_add(e, k, "must be between %lld and %lld", lo, hi);
 		return FIELD_BAD;
 	}
 	*out = n;
@@ -131,7 +131,7 @@ parse_int(json_t *o, const char *k, long long lo, long long hi, struct errs *e, 
 }
 
 enum field_state
-parse_bool(json_t *o, const char *k, struct errs *e, bool *out)
+parse_bool(json_t *o, const char *k, struct issues *e, bool *out)
 {
 	json_t *v;
 	enum field_state fs = lookup(o, k, &v);
@@ -139,7 +139,7 @@ parse_bool(json_t *o, const char *k, struct errs *e, bool *out)
 	if (fs != FIELD_SET)
 		return fs;
 	if (!json_is_boolean(v)) {
-		errs_add(e, k, "must be true or false");
+		issues_add(e, k, "must be true or false");
 		return FIELD_BAD;
 	}
 	*out = json_is_true(v);
@@ -165,7 +165,7 @@ id_from_text(const char *s, int64_t *out)
 }
 
 enum field_state
-parse_id(json_t *o, const char *k, struct errs *e, int64_t *out)
+parse_id(json_t *o, const char *k, struct issues *e, int64_t *out)
 {
 	json_t *v;
 	enum field_state fs = lookup(o, k, &v);
@@ -173,25 +173,25 @@ parse_id(json_t *o, const char *k, struct errs *e, int64_t *out)
 	if (fs != FIELD_SET)
 		return fs;
 	if (!json_is_string(v) || !id_from_text(json_string_value(v), out)) {
-		errs_add(e, k, "must be an id (a string of digits)");
+		issues_add(e, k, "must be an id (a string of digits)");
 		return FIELD_BAD;
 	}
 	return FIELD_SET;
 }
 
 static void
-enum_error(struct errs *e, const char *k, const char *const *values)
+enum_error(struct issues *e, const char *k, const char *const *values)
 {
 	char list[256] = "";
 	size_t used = 0;
 
 	for (int i = 0; values[i] && used < sizeof list - 1; i++)
 		used += (size_t)snprintf(list + used, sizeof list - used, i ? ", %s" : "%s", values[i]);
-	errs_add(e, k, "must be one of: %s", list);
+	issues_add(e, k, "must be one of: %s", list);
 }
 
 enum field_state
-parse_enum(json_t *o, const char *k, const char *const *values, struct errs *e, const char **out)
+parse_enum(json_t *o, const char *k, const char *const *values, struct issues *e, const char **out)
 {
 	json_t *v;
 	enum field_state fs = lookup(o, k, &v);
@@ -209,7 +209,7 @@ parse_enum(json_t *o, const char *k, const char *const *values, struct errs *e, 
 }
 
 enum field_state
-parse_date(json_t *o, const char *k, struct errs *e, cal_date *out)
+parse_date(json_t *o, const char *k, struct issues *e, cal_date *out)
 {
 	json_t *v;
 	enum field_state fs = lookup(o, k, &v);
@@ -217,14 +217,14 @@ parse_date(json_t *o, const char *k, struct errs *e, cal_date *out)
 	if (fs != FIELD_SET)
 		return fs;
 	if (!json_is_string(v) || cal_date_parse(json_string_value(v), out) != ST_OK) {
-		errs_add(e, k, "must be a date YYYY-MM-DD");
+		issues_add(e, k, "must be a date YYYY-MM-DD");
 		return FIELD_BAD;
 	}
 	return FIELD_SET;
 }
 
 enum field_state
-parse_money(json_t *o, const char *k, bool allow_negative, struct errs *e, int64_t *cents)
+parse_money(json_t *o, const char *k, bool allow_negative, struct issues *e, int64_t *cents)
 {
 	json_t *v;
 	enum field_state fs = lookup(o, k, &v);
@@ -233,7 +233,7 @@ parse_money(json_t *o, const char *k, bool allow_negative, struct errs *e, int64
 	if (fs != FIELD_SET)
 		return fs;
 	if (money_from_json(v, allow_negative, cents, &why) != ST_OK) {
-		errs_add(e, k, "%s", why ? why : "invalid amount");
+		issues_add(e, k, "%s", why ? why : "invalid amount");
 		return FIELD_BAD;
 	}
 	return FIELD_SET;
@@ -257,18 +257,18 @@ parse_email_valid(const char *s)
 /* ---- query strings -------------------------------------------------------- */
 
 enum field_state
-query_string(struct req *r, const char *k, size_t maxlen, struct errs *e, const char **out)
+query_string(struct req *r, const char *k, size_t maxlen, struct issues *e, const char **out)
 {
 	const char *v = req_query(r, k);
 
 	if (!v)
 		return FIELD_ABSENT;
 	if (!*v) {
-		errs_add(e, k, "must not be empty");
+		issues_add(e, k, "must not be empty");
 		return FIELD_BAD;
 	}
 	if (strlen(v) > maxlen) {
-		errs_add(e, k, "longer than %zu characters", maxlen);
+		issues_add(e, k, "longer than %zu characters", maxlen);
 		return FIELD_BAD;
 	}
 	*out = v;
@@ -320,19 +320,19 @@ instant_valid(const char *s)
 }
 
 enum field_state
-query_instant(struct req *r, const char *k, struct errs *e, const char **out)
+query_instant(struct req *r, const char *k, struct issues *e, const char **out)
 {
 	enum field_state fs = query_string(r, k, 64, e, out);
 
 	if (fs == FIELD_SET && !instant_valid(*out)) {
-		errs_add(e, k, "must be an RFC 3339 instant (2026-01-31T12:00:00Z, offsets up to +/-15:59) or a date");
+		issues_add(e, k, "must be an RFC 3339 instant (2026-01-31T12:00:00Z, offsets up to +/-15:59) or a date");
 		return FIELD_BAD;
 	}
 	return fs;
 }
 
 enum field_state
-query_int(struct req *r, const char *k, long long lo, long long hi, struct errs *e, long long *out)
+query_int(struct req *r, const char *k, long long lo, long long hi, struct issues *e, long long *out)
 {
 	const char *v = req_query(r, k);
 	char *end;
@@ -342,11 +342,11 @@ query_int(struct req *r, const char *k, long long lo, long long hi, struct errs 
 	errno = 0;
 	long long n = strtoll(v, &end, 10);
 	if (!*v || *end || errno || (v[0] != '-' && (v[0] < '0' || v[0] > '9'))) {
-		errs_add(e, k, "must be an integer");
+		issues_add(e, k, "must be an integer");
 		return FIELD_BAD;
 	}
 	if (n < lo || n > hi) {
-		errs_add(e, k, "must be between %lld and %lld", lo, hi);
+		issues_add(e, k, "must be between %lld and %lld", lo, hi);
 		return FIELD_BAD;
 	}
 	*out = n;
@@ -354,21 +354,21 @@ query_int(struct req *r, const char *k, long long lo, long long hi, struct errs 
 }
 
 enum field_state
-query_id(struct req *r, const char *k, struct errs *e, int64_t *out)
+query_id(struct req *r, const char *k, struct issues *e, int64_t *out)
 {
 	const char *v = req_query(r, k);
 
 	if (!v)
 		return FIELD_ABSENT;
 	if (!id_from_text(v, out)) {
-		errs_add(e, k, "must be an id (digits)");
+		issues_add(e, k, "must be an id (digits)");
 		return FIELD_BAD;
 	}
 	return FIELD_SET;
 }
 
 enum field_state
-query_bool(struct req *r, const char *k, struct errs *e, bool *out)
+query_bool(struct req *r, const char *k, struct issues *e, bool *out)
 {
 	const char *v = req_query(r, k);
 
@@ -379,14 +379,14 @@ query_bool(struct req *r, const char *k, struct errs *e, bool *out)
 	else if (strcmp(v, "false") == 0)
 		*out = false;
 	else {
-		errs_add(e, k, "must be true or false");
+		issues_add(e, k, "must be true or false");
 		return FIELD_BAD;
 	}
 	return FIELD_SET;
 }
 
 enum field_state
-query_enum(struct req *r, const char *k, const char *const *values, struct errs *e, const char **out)
+query_enum(struct req *r, const char *k, const char *const *values, struct issues *e, const char **out)
 {
 	const char *v = req_query(r, k);
 
@@ -402,21 +402,21 @@ query_enum(struct req *r, const char *k, const char *const *values, struct errs 
 }
 
 enum field_state
-query_date(struct req *r, const char *k, struct errs *e, cal_date *out)
+query_date(struct req *r, const char *k, struct issues *e, cal_date *out)
 {
 	const char *v = req_query(r, k);
 
 	if (!v)
 		return FIELD_ABSENT;
 	if (cal_date_parse(v, out) != ST_OK) {
-		errs_add(e, k, "must be a date YYYY-MM-DD");
+		issues_add(e, k, "must be a date YYYY-MM-DD");
 		return FIELD_BAD;
 	}
 	return FIELD_SET;
 }
 
 void
-query_page(struct req *r, struct errs *e, int *limit, int64_t *after)
+query_page(struct req *r, struct issues *e, int *limit, int64_t *after)
 {
 	long long n = 100;
 	const char *c = req_query(r, "cursor");
@@ -425,5 +425,5 @@ query_page(struct req *r, struct errs *e, int *limit, int64_t *after)
 	*limit = (int)n;
 	*after = 0;
 	if (c && !cursor_decode(c, after))
-		errs_add(e, "cursor", "malformed cursor; pass next_cursor from the previous page");
+		issues_add(e, "cursor", "malformed cursor; pass next_cursor from the previous page");
 }

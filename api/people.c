@@ -15,7 +15,7 @@ static const char *const segments[] = { "b2b", "b2c", NULL };
 void
 handle_people_list(struct req *r)
 {
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 	struct person_filter f = { .active = -1 };
 	struct page p = { 0 };
 	bool b;
@@ -30,8 +30,8 @@ handle_people_list(struct req *r)
 	query_string(r, "external_id", 200, &e, &f.external_id);
 	query_page(r, &e, &f.limit, &f.after);
 	if (f.subtree && !f.team_id)
-		errs_add(&e, "subtree", "needs team_id");
-	if (errs_any(&e)) {
+		issues_add(&e, "subtree", "needs team_id");
+	if (issues_any(&e)) {
 		respond_errors(r, &e);
 		return;
 	}
@@ -64,7 +64,7 @@ person_read(struct req *r, json_t *body, bool create, struct person_input *in)
 {
 	static const char *const allowed[] = { "name", "email", "team_id", "title", "segment", "hired_on",
 					       "ramp_months", "active", "external_id", NULL };
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 	enum field_state fs;
 	long long ramp;
 	bool active;
@@ -76,12 +76,12 @@ person_read(struct req *r, json_t *body, bool create, struct person_input *in)
 		parse_require(body, "email", &e);
 	}
 	if (parse_string(body, "name", 1, 200, &e, &in->name) == FIELD_NULL && !create)
-		errs_add(&e, "name", "must not be null");
+		issues_add(&e, "name", "must not be null");
 	fs = parse_string(body, "email", 3, 254, &e, &in->email);
 	if (fs == FIELD_NULL && !create)
-		errs_add(&e, "email", "must not be null");
+		issues_add(&e, "email", "must not be null");
 	if (fs == FIELD_SET && !parse_email_valid(in->email))
-		errs_add(&e, "email", "must be an e-mail address");
+		issues_add(&e, "email", "must be an e-mail address");
 	fs = parse_id(body, "team_id", &e, &in->team_id);
 	in->set_team = fs == FIELD_SET || fs == FIELD_NULL;
 	fs = parse_string(body, "title", 1, 200, &e, &in->title);
@@ -97,16 +97,16 @@ person_read(struct req *r, json_t *body, bool create, struct person_input *in)
 	if (fs == FIELD_SET)
 		in->ramp_months = (int)ramp;
 	else if (fs == FIELD_NULL)
-		errs_add(&e, "ramp_months", "must not be null");
+		issues_add(&e, "ramp_months", "must not be null");
 	in->active = -1;
 	fs = parse_bool(body, "active", &e, &active);
 	if (fs == FIELD_SET)
 		in->active = active;
 	else if (fs == FIELD_NULL)
-		errs_add(&e, "active", "must not be null");
+		issues_add(&e, "active", "must not be null");
 	fs = parse_string(body, "external_id", 1, 200, &e, &in->external_id);
 	in->set_external_id = fs == FIELD_SET || fs == FIELD_NULL;
-	if (errs_any(&e)) {
+	if (issues_any(&e)) {
 		respond_errors(r, &e);
 		return false;
 	}
@@ -154,7 +154,7 @@ handle_people_create(struct req *r)
 {
 	struct person_input in = { 0 };
 	struct rowjson row = { 0 };
-	struct store_err se = { 0 };
+	struct issues se = { 0 };
 	json_t *body = parse_body_object(r);
 	char location[64];
 
@@ -179,7 +179,7 @@ handle_people_patch(struct req *r)
 {
 	struct person_input in = { 0 };
 	struct rowjson row = { 0 };
-	struct store_err se = { 0 };
+	struct issues se = { 0 };
 	json_t *body = NULL;
 	int64_t id;
 
@@ -202,7 +202,7 @@ out:
 void
 handle_people_delete(struct req *r)
 {
-	struct store_err se = { 0 };
+	struct issues se = { 0 };
 	int64_t id;
 
 	if (!req_path_id(r, 0, &id) || !may_write_person(r, id))

@@ -45,7 +45,7 @@ void
 handle_periods_list(struct req *r)
 {
 	static const char *const grains[] = { "month", "quarter", "year", NULL };
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 	const char *grain_name = "month";
 	enum period_grain grain;
 	cal_date from, to;
@@ -56,7 +56,7 @@ handle_periods_list(struct req *r)
 	query_enum(r, "grain", grains, &e, &grain_name);
 	fs_from = query_date(r, "from", &e, &from);
 	fs_to = query_date(r, "to", &e, &to);
-	if (errs_any(&e)) {
+	if (issues_any(&e)) {
 		respond_errors(r, &e);
 		return;
 	}
@@ -69,7 +69,7 @@ handle_periods_list(struct req *r)
 	if (fs_to != FIELD_SET)
 		to = fs_from == FIELD_SET ? cal_date_add_months(from, 12) - 1 : fy.end;
 	if (to < from) {
-		errs_add(&e, "to", "must not be before from");
+		issues_add(&e, "to", "must not be before from");
 		respond_errors(r, &e);
 		return;
 	}
@@ -78,7 +78,7 @@ handle_periods_list(struct req *r)
 	while (p.start <= to) {
 		if (json_array_size(items) == 1000) {
 			json_decref(items);
-			errs_add(&e, "to", "the range holds more than 1000 periods");
+			issues_add(&e, "to", "the range holds more than 1000 periods");
 			respond_errors(r, &e);
 			return;
 		}
@@ -105,12 +105,12 @@ handle_periods_get(struct req *r)
 {
 	struct period p;
 	int fy_start;
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 
 	if (!fiscal_start(r, &fy_start))
 		return;
 	if (period_parse(r->params[0], fy_start, &p) != ST_OK) {
-		errs_add(&e, "period_id", "must be a period id such as 2026-07, FY2026-Q3 or FY2026");
+		issues_add(&e, "period_id", "must be a period id such as 2026-07, FY2026-Q3 or FY2026");
 		respond_errors(r, &e);
 		return;
 	}

@@ -148,10 +148,10 @@ root_parts(struct req *r, const struct quota_tree *t, bool with_quota_holders, s
 static bool
 query_key(struct req *r, const struct quota_ctx *x, struct quota_key *key)
 {
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 
 	quota_query_key(r, x, &e, key);
-	if (errs_any(&e)) {
+	if (issues_any(&e)) {
 		respond_errors(r, &e);
 		return false;
 	}
@@ -265,12 +265,12 @@ struct alloc_request {
 
 /* A percentage field (at most 2 decimals) in hundredths into *bp, within lo..hi (hundredths). */
 static enum field_state
-parse_pct(json_t *body, const char *k, int64_t lo, int64_t hi, struct errs *e, int64_t *bp)
+parse_pct(json_t *body, const char *k, int64_t lo, int64_t hi, struct issues *e, int64_t *bp)
 {
 	enum field_state fs = parse_money(body, k, true, e, bp);
 
 	if (fs == FIELD_SET && (*bp < lo || *bp > hi)) {
-		errs_add(e, k, "must be between %lld and %lld", (long long)(lo / 100), (long long)(hi / 100));
+		issues_add(e, k, "must be between %lld and %lld", (long long)(lo / 100), (long long)(hi / 100));
 		return FIELD_BAD;
 	}
 	return fs;
@@ -283,7 +283,7 @@ alloc_read(struct req *r, json_t *body, const struct quota_ctx *x, struct alloc_
 					       "uplift_pct", "rounding", "lookback_periods", "floor_pct",
 					       "dry_run", NULL };
 	static const char *const methods[] = { "equal", "historical", "weighted", "capacity", NULL };
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 	const char *period = NULL, *metric = "revenue", *method = NULL;
 	long long lookback = 4;
 	bool filter_set;
@@ -304,32 +304,32 @@ alloc_read(struct req *r, json_t *body, const struct quota_ctx *x, struct alloc_
 	parse_pct(body, "uplift_pct", -9999, 100000, &e, &q->uplift_bp);
 	q->unit = q->key.metric == QUOTA_DEAL_COUNT ? 100 : 1;
 	if (parse_money(body, "rounding", false, &e, &q->unit) == FIELD_SET && q->unit < 1)
-		errs_add(&e, "rounding", "must be greater than 0");
+		issues_add(&e, "rounding", "must be greater than 0");
 	if (parse_int(body, "lookback_periods", 1, MAX_LOOKBACK, &e, &lookback) == FIELD_SET &&
 	    q->method != QUOTA_METHOD_HISTORICAL)
-		errs_add(&e, "lookback_periods", "applies to the historical method only");
+		issues_add(&e, "lookback_periods", "applies to the historical method only");
 	q->lookback = (int)lookback;
 	q->floor_bp = 1000;
 	if (parse_pct(body, "floor_pct", 0, 10000, &e, &q->floor_bp) == FIELD_SET &&
 	    q->method != QUOTA_METHOD_HISTORICAL)
-		errs_add(&e, "floor_pct", "applies to the historical method only");
+		issues_add(&e, "floor_pct", "applies to the historical method only");
 	parse_bool(body, "dry_run", &e, &q->dry_run);
 	q->weights = json_object_get(body, "weights");
 	if (q->weights && json_is_null(q->weights))
 		q->weights = NULL;
 	if (q->method == QUOTA_METHOD_WEIGHTED && !q->weights && method)
-		errs_add(&e, "weights", "is required for the weighted method");
+		issues_add(&e, "weights", "is required for the weighted method");
 	if (q->weights && method && q->method != QUOTA_METHOD_WEIGHTED)
-		errs_add(&e, "weights", "applies to the weighted method only");
+		issues_add(&e, "weights", "applies to the weighted method only");
 	if (q->weights && !json_is_object(q->weights))
-		errs_add(&e, "weights", "must be an object {\"person:ID\" | \"team:ID\": number}");
+		issues_add(&e, "weights", "must be an object {\"person:ID\" | \"team:ID\": number}");
 	if (q->key.metric == QUOTA_DEAL_COUNT) {
 		if (q->has_total && q->total % 100 != 0)
-			errs_add(&e, "total", "a deal_count total is a whole number of deals");
+			issues_add(&e, "total", "a deal_count total is a whole number of deals");
 		if (q->unit % 100 != 0)
-			errs_add(&e, "rounding", "a deal_count rounding is a whole number of deals");
+			issues_add(&e, "rounding", "a deal_count rounding is a whole number of deals");
 	}
-	if (errs_any(&e)) {
+	if (issues_any(&e)) {
 		respond_errors(r, &e);
 		return false;
 	}
@@ -342,14 +342,14 @@ alloc_read(struct req *r, json_t *body, const struct quota_ctx *x, struct alloc_
  */
 static bool
 read_weights(json_t *weights, const struct quota_tree *t, const struct quota_part *parts, int n,
-	     struct quota_alloc *alloc, struct errs *e)
+	     struct quota_alloc *alloc, struct issues *e)
 {
 	const char *k;
 	json_t *v;
 	bool any = false, *given = calloc((size_t)n, sizeof *given);
 
 	if (!given) {
-		errs_add(e, "weights", "out of memory");
+		issues_add(e, "weights", "out of memory");
 		return false;
 	}
 	json_object_foreach(weights, k, v) {
@@ -362,12 +362,12 @@ read_weights(json_t *weights, const struct quota_tree *t, const struct quota_par
 					break;
 			}
 		if (i == n) {
-			errs_add(e, "weights", "%.60s is not a part of the team (its active members and child teams)", k);
+			issues_add(e, "weights", "%.60s is not a part of the team (its active members and child teams)", k);
 			continue;
 		}
 		double w = json_is_number(v) ? json_number_value(v) : -1;
 		if (!json_is_number(v) || !(w >= 0) || w > 1e9) {
-			errs_add(e, "weights", "%.60s: must be a number from 0 to 1000000000", k);
+			issues_add(e, "weights", "%.60s: must be a number from 0 to 1000000000", k);
 			continue;
 		}
 		alloc[i].basis = (int64_t)(w * 1e6 + 0.5);
@@ -377,12 +377,12 @@ read_weights(json_t *weights, const struct quota_tree *t, const struct quota_par
 	for (int i = 0; i < n; i++)
 		if (!given[i]) {
 			struct quota_ref a = part_ref(t, &parts[i]);
-			errs_add(e, "weights", "%s:%lld has no weight", quota_assignee_name(a.type), (long long)a.id);
+			issues_add(e, "weights", "%s:%lld has no weight", quota_assignee_name(a.type), (long long)a.id);
 		}
 	free(given);
-	if (!errs_any(e) && !any)
-		errs_add(e, "weights", "must not all be zero");
-	return !errs_any(e);
+	if (!issues_any(e) && !any)
+		issues_add(e, "weights", "must not all be zero");
+	return !issues_any(e);
 }
 
 /* The lookback window of the historical method: the `lookback` periods before key's. */
@@ -449,16 +449,16 @@ static bool
 alloc_totals(struct req *r, struct alloc_request *q, const struct quota_tree *t, int64_t *base, int64_t *total)
 {
 	const struct quota_tree_team *root = quota_tree_team_find(t, t->root);
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 
 	if (!q->has_total && !root->has_quota) {
-		errs_add(&e, "total", "is required: the team has no quota for this period, metric and filter");
+		issues_add(&e, "total", "is required: the team has no quota for this period, metric and filter");
 		respond_errors(r, &e);
 		return false;
 	}
 	*base = q->has_total ? q->total : root->amount;
 	if (quota_uplift(*base, q->uplift_bp, total) != ST_OK || *total > MONEY_MAX_CENTS) {
-		errs_add(&e, "uplift_pct", "the uplifted total is out of range");
+		issues_add(&e, "uplift_pct", "the uplifted total is out of range");
 		respond_errors(r, &e);
 		return false;
 	}
@@ -472,7 +472,7 @@ static bool
 alloc_basis(struct req *r, const struct quota_ctx *x, struct alloc_request *q, struct quota_tree *t,
 	    const struct quota_part *parts, int n, struct quota_alloc *alloc, cal_date *from, cal_date *to)
 {
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 	enum status st;
 
 	if (q->method == QUOTA_METHOD_HISTORICAL) {
@@ -497,7 +497,7 @@ alloc_basis(struct req *r, const struct quota_ctx *x, struct alloc_request *q, s
 		any = any || alloc[i].basis > 0;
 	}
 	if (q->method == QUOTA_METHOD_CAPACITY && !any) {
-		errs_add(&e, "method", "no part has capacity in the period (no active, ramped sellers)");
+		issues_add(&e, "method", "no part has capacity in the period (no active, ramped sellers)");
 		respond_errors(r, &e);
 		return false;
 	}
@@ -615,7 +615,7 @@ split_read(struct req *r, json_t *body, struct split_request *q)
 	static const char *const allowed[] = { "grain", "method", "percentages", NULL };
 	static const char *const grains[] = { "quarter", "month", NULL };
 	static const char *const methods[] = { "even", "historical", "percentages", NULL };
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 	const char *grain = NULL, *method = NULL;
 
 	parse_only(body, allowed, &e);
@@ -631,10 +631,10 @@ split_read(struct req *r, json_t *body, struct split_request *q)
 	if (q->percentages && json_is_null(q->percentages))
 		q->percentages = NULL;
 	if (method && q->method == QUOTA_SPLIT_PERCENTAGES && !q->percentages)
-		errs_add(&e, "percentages", "is required for the percentages method");
+		issues_add(&e, "percentages", "is required for the percentages method");
 	if (method && q->method != QUOTA_SPLIT_PERCENTAGES && q->percentages)
-		errs_add(&e, "percentages", "applies to the percentages method only");
-	if (errs_any(&e)) {
+		issues_add(&e, "percentages", "applies to the percentages method only");
+	if (issues_any(&e)) {
 		respond_errors(r, &e);
 		return false;
 	}
@@ -647,17 +647,17 @@ split_read(struct req *r, json_t *body, struct split_request *q)
  * summing to exactly 100. Hundredths into bp. Errors name "percentages".
  */
 static bool
-read_percentages(json_t *v, const struct period *children, int n, int64_t *bp, struct errs *e)
+read_percentages(json_t *v, const struct period *children, int n, int64_t *bp, struct issues *e)
 {
 	int64_t sum = 0;
 
 	if (json_is_array(v)) {
 		if ((int)json_array_size(v) != n)
-			errs_add(e, "percentages", "must have %d entries, one per child period", n);
+			issues_add(e, "percentages", "must have %d entries, one per child period", n);
 		for (int i = 0; i < n && (int)json_array_size(v) == n; i++) {
 			const char *why = NULL;
 			if (money_from_json(json_array_get(v, (size_t)i), false, &bp[i], &why) != ST_OK)
-				errs_add(e, "percentages", "entry %d: %s", i, why ? why : "invalid");
+				issues_add(e, "percentages", "entry %d: %s", i, why ? why : "invalid");
 		}
 	} else if (json_is_object(v)) {
 		const char *k;
@@ -667,23 +667,23 @@ read_percentages(json_t *v, const struct period *children, int n, int64_t *bp, s
 			while (i < n && strcmp(children[i].id, k) != 0)
 				i++;
 			if (i == n)
-				errs_add(e, "percentages", "%.20s is not a child period of the quota's period", k);
+				issues_add(e, "percentages", "%.20s is not a child period of the quota's period", k);
 		}
 		for (int i = 0; i < n; i++) {
 			const char *why = NULL;
 			json_t *x2 = json_object_get(v, children[i].id);
 			if (!x2)
-				errs_add(e, "percentages", "%s has no percentage", children[i].id);
+				issues_add(e, "percentages", "%s has no percentage", children[i].id);
 			else if (money_from_json(x2, false, &bp[i], &why) != ST_OK)
-				errs_add(e, "percentages", "%s: %s", children[i].id, why ? why : "invalid");
+				issues_add(e, "percentages", "%s: %s", children[i].id, why ? why : "invalid");
 		}
 	} else
-		errs_add(e, "percentages", "must be an array (one number per child period) or an object by period id");
-	if (errs_any(e))
+		issues_add(e, "percentages", "must be an array (one number per child period) or an object by period id");
+	if (issues_any(e))
 		return false;
 	for (int i = 0; i < n; i++) {
 		if (bp[i] > 10000) {
-			errs_add(e, "percentages", "each must be between 0 and 100");
+			issues_add(e, "percentages", "each must be between 0 and 100");
 			return false;
 		}
 		sum += bp[i];
@@ -691,7 +691,7 @@ read_percentages(json_t *v, const struct period *children, int n, int64_t *bp, s
 	if (sum != 10000) {
 		char total[32];
 		money_format(sum, total, sizeof total);
-		errs_add(e, "percentages", "must sum to exactly 100 (they sum to %s)", total);
+		issues_add(e, "percentages", "must sum to exactly 100 (they sum to %s)", total);
 		return false;
 	}
 	return true;
@@ -768,7 +768,7 @@ handle_quotas_split(struct req *r)
 	struct quota_write items[MAX_CHILDREN];
 	int64_t basis[MAX_CHILDREN] = { 0 }, amounts[MAX_CHILDREN], ids[MAX_CHILDREN];
 	char *jsons[MAX_CHILDREN] = { 0 };
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 	enum quota_access acc;
 	bool fallback = false;
 	int64_t id;
@@ -795,17 +795,17 @@ handle_quotas_split(struct req *r)
 		goto out;
 	}
 	if (cur.key.period.grain == GRAIN_MONTH)
-		errs_add(&e, "grain", "a month quota cannot be split");
+		issues_add(&e, "grain", "a month quota cannot be split");
 	else if ((n = period_children(&cur.key.period, q.grain, x.fy_start, children, MAX_CHILDREN)) < 1)
-		errs_add(&e, "grain", "must be finer than the quota's period (%s)", period_grain_name(cur.key.period.grain));
+		issues_add(&e, "grain", "must be finer than the quota's period (%s)", period_grain_name(cur.key.period.grain));
 	else if (children[0].start != cur.key.period.start || children[n - 1].end != cur.key.period.end) {
 		respond_problem(r, 409, "the org's fiscal year start changed since this quota was set: its period no longer "
 					"divides into the org's periods", NULL);
 		goto out;
 	}
-	if (!errs_any(&e) && q.method == QUOTA_SPLIT_PERCENTAGES)
+	if (!issues_any(&e) && q.method == QUOTA_SPLIT_PERCENTAGES)
 		read_percentages(q.percentages, children, n, basis, &e);
-	if (errs_any(&e)) {
+	if (issues_any(&e)) {
 		respond_errors(r, &e);
 		goto out;
 	}
@@ -873,7 +873,7 @@ period_value(const struct period *p, int64_t v)
 
 /* growth: a percentage with at most 2 decimals, > -100 and <= 1000; hundredths into *bp. */
 static void
-query_growth(struct req *r, struct errs *e, int64_t *bp)
+query_growth(struct req *r, struct issues *e, int64_t *bp)
 {
 	const char *v = req_query(r, "growth");
 
@@ -881,9 +881,9 @@ query_growth(struct req *r, struct errs *e, int64_t *bp)
 	if (!v)
 		return;
 	if (money_parse_text(v, bp) != ST_OK || strlen(v) > 16)
-		errs_add(e, "growth", "must be a percentage with at most 2 decimals");
+		issues_add(e, "growth", "must be a percentage with at most 2 decimals");
 	else if (*bp <= -10000 || *bp > 100000)
-		errs_add(e, "growth", "must be greater than -100 and at most 1000");
+		issues_add(e, "growth", "must be greater than -100 and at most 1000");
 }
 
 /* The periods a suggestion reads: last year's, the trailing ones, and those a year before them. */
@@ -897,24 +897,24 @@ struct suggest_periods {
 static bool
 suggest_read(struct req *r, const struct quota_ctx *x, struct quota_key *key, int64_t *growth_bp)
 {
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 	const char *assignee = NULL;
 	enum quota_access acc;
 
 	quota_query_key(r, x, &e, key);
 	if (query_string(r, "assignee", 40, &e, &assignee) == FIELD_ABSENT)
-		errs_add(&e, "assignee", "is required");
+		issues_add(&e, "assignee", "is required");
 	else if (assignee && !quota_ref_parse(assignee, &key->assignee))
-		errs_add(&e, "assignee", "must be person:ID or team:ID");
+		issues_add(&e, "assignee", "must be person:ID or team:ID");
 	query_growth(r, &e, growth_bp);
-	if (errs_any(&e)) {
+	if (issues_any(&e)) {
 		respond_errors(r, &e);
 		return false;
 	}
 	if (!quota_access_of(r, &key->assignee, &acc))
 		return false;
 	if (acc == QUOTA_ACCESS_UNKNOWN) {
-		errs_add(&e, "assignee", key->assignee.type == QUOTA_PERSON ? "no such person" : "no such team");
+		issues_add(&e, "assignee", key->assignee.type == QUOTA_PERSON ? "no such person" : "no such team");
 		respond_errors(r, &e);
 		return false;
 	}

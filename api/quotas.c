@@ -152,22 +152,22 @@ quota_set_period(json_t *o, const struct period *p)
 }
 
 bool
-quota_period_read(const char *text, const struct quota_ctx *x, const char *field, struct errs *e,
+quota_period_read(const char *text, const struct quota_ctx *x, const char *field, struct issues *e,
 		  struct period *out)
 {
 	if (period_parse(text, x->fy_start, out) == ST_OK)
 		return true;
-	errs_add(e, field, "must be a period id such as 2026-07, FY2026-Q3 or FY2026");
+	issues_add(e, field, "must be a period id such as 2026-07, FY2026-Q3 or FY2026");
 	return false;
 }
 
 void
-quota_query_key(struct req *r, const struct quota_ctx *x, struct errs *e, struct quota_key *key)
+quota_query_key(struct req *r, const struct quota_ctx *x, struct issues *e, struct quota_key *key)
 {
 	const char *period = NULL, *metric = "revenue";
 
 	if (query_string(r, "period", 16, e, &period) == FIELD_ABSENT)
-		errs_add(e, "period", "is required");
+		issues_add(e, "period", "is required");
 	if (period)
 		quota_period_read(period, x, "period", e, &key->period);
 	query_enum(r, "metric", quota_metrics, e, &metric);
@@ -178,13 +178,11 @@ quota_query_key(struct req *r, const struct quota_ctx *x, struct errs *e, struct
 }
 
 void
-quota_filter_read(json_t *body, struct errs *e, struct quota_key *key, bool *set)
+quota_filter_read(json_t *body, struct issues *e, struct quota_key *key, bool *set)
 {
 	static const char *const keys[] = { "type", "segment", NULL };
 	json_t *f = json_object_get(body, "filter");
-	struct errs sub = { 0 };
-	size_t i;
-	json_t *x;
+	struct issues sub = { 0 };
 
 	*set = f != NULL;
 	if (!f || json_is_null(f)) {
@@ -192,19 +190,15 @@ quota_filter_read(json_t *body, struct errs *e, struct quota_key *key, bool *set
 		return;
 	}
 	if (!json_is_object(f)) {
-		errs_add(e, "filter", "must be an object {type?, segment?} or null");
+		issues_add(e, "filter", "must be an object {type?, segment?} or null");
 		return;
 	}
 	key->filter_type = key->filter_segment = NULL;
 	parse_only(f, keys, &sub);
 	parse_enum(f, "type", quota_deal_types, &sub, &key->filter_type);
 	parse_enum(f, "segment", quota_segments, &sub, &key->filter_segment);
-	json_array_foreach(sub.list, i, x) {
-		char field[96];
-		snprintf(field, sizeof field, "filter.%s", json_string_value(json_object_get(x, "field")));
-		errs_add(e, field, "%s", json_string_value(json_object_get(x, "message")));
-	}
-	errs_clear(&sub);
+	issues_nest(e, "filter.", &sub);
+	issues_clear(&sub);
 }
 
 /* ---- reading a quota body ------------------------------------------------------------- */
@@ -213,19 +207,17 @@ enum body_mode { BODY_CREATE, BODY_REPLACE, BODY_PATCH };
 
 /* {"type", "id"} into *out; false when it has a problem (reported in e). */
 static bool
-read_assignee(json_t *body, struct errs *e, struct quota_ref *out)
+read_assignee(json_t *body, struct issues *e, struct quota_ref *out)
 {
 	static const char *const keys[] = { "type", "id", NULL };
 	static const char *const types[] = { "person", "team", NULL };
 	json_t *a = json_object_get(body, "assignee");
-	struct errs sub = { 0 };
+	struct issues sub = { 0 };
 	const char *type = NULL;
-	size_t i;
-	json_t *x;
 	bool ok;
 
 	if (!json_is_object(a)) {
-		errs_add(e, "assignee", "must be an object {type: person|team, id}");
+		issues_add(e, "assignee", "must be an object {type: person|team, id}");
 		return false;
 	}
 	parse_only(a, keys, &sub);
@@ -233,13 +225,9 @@ read_assignee(json_t *body, struct errs *e, struct quota_ref *out)
 	parse_require(a, "id", &sub);
 	parse_enum(a, "type", types, &sub, &type);
 	parse_id(a, "id", &sub, &out->id);
-	ok = !errs_any(&sub);
-	json_array_foreach(sub.list, i, x) {
-		char field[96];
-		snprintf(field, sizeof field, "assignee.%s", json_string_value(json_object_get(x, "field")));
-		errs_add(e, field, "%s", json_string_value(json_object_get(x, "message")));
-	}
-	errs_clear(&sub);
+	ok = !issues_any(&sub);
+	issues_nest(e, "assignee.", &sub);
+	issues_clear(&sub);
 	if (ok)
 		out->type = strcmp(type, "team") == 0 ? QUOTA_TEAM : QUOTA_PERSON;
 	return ok;
@@ -256,7 +244,7 @@ quota_read(struct req *r, json_t *body, enum body_mode mode, const struct quota_
 {
 	static const char *const allowed[] = { "assignee", "period", "metric", "filter", "amount", "notes", NULL };
 	static const char *const required[] = { "assignee", "period", "metric", "amount", NULL };
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 	const char *period = NULL, *metric = NULL, *notes = NULL;
 	enum field_state fs;
 	bool filter_set;
@@ -269,18 +257,18 @@ quota_read(struct req *r, json_t *body, enum body_mode mode, const struct quota_
 	if (json_object_get(body, "assignee")) {
 		if (json_is_null(json_object_get(body, "assignee"))) {
 			if (mode == BODY_PATCH)
-				errs_add(&e, "assignee", "must not be null");
+				issues_add(&e, "assignee", "must not be null");
 		} else
 			read_assignee(body, &e, &in->key.assignee);
 	}
 	fs = parse_string(body, "period", 1, 16, &e, &period);
 	if (fs == FIELD_NULL && mode == BODY_PATCH)
-		errs_add(&e, "period", "must not be null");
+		issues_add(&e, "period", "must not be null");
 	if (fs == FIELD_SET)
 		quota_period_read(period, x, "period", &e, &in->key.period);
 	fs = parse_enum(body, "metric", quota_metrics, &e, &metric);
 	if (fs == FIELD_NULL && mode == BODY_PATCH)
-		errs_add(&e, "metric", "must not be null");
+		issues_add(&e, "metric", "must not be null");
 	if (fs == FIELD_SET)
 		in->key.metric = strcmp(metric, "deal_count") == 0 ? QUOTA_DEAL_COUNT : QUOTA_REVENUE;
 	quota_filter_read(body, &e, &in->key, &filter_set);
@@ -288,13 +276,13 @@ quota_read(struct req *r, json_t *body, enum body_mode mode, const struct quota_
 		in->key.filter_type = in->key.filter_segment = NULL;
 	fs = parse_money(body, "amount", false, &e, &in->amount);
 	if (fs == FIELD_NULL && mode == BODY_PATCH)
-		errs_add(&e, "amount", "must not be null");
+		issues_add(&e, "amount", "must not be null");
 	fs = parse_string(body, "notes", 0, 2000, &e, &notes);
 	if (fs == FIELD_SET || fs == FIELD_NULL)
 		in->notes = fs == FIELD_SET ? notes : NULL;
-	if (!errs_any(&e) && in->key.metric == QUOTA_DEAL_COUNT && in->amount % 100 != 0)
-		errs_add(&e, "amount", "a deal_count quota is a whole number of deals");
-	if (errs_any(&e)) {
+	if (!issues_any(&e) && in->key.metric == QUOTA_DEAL_COUNT && in->amount % 100 != 0)
+		issues_add(&e, "amount", "a deal_count quota is a whole number of deals");
+	if (issues_any(&e)) {
 		respond_errors(r, &e);
 		return false;
 	}
@@ -309,14 +297,14 @@ static bool
 may_assign(struct req *r, const struct quota_ref *a)
 {
 	enum quota_access acc;
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 
 	if (!quota_access_of(r, a, &acc))
 		return false;
 	switch (acc) {
 	case QUOTA_ACCESS_WRITE: return true;
 	case QUOTA_ACCESS_UNKNOWN:
-		errs_add(&e, "assignee", a->type == QUOTA_PERSON ? "no such person" : "no such team");
+		issues_add(&e, "assignee", a->type == QUOTA_PERSON ? "no such person" : "no such team");
 		respond_errors(r, &e);
 		return false;
 	case QUOTA_ACCESS_READ:
@@ -338,7 +326,7 @@ may_assign(struct req *r, const struct quota_ref *a)
 void
 handle_quotas_list(struct req *r)
 {
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 	struct quota_filter f = { 0 };
 	struct quota_ctx x;
 	struct page p = { 0 };
@@ -351,14 +339,14 @@ handle_quotas_list(struct req *r)
 	if (query_string(r, "assignee", 40, &e, &assignee) == FIELD_SET) {
 		f.by_assignee = quota_ref_parse(assignee, &f.assignee);
 		if (!f.by_assignee)
-			errs_add(&e, "assignee", "must be person:ID or team:ID");
+			issues_add(&e, "assignee", "must be person:ID or team:ID");
 	}
 	if (query_string(r, "period", 16, &e, &period) == FIELD_SET)
 		f.by_period = quota_period_read(period, &x, "period", &e, &f.period);
 	query_enum(r, "metric", quota_metrics, &e, &f.metric);
 	query_id(r, "team_id", &e, &f.team_id);
 	query_page(r, &e, &f.limit, &f.after);
-	if (errs_any(&e)) {
+	if (issues_any(&e)) {
 		respond_errors(r, &e);
 		return;
 	}
@@ -407,7 +395,7 @@ handle_quotas_create(struct req *r)
 	struct quota_write in = { 0 };
 	struct quota_ctx x;
 	struct rowjson row = { 0 };
-	struct store_err se = { 0 };
+	struct issues se = { 0 };
 	char location[64];
 	json_t *body = parse_body_object(r);
 
@@ -468,7 +456,7 @@ quotas_change(struct req *r, enum body_mode mode)
 	struct quota_write in = { 0 };
 	struct quota_ctx x;
 	struct rowjson row = { 0 };
-	struct store_err se = { 0 };
+	struct issues se = { 0 };
 	json_t *body = NULL;
 	int64_t id;
 
@@ -525,7 +513,7 @@ handle_quotas_delete(struct req *r)
 void
 handle_quotas_history(struct req *r)
 {
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 	struct page p = { 0 };
 	struct quota_ref a;
 	enum quota_access acc;
@@ -536,7 +524,7 @@ handle_quotas_history(struct req *r)
 	if (!req_path_id(r, 0, &id))
 		return;
 	query_page(r, &e, &limit, &after);
-	if (errs_any(&e)) {
+	if (issues_any(&e)) {
 		respond_errors(r, &e);
 		return;
 	}

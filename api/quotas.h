@@ -64,12 +64,12 @@ void quota_set_period(json_t *o, const struct period *p);
  * (default revenue), `type` and `segment` (the filter) into key (assignee
  * left as is). Problems go to e, naming the parameter.
  */
-void quota_query_key(struct req *r, const struct quota_ctx *x, struct errs *e, struct quota_key *key);
+void quota_query_key(struct req *r, const struct quota_ctx *x, struct issues *e, struct quota_key *key);
 /* A period id of the org into *out; false (with an error naming `field` in e) when not one. */
-bool quota_period_read(const char *text, const struct quota_ctx *x, const char *field, struct errs *e,
+bool quota_period_read(const char *text, const struct quota_ctx *x, const char *field, struct issues *e,
 		       struct period *out);
 /* A body's optional `filter` object {type?, segment?} into key (errors name "filter.type", ...). */
-void quota_filter_read(json_t *body, struct errs *e, struct quota_key *key, bool *set);
+void quota_filter_read(json_t *body, struct issues *e, struct quota_key *key, bool *set);
 
 /* Strings of the enums, NULL-terminated (for parse_enum / query_enum). */
 extern const char *const quota_metrics[];

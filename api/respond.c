@@ -9,33 +9,6 @@
 #define JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15) | JSON_ENCODE_ANY)
 
 void
-errs_add(struct errs *e, const char *field, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	if (!e->list)
-		e->list = json_array();
-	json_array_append_new(e->list, json_pack("{s:s,s:s}", "field", field, "message", msg));
-}
-
-bool
-errs_any(const struct errs *e)
-{
-	return e->list && json_array_size(e->list) > 0;
-}
-
-void
-errs_clear(struct errs *e)
-{
-	json_decref(e->list);
-	e->list = NULL;
-}
-
-void
 respond_header(struct req *r, const char *name, const char *value)
 {
 	for (int i = 0; i < r->nheaders; i++)
@@ -135,6 +108,12 @@ static const struct {
 void
 respond_problem(struct req *r, int status, const char *detail, json_t *errors)
 {
+	respond_problem_with(r, status, detail, errors, NULL, NULL);
+}
+
+void
+respond_problem_with(struct req *r, int status, const char *detail, json_t *errors, const char *name, json_t *value)
+{
 	const char *slug = "error", *title = "Error";
 	char type[96];
 
@@ -151,6 +130,10 @@ respond_problem(struct req *r, int status, const char *detail, json_t *errors)
 		json_object_set_new(p, "errors", errors);
 	else
 		json_decref(errors);
+	if (p && name && value)
+		json_object_set_new(p, name, value);
+	else
+		json_decref(value);
 	char *text = p ? json_dumps(p, JSON_FLAGS) : NULL;
 	json_decref(p);
 	if (!text)
@@ -160,17 +143,41 @@ respond_problem(struct req *r, int status, const char *detail, json_t *errors)
 		respond_header(r, "Retry-After", "1");
 }
 
-void
-respond_errors(struct req *r, struct errs *e)
+json_t *
+issues_json(const struct issues *e)
 {
-	json_t *list = e->list;
-	char detail[320] = "invalid request";
+	json_t *list = json_array();
 
-	e->list = NULL;
-	if (list && json_array_size(list) > 0) {
-		json_t *first = json_array_get(list, 0);
-		snprintf(detail, sizeof detail, "%s: %s", json_string_value(json_object_get(first, "field")),
-			 json_string_value(json_object_get(first, "message")));
+	for (size_t i = 0; list && i < e->n; i++) {
+		const struct issue *x = &e->items[i];
+		if (json_array_append_new(list, json_pack("{s:s,s:s}", "field", x->field ? x->field : "body",
+							  "message", x->message)) != 0) {
+			json_decref(list);
+			return NULL;
+		}
+	}
+	return list;
+}
+
+void
+respond_errors(struct req *r, struct issues *e)
+{
+	char detail[320] = "invalid request";
+	json_t *list;
+
+	if (e->oom) {
+		issues_clear(e);
+		respond_status(r, ST_NOMEM, NULL);
+		return;
+	}
+	if (e->n > 0)
+		snprintf(detail, sizeof detail, "%s: %s", e->items[0].field ? e->items[0].field : "body",
+			 e->items[0].message);
+	list = issues_json(e);
+	issues_clear(e);
+	if (!list) {
+		respond_status(r, ST_NOMEM, NULL);
+		return;
 	}
 	respond_problem(r, 400, detail, list);
 }
@@ -199,17 +206,37 @@ respond_status(struct req *r, enum status st, const char *detail)
 }
 
 void
-respond_store_error(struct req *r, enum status st, const struct store_err *e)
+respond_store_error(struct req *r, enum status st, struct issues *e)
 {
-	if (e->field && (st == ST_INVALID || st == ST_CONFLICT)) {
-		json_t *errors = json_pack("[{s:s,s:s}]", "field", e->field, "message",
-					   e->message ? e->message : "invalid");
-		char detail[256];
-		snprintf(detail, sizeof detail, "%s: %s", e->field, e->message ? e->message : "invalid");
-		respond_problem(r, st == ST_INVALID ? 400 : 409, detail, errors);
+	if (e->n > 0 && e->items[0].field && (st == ST_INVALID || st == ST_CONFLICT)) {
+		char detail[320];
+		json_t *errors = issues_json(e);
+		snprintf(detail, sizeof detail, "%s: %s", e->items[0].field, e->items[0].message);
+		issues_clear(e);
+		if (!errors)
+			respond_status(r, ST_NOMEM, NULL);
+		else
+			respond_problem(r, st == ST_INVALID ? 400 : 409, detail, errors);
 		return;
 	}
-	respond_status(r, st, e->message);
+	respond_status(r, st, e->n > 0 ? e->items[0].message : NULL);
+	issues_clear(e);
+}
+
+void
+respond_outcome(struct req *r, enum status st, struct issues *e, struct rowjson *row, int ok_status,
+		const char *location_prefix)
+{
+	char location[160];
+
+	if (st != ST_OK) {
+		respond_store_error(r, st, e);
+		return;
+	}
+	issues_clear(e);
+	if (ok_status == 201 && location_prefix)
+		snprintf(location, sizeof location, "%s/%lld", location_prefix, (long long)row->id);
+	respond_row(r, ok_status, row, ok_status == 201 && location_prefix ? location : NULL);
 }
 
 /* ---- cursors ------------------------------------------------------------ */

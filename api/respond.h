@@ -8,16 +8,8 @@
 #include <jansson.h>
 
 #include "api/api.h"
-#include "org/store.h"
-
-/* Field errors collected while parsing, for a 400 naming each field. */
-struct errs {
-	json_t *list; /* owned: [{field, message}] */
-};
-void errs_add(struct errs *e, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-bool errs_any(const struct errs *e);
-void errs_clear(struct errs *e);
+#include "core/issue.h"
+#include "db/row.h"
 
 /* Add a response header (value copied). */
 void respond_header(struct req *r, const char *name, const char *value);
@@ -35,12 +27,28 @@ void respond_raw(struct req *r, int status, const char *content_type, const char
  * may be NULL). The type URI and title come from the status.
  */
 void respond_problem(struct req *r, int status, const char *detail, json_t *errors);
-/* 400 with the collected field errors (and clears them). */
-void respond_errors(struct req *r, struct errs *e);
+/* As respond_problem, with one more member `name` (value stolen; both may be NULL). */
+void respond_problem_with(struct req *r, int status, const char *detail, json_t *errors, const char *name,
+			  json_t *value);
+/* The issues as [{field, message}] (new reference; NULL on OOM); a NULL field is "body". */
+json_t *issues_json(const struct issues *e);
+/* 400 with the collected field errors (and clears them; 500 when the list ran out of memory). */
+void respond_errors(struct req *r, struct issues *e);
 /* Map a domain status to its one HTTP answer (400/403/404/409/412/422/503/500). */
 void respond_status(struct req *r, enum status st, const char *detail);
-/* A failed store write: the field it names, if any, else respond_status. */
-void respond_store_error(struct req *r, enum status st, const struct store_err *e);
+/*
+ * A failed write: 400 (ST_INVALID) or 409 (ST_CONFLICT) listing e's issues
+ * when the first names a field, else respond_status with the first issue's
+ * message as the detail. Clears e.
+ */
+void respond_store_error(struct req *r, enum status st, struct issues *e);
+/*
+ * The answer to a service call that writes or reads one resource: on ST_OK
+ * the row with its ETag (ok_status 200, or 201 with Location
+ * "<location_prefix>/<id>"); otherwise respond_store_error. Clears e.
+ */
+void respond_outcome(struct req *r, enum status st, struct issues *e, struct rowjson *row, int ok_status,
+		     const char *location_prefix);
 /*
  * A list page, as {"items": [...], "next_cursor": ...} or, when the client
  * asks for text/csv, as CSV with `columns` as the header row.

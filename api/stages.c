@@ -41,28 +41,14 @@ out:
 	rowjson_clear(&row);
 }
 
-/* Copy every error of `from` into `into`, each field prefixed by `prefix`. */
-static void
-nest(struct errs *into, const char *prefix, const struct errs *from)
-{
-	size_t i;
-	json_t *x;
-	char field[160];
-
-	json_array_foreach(from->list, i, x) {
-		snprintf(field, sizeof field, "%s%s", prefix, json_string_value(json_object_get(x, "field")));
-		errs_add(into, field, "%s", json_string_value(json_object_get(x, "message")));
-	}
-}
-
 /* Stage i of the body into *s (name borrowed); problems go to e as items[i].field. */
 static void
-read_stage(json_t *x, size_t i, struct stage *s, struct errs *e)
+read_stage(json_t *x, size_t i, struct stage *s, struct issues *e)
 {
 	static const char *const keys[] = { "key", "name", "probability", "forecast_category", "is_won",
 					    "is_lost", NULL };
 	static const char *const required[] = { "key", "name", "probability", "forecast_category", NULL };
-	struct errs sub = { 0 };
+	struct issues sub = { 0 };
 	char prefix[32];
 	const char *key = NULL, *category = NULL;
 	long long probability = 0;
@@ -70,7 +56,7 @@ read_stage(json_t *x, size_t i, struct stage *s, struct errs *e)
 	memset(s, 0, sizeof *s);
 	snprintf(prefix, sizeof prefix, "items[%zu]", i);
 	if (!json_is_object(x)) {
-		errs_add(e, prefix, "must be an object");
+		issues_add(e, prefix, "must be an object");
 		return;
 	}
 	parse_only(x, keys, &sub);
@@ -80,7 +66,7 @@ read_stage(json_t *x, size_t i, struct stage *s, struct errs *e)
 		if (stage_key_valid(key))
 			snprintf(s->key, sizeof s->key, "%s", key);
 		else
-			errs_add(&sub, "key", "must match ^[a-z][a-z0-9_]{0,39}$");
+			issues_add(&sub, "key", "must match ^[a-z][a-z0-9_]{0,39}$");
 	}
 	parse_string(x, "name", 1, 200, &sub, &s->name);
 	parse_int(x, "probability", 0, 100, &sub, &probability);
@@ -88,12 +74,12 @@ read_stage(json_t *x, size_t i, struct stage *s, struct errs *e)
 	if (parse_enum(x, "forecast_category", stage_forecast_categories, &sub, &category) == FIELD_SET)
 		snprintf(s->forecast_category, sizeof s->forecast_category, "%s", category);
 	if (parse_bool(x, "is_won", &sub, &s->is_won) == FIELD_NULL)
-		errs_add(&sub, "is_won", "must not be null");
+		issues_add(&sub, "is_won", "must not be null");
 	if (parse_bool(x, "is_lost", &sub, &s->is_lost) == FIELD_NULL)
-		errs_add(&sub, "is_lost", "must not be null");
+		issues_add(&sub, "is_lost", "must not be null");
 	snprintf(prefix, sizeof prefix, "items[%zu].", i);
-	nest(e, prefix, &sub);
-	errs_clear(&sub);
+	issues_nest(e, prefix, &sub);
+	issues_clear(&sub);
 }
 
 /* The body {"items": [...]} into l; false when r is answered (400). */
@@ -102,32 +88,32 @@ read_stages(struct req *r, json_t *body, struct stage_list *l)
 {
 	static const char *const allowed[] = { "items", NULL };
 	struct stage_issue issues[2 * STAGE_MAX + 2];
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 	json_t *items = json_object_get(body, "items"), *x;
 	char field[48];
 	size_t i;
 
 	parse_only(body, allowed, &e);
 	if (!items || !json_is_array(items))
-		errs_add(&e, "items", "must be an array of stages");
+		issues_add(&e, "items", "must be an array of stages");
 	else if (json_array_size(items) < 1 || json_array_size(items) > STAGE_MAX)
-		errs_add(&e, "items", "must hold 1 to %d stages", STAGE_MAX);
+		issues_add(&e, "items", "must hold 1 to %d stages", STAGE_MAX);
 	else {
 		json_array_foreach(items, i, x)
 			read_stage(x, i, &l->items[i], &e);
 		l->n = (int)json_array_size(items);
 	}
-	if (!errs_any(&e)) {
+	if (!issues_any(&e)) {
 		int n = stage_list_check(l, issues, (int)(sizeof issues / sizeof issues[0]));
 		for (int k = 0; k < n && k < (int)(sizeof issues / sizeof issues[0]); k++) {
 			if (issues[k].index < 0)
 				snprintf(field, sizeof field, "%s", issues[k].field);
 			else
 				snprintf(field, sizeof field, "items[%d].%s", issues[k].index, issues[k].field);
-			errs_add(&e, field, "%s", issues[k].message);
+			issues_add(&e, field, "%s", issues[k].message);
 		}
 	}
-	if (errs_any(&e)) {
+	if (issues_any(&e)) {
 		respond_errors(r, &e);
 		return false;
 	}

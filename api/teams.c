@@ -13,7 +13,7 @@ static const char *const team_columns[] = { "id", "name", "parent_id", "manager_
 void
 handle_teams_list(struct req *r)
 {
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 	struct team_filter f = { 0 };
 	struct page p = { 0 };
 	const char *parent = req_query(r, "parent_id");
@@ -25,7 +25,7 @@ handle_teams_list(struct req *r)
 	query_id(r, "manager_id", &e, &f.manager_id);
 	query_string(r, "q", 200, &e, &f.q);
 	query_page(r, &e, &f.limit, &f.after);
-	if (errs_any(&e)) {
+	if (issues_any(&e)) {
 		respond_errors(r, &e);
 		return;
 	}
@@ -58,21 +58,21 @@ static bool
 team_read(struct req *r, json_t *body, bool create, struct team_input *in)
 {
 	static const char *const allowed[] = { "name", "parent_id", "manager_id", "external_id", NULL };
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 	enum field_state fs;
 
 	parse_only(body, allowed, &e);
 	if (create)
 		parse_require(body, "name", &e);
 	if (parse_string(body, "name", 1, 200, &e, &in->name) == FIELD_NULL && !create)
-		errs_add(&e, "name", "must not be null");
+		issues_add(&e, "name", "must not be null");
 	fs = parse_id(body, "parent_id", &e, &in->parent_id);
 	in->set_parent = fs == FIELD_SET || fs == FIELD_NULL;
 	fs = parse_id(body, "manager_id", &e, &in->manager_id);
 	in->set_manager = fs == FIELD_SET || fs == FIELD_NULL;
 	fs = parse_string(body, "external_id", 1, 200, &e, &in->external_id);
 	in->set_external_id = fs == FIELD_SET || fs == FIELD_NULL;
-	if (errs_any(&e)) {
+	if (issues_any(&e)) {
 		respond_errors(r, &e);
 		return false;
 	}
@@ -122,7 +122,7 @@ handle_teams_create(struct req *r)
 {
 	struct team_input in = { 0 };
 	struct rowjson row = { 0 };
-	struct store_err se = { 0 };
+	struct issues se = { 0 };
 	json_t *body = parse_body_object(r);
 	char location[64];
 
@@ -147,7 +147,7 @@ handle_teams_patch(struct req *r)
 {
 	struct team_input in = { 0 };
 	struct rowjson row = { 0 };
-	struct store_err se = { 0 };
+	struct issues se = { 0 };
 	json_t *body = NULL;
 	int64_t id;
 
@@ -170,7 +170,7 @@ out:
 void
 handle_teams_delete(struct req *r)
 {
-	struct store_err se = { 0 };
+	struct issues se = { 0 };
 	int64_t id;
 
 	if (!req_path_id(r, 0, &id) || !may_write_team(r, id))

@@ -17,6 +17,12 @@ scope_writes_all(const struct scope *s)
 	return (s->roles & ROLE_ADMIN) != 0;
 }
 
+bool
+scope_writes_all_pipeline(const struct scope *s)
+{
+	return (s->roles & (ROLE_ADMIN | ROLE_SERVICE)) != 0;
+}
+
 static bool
 contains(const int64_t *v, size_t n, int64_t id)
 {

@@ -25,10 +25,27 @@ struct scope {
 	size_t nteams;
 };
 
+/*
+ * Who runs an operation, as every service function takes it: the tenant,
+ * the subject (for audit rows) and the scope (roles, person, subtree).
+ * Borrowed: the request owns what it points to.
+ */
+struct caller {
+	const char *org;
+	const char *sub;
+	const struct scope *scope;
+};
+
 /* True when the caller reads every row of the org (admin, exec, service). */
 bool scope_reads_all(const struct scope *s);
 /* True when the caller writes every row of the org (admin). */
 bool scope_writes_all(const struct scope *s);
+/*
+ * True when the caller writes every deal and lead of the org: admins, and
+ * services (the CRM sync). Others write those of their own and, for a
+ * manager, of their subtree.
+ */
+bool scope_writes_all_pipeline(const struct scope *s);
 /* Team `id` is in the managed subtree (a root or below one). */
 bool scope_has_team(const struct scope *s, int64_t id);
 /*

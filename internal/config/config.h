@@ -10,9 +10,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "core/log.h"
 #include "core/status.h"
-
-enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR };
 
 struct config {
 	char *database_url;      /* owned */

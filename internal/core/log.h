@@ -4,7 +4,8 @@
 #ifndef ATTAIN_CORE_LOG_H
 #define ATTAIN_CORE_LOG_H
 
-#include "config/config.h"
+/* How much is logged: each level includes those above it. */
+enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR };
 
 void log_set_level(enum log_level lvl);
 enum log_level log_get_level(void);

@@ -7,8 +7,6 @@
 
 #include "core/money.h"
 
-#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-#define DAY(col) "to_char(" col ", 'YYYY-MM-DD')"
 
 #define STAGE_JSON                                                                             \
 	"json_build_object('key', s.key, 'name', s.name, 'probability', s.probability,           \
@@ -17,7 +15,7 @@
 #define STAGES_JSON                                                                            \
 	"json_build_object('items', coalesce((SELECT json_agg(" STAGE_JSON " ORDER BY s.position) \
 	 FROM stages s WHERE s.org_id = l.org_id), '[]'::json), 'next_cursor', NULL,               \
-	 'version', l.version, 'updated_at', " TS("l.updated_at") ")::text, 0, l.version"
+	 'version', l.version, 'updated_at', " DB_TS("l.updated_at") ")::text, 0, l.version"
 
 #define SPLITS_JSON                                                                            \
 	"CASE WHEN d.split_person_ids = '{}' THEN '[]'::json ELSE (SELECT json_agg(json_build_object( \
@@ -29,9 +27,9 @@
 	 'account', d.account, 'owner_id', d.owner_id::text, 'segment', d.segment, 'type', d.type, \
 	 'amount', d.amount, 'stage', d.stage, 'probability', d.probability,                       \
 	 'forecast_category', d.forecast_category, 'status', d.status,                             \
-	 'close_date', " DAY("d.close_date") ", 'created_on', " DAY("d.created_on") ",             \
+	 'close_date', " DB_DAY("d.close_date") ", 'created_on', " DB_DAY("d.created_on") ",             \
 	 'splits', " SPLITS_JSON ", 'pushes', d.pushes, 'version', d.version,                      \
-	 'created_at', " TS("d.created_at") ", 'updated_at', " TS("d.updated_at") ")::text, d.id, d.version"
+	 'created_at', " DB_TS("d.created_at") ", 'updated_at', " DB_TS("d.updated_at") ")::text, d.id, d.version"
 
 /*
  * The scope predicate on `d` (DESIGN §4; store.h), never NULL: $all, $self
@@ -46,86 +44,13 @@
 	" OR " self "::bigint = ANY(d.split_person_ids) OR d.owner_id = ANY(" SCOPE_PEOPLE(teams) ")" \
 	" OR (d.split_person_ids <> '{}' AND d.split_person_ids && " SCOPE_PEOPLE(teams) "), false)"
 
-/* Today in the org's time zone (connections run in UTC). */
-#define ORG_TODAY "(now() AT TIME ZONE (SELECT o.timezone FROM orgs o WHERE o.org_id = $1))::date"
-
-static const char *
-idtext(int64_t id, char *buf, size_t len)
-{
-	if (id <= 0)
-		return NULL;
-	snprintf(buf, len, "%" PRId64, id);
-	return buf;
-}
-
-static const char *
-inttext(long long v, char *buf, size_t len)
-{
-	snprintf(buf, len, "%lld", v);
-	return buf;
-}
-
-static const char *
-datetext(bool set, cal_date d, char *buf, size_t len)
-{
-	if (!set)
-		return NULL;
-	cal_date_format(d, buf, len);
-	return buf;
-}
-
-static const char *
-moneytext(bool set, int64_t cents, char *buf, size_t len)
-{
-	if (!set)
-		return NULL;
-	money_format(cents, buf, len);
-	return buf;
-}
-
-/* First row of a `<json>, id, version` result into *out. */
-static enum status
-take_row(const PGresult *r, struct rowjson *out)
-{
-	if (PQntuples(r) != 1)
-		return ST_NOT_FOUND;
-	char *json = strdup(PQgetvalue(r, 0, 0));
-	if (!json)
-		return ST_NOMEM;
-	out->json = json;
-	out->id = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
-	out->version = atoi(PQgetvalue(r, 0, 2));
-	return ST_OK;
-}
-
-static enum status
-exec_row(struct db_conn *c, struct db_stmt *s, int n, const char *const *params, struct rowjson *out)
-{
-	PGresult *r = db_exec(c, s, n, params);
-	enum status st = db_check(c, r, PGRES_TUPLES_OK);
-
-	if (st == ST_OK)
-		st = take_row(r, out);
-	PQclear(r);
-	return st;
-}
-
-static enum status
-exec_command(struct db_conn *c, struct db_stmt *s, int n, const char *const *params)
-{
-	PGresult *r = db_exec(c, s, n, params);
-	enum status st = db_check(c, r, PGRES_COMMAND_OK);
-
-	PQclear(r);
-	return st;
-}
 
 /* The scope's three parameters (all, self, teams). */
 static void
 scope_params(const struct deal_scope *s, char *self, size_t len, const char **out)
 {
 	out[0] = s->all ? "true" : "false";
-	out[1] = idtext(s->person_id, self, len);
+	out[1] = row_id_param(s->person_id, self, len);
 	out[2] = s->teams ? s->teams : "{}";
 }
 
@@ -186,7 +111,7 @@ out:
 enum status
 stages_get(struct db_conn *c, const char *org, struct rowjson *out)
 {
-	return exec_row(c, &stmt_stages_get, 1, (const char *[]){ org }, out);
+	return row_exec(c, &stmt_stages_get, 1, (const char *[]){ org }, out);
 }
 
 /* The list as a JSON array for jsonb_to_recordset (malloc'd; NULL on OOM). */
@@ -246,7 +171,7 @@ stages_replace(struct db_conn *c, const char *org, const struct stage_list *l, i
 		st = ST_CONFLICT;
 		goto out;
 	}
-	if ((st = exec_command(c, &stmt_stages_replace, 2, (const char *[]){ org, json })) != ST_OK)
+	if ((st = row_exec_command(c, &stmt_stages_replace, 2, (const char *[]){ org, json })) != ST_OK)
 		goto out;
 	st = stages_get(c, org, out);
 out:
@@ -372,7 +297,7 @@ DB_STMT(stmt_deal_get,
 	"SELECT " DEAL_JSON " FROM deals d WHERE d.org_id = $1 AND d.id = $2 AND " IN_SCOPE("$3", "$4", "$5"));
 DB_STMT(stmt_deal_lock,
 	"SELECT d.id, d.version, d.owner_id, d.stage, d.probability, d.forecast_category, "
-	DAY("d.close_date") ", " DAY("d.created_on") " FROM deals d"
+	DB_DAY("d.close_date") ", " DB_DAY("d.created_on") " FROM deals d"
 	" WHERE d.org_id = $1 AND d.id = $2 AND " IN_SCOPE("$3", "$4", "$5") " FOR UPDATE OF d");
 
 /* The history row of a create or change: the state after it, and before. */
@@ -385,7 +310,7 @@ DB_STMT(stmt_deal_create,
 	"  stage, probability, forecast_category, status, close_date, created_on, split_person_ids,"
 	"  split_percents)"
 	" VALUES ($1, $2, $3, $4, $5::bigint, $6, $7, $8::numeric, $9, $10::int, $11, $12, $13::date,"
-	"  coalesce($14::date, least(" ORG_TODAY ", $13::date)), $15::bigint[], $16::numeric[])"
+	"  coalesce($14::date, least(" DB_ORG_TODAY ", $13::date)), $15::bigint[], $16::numeric[])"
 	" RETURNING *),"
 	" h AS (INSERT INTO deal_history (" HISTORY_COLUMNS ")"
 	"  SELECT org_id, id, version, $17, 'created', NULL, stage, NULL, close_date, NULL, amount,"
@@ -418,9 +343,9 @@ DB_STMT(stmt_deal_delete,
 	" SELECT org_id, id, version + 1, $3, 'deleted', stage, stage, close_date, close_date, amount, amount,"
 	" probability, forecast_category, status, owner_id, false FROM d");
 DB_STMT(stmt_deal_history,
-	"SELECT json_build_object('version', h.version, 'at', " TS("h.at") ", 'sub', h.sub, 'kind', h.kind,"
+	"SELECT json_build_object('version', h.version, 'at', " DB_TS("h.at") ", 'sub', h.sub, 'kind', h.kind,"
 	" 'stage_from', h.stage_from, 'stage_to', h.stage_to,"
-	" 'close_date_from', " DAY("h.close_date_from") ", 'close_date_to', " DAY("h.close_date_to") ","
+	" 'close_date_from', " DB_DAY("h.close_date_from") ", 'close_date_to', " DB_DAY("h.close_date_to") ","
 	" 'amount_from', h.amount_from, 'amount_to', h.amount_to, 'probability', h.probability,"
 	" 'forecast_category', h.forecast_category, 'status', h.status, 'owner_id', h.owner_id::text,"
 	" 'pushed', h.pushed)::text, h.version"
@@ -437,9 +362,9 @@ deal_list(struct db_conn *c, const char *org, const struct deal_scope *s, const 
 	enum status st;
 
 	scope_params(s, self, sizeof self, sp);
-	inttext(f->after, after, sizeof after);
-	idtext(f->owner_id, owner, sizeof owner);
-	inttext(f->limit + 1, lim, sizeof lim);
+	row_int_param(f->after, after, sizeof after);
+	row_id_param(f->owner_id, owner, sizeof owner);
+	row_int_param(f->limit + 1, lim, sizeof lim);
 	/* planned per call: the best plan depends on which filters are given */
 	if (s->all && f->team_id <= 0) {
 		const char *params[] = {
@@ -460,7 +385,7 @@ deal_list(struct db_conn *c, const char *org, const struct deal_scope *s, const 
 	} else {
 		const char *params[] = {
 			org,
-			idtext(f->team_id, team, sizeof team),
+			row_id_param(f->team_id, team, sizeof team),
 			after,
 			sp[0],
 			sp[1],
@@ -491,8 +416,8 @@ deal_get(struct db_conn *c, const char *org, const struct deal_scope *s, int64_t
 	const char *sp[3];
 
 	scope_params(s, self, sizeof self, sp);
-	return exec_row(c, &stmt_deal_get, 5,
-			(const char *[]){ org, idtext(id, idb, sizeof idb), sp[0], sp[1], sp[2] }, out);
+	return row_exec(c, &stmt_deal_get, 5,
+			(const char *[]){ org, row_id_param(id, idb, sizeof idb), sp[0], sp[1], sp[2] }, out);
 }
 
 enum status
@@ -505,7 +430,7 @@ deal_lock(struct db_conn *c, const char *org, const struct deal_scope *s, int64_
 
 	scope_params(s, self, sizeof self, sp);
 	PGresult *r = db_exec(c, &stmt_deal_lock, 5,
-			      (const char *[]){ org, idtext(id, idb, sizeof idb), sp[0], sp[1], sp[2] });
+			      (const char *[]){ org, row_id_param(id, idb, sizeof idb), sp[0], sp[1], sp[2] });
 	enum status st = db_check(c, r, PGRES_TUPLES_OK);
 
 	if (st != ST_OK)
@@ -576,34 +501,23 @@ splits_literals(const struct deal_input *in, struct buf *persons, struct buf *pe
 }
 
 /* Name the field of a failed deal write. */
-static enum status
-explain_failure(struct db_conn *c, enum status st, struct store_err *e)
-{
-	static const struct {
-		const char *constraint;
-		const char *field;
-		const char *message;
-	} map[] = {
-		{ "deals_external_id", "external_id", "another deal has this external_id" },
-		{ "deals_owner_fk", "owner_id", "no such person" },
-		{ "deals_stage_fk", "stage", "no such stage" },
-		{ "deals_close_after_created", "close_date", "must not be before created_on" },
-		{ "deals_splits", "splits", "the percents must sum to exactly 100" },
-	};
-	const char *cons = db_last_constraint(c);
+static const struct row_constraint constraints[] = {
+	{ "deals_external_id", "external_id", "another deal has this external_id" },
+	{ "deals_owner_fk", "owner_id", "no such person" },
+	{ "deals_stage_fk", "stage", "no such stage" },
+	{ "deals_close_after_created", "close_date", "must not be before created_on" },
+	{ "deals_splits", "splits", "the percents must sum to exactly 100" },
+};
 
-	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-		if (strcmp(cons, map[i].constraint) == 0) {
-			e->field = map[i].field;
-			e->message = map[i].message;
-			break;
-		}
-	return st;
+static enum status
+explain_failure(struct db_conn *c, enum status st, struct issues *e)
+{
+	return row_explain(c, st, constraints, sizeof constraints / sizeof constraints[0], e);
 }
 
 enum status
 deal_create(struct db_conn *c, const char *org, const char *sub, const struct deal_input *in,
-	    const struct deal_resolved *rs, struct rowjson *out, struct store_err *e)
+	    const struct deal_resolved *rs, struct rowjson *out, struct issues *e)
 {
 	char owner[24], amount[32], prob[16], close[16], created[16];
 	struct buf persons = { 0 }, percents = { 0 };
@@ -619,21 +533,21 @@ deal_create(struct db_conn *c, const char *org, const char *sub, const struct de
 		in->set_external_id ? in->external_id : NULL,
 		in->name,
 		in->set_account ? in->account : NULL,
-		idtext(in->owner_id, owner, sizeof owner),
+		row_id_param(in->owner_id, owner, sizeof owner),
 		in->segment,
 		in->type,
-		moneytext(true, in->amount, amount, sizeof amount),
+		row_money_param(true, in->amount, amount, sizeof amount),
 		rs->stage->key,
-		inttext(rs->probability, prob, sizeof prob),
+		row_int_param(rs->probability, prob, sizeof prob),
 		rs->forecast_category,
 		rs->status,
-		datetext(true, in->close_date, close, sizeof close),
-		datetext(in->set_created_on, in->created_on, created, sizeof created),
+		row_date_param(true, in->close_date, close, sizeof close),
+		row_date_param(in->set_created_on, in->created_on, created, sizeof created),
 		persons.data,
 		percents.data,
 		sub,
 	};
-	st = exec_row(c, &stmt_deal_create, 17, params, out);
+	st = row_exec(c, &stmt_deal_create, 17, params, out);
 	if (st != ST_OK)
 		explain_failure(c, st, e);
 out:
@@ -644,7 +558,7 @@ out:
 
 enum status
 deal_update(struct db_conn *c, const char *org, const char *sub, const struct deal_current *cur,
-	    const struct deal_input *in, const struct deal_resolved *rs, struct rowjson *out, struct store_err *e)
+	    const struct deal_input *in, const struct deal_resolved *rs, struct rowjson *out, struct issues *e)
 {
 	char idb[24], owner[24], amount[32], prob[16], close[16], created[16];
 	struct buf persons = { 0 }, percents = { 0 };
@@ -657,28 +571,28 @@ deal_update(struct db_conn *c, const char *org, const char *sub, const struct de
 	}
 	const char *params[] = {
 		org,
-		idtext(cur->id, idb, sizeof idb),
+		row_id_param(cur->id, idb, sizeof idb),
 		in->set_external_id ? "true" : "false",
 		in->set_external_id ? in->external_id : NULL,
 		in->name,
 		in->set_account ? "true" : "false",
 		in->set_account ? in->account : NULL,
-		idtext(in->owner_id, owner, sizeof owner),
+		row_id_param(in->owner_id, owner, sizeof owner),
 		in->segment,
 		in->type,
-		moneytext(in->set_amount, in->amount, amount, sizeof amount),
+		row_money_param(in->set_amount, in->amount, amount, sizeof amount),
 		rs->stage->key,
-		inttext(rs->probability, prob, sizeof prob),
+		row_int_param(rs->probability, prob, sizeof prob),
 		rs->forecast_category,
 		rs->status,
-		datetext(in->set_close_date, in->close_date, close, sizeof close),
-		datetext(in->set_created_on, in->created_on, created, sizeof created),
+		row_date_param(in->set_close_date, in->close_date, close, sizeof close),
+		row_date_param(in->set_created_on, in->created_on, created, sizeof created),
 		in->set_splits ? "true" : "false",
 		persons.data,
 		percents.data,
 		sub,
 	};
-	st = exec_row(c, &stmt_deal_update, 21, params, out);
+	st = row_exec(c, &stmt_deal_update, 21, params, out);
 	if (st != ST_OK)
 		explain_failure(c, st, e);
 out:
@@ -692,7 +606,7 @@ deal_delete(struct db_conn *c, const char *org, const char *sub, const struct de
 {
 	char idb[24];
 
-	return exec_command(c, &stmt_deal_delete, 3, (const char *[]){ org, idtext(cur->id, idb, sizeof idb), sub });
+	return row_exec_command(c, &stmt_deal_delete, 3, (const char *[]){ org, row_id_param(cur->id, idb, sizeof idb), sub });
 }
 
 enum status
@@ -701,9 +615,9 @@ deal_history_list(struct db_conn *c, const char *org, int64_t id, int64_t after,
 	char idb[24], aft[24], lim[16];
 	const char *params[] = {
 		org,
-		idtext(id, idb, sizeof idb),
-		inttext(after > 2000000000 ? 2000000000 : after, aft, sizeof aft),
-		inttext(limit + 1, lim, sizeof lim),
+		row_id_param(id, idb, sizeof idb),
+		row_int_param(after > 2000000000 ? 2000000000 : after, aft, sizeof aft),
+		row_int_param(limit + 1, lim, sizeof lim),
 	};
 	PGresult *r = db_exec(c, &stmt_deal_history, 4, params);
 	enum status st = db_check(c, r, PGRES_TUPLES_OK);
@@ -761,7 +675,7 @@ DB_STMT(stmt_bulk_upsert,
 	"  FROM deal_bulk_in t JOIN stages s ON s.org_id = $1 AND s.key = t.stage"
 	"  JOIN people p ON p.org_id = $1 AND p.id = t.owner_id"
 	"  LEFT JOIN deals o ON o.org_id = $1 AND o.external_id = t.external_id),"
-	" today AS MATERIALIZED (SELECT " ORG_TODAY " AS day),"
+	" today AS MATERIALIZED (SELECT " DB_ORG_TODAY " AS day),"
 	" up AS (INSERT INTO deals AS d (org_id, external_id, name, account, owner_id, segment, type, amount,"
 	"  stage, probability, forecast_category, status, close_date, created_on, split_person_ids,"
 	"  split_percents)"
@@ -900,16 +814,6 @@ deal_bulk_add(struct deal_bulk *b, int index, const struct deal_input *in)
 	return ST_OK;
 }
 
-static enum status
-run_raw(struct db_conn *c, const char *sql)
-{
-	PGresult *r = db_exec_raw(c, sql);
-	enum status st = db_check(c, r, PGRES_COMMAND_OK);
-
-	PQclear(r);
-	return st;
-}
-
 /* Send the accepted lines through COPY, in chunks of about 1 MB. */
 static enum status
 bulk_copy(struct db_conn *c, const struct deal_bulk *b)
@@ -1014,8 +918,8 @@ deal_bulk_run(struct db_conn *c, const char *org, const char *sub, const struct 
 	 * until the transaction ends; and the costs that setting inflates must
 	 * not send the statements to JIT compilation (a second per statement).
 	 */
-	if ((st = run_raw(c, "SET LOCAL enable_seqscan = off")) != ST_OK ||
-	    (st = run_raw(c, "SET LOCAL jit = off")) != ST_OK || (st = run_raw(c, BULK_TABLE)) != ST_OK ||
+	if ((st = row_exec_raw(c, "SET LOCAL enable_seqscan = off")) != ST_OK ||
+	    (st = row_exec_raw(c, "SET LOCAL jit = off")) != ST_OK || (st = row_exec_raw(c, BULK_TABLE)) != ST_OK ||
 	    (st = bulk_copy(c, b)) != ST_OK)
 		goto out;
 	if ((st = bulk_reject(c, org, s, atomic, &res)) != ST_OK)

@@ -20,7 +20,7 @@
 #include "db/db.h"
 #include "deals/deal.h"
 #include "deals/stage.h"
-#include "org/store.h"
+#include "db/row.h"
 
 /* ---- stages ---------------------------------------------------------------- */
 
@@ -98,7 +98,7 @@ enum status deal_lock(struct db_conn *c, const char *org, const struct deal_scop
  * e->field "external_id" when another deal has it.
  */
 enum status deal_create(struct db_conn *c, const char *org, const char *sub, const struct deal_input *in,
-			const struct deal_resolved *rs, struct rowjson *out, struct store_err *e);
+			const struct deal_resolved *rs, struct rowjson *out, struct issues *e);
 /*
  * Change the deal locked as cur (deal_lock) by in; records a 'changed'
  * history row when the stage, close date, amount, probability or forecast
@@ -106,7 +106,7 @@ enum status deal_create(struct db_conn *c, const char *org, const char *sub, con
  */
 enum status deal_update(struct db_conn *c, const char *org, const char *sub, const struct deal_current *cur,
 			const struct deal_input *in, const struct deal_resolved *rs, struct rowjson *out,
-			struct store_err *e);
+			struct issues *e);
 /* Delete the deal locked as cur; its history stays, closed by a 'deleted' row. */
 enum status deal_delete(struct db_conn *c, const char *org, const char *sub, const struct deal_current *cur);
 /* A page of deal `id`'s history, oldest first (cursor: the version). */

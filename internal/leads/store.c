@@ -13,31 +13,27 @@
 #include "leads/lead.h"
 #include "leads/model.h"
 
-#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-#define DAY(col) "to_char(" col ", 'YYYY-MM-DD')"
-#define ORG_TZ "(SELECT o.timezone FROM orgs o WHERE o.org_id = $1)"
-#define ORG_TODAY "(now() AT TIME ZONE " ORG_TZ ")::date"
 /* The day a lead arrived, in the org's time zone. */
-#define CREATED_ON DAY("(l.created_at AT TIME ZONE " ORG_TZ ")::date")
+#define CREATED_ON DB_DAY("(l.created_at AT TIME ZONE " DB_ORG_TZ ")::date")
 
 #define JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
 
 #define LEAD_JSON                                                                                         \
 	"json_build_object('id', l.id::text, 'external_id', l.external_id, 'company', l.company,             \
 	 'contact_name', l.contact_name, 'email', l.email, 'segment', l.segment, 'source', l.source,         \
-	 'budget', l.budget, 'authority', l.authority, 'need', l.need, 'timeline', " DAY("l.timeline") ",    \
+	 'budget', l.budget, 'authority', l.authority, 'need', l.need, 'timeline', " DB_DAY("l.timeline") ",    \
 	 'employees', l.employees, 'industry', l.industry, 'engagement', l.engagement,                       \
 	 'attributes', l.attributes, 'owner_id', l.owner_id::text, 'status', l.status,                       \
 	 'converted_deal_id', l.converted_deal_id::text, 'score', l.score, 'grade', l.grade,                 \
 	 'probability', l.probability, 'suggested_status', l.suggested_status, 'bant', l.bant,               \
 	 'score_breakdown', l.score_breakdown, 'version', l.version,                                         \
-	 'created_at', " TS("l.created_at") ", 'updated_at', " TS("l.updated_at") ")::text, l.id, l.version"
+	 'created_at', " DB_TS("l.created_at") ", 'updated_at', " DB_TS("l.updated_at") ")::text, l.id, l.version"
 
 /* The fields a write may give, as the API names them: the base a change is merged into. */
 #define LEAD_INPUT_JSON                                                                                   \
 	"json_build_object('external_id', l.external_id, 'company', l.company,                               \
 	 'contact_name', l.contact_name, 'email', l.email, 'segment', l.segment, 'source', l.source,         \
-	 'budget', l.budget, 'authority', l.authority, 'need', l.need, 'timeline', " DAY("l.timeline") ",    \
+	 'budget', l.budget, 'authority', l.authority, 'need', l.need, 'timeline', " DB_DAY("l.timeline") ",    \
 	 'employees', l.employees, 'industry', l.industry, 'engagement', l.engagement,                       \
 	 'attributes', l.attributes, 'owner_id', l.owner_id::text, 'status', l.status,                       \
 	 'converted_deal_id', l.converted_deal_id::text)::text"
@@ -71,90 +67,26 @@
 
 enum { NCOLS = 23 };
 
-static const char *
-idtext(int64_t id, char *buf, size_t len)
-{
-	if (id <= 0)
-		return NULL;
-	snprintf(buf, len, "%" PRId64, id);
-	return buf;
-}
-
-static const char *
-inttext(long long v, char *buf, size_t len)
-{
-	snprintf(buf, len, "%lld", v);
-	return buf;
-}
-
 static void
 scope_params(const struct lead_scope *s, char *self, size_t len, const char **out)
 {
 	out[0] = s->all ? "true" : "false";
-	out[1] = idtext(s->person_id, self, len);
+	out[1] = row_id_param(s->person_id, self, len);
 	out[2] = s->teams ? s->teams : "{}";
 }
 
-/* First row of a `<json>, id, version` result into *out. */
-static enum status
-take_row(const PGresult *r, struct rowjson *out)
-{
-	if (PQntuples(r) != 1)
-		return ST_NOT_FOUND;
-	char *json = strdup(PQgetvalue(r, 0, 0));
-	if (!json)
-		return ST_NOMEM;
-	out->json = json;
-	out->id = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
-	out->version = atoi(PQgetvalue(r, 0, 2));
-	return ST_OK;
-}
-
-static enum status
-exec_row(struct db_conn *c, struct db_stmt *s, int n, const char *const *params, struct rowjson *out)
-{
-	PGresult *r = db_exec(c, s, n, params);
-	enum status st = db_check(c, r, PGRES_TUPLES_OK);
-
-	if (st == ST_OK)
-		st = take_row(r, out);
-	PQclear(r);
-	return st;
-}
-
-static enum status
-run_raw(struct db_conn *c, const char *sql)
-{
-	PGresult *r = db_exec_raw(c, sql);
-	enum status st = db_check(c, r, PGRES_COMMAND_OK);
-
-	PQclear(r);
-	return st;
-}
-
 /* Name the field behind a constraint failure of the leads table. */
-static enum status
-explain_failure(struct db_conn *c, enum status st, struct store_err *e)
-{
-	static const struct {
-		const char *constraint;
-		const char *field;
-		const char *message;
-	} map[] = {
-		{ "leads_owner_fk", "owner_id", "no such person" },
-		{ "leads_deal_fk", "converted_deal_id", "no such deal" },
-		{ "leads_external_id", "external_id", "another lead has this external_id" },
-		{ "leads_converted_deal", "converted_deal_id", "only a converted lead links a deal" },
-	};
-	const char *cons = db_last_constraint(c);
+static const struct row_constraint constraints[] = {
+	{ "leads_owner_fk", "owner_id", "no such person" },
+	{ "leads_deal_fk", "converted_deal_id", "no such deal" },
+	{ "leads_external_id", "external_id", "another lead has this external_id" },
+	{ "leads_converted_deal", "converted_deal_id", "only a converted lead links a deal" },
+};
 
-	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-		if (strcmp(cons, map[i].constraint) == 0) {
-			e->field = map[i].field;
-			e->message = map[i].message;
-			break;
-		}
-	return st;
+static enum status
+explain_failure(struct db_conn *c, enum status st, struct issues *e)
+{
+	return row_explain(c, st, constraints, sizeof constraints / sizeof constraints[0], e);
 }
 
 /* A text value in COPY's text format (backslash escapes); NULL is \N. */
@@ -200,7 +132,7 @@ copy_flush(struct db_conn *c, struct buf *b, bool last)
  */
 #define TRAINED_KEY "m.predictive_version || '@' || coalesce(m.trained_at::text, '')"
 #define MODEL_HEAD                                                                                        \
-	"SELECT m.definition::text, " TRAINED_KEY ", m.version, " DAY(ORG_TODAY)                            \
+	"SELECT m.definition::text, " TRAINED_KEY ", m.version, " DB_DAY(DB_ORG_TODAY)                            \
 	" FROM lead_scoring_models m WHERE m.org_id = $1 AND m.segment = $2"
 DB_STMT(stmt_model_load, MODEL_HEAD " FOR SHARE");
 /* The same without a lock, for a training's long read phase (store.h). */
@@ -215,12 +147,12 @@ DB_STMT(stmt_model_seed, "SELECT leads_seed_models($1)");
 #define MODEL_JSON                                                                                        \
 	"(m.definition || jsonb_build_object('segment', m.segment, 'predictive', CASE WHEN m.predictive IS    \
 	 NULL THEN NULL ELSE jsonb_build_object('version', m.predictive_version, 'trained_at', "             \
-	TS("m.trained_at") ", 'auc', m.evaluation->'auc', 'n_train', m.evaluation->'n_train',               \
+	DB_TS("m.trained_at") ", 'auc', m.evaluation->'auc', 'n_train', m.evaluation->'n_train',               \
 	 'n_holdout', m.evaluation->'n_holdout', 'columns', m.evaluation->'columns') END,                    \
-	 'version', m.version, 'updated_at', " TS("m.updated_at") "))::text, 0, m.version"
+	 'version', m.version, 'updated_at', " DB_TS("m.updated_at") "))::text, 0, m.version"
 #define EVALUATION_JSON                                                                                   \
 	"(m.evaluation || jsonb_build_object('segment', m.segment, 'version', m.predictive_version,          \
-	 'trained_at', " TS("m.trained_at") "))::text, 0, m.predictive_version"
+	 'trained_at', " DB_TS("m.trained_at") "))::text, 0, m.predictive_version"
 
 DB_STMT(stmt_model_get, "SELECT " MODEL_JSON " FROM lead_scoring_models m WHERE m.org_id = $1 AND m.segment = $2");
 DB_STMT(stmt_model_replace,
@@ -409,7 +341,7 @@ lead_model_load(struct db_conn *c, const char *org, const char *segment, struct 
 enum status
 lead_model_get(struct db_conn *c, const char *org, const char *segment, struct rowjson *out)
 {
-	enum status st = exec_row(c, &stmt_model_get, 2, (const char *[]){ org, segment }, out);
+	enum status st = row_exec(c, &stmt_model_get, 2, (const char *[]){ org, segment }, out);
 
 	if (st == ST_NOT_FOUND) {
 		/* an org older than the models */
@@ -417,7 +349,7 @@ lead_model_get(struct db_conn *c, const char *org, const char *segment, struct r
 		st = db_check(c, s, PGRES_TUPLES_OK);
 		PQclear(s);
 		if (st == ST_OK)
-			st = exec_row(c, &stmt_model_get, 2, (const char *[]){ org, segment }, out);
+			st = row_exec(c, &stmt_model_get, 2, (const char *[]){ org, segment }, out);
 	}
 	return st;
 }
@@ -425,7 +357,7 @@ lead_model_get(struct db_conn *c, const char *org, const char *segment, struct r
 enum status
 lead_model_evaluation(struct db_conn *c, const char *org, const char *segment, struct rowjson *out)
 {
-	return exec_row(c, &stmt_model_evaluation, 2, (const char *[]){ org, segment }, out);
+	return row_exec(c, &stmt_model_evaluation, 2, (const char *[]){ org, segment }, out);
 }
 
 /* ---- scoring a lead ------------------------------------------------------------------ */
@@ -476,10 +408,10 @@ lead_row_fill(struct lead_row *row, const json_t *merged, const struct lead *l, 
 	if (l->has_timeline)
 		cal_date_format(l->timeline, row->timeline, sizeof row->timeline);
 	if (l->has_employees)
-		inttext(l->employees, row->employees, sizeof row->employees);
+		row_int_param(l->employees, row->employees, sizeof row->employees);
 	if (l->has_engagement)
-		inttext(l->engagement, row->engagement, sizeof row->engagement);
-	inttext(res->score, row->score, sizeof row->score);
+		row_int_param(l->engagement, row->engagement, sizeof row->engagement);
+	row_int_param(res->score, row->score, sizeof row->score);
 	row->grade[0] = res->grade;
 	if (res->has_probability)
 		snprintf(row->probability, sizeof row->probability, "%.2f", round(res->probability * 10000) / 100);
@@ -582,7 +514,7 @@ DB_STMT(stmt_owner,
  */
 static enum status
 owner_check(struct db_conn *c, const char *org, const struct lead_scope *s, const char *owner, char *segment,
-	    struct store_err *e)
+	    struct issues *e)
 {
 	char self[24];
 	const char *sp[3];
@@ -593,7 +525,7 @@ owner_check(struct db_conn *c, const char *org, const struct lead_scope *s, cons
 	if (!owner) {
 		if (s->all)
 			return ST_OK;
-		e->message = "only admins and services keep leads without an owner";
+		issues_add(e, NULL, "%s", "only admins and services keep leads without an owner");
 		return ST_FORBIDDEN;
 	}
 	scope_params(s, self, sizeof self, sp);
@@ -601,11 +533,10 @@ owner_check(struct db_conn *c, const char *org, const struct lead_scope *s, cons
 	if ((st = db_check(c, r, PGRES_TUPLES_OK)) != ST_OK)
 		goto out;
 	if (PQntuples(r) != 1) {
-		e->field = "owner_id";
-		e->message = "no such person";
+		issues_add(e, "owner_id", "%s", "no such person");
 		st = ST_INVALID;
 	} else if (PQgetvalue(r, 0, 1)[0] != 't') {
-		e->message = "the owner is outside the people whose leads you manage";
+		issues_add(e, NULL, "%s", "the owner is outside the people whose leads you manage");
 		st = ST_FORBIDDEN;
 	} else
 		snprintf(segment, 4, "%s", PQgetvalue(r, 0, 0));
@@ -654,7 +585,7 @@ lead_get(struct db_conn *c, const char *org, const struct lead_scope *s, int64_t
 	const char *sp[3];
 
 	scope_params(s, self, sizeof self, sp);
-	return exec_row(c, &stmt_lead_get, 5, (const char *[]){ org, idtext(id, idb, sizeof idb), sp[0], sp[1], sp[2] },
+	return row_exec(c, &stmt_lead_get, 5, (const char *[]){ org, row_id_param(id, idb, sizeof idb), sp[0], sp[1], sp[2] },
 			out);
 }
 
@@ -671,17 +602,17 @@ lead_list(struct db_conn *c, const char *org, const struct lead_scope *s, const 
 		sp[0],
 		sp[1],
 		sp[2],
-		inttext(f->after, after, sizeof after),
+		row_int_param(f->after, after, sizeof after),
 		f->status,
 		f->grade,
 		f->segment,
 		f->source,
-		idtext(f->owner_id, owner, sizeof owner),
-		f->score_min >= 0 ? inttext(f->score_min, smin, sizeof smin) : NULL,
-		f->score_max >= 0 ? inttext(f->score_max, smax, sizeof smax) : NULL,
+		row_id_param(f->owner_id, owner, sizeof owner),
+		f->score_min >= 0 ? row_int_param(f->score_min, smin, sizeof smin) : NULL,
+		f->score_max >= 0 ? row_int_param(f->score_max, smax, sizeof smax) : NULL,
 		f->updated_since,
 		f->external_id,
-		inttext(f->limit + 1, lim, sizeof lim),
+		row_int_param(f->limit + 1, lim, sizeof lim),
 	};
 	PGresult *r = db_exec(c, &stmt_lead_list, 15, params);
 	enum status st = db_check(c, r, PGRES_TUPLES_OK);
@@ -709,7 +640,7 @@ lead_lock(struct db_conn *c, const char *org, const struct lead_scope *s, int64_
 	enum status st;
 
 	scope_params(s, self, sizeof self, sp);
-	r = db_exec(c, &stmt_lead_lock, 5, (const char *[]){ org, idtext(id, idb, sizeof idb), sp[0], sp[1], sp[2] });
+	r = db_exec(c, &stmt_lead_lock, 5, (const char *[]){ org, row_id_param(id, idb, sizeof idb), sp[0], sp[1], sp[2] });
 	if ((st = db_check(c, r, PGRES_TUPLES_OK)) != ST_OK)
 		goto out;
 	if (PQntuples(r) != 1) {
@@ -730,20 +661,20 @@ out:
 
 static enum status
 write_row(struct db_conn *c, struct db_stmt *stmt, const char *org, const char *id, const struct lead_row *row,
-	  struct rowjson *out, struct store_err *e)
+	  struct rowjson *out, struct issues *e)
 {
 	const char *params[NCOLS + 2];
 
 	params[0] = org;
 	memcpy(params + 1, row->v, sizeof row->v);
 	params[NCOLS + 1] = id;
-	enum status st = exec_row(c, stmt, id ? NCOLS + 2 : NCOLS + 1, params, out);
+	enum status st = row_exec(c, stmt, id ? NCOLS + 2 : NCOLS + 1, params, out);
 	return st == ST_OK ? st : explain_failure(c, st, e);
 }
 
 enum status
 lead_create(struct db_conn *c, const char *org, const struct lead_scope *s, const json_t *body, struct rowjson *out,
-	    struct store_err *e)
+	    struct issues *e)
 {
 	struct lead_row row = { 0 };
 	char owner_segment[4];
@@ -765,7 +696,7 @@ out:
 
 enum status
 lead_update(struct db_conn *c, const char *org, const struct lead_scope *s, int64_t id, const json_t *body,
-	    int expect_version, struct rowjson *out, struct store_err *e)
+	    int expect_version, struct rowjson *out, struct issues *e)
 {
 	struct locked cur = { 0 };
 	struct lead_row row = { 0 };
@@ -790,7 +721,7 @@ lead_update(struct db_conn *c, const char *org, const struct lead_scope *s, int6
 		goto out;
 	if ((st = score_merged(c, org, merged, id, cur.created_on, &row)) != ST_OK)
 		goto out;
-	st = write_row(c, &stmt_lead_update, org, idtext(id, idb, sizeof idb), &row, out, e);
+	st = write_row(c, &stmt_lead_update, org, row_id_param(id, idb, sizeof idb), &row, out, e);
 out:
 	lead_row_clear(&row);
 	json_decref(merged);
@@ -811,7 +742,7 @@ lead_delete(struct db_conn *c, const char *org, const struct lead_scope *s, int6
 		st = ST_STALE;
 		goto out;
 	}
-	PGresult *r = db_exec(c, &stmt_lead_delete, 2, (const char *[]){ org, idtext(id, idb, sizeof idb) });
+	PGresult *r = db_exec(c, &stmt_lead_delete, 2, (const char *[]){ org, row_id_param(id, idb, sizeof idb) });
 	st = db_check(c, r, PGRES_COMMAND_OK);
 	PQclear(r);
 out:
@@ -826,7 +757,7 @@ percent_or_null(const char *text)
 }
 
 enum status
-lead_score_preview(struct db_conn *c, const char *org, const json_t *body, json_t **out, struct store_err *e)
+lead_score_preview(struct db_conn *c, const char *org, const json_t *body, json_t **out, struct issues *e)
 {
 	struct lead_scope all = { .all = true };
 	struct lead_row row = { 0 };
@@ -860,7 +791,7 @@ out:
 
 /* ---- conversion ------------------------------------------------------------------- */
 
-DB_STMT(stmt_today, "SELECT " DAY(ORG_TODAY));
+DB_STMT(stmt_today, "SELECT " DB_DAY(DB_ORG_TODAY));
 
 static enum status
 org_today(struct db_conn *c, const char *org, cal_date *today)
@@ -877,7 +808,7 @@ org_today(struct db_conn *c, const char *org, cal_date *today)
 /* The deal a conversion creates, from the lead and the request. */
 static enum status
 conversion_input(const json_t *lead, int64_t id, const struct lead_conversion *in, const struct stage_list *stages,
-		 cal_date today, struct deal_input *d, char *name, size_t namelen, struct store_err *e)
+		 cal_date today, struct deal_input *d, char *name, size_t namelen, struct issues *e)
 {
 	struct lead l;
 	int64_t owner = 0;
@@ -886,8 +817,7 @@ conversion_input(const json_t *lead, int64_t id, const struct lead_conversion *i
 	if (lead_from_json(lead, &l) != ST_OK)
 		return ST_INTERNAL;
 	if (!owner_text || (owner = strtoll(owner_text, NULL, 10)) <= 0) {
-		e->field = "owner_id";
-		e->message = "the lead has no owner to own the deal: set owner_id first";
+		issues_add(e, "owner_id", "%s", "the lead has no owner to own the deal: set owner_id first");
 		return ST_CONFLICT;
 	}
 	memset(d, 0, sizeof *d);
@@ -909,8 +839,7 @@ conversion_input(const json_t *lead, int64_t id, const struct lead_conversion *i
 	else if (l.has_budget)
 		d->amount = l.budget;
 	else {
-		e->field = "amount";
-		e->message = "is required: the lead has no budget";
+		issues_add(e, "amount", "%s", "is required: the lead has no budget");
 		return ST_INVALID;
 	}
 	d->stage = in->stage;
@@ -918,8 +847,7 @@ conversion_input(const json_t *lead, int64_t id, const struct lead_conversion *i
 		if (!stages->items[i].is_won && !stages->items[i].is_lost)
 			d->stage = stages->items[i].key;
 	if (!d->stage) {
-		e->field = "stage";
-		e->message = "the org has no open stage";
+		issues_add(e, "stage", "%s", "the org has no open stage");
 		return ST_INVALID;
 	}
 	d->set_close_date = true;
@@ -932,7 +860,7 @@ conversion_input(const json_t *lead, int64_t id, const struct lead_conversion *i
 
 enum status
 lead_convert(struct db_conn *c, const char *org, const char *sub, const struct lead_scope *s, int64_t id,
-	     const struct lead_conversion *in, struct rowjson *lead_out, struct rowjson *deal_out, struct store_err *e)
+	     const struct lead_conversion *in, struct rowjson *lead_out, struct rowjson *deal_out, struct issues *e)
 {
 	struct locked cur = { 0 };
 	struct stage_list *stages = malloc(sizeof *stages);
@@ -950,8 +878,7 @@ lead_convert(struct db_conn *c, const char *org, const char *sub, const struct l
 	if ((st = lead_lock(c, org, s, id, &cur)) != ST_OK)
 		goto out;
 	if (strcmp(cur.status, "converted") == 0) {
-		e->field = "status";
-		e->message = "the lead is already converted";
+		issues_add(e, "status", "%s", "the lead is already converted");
 		st = ST_CONFLICT;
 		goto out;
 	}
@@ -959,11 +886,10 @@ lead_convert(struct db_conn *c, const char *org, const char *sub, const struct l
 	    (st = conversion_input(cur.input, id, in, stages, today, d, name, sizeof name, e)) != ST_OK)
 		goto out;
 	if (deal_resolve(d, NULL, stages, &rs, issues, 4) > 0) {
-		e->field = strcmp(issues[0].field, "close_date") == 0 || strcmp(issues[0].field, "stage") == 0 ||
+		issues_add(e, strcmp(issues[0].field, "close_date") == 0 || strcmp(issues[0].field, "stage") == 0 ||
 				   strcmp(issues[0].field, "amount") == 0
 			       ? issues[0].field
-			       : "body";
-		e->message = issues[0].message;
+			       : "body", "%s", issues[0].message);
 		st = ST_INVALID;
 		goto out;
 	}
@@ -971,14 +897,14 @@ lead_convert(struct db_conn *c, const char *org, const char *sub, const struct l
 		goto out;
 	if (!(merged = json_deep_copy(cur.input)) ||
 	    json_object_set_new(merged, "status", json_string("converted")) != 0 ||
-	    json_object_set_new(merged, "converted_deal_id", json_string(idtext(deal_out->id, deal_id, sizeof deal_id))) !=
+	    json_object_set_new(merged, "converted_deal_id", json_string(row_id_param(deal_out->id, deal_id, sizeof deal_id))) !=
 		    0) {
 		st = ST_NOMEM;
 		goto out;
 	}
 	if ((st = score_merged(c, org, merged, id, cur.created_on, &row)) != ST_OK)
 		goto out;
-	st = write_row(c, &stmt_lead_update, org, idtext(id, idb, sizeof idb), &row, lead_out, e);
+	st = write_row(c, &stmt_lead_update, org, row_id_param(id, idb, sizeof idb), &row, lead_out, e);
 out:
 	lead_row_clear(&row);
 	json_decref(merged);
@@ -1006,8 +932,8 @@ DB_STMT(stmt_funnel,
 	"WITH f AS (SELECT CASE $5 WHEN 'source' THEN l.source WHEN 'segment' THEN l.segment"
 	"  WHEN 'grade' THEN l.grade ELSE l.owner_id::text END AS key, l.status FROM leads l"
 	"  WHERE l.org_id = $1 AND " IN_SCOPE("$2", "$3", "$4")
-	"  AND ($6::date IS NULL OR (l.created_at AT TIME ZONE " ORG_TZ ")::date >= $6::date)"
-	"  AND ($7::date IS NULL OR (l.created_at AT TIME ZONE " ORG_TZ ")::date <= $7::date)),"
+	"  AND ($6::date IS NULL OR (l.created_at AT TIME ZONE " DB_ORG_TZ ")::date >= $6::date)"
+	"  AND ($7::date IS NULL OR (l.created_at AT TIME ZONE " DB_ORG_TZ ")::date <= $7::date)),"
 	" g AS (SELECT key, " FUNNEL_COUNTS " FROM f GROUP BY key),"
 	" t AS (SELECT " FUNNEL_COUNTS " FROM f)"
 	" SELECT json_build_object('items', coalesce((SELECT json_agg(json_build_object('key', key, " FUNNEL_FIELDS ")"
@@ -1103,7 +1029,7 @@ rescore(struct db_conn *c, const char *org, const char *segment, const struct sc
 		st = ST_NOMEM;
 		goto out;
 	}
-	if ((st = run_raw(c, RESCORE_TABLE)) != ST_OK ||
+	if ((st = row_exec_raw(c, RESCORE_TABLE)) != ST_OK ||
 	    (st = db_copy_start(c, "COPY lead_rescore_in FROM STDIN")) != ST_OK)
 		goto out;
 	for (int i = 0; i < PQntuples(r) && st == ST_OK; i++)
@@ -1156,7 +1082,7 @@ lead_model_replace(struct db_conn *c, const char *org, const char *segment, cons
 		st = ST_NOMEM;
 		goto out;
 	}
-	if ((st = exec_row(c, &stmt_model_replace, 3, (const char *[]){ org, segment, def }, out)) != ST_OK ||
+	if ((st = row_exec(c, &stmt_model_replace, 3, (const char *[]){ org, segment, def }, out)) != ST_OK ||
 	    (st = org_today(c, org, &today)) != ST_OK)
 		goto out;
 	st = rescore(c, org, segment, &full, today);
@@ -1252,7 +1178,7 @@ lead_model_train(struct db_conn *c, const char *org, const char *segment, int mi
 		goto out;
 	}
 	/* The short part: store it (the row is now ours until commit) and re-score with the current rules. */
-	if ((st = exec_row(c, &stmt_model_trained, 4, (const char *[]){ org, segment, pred, eval }, out)) != ST_OK ||
+	if ((st = row_exec(c, &stmt_model_trained, 4, (const char *[]){ org, segment, pred, eval }, out)) != ST_OK ||
 	    (st = lead_model_load(c, org, segment, &now, &today)) != ST_OK)
 		goto out;
 	st = rescore(c, org, segment, &now, today);
@@ -1418,7 +1344,7 @@ load_existing(struct db_conn *c, const char *org, const char *const *sp, const s
 		return ST_NOMEM;
 	for (size_t i = 0; i < n; i++)
 		ex->row_of[i] = -1;
-	if ((st = run_raw(c, BULK_KEYS_TABLE)) != ST_OK ||
+	if ((st = row_exec_raw(c, BULK_KEYS_TABLE)) != ST_OK ||
 	    (st = db_copy_start(c, "COPY lead_bulk_keys FROM STDIN")) != ST_OK)
 		return st;
 	for (size_t i = 0; i < n && st == ST_OK; i++) {
@@ -1553,7 +1479,7 @@ bulk_write(struct db_conn *c, const char *org, struct buf *b, long accepted, str
 
 	if (accepted == 0)
 		return ST_OK;
-	if ((st = run_raw(c, BULK_TABLE)) != ST_OK || (st = db_copy_start(c, "COPY lead_bulk_in FROM STDIN")) != ST_OK)
+	if ((st = row_exec_raw(c, BULK_TABLE)) != ST_OK || (st = db_copy_start(c, "COPY lead_bulk_in FROM STDIN")) != ST_OK)
 		return st;
 	for (size_t off = 0; off < b->len && st == ST_OK;) {
 		size_t len = b->len - off < (1u << 20) ? b->len - off : (1u << 20);

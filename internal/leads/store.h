@@ -26,7 +26,7 @@
 
 #include "db/db.h"
 #include "leads/score.h"
-#include "org/store.h"
+#include "db/row.h"
 
 #define LEAD_BULK_MAX 100000
 
@@ -62,14 +62,14 @@ enum status lead_list(struct db_conn *c, const char *org, const struct lead_scop
  * (ST_FORBIDDEN). ST_CONFLICT naming external_id when another lead has it.
  */
 enum status lead_create(struct db_conn *c, const char *org, const struct lead_scope *s, const json_t *body,
-			struct rowjson *out, struct store_err *e);
+			struct rowjson *out, struct issues *e);
 /*
  * Change lead `id` (within s) by a checked body: given fields replace the
  * stored ones, null clears. ST_STALE when expect_version >= 0 differs;
  * a new owner must be within s (ST_FORBIDDEN).
  */
 enum status lead_update(struct db_conn *c, const char *org, const struct lead_scope *s, int64_t id, const json_t *body,
-			int expect_version, struct rowjson *out, struct store_err *e);
+			int expect_version, struct rowjson *out, struct issues *e);
 enum status lead_delete(struct db_conn *c, const char *org, const struct lead_scope *s, int64_t id,
 			int expect_version);
 /*
@@ -78,7 +78,7 @@ enum status lead_delete(struct db_conn *c, const char *org, const struct lead_sc
  * score_breakdown, model_version} (new reference).
  */
 enum status lead_score_preview(struct db_conn *c, const char *org, const json_t *body, json_t **out,
-			       struct store_err *e);
+			       struct issues *e);
 
 /* What a conversion takes from the request; NULL / unset = the default. */
 struct lead_conversion {
@@ -100,7 +100,7 @@ struct lead_conversion {
  */
 enum status lead_convert(struct db_conn *c, const char *org, const char *sub, const struct lead_scope *s, int64_t id,
 			 const struct lead_conversion *in, struct rowjson *lead_out, struct rowjson *deal_out,
-			 struct store_err *e);
+			 struct issues *e);
 
 /*
  * The funnel of the leads in scope created between from and to (inclusive

@@ -5,102 +5,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
 #define ORG_JSON                                                                              \
 	"json_build_object('id', o.org_id, 'name', o.name, 'fiscal_year_start_month',          \
 	 o.fiscal_year_start_month, 'currency', o.currency, 'timezone', o.timezone,             \
-	 'ramp_curve', to_json(o.ramp_curve), 'version', o.version, 'created_at', " TS("o.created_at") \
-	", 'updated_at', " TS("o.updated_at") ")::text, o.version"
+	 'ramp_curve', to_json(o.ramp_curve), 'version', o.version, 'created_at', " DB_TS("o.created_at") \
+	", 'updated_at', " DB_TS("o.updated_at") ")::text, o.version"
 
 #define TEAM_JSON                                                                              \
 	"json_build_object('id', t.id::text, 'name', t.name, 'parent_id', t.parent_id::text,   \
 	 'manager_id', t.manager_id::text, 'external_id', t.external_id, 'version', t.version, \
-	 'created_at', " TS("t.created_at") ", 'updated_at', " TS("t.updated_at") ")::text, t.id, t.version"
+	 'created_at', " DB_TS("t.created_at") ", 'updated_at', " DB_TS("t.updated_at") ")::text, t.id, t.version"
 
 #define PERSON_JSON                                                                            \
 	"json_build_object('id', p.id::text, 'name', p.name, 'email', p.email,                 \
 	 'team_id', p.team_id::text, 'title', p.title, 'segment', p.segment,                   \
 	 'hired_on', to_char(p.hired_on, 'YYYY-MM-DD'), 'ramp_months', p.ramp_months,           \
 	 'active', p.active, 'external_id', p.external_id, 'version', p.version,               \
-	 'created_at', " TS("p.created_at") ", 'updated_at', " TS("p.updated_at") ")::text, p.id, p.version"
-
-void
-rowjson_clear(struct rowjson *r)
-{
-	free(r->json);
-	memset(r, 0, sizeof *r);
-}
-
-void
-page_clear(struct page *p)
-{
-	buf_clear(&p->items);
-	memset(p, 0, sizeof *p);
-}
-
-void
-page_fill(struct page *p, const PGresult *r, int limit)
-{
-	int n = PQntuples(r);
-
-	p->more = n > limit;
-	if (p->more)
-		n = limit;
-	buf_putc(&p->items, '[');
-	for (int i = 0; i < n; i++) {
-		if (i)
-			buf_putc(&p->items, ',');
-		buf_append(&p->items, PQgetvalue(r, i, 0), (size_t)PQgetlength(r, i, 0));
-	}
-	buf_putc(&p->items, ']');
-	p->count = n;
-	p->last_id = n ? strtoll(PQgetvalue(r, n - 1, 1), NULL, 10) : 0;
-}
-
-static const char *
-idtext(int64_t id, char *buf, size_t len)
-{
-	if (id <= 0)
-		return NULL;
-	snprintf(buf, len, "%" PRId64, id);
-	return buf;
-}
-
-static const char *
-inttext(long long v, char *buf, size_t len)
-{
-	snprintf(buf, len, "%lld", v);
-	return buf;
-}
-
-/* First row of a `<json>, id, version` result into *out. */
-static enum status
-take_row(const PGresult *r, struct rowjson *out)
-{
-	if (PQntuples(r) != 1)
-		return ST_NOT_FOUND;
-	char *json = strdup(PQgetvalue(r, 0, 0));
-	if (!json)
-		return ST_NOMEM;
-	out->json = json;
-	out->id = PQnfields(r) > 2 ? strtoll(PQgetvalue(r, 0, 1), NULL, 10) : 0;
-	out->version = atoi(PQgetvalue(r, 0, PQnfields(r) - 1));
-	return ST_OK;
-}
-
-/* Run s; ST_OK when it returned tuples, a filled *out when there was a row. */
-static enum status
-exec_row(struct db_conn *c, struct db_stmt *s, int n, const char *const *params, struct rowjson *out)
-{
-	PGresult *r = db_exec(c, s, n, params);
-	enum status st = db_check(c, r, PGRES_TUPLES_OK);
-
-	if (st == ST_OK)
-		st = take_row(r, out);
-	PQclear(r);
-	return st;
-}
+	 'created_at', " DB_TS("p.created_at") ", 'updated_at', " DB_TS("p.updated_at") ")::text, p.id, p.version"
 
 /* ---- org ---------------------------------------------------------------- */
 
@@ -132,7 +54,7 @@ org_ensure(struct db_conn *c, const char *org)
 enum status
 org_get(struct db_conn *c, const char *org, struct rowjson *out)
 {
-	return exec_row(c, &stmt_org_get, 1, (const char *[]){ org }, out);
+	return row_exec(c, &stmt_org_get, 1, (const char *[]){ org }, out);
 }
 
 enum status
@@ -171,14 +93,14 @@ org_update(struct db_conn *c, const char *org, const struct org_patch *p, int ex
 	char v[16], fy[16];
 	const char *params[] = {
 		org,
-		expect_version >= 0 ? inttext(expect_version, v, sizeof v) : NULL,
+		expect_version >= 0 ? row_int_param(expect_version, v, sizeof v) : NULL,
 		p->name,
-		p->fiscal_year_start_month ? inttext(p->fiscal_year_start_month, fy, sizeof fy) : NULL,
+		p->fiscal_year_start_month ? row_int_param(p->fiscal_year_start_month, fy, sizeof fy) : NULL,
 		p->currency,
 		p->timezone,
 		p->ramp_curve,
 	};
-	enum status st = exec_row(c, &stmt_org_update, 7, params, out);
+	enum status st = row_exec(c, &stmt_org_update, 7, params, out);
 
 	return st == ST_NOT_FOUND && expect_version >= 0 ? ST_STALE : st;
 }
@@ -212,7 +134,7 @@ org_scope_load(struct db_conn *c, const char *org, struct scope *s)
 
 	if (s->person_id <= 0)
 		return ST_OK;
-	r = db_exec(c, &stmt_scope, 2, (const char *[]){ org, idtext(s->person_id, pid, sizeof pid) });
+	r = db_exec(c, &stmt_scope, 2, (const char *[]){ org, row_id_param(s->person_id, pid, sizeof pid) });
 	if ((st = db_check(c, r, PGRES_TUPLES_OK)) != ST_OK)
 		goto out;
 	int n = PQntuples(r);
@@ -280,30 +202,19 @@ lock_tree(struct db_conn *c, const char *org)
 }
 
 /* Name the field behind a constraint failure of the org tables. */
-static enum status
-explain_failure(struct db_conn *c, enum status st, struct store_err *e)
-{
-	static const struct {
-		const char *constraint;
-		const char *field;
-		const char *message;
-	} map[] = {
-		{ "teams_parent_fk", "parent_id", "no such team" },
-		{ "teams_manager_fk", "manager_id", "no such person" },
-		{ "teams_external_id", "external_id", "another team has this external_id" },
-		{ "people_team_fk", "team_id", "no such team" },
-		{ "people_email", "email", "another person has this email" },
-		{ "people_external_id", "external_id", "another person has this external_id" },
-	};
-	const char *cons = db_last_constraint(c);
+static const struct row_constraint constraints[] = {
+	{ "teams_parent_fk", "parent_id", "no such team" },
+	{ "teams_manager_fk", "manager_id", "no such person" },
+	{ "teams_external_id", "external_id", "another team has this external_id" },
+	{ "people_team_fk", "team_id", "no such team" },
+	{ "people_email", "email", "another person has this email" },
+	{ "people_external_id", "external_id", "another person has this external_id" },
+};
 
-	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-		if (strcmp(cons, map[i].constraint) == 0) {
-			e->field = map[i].field;
-			e->message = map[i].message;
-			break;
-		}
-	return st;
+static enum status
+explain_failure(struct db_conn *c, enum status st, struct issues *e)
+{
+	return row_explain(c, st, constraints, sizeof constraints / sizeof constraints[0], e);
 }
 
 /* After an UPDATE/DELETE matched nothing: absent (404) or stale (412)? */
@@ -321,7 +232,7 @@ missing_or_stale(struct db_conn *c, struct db_stmt *version_stmt, const char *or
 
 enum status
 team_create(struct db_conn *c, const char *org, const struct team_input *in, struct rowjson *out,
-	    struct store_err *e)
+	    struct issues *e)
 {
 	char parent[24], manager[24];
 	enum status st;
@@ -331,11 +242,11 @@ team_create(struct db_conn *c, const char *org, const struct team_input *in, str
 	const char *params[] = {
 		org,
 		in->name,
-		in->set_parent ? idtext(in->parent_id, parent, sizeof parent) : NULL,
-		in->set_manager ? idtext(in->manager_id, manager, sizeof manager) : NULL,
+		in->set_parent ? row_id_param(in->parent_id, parent, sizeof parent) : NULL,
+		in->set_manager ? row_id_param(in->manager_id, manager, sizeof manager) : NULL,
 		in->set_external_id ? in->external_id : NULL,
 	};
-	st = exec_row(c, &stmt_team_create, 5, params, out);
+	st = row_exec(c, &stmt_team_create, 5, params, out);
 	return st == ST_OK ? st : explain_failure(c, st, e);
 }
 
@@ -344,14 +255,14 @@ team_get(struct db_conn *c, const char *org, int64_t id, struct rowjson *out)
 {
 	char idb[24];
 
-	return exec_row(c, &stmt_team_get, 2, (const char *[]){ org, idtext(id, idb, sizeof idb) }, out);
+	return row_exec(c, &stmt_team_get, 2, (const char *[]){ org, row_id_param(id, idb, sizeof idb) }, out);
 }
 
 enum status
 team_parent(struct db_conn *c, const char *org, int64_t id, int64_t *parent_id)
 {
 	char idb[24];
-	PGresult *r = db_exec(c, &stmt_team_parent, 2, (const char *[]){ org, idtext(id, idb, sizeof idb) });
+	PGresult *r = db_exec(c, &stmt_team_parent, 2, (const char *[]){ org, row_id_param(id, idb, sizeof idb) });
 	enum status st = db_check(c, r, PGRES_TUPLES_OK);
 
 	if (st == ST_OK) {
@@ -370,12 +281,12 @@ team_list(struct db_conn *c, const char *org, const struct team_filter *f, struc
 	char after[24], parent[24], manager[24], lim[16];
 	const char *params[] = {
 		org,
-		inttext(f->after, after, sizeof after),
-		idtext(f->parent_id, parent, sizeof parent),
+		row_int_param(f->after, after, sizeof after),
+		row_id_param(f->parent_id, parent, sizeof parent),
 		f->root_only ? "true" : "false",
-		idtext(f->manager_id, manager, sizeof manager),
+		row_id_param(f->manager_id, manager, sizeof manager),
 		f->q,
-		inttext(f->limit + 1, lim, sizeof lim),
+		row_int_param(f->limit + 1, lim, sizeof lim),
 	};
 	PGresult *r = db_exec(c, &stmt_team_list, 7, params);
 	enum status st = db_check(c, r, PGRES_TUPLES_OK);
@@ -388,7 +299,7 @@ team_list(struct db_conn *c, const char *org, const struct team_filter *f, struc
 
 enum status
 team_update(struct db_conn *c, const char *org, int64_t id, const struct team_input *in, int expect_version,
-	    struct rowjson *out, struct store_err *e)
+	    struct rowjson *out, struct issues *e)
 {
 	char idb[24], parent[24], manager[24], ver[16];
 	enum status st;
@@ -396,18 +307,17 @@ team_update(struct db_conn *c, const char *org, int64_t id, const struct team_in
 
 	if ((st = lock_tree(c, org)) != ST_OK)
 		return st;
-	idtext(id, idb, sizeof idb);
+	row_id_param(id, idb, sizeof idb);
 	if (in->set_parent && in->parent_id > 0) {
 		r = db_exec(c, &stmt_team_cycle, 3,
-			    (const char *[]){ org, idb, idtext(in->parent_id, parent, sizeof parent) });
+			    (const char *[]){ org, idb, row_id_param(in->parent_id, parent, sizeof parent) });
 		st = db_check(c, r, PGRES_TUPLES_OK);
 		bool cycle = st == ST_OK && PQntuples(r) > 0;
 		PQclear(r);
 		if (st != ST_OK)
 			return st;
 		if (cycle) {
-			e->field = "parent_id";
-			e->message = "the team would become its own ancestor";
+			issues_add(e, "parent_id", "%s", "the team would become its own ancestor");
 			return ST_CONFLICT;
 		}
 	}
@@ -416,21 +326,21 @@ team_update(struct db_conn *c, const char *org, int64_t id, const struct team_in
 		idb,
 		in->name,
 		in->set_parent ? "true" : "false",
-		in->set_parent ? idtext(in->parent_id, parent, sizeof parent) : NULL,
+		in->set_parent ? row_id_param(in->parent_id, parent, sizeof parent) : NULL,
 		in->set_manager ? "true" : "false",
-		in->set_manager ? idtext(in->manager_id, manager, sizeof manager) : NULL,
+		in->set_manager ? row_id_param(in->manager_id, manager, sizeof manager) : NULL,
 		in->set_external_id ? "true" : "false",
 		in->set_external_id ? in->external_id : NULL,
-		expect_version >= 0 ? inttext(expect_version, ver, sizeof ver) : NULL,
+		expect_version >= 0 ? row_int_param(expect_version, ver, sizeof ver) : NULL,
 	};
-	st = exec_row(c, &stmt_team_update, 10, params, out);
+	st = row_exec(c, &stmt_team_update, 10, params, out);
 	if (st == ST_NOT_FOUND)
 		return missing_or_stale(c, &stmt_team_version, org, idb);
 	return st == ST_OK ? st : explain_failure(c, st, e);
 }
 
 enum status
-team_delete(struct db_conn *c, const char *org, int64_t id, int expect_version, struct store_err *e)
+team_delete(struct db_conn *c, const char *org, int64_t id, int expect_version, struct issues *e)
 {
 	char idb[24];
 	enum status st;
@@ -438,7 +348,7 @@ team_delete(struct db_conn *c, const char *org, int64_t id, int expect_version, 
 
 	if ((st = lock_tree(c, org)) != ST_OK)
 		return st;
-	idtext(id, idb, sizeof idb);
+	row_id_param(id, idb, sizeof idb);
 	r = db_exec(c, &stmt_team_version, 2, (const char *[]){ org, idb });
 	if ((st = db_check(c, r, PGRES_TUPLES_OK)) == ST_OK) {
 		if (PQntuples(r) == 0)
@@ -452,10 +362,10 @@ team_delete(struct db_conn *c, const char *org, int64_t id, int expect_version, 
 	r = db_exec(c, &stmt_team_busy, 2, (const char *[]){ org, idb });
 	if ((st = db_check(c, r, PGRES_TUPLES_OK)) == ST_OK) {
 		if (PQgetvalue(r, 0, 0)[0] == 't') {
-			e->message = "the team still has members: move or delete them first";
+			issues_add(e, NULL, "%s", "the team still has members: move or delete them first");
 			st = ST_CONFLICT;
 		} else if (PQgetvalue(r, 0, 1)[0] == 't') {
-			e->message = "the team still has child teams: move or delete them first";
+			issues_add(e, NULL, "%s", "the team still has child teams: move or delete them first");
 			st = ST_CONFLICT;
 		}
 	}
@@ -466,7 +376,7 @@ team_delete(struct db_conn *c, const char *org, int64_t id, int expect_version, 
 	st = db_check(c, r, PGRES_COMMAND_OK);
 	PQclear(r);
 	if (st == ST_INVALID) { /* referenced by a row of a later capability */
-		e->message = "the team is still referenced";
+		issues_add(e, NULL, "%s", "the team is still referenced");
 		st = ST_CONFLICT;
 	}
 	return st;
@@ -512,22 +422,22 @@ tristate(int v)
 
 enum status
 person_create(struct db_conn *c, const char *org, const struct person_input *in, struct rowjson *out,
-	      struct store_err *e)
+	      struct issues *e)
 {
 	char team[24], ramp[16];
 	const char *params[] = {
 		org,
 		in->name,
 		in->email,
-		in->set_team ? idtext(in->team_id, team, sizeof team) : NULL,
+		in->set_team ? row_id_param(in->team_id, team, sizeof team) : NULL,
 		in->set_title ? in->title : NULL,
 		in->set_segment ? in->segment : NULL,
 		in->set_hired_on ? in->hired_on : NULL,
-		in->ramp_months >= 0 ? inttext(in->ramp_months, ramp, sizeof ramp) : NULL,
+		in->ramp_months >= 0 ? row_int_param(in->ramp_months, ramp, sizeof ramp) : NULL,
 		tristate(in->active),
 		in->set_external_id ? in->external_id : NULL,
 	};
-	enum status st = exec_row(c, &stmt_person_create, 10, params, out);
+	enum status st = row_exec(c, &stmt_person_create, 10, params, out);
 
 	return st == ST_OK ? st : explain_failure(c, st, e);
 }
@@ -537,14 +447,14 @@ person_get(struct db_conn *c, const char *org, int64_t id, struct rowjson *out)
 {
 	char idb[24];
 
-	return exec_row(c, &stmt_person_get, 2, (const char *[]){ org, idtext(id, idb, sizeof idb) }, out);
+	return row_exec(c, &stmt_person_get, 2, (const char *[]){ org, row_id_param(id, idb, sizeof idb) }, out);
 }
 
 enum status
 person_team(struct db_conn *c, const char *org, int64_t id, int64_t *team_id)
 {
 	char idb[24];
-	PGresult *r = db_exec(c, &stmt_person_team, 2, (const char *[]){ org, idtext(id, idb, sizeof idb) });
+	PGresult *r = db_exec(c, &stmt_person_team, 2, (const char *[]){ org, row_id_param(id, idb, sizeof idb) });
 	enum status st = db_check(c, r, PGRES_TUPLES_OK);
 
 	if (st == ST_OK) {
@@ -563,14 +473,14 @@ person_list(struct db_conn *c, const char *org, const struct person_filter *f, s
 	char after[24], team[24], lim[16];
 	const char *params[] = {
 		org,
-		inttext(f->after, after, sizeof after),
-		idtext(f->team_id, team, sizeof team),
+		row_int_param(f->after, after, sizeof after),
+		row_id_param(f->team_id, team, sizeof team),
 		f->subtree ? "true" : "false",
 		tristate(f->active),
 		f->segment,
 		f->q,
 		f->external_id,
-		inttext(f->limit + 1, lim, sizeof lim),
+		row_int_param(f->limit + 1, lim, sizeof lim),
 	};
 	PGresult *r = db_exec(c, &stmt_person_list, 9, params);
 	enum status st = db_check(c, r, PGRES_TUPLES_OK);
@@ -583,31 +493,31 @@ person_list(struct db_conn *c, const char *org, const struct person_filter *f, s
 
 enum status
 person_update(struct db_conn *c, const char *org, int64_t id, const struct person_input *in,
-	      int expect_version, struct rowjson *out, struct store_err *e)
+	      int expect_version, struct rowjson *out, struct issues *e)
 {
 	char idb[24], team[24], ramp[16], ver[16];
 
-	idtext(id, idb, sizeof idb);
+	row_id_param(id, idb, sizeof idb);
 	const char *params[] = {
 		org,
 		idb,
 		in->name,
 		in->email,
 		in->set_team ? "true" : "false",
-		in->set_team ? idtext(in->team_id, team, sizeof team) : NULL,
+		in->set_team ? row_id_param(in->team_id, team, sizeof team) : NULL,
 		in->set_title ? "true" : "false",
 		in->set_title ? in->title : NULL,
 		in->set_segment ? "true" : "false",
 		in->set_segment ? in->segment : NULL,
 		in->set_hired_on ? "true" : "false",
 		in->set_hired_on ? in->hired_on : NULL,
-		in->ramp_months >= 0 ? inttext(in->ramp_months, ramp, sizeof ramp) : NULL,
+		in->ramp_months >= 0 ? row_int_param(in->ramp_months, ramp, sizeof ramp) : NULL,
 		tristate(in->active),
 		in->set_external_id ? "true" : "false",
 		in->set_external_id ? in->external_id : NULL,
-		expect_version >= 0 ? inttext(expect_version, ver, sizeof ver) : NULL,
+		expect_version >= 0 ? row_int_param(expect_version, ver, sizeof ver) : NULL,
 	};
-	enum status st = exec_row(c, &stmt_person_update, 17, params, out);
+	enum status st = row_exec(c, &stmt_person_update, 17, params, out);
 
 	if (st == ST_NOT_FOUND)
 		return missing_or_stale(c, &stmt_person_version, org, idb);
@@ -615,13 +525,13 @@ person_update(struct db_conn *c, const char *org, int64_t id, const struct perso
 }
 
 enum status
-person_delete(struct db_conn *c, const char *org, int64_t id, int expect_version, struct store_err *e)
+person_delete(struct db_conn *c, const char *org, int64_t id, int expect_version, struct issues *e)
 {
 	char idb[24];
 	enum status st;
 	PGresult *r;
 
-	idtext(id, idb, sizeof idb);
+	row_id_param(id, idb, sizeof idb);
 	r = db_exec(c, &stmt_person_version, 2, (const char *[]){ org, idb });
 	if ((st = db_check(c, r, PGRES_TUPLES_OK)) == ST_OK) {
 		if (PQntuples(r) == 0)
@@ -634,7 +544,7 @@ person_delete(struct db_conn *c, const char *org, int64_t id, int expect_version
 		return st;
 	r = db_exec(c, &stmt_person_manages, 2, (const char *[]){ org, idb });
 	if ((st = db_check(c, r, PGRES_TUPLES_OK)) == ST_OK && PQgetvalue(r, 0, 0)[0] == 't') {
-		e->message = "the person manages a team: assign another manager first";
+		issues_add(e, NULL, "%s", "the person manages a team: assign another manager first");
 		st = ST_CONFLICT;
 	}
 	PQclear(r);
@@ -644,7 +554,7 @@ person_delete(struct db_conn *c, const char *org, int64_t id, int expect_version
 	st = db_check(c, r, PGRES_COMMAND_OK);
 	PQclear(r);
 	if (st == ST_INVALID) {
-		e->message = "the person is still referenced (deals, quotas or leads): deactivate instead";
+		issues_add(e, NULL, "%s", "the person is still referenced (deals, quotas or leads): deactivate instead");
 		st = ST_CONFLICT;
 	}
 	return st;

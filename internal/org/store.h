@@ -13,34 +13,7 @@
 #include "auth/scope.h"
 #include "core/buf.h"
 #include "db/db.h"
-
-/* One resource as JSON text plus what the HTTP layer needs around it. */
-struct rowjson {
-	char *json;  /* owned */
-	int version; /* for the ETag */
-	int64_t id;
-};
-void rowjson_clear(struct rowjson *r);
-
-/* Which field a failed write is about (static strings), for problem+json. */
-struct store_err {
-	const char *field;
-	const char *message;
-};
-
-/* A page of a list: items as a JSON array text, and where to resume. */
-struct page {
-	struct buf items; /* "[{...},{...}]" */
-	int count;
-	int64_t last_id;  /* id of the last item, the next cursor */
-	bool more;        /* another page follows */
-};
-void page_clear(struct page *p);
-/*
- * Fill a page from a result whose first column is the item's JSON text and
- * second its id, fetched with LIMIT limit+1 (the extra row only says "more").
- */
-void page_fill(struct page *p, const PGresult *r, int limit);
+#include "db/row.h"
 
 /* Org settings that the domain logic needs. */
 struct org_settings {
@@ -89,17 +62,17 @@ struct team_filter {
 	int limit;
 };
 enum status team_create(struct db_conn *c, const char *org, const struct team_input *in,
-			struct rowjson *out, struct store_err *e);
+			struct rowjson *out, struct issues *e);
 enum status team_get(struct db_conn *c, const char *org, int64_t id, struct rowjson *out);
 /* The team's parent (0 = none); ST_NOT_FOUND when absent. */
 enum status team_parent(struct db_conn *c, const char *org, int64_t id, int64_t *parent_id);
 enum status team_list(struct db_conn *c, const char *org, const struct team_filter *f, struct page *out);
 /* ST_CONFLICT with e->field "parent_id" when the change would make a cycle. */
 enum status team_update(struct db_conn *c, const char *org, int64_t id, const struct team_input *in,
-			int expect_version, struct rowjson *out, struct store_err *e);
+			int expect_version, struct rowjson *out, struct issues *e);
 /* ST_CONFLICT when the team has members or child teams. */
 enum status team_delete(struct db_conn *c, const char *org, int64_t id, int expect_version,
-			struct store_err *e);
+			struct issues *e);
 
 struct person_input {
 	const char *name;  /* NULL = unchanged */
@@ -128,16 +101,16 @@ struct person_filter {
 	int limit;
 };
 enum status person_create(struct db_conn *c, const char *org, const struct person_input *in,
-			  struct rowjson *out, struct store_err *e);
+			  struct rowjson *out, struct issues *e);
 enum status person_get(struct db_conn *c, const char *org, int64_t id, struct rowjson *out);
 /* The person's team (0 = none); ST_NOT_FOUND when absent. */
 enum status person_team(struct db_conn *c, const char *org, int64_t id, int64_t *team_id);
 enum status person_list(struct db_conn *c, const char *org, const struct person_filter *f,
 			struct page *out);
 enum status person_update(struct db_conn *c, const char *org, int64_t id, const struct person_input *in,
-			  int expect_version, struct rowjson *out, struct store_err *e);
+			  int expect_version, struct rowjson *out, struct issues *e);
 /* ST_CONFLICT when the person manages a team. */
 enum status person_delete(struct db_conn *c, const char *org, int64_t id, int expect_version,
-			  struct store_err *e);
+			  struct issues *e);
 
 #endif

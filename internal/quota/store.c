@@ -13,8 +13,6 @@
 #include "quota/alloc.h"
 
 #define JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
-#define DAY(col) "to_char(" col ", 'YYYY-MM-DD')"
-#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
 /*
  * The columns every quota read returns, in this order (QC_*): the stored
@@ -23,9 +21,9 @@
  */
 #define QUOTA_COLS                                                                                 \
 	"quota_doc(q)::text, q.id, q.version, q.assignee_type, coalesce(q.person_id, q.team_id),"  \
-	" (SELECT " DAY("p.hired_on") " FROM people p WHERE p.org_id = q.org_id AND p.id = q.person_id)," \
+	" (SELECT " DB_DAY("p.hired_on") " FROM people p WHERE p.org_id = q.org_id AND p.id = q.person_id)," \
 	" (SELECT p.ramp_months FROM people p WHERE p.org_id = q.org_id AND p.id = q.person_id),"   \
-	" " DAY("q.period_start") ", " DAY("q.period_end") ", q.amount::text"
+	" " DB_DAY("q.period_start") ", " DB_DAY("q.period_end") ", q.amount::text"
 enum { QC_JSON, QC_ID, QC_VERSION, QC_TYPE, QC_ASSIGNEE, QC_HIRED, QC_RAMP, QC_START, QC_END, QC_AMOUNT };
 
 /* Deals of a metric and filter: $m metric, $t type, $s segment (parameter numbers). */
@@ -65,22 +63,6 @@ quota_ramp_from_settings(const struct org_settings *s, struct quota_ramp *out)
 
 /* ---- parameters ------------------------------------------------------------------ */
 
-static const char *
-idtext(int64_t id, char *buf, size_t len)
-{
-	if (id <= 0)
-		return NULL;
-	snprintf(buf, len, "%" PRId64, id);
-	return buf;
-}
-
-static const char *
-inttext(long long v, char *buf, size_t len)
-{
-	snprintf(buf, len, "%lld", v);
-	return buf;
-}
-
 /* "{1,2,3}" (malloc'd; NULL on OOM). */
 static char *
 ids_literal(const int64_t *ids, size_t n)
@@ -109,16 +91,6 @@ key_params(const struct quota_key *k, struct key_params *p)
 	p->metric = quota_metric_name(k->metric);
 	p->type = k->filter_type;
 	p->segment = k->filter_segment;
-}
-
-static enum status
-exec_command(struct db_conn *c, struct db_stmt *s, int n, const char *const *params)
-{
-	PGresult *r = db_exec(c, s, n, params);
-	enum status st = db_check(c, r, PGRES_COMMAND_OK);
-
-	PQclear(r);
-	return st;
 }
 
 /* ---- quota JSON ------------------------------------------------------------------ */
@@ -203,7 +175,7 @@ DB_STMT(stmt_author, "SELECT set_config('attain.sub', $1, true), set_config('att
 DB_STMT(stmt_quota_get, "SELECT " QUOTA_COLS " FROM quotas q WHERE q.org_id = $1 AND q.id = $2");
 DB_STMT(stmt_quota_lock,
 	"SELECT q.id, q.version, q.assignee_type, coalesce(q.person_id, q.team_id), q.period, q.grain,"
-	" " DAY("q.period_start") ", " DAY("q.period_end") ", q.metric, q.filter_type, q.filter_segment,"
+	" " DB_DAY("q.period_start") ", " DB_DAY("q.period_end") ", q.metric, q.filter_type, q.filter_segment,"
 	" q.amount::text, q.notes FROM quotas q WHERE q.org_id = $1 AND q.id = $2 FOR UPDATE");
 DB_STMT(stmt_quota_create,
 	"INSERT INTO quotas AS q (org_id, assignee_type, person_id, team_id, period, grain, period_start,"
@@ -258,7 +230,7 @@ DB_STMT(stmt_history_assignee,
 	"SELECT assignee_type, coalesce(person_id, team_id), action FROM quota_history"
 	" WHERE org_id = $1 AND quota_id = $2 ORDER BY seq DESC LIMIT 1");
 DB_STMT(stmt_history_list,
-	"SELECT json_build_object('id', h.seq::text, 'quota_id', h.quota_id::text, 'at', " TS("h.at") ","
+	"SELECT json_build_object('id', h.seq::text, 'quota_id', h.quota_id::text, 'at', " DB_TS("h.at") ","
 	" 'sub', h.sub, 'action', h.action, 'source', h.source, 'before', h.before, 'after', h.after)::text, h.seq"
 	" FROM quota_history h WHERE h.org_id = $1 AND h.quota_id = $2 AND h.seq > $3::bigint"
 	" ORDER BY h.seq LIMIT $4");
@@ -275,7 +247,7 @@ DB_STMT(stmt_tree_teams,
 		  " q.amount::text FROM sub JOIN teams t ON t.org_id = $1 AND t.id = sub.id"
 		  " LEFT JOIN quotas q ON " KEY_MATCH("team_id = t.id"));
 DB_STMT(stmt_tree_people,
-	SUBTREE_2 "SELECT p.id, p.team_id, p.name, p.active, " DAY("p.hired_on") ", p.ramp_months, q.id,"
+	SUBTREE_2 "SELECT p.id, p.team_id, p.name, p.active, " DB_DAY("p.hired_on") ", p.ramp_months, q.id,"
 		  " q.amount::text FROM sub JOIN people p ON p.org_id = $1 AND p.team_id = sub.id"
 		  " LEFT JOIN quotas q ON " KEY_MATCH("person_id = p.id"));
 
@@ -307,23 +279,18 @@ set_author(struct db_conn *c, const char *sub, const char *source)
 	return st;
 }
 
+static const struct row_constraint constraints[] = {
+	{ "quotas_one", "assignee", "already has a quota for this period, metric and filter" },
+	{ "quotas_person_fk", "assignee", "no such person or team" },
+	{ "quotas_team_fk", "assignee", "no such person or team" },
+	{ "quotas_whole_deals", "amount", "a deal_count quota is a whole number of deals" },
+};
+
 /* Name the field behind a failed write. */
 static enum status
-explain_failure(struct db_conn *c, enum status st, struct store_err *e)
+explain_failure(struct db_conn *c, enum status st, struct issues *e)
 {
-	const char *cons = db_last_constraint(c);
-
-	if (strcmp(cons, "quotas_one") == 0) {
-		e->field = "assignee";
-		e->message = "already has a quota for this period, metric and filter";
-	} else if (strcmp(cons, "quotas_person_fk") == 0 || strcmp(cons, "quotas_team_fk") == 0) {
-		e->field = "assignee";
-		e->message = "no such person or team";
-	} else if (strcmp(cons, "quotas_whole_deals") == 0) {
-		e->field = "amount";
-		e->message = "a deal_count quota is a whole number of deals";
-	}
-	return st;
+	return row_explain(c, st, constraints, sizeof constraints / sizeof constraints[0], e);
 }
 
 /* The parameters of a write: $n .. $n+10 from assignee type to notes. */
@@ -340,7 +307,7 @@ write_params(const struct quota_write *in, struct write_params *b, const char **
 	cal_date_format(k->period.end, b->end, sizeof b->end);
 	money_format(in->amount, b->amount, sizeof b->amount);
 	p[0] = quota_assignee_name(k->assignee.type);
-	p[1] = idtext(k->assignee.id, b->assignee, sizeof b->assignee);
+	p[1] = row_id_param(k->assignee.id, b->assignee, sizeof b->assignee);
 	p[2] = k->period.id;
 	p[3] = period_grain_name(k->period.grain);
 	p[4] = b->start;
@@ -354,7 +321,7 @@ write_params(const struct quota_write *in, struct write_params *b, const char **
 
 static enum status
 exec_quota(struct db_conn *c, struct db_stmt *s, int n, const char *const *params, const struct quota_ramp *ramp,
-	   struct rowjson *out, struct store_err *e)
+	   struct rowjson *out, struct issues *e)
 {
 	PGresult *r = db_exec(c, s, n, params);
 	enum status st = db_check(c, r, PGRES_TUPLES_OK);
@@ -369,7 +336,7 @@ exec_quota(struct db_conn *c, struct db_stmt *s, int n, const char *const *param
 
 enum status
 quota_create(struct db_conn *c, const char *org, const char *sub, const struct quota_ramp *ramp,
-	     const struct quota_write *in, struct rowjson *out, struct store_err *e)
+	     const struct quota_write *in, struct rowjson *out, struct issues *e)
 {
 	struct write_params b;
 	const char *params[12] = { org };
@@ -383,11 +350,11 @@ quota_create(struct db_conn *c, const char *org, const char *sub, const struct q
 
 enum status
 quota_update(struct db_conn *c, const char *org, const char *sub, const struct quota_ramp *ramp, int64_t id,
-	     const struct quota_write *in, struct rowjson *out, struct store_err *e)
+	     const struct quota_write *in, struct rowjson *out, struct issues *e)
 {
 	struct write_params b;
 	char idb[24];
-	const char *params[13] = { org, idtext(id, idb, sizeof idb) };
+	const char *params[13] = { org, row_id_param(id, idb, sizeof idb) };
 	enum status st;
 
 	if ((st = set_author(c, sub, "api")) != ST_OK)
@@ -404,7 +371,7 @@ quota_delete(struct db_conn *c, const char *org, const char *sub, int64_t id)
 
 	if ((st = set_author(c, sub, "api")) != ST_OK)
 		return st;
-	return exec_command(c, &stmt_quota_delete, 2, (const char *[]){ org, idtext(id, idb, sizeof idb) });
+	return row_exec_command(c, &stmt_quota_delete, 2, (const char *[]){ org, row_id_param(id, idb, sizeof idb) });
 }
 
 /* Parallel arrays of a batch, as PostgreSQL array literals. */
@@ -475,7 +442,7 @@ quota_upsert_many(struct db_conn *c, const char *org, const char *sub, const cha
 	const char *up[] = { org, b.types.data, b.assignees.data, b.periods.data, b.grains.data, b.starts.data,
 			     b.ends.data, b.amounts.data, metric, items[0].key.filter_type,
 			     items[0].key.filter_segment };
-	if ((st = exec_command(c, &stmt_quota_upsert, 11, up)) != ST_OK)
+	if ((st = row_exec_command(c, &stmt_quota_upsert, 11, up)) != ST_OK)
 		goto out;
 	const char *sel[] = { org, b.types.data, b.assignees.data, b.grains.data, b.starts.data, metric,
 			      items[0].key.filter_type, items[0].key.filter_segment };
@@ -509,7 +476,7 @@ quota_get(struct db_conn *c, const char *org, const struct quota_ramp *ramp, int
 	  struct quota_ref *assignee)
 {
 	char idb[24];
-	PGresult *r = db_exec(c, &stmt_quota_get, 2, (const char *[]){ org, idtext(id, idb, sizeof idb) });
+	PGresult *r = db_exec(c, &stmt_quota_get, 2, (const char *[]){ org, row_id_param(id, idb, sizeof idb) });
 	enum status st = db_check(c, r, PGRES_TUPLES_OK);
 
 	if (st == ST_OK)
@@ -522,7 +489,7 @@ enum status
 quota_lock(struct db_conn *c, const char *org, int64_t id, struct quota_current *out)
 {
 	char idb[24];
-	PGresult *r = db_exec(c, &stmt_quota_lock, 2, (const char *[]){ org, idtext(id, idb, sizeof idb) });
+	PGresult *r = db_exec(c, &stmt_quota_lock, 2, (const char *[]){ org, row_id_param(id, idb, sizeof idb) });
 	enum status st = db_check(c, r, PGRES_TUPLES_OK);
 	struct quota_current q = { 0 };
 
@@ -566,18 +533,18 @@ quota_list(struct db_conn *c, const char *org, const struct quota_ramp *ramp, co
 	char after[24], self[24], assignee[24], start[16], end[16], team[24], lim[16];
 	const char *params[] = {
 		org,
-		inttext(f->after, after, sizeof after),
+		row_int_param(f->after, after, sizeof after),
 		s->all ? "true" : "false",
-		idtext(s->person_id, self, sizeof self),
+		row_id_param(s->person_id, self, sizeof self),
 		s->teams ? s->teams : "{}",
 		f->by_assignee ? quota_assignee_name(f->assignee.type) : NULL,
-		f->by_assignee ? idtext(f->assignee.id, assignee, sizeof assignee) : NULL,
+		f->by_assignee ? row_id_param(f->assignee.id, assignee, sizeof assignee) : NULL,
 		f->by_period ? period_grain_name(f->period.grain) : NULL,
 		NULL,
 		NULL,
 		f->metric,
-		idtext(f->team_id, team, sizeof team),
-		inttext(f->limit + 1, lim, sizeof lim),
+		row_id_param(f->team_id, team, sizeof team),
+		row_int_param(f->limit + 1, lim, sizeof lim),
 	};
 
 	if (f->by_period) {
@@ -620,7 +587,7 @@ enum status
 quota_history_assignee(struct db_conn *c, const char *org, int64_t id, struct quota_ref *out, bool *deleted)
 {
 	char idb[24];
-	PGresult *r = db_exec(c, &stmt_history_assignee, 2, (const char *[]){ org, idtext(id, idb, sizeof idb) });
+	PGresult *r = db_exec(c, &stmt_history_assignee, 2, (const char *[]){ org, row_id_param(id, idb, sizeof idb) });
 	enum status st = db_check(c, r, PGRES_TUPLES_OK);
 
 	if (st == ST_OK && PQntuples(r) != 1)
@@ -638,8 +605,8 @@ enum status
 quota_history_list(struct db_conn *c, const char *org, int64_t id, int64_t after, int limit, struct page *out)
 {
 	char idb[24], aft[24], lim[16];
-	const char *params[] = { org, idtext(id, idb, sizeof idb), inttext(after, aft, sizeof aft),
-				 inttext(limit + 1, lim, sizeof lim) };
+	const char *params[] = { org, row_id_param(id, idb, sizeof idb), row_int_param(after, aft, sizeof aft),
+				 row_int_param(limit + 1, lim, sizeof lim) };
 	PGresult *r = db_exec(c, &stmt_history_list, 4, params);
 	enum status st = db_check(c, r, PGRES_TUPLES_OK);
 
@@ -747,7 +714,7 @@ quota_tree_load(struct db_conn *c, const char *org, int64_t team_id, const struc
 	enum status st;
 
 	key_params(key, &k);
-	const char *params[] = { org, idtext(team_id, idb, sizeof idb), k.grain, k.start, k.metric, k.type,
+	const char *params[] = { org, row_id_param(team_id, idb, sizeof idb), k.grain, k.start, k.metric, k.type,
 				 k.segment };
 	if ((st = load_teams(c, params, &t)) == ST_OK && (st = load_people(c, params, &t)) == ST_OK) {
 		quota_tree_sort(&t);

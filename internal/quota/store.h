@@ -110,10 +110,10 @@ enum status quota_lock(struct db_conn *c, const char *org, int64_t id, struct qu
  * ST_INVALID (e->field "assignee") when the assignee is not in the org.
  */
 enum status quota_create(struct db_conn *c, const char *org, const char *sub, const struct quota_ramp *ramp,
-			 const struct quota_write *in, struct rowjson *out, struct store_err *e);
+			 const struct quota_write *in, struct rowjson *out, struct issues *e);
 /* Replace the state of quota `id` (locked by quota_lock) by `in`; version + 1. Errors as quota_create. */
 enum status quota_update(struct db_conn *c, const char *org, const char *sub, const struct quota_ramp *ramp,
-			 int64_t id, const struct quota_write *in, struct rowjson *out, struct store_err *e);
+			 int64_t id, const struct quota_write *in, struct rowjson *out, struct issues *e);
 /* Delete quota `id` (its audit trail stays). */
 enum status quota_delete(struct db_conn *c, const char *org, const char *sub, int64_t id);
 enum status quota_list(struct db_conn *c, const char *org, const struct quota_ramp *ramp, const struct quota_scope *s,

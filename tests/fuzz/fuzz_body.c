@@ -11,7 +11,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const allowed[] = { "name", "email", "amount", "team_id", "hired_on", "active", NULL };
 	static const char *const seg[] = { "b2b", "b2c", NULL };
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 	json_t *o = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
 	const char *s;
 	long long n;
@@ -32,7 +32,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	parse_enum(o, "segment", seg, &e, &s);
 	parse_date(o, "hired_on", &e, &d);
 	parse_money(o, "amount", false, &e, &cents);
-	errs_clear(&e);
+	issues_clear(&e);
 	json_decref(o);
 	return 0;
 }

@@ -19,49 +19,49 @@ obj(const char *text)
 }
 
 static const char *
-first_field(struct errs *e)
+first_field(struct issues *e)
 {
-	return json_string_value(json_object_get(json_array_get(e->list, 0), "field"));
+	return e->n ? e->items[0].field : NULL;
 }
 
 static void
 test_unknown_fields(void **state)
 {
 	static const char *const allowed[] = { "name", NULL };
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 	json_t *o = obj("{\"name\":\"x\",\"nmae\":1}");
 
 	parse_only(o, allowed, &e);
-	assert_true(errs_any(&e));
+	assert_true(issues_any(&e));
 	assert_string_equal(first_field(&e), "nmae");
-	errs_clear(&e);
+	issues_clear(&e);
 	json_decref(o);
 }
 
 static void
 test_string_rules(void **state)
 {
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 	const char *s = NULL;
 	json_t *o = obj("{\"a\":\"abc\",\"b\":5,\"c\":null,\"d\":\"\"}");
 
 	assert_int_equal(parse_string(o, "a", 1, 10, &e, &s), FIELD_SET);
 	assert_string_equal(s, "abc");
-	assert_false(errs_any(&e));
+	assert_false(issues_any(&e));
 	assert_int_equal(parse_string(o, "b", 1, 10, &e, &s), FIELD_BAD);
 	assert_string_equal(first_field(&e), "b");
 	assert_int_equal(parse_string(o, "c", 1, 10, &e, &s), FIELD_NULL);
 	assert_int_equal(parse_string(o, "zz", 1, 10, &e, &s), FIELD_ABSENT);
 	assert_int_equal(parse_string(o, "d", 1, 10, &e, &s), FIELD_BAD);
-	assert_int_equal(json_array_size(e.list), 2);
-	errs_clear(&e);
+	assert_int_equal(e.n, 2);
+	issues_clear(&e);
 	json_decref(o);
 }
 
 static void
 test_int_and_bool(void **state)
 {
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 	long long n = 0;
 	bool b = false;
 	json_t *o = obj("{\"m\":12,\"big\":13,\"real\":1.5,\"s\":\"1\",\"t\":true,\"f\":0}");
@@ -74,15 +74,15 @@ test_int_and_bool(void **state)
 	assert_int_equal(parse_bool(o, "t", &e, &b), FIELD_SET);
 	assert_true(b);
 	assert_int_equal(parse_bool(o, "f", &e, &b), FIELD_BAD);
-	assert_int_equal(json_array_size(e.list), 4);
-	errs_clear(&e);
+	assert_int_equal(e.n, 4);
+	issues_clear(&e);
 	json_decref(o);
 }
 
 static void
 test_ids(void **state)
 {
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 	int64_t id = 0;
 	json_t *o = obj("{\"a\":\"42\",\"b\":42,\"c\":\"042\",\"d\":\"0\",\"e\":\"4x\",\"f\":\"9999999999999999999\"}");
 
@@ -93,7 +93,7 @@ test_ids(void **state)
 	assert_int_equal(parse_id(o, "d", &e, &id), FIELD_BAD);
 	assert_int_equal(parse_id(o, "e", &e, &id), FIELD_BAD);
 	assert_int_equal(parse_id(o, "f", &e, &id), FIELD_BAD);
-	errs_clear(&e);
+	issues_clear(&e);
 	json_decref(o);
 }
 
@@ -101,7 +101,7 @@ static void
 test_enum_date_money(void **state)
 {
 	static const char *const seg[] = { "b2b", "b2c", NULL };
-	struct errs e = { 0 };
+	struct issues e = { 0 };
 	const char *s = NULL;
 	cal_date d;
 	int64_t cents;
@@ -117,8 +117,8 @@ test_enum_date_money(void **state)
 	assert_int_equal(cents, 99999999999999LL);
 	assert_int_equal(parse_money(o, "mm", false, &e, &cents), FIELD_BAD);
 	assert_int_equal(parse_money(o, "neg", false, &e, &cents), FIELD_BAD);
-	assert_int_equal(json_array_size(e.list), 4);
-	errs_clear(&e);
+	assert_int_equal(e.n, 4);
+	issues_clear(&e);
 	json_decref(o);
 }
 

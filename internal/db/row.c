@@ -1,0 +1,134 @@
+#include "db/row.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/money.h"
+
+void
+rowjson_clear(struct rowjson *r)
+{
+	free(r->json);
+	memset(r, 0, sizeof *r);
+}
+
+void
+page_clear(struct page *p)
+{
+	buf_clear(&p->items);
+	memset(p, 0, sizeof *p);
+}
+
+void
+page_fill(struct page *p, const PGresult *r, int limit)
+{
+	int n = PQntuples(r);
+
+	p->more = n > limit;
+	if (p->more)
+		n = limit;
+	buf_putc(&p->items, '[');
+	for (int i = 0; i < n; i++) {
+		if (i)
+			buf_putc(&p->items, ',');
+		buf_append(&p->items, PQgetvalue(r, i, 0), (size_t)PQgetlength(r, i, 0));
+	}
+	buf_putc(&p->items, ']');
+	p->count = n;
+	p->last_id = n ? strtoll(PQgetvalue(r, n - 1, 1), NULL, 10) : 0;
+}
+
+const char *
+row_id_param(int64_t id, char *buf, size_t len)
+{
+	if (id <= 0)
+		return NULL;
+	snprintf(buf, len, "%" PRId64, id);
+	return buf;
+}
+
+const char *
+row_int_param(long long v, char *buf, size_t len)
+{
+	snprintf(buf, len, "%lld", v);
+	return buf;
+}
+
+const char *
+row_date_param(bool set, cal_date d, char *buf, size_t len)
+{
+	if (!set)
+		return NULL;
+	cal_date_format(d, buf, len);
+	return buf;
+}
+
+const char *
+row_money_param(bool set, int64_t cents, char *buf, size_t len)
+{
+	if (!set)
+		return NULL;
+	money_format(cents, buf, len);
+	return buf;
+}
+
+enum status
+row_take(const PGresult *r, struct rowjson *out)
+{
+	if (PQntuples(r) != 1)
+		return ST_NOT_FOUND;
+	char *json = strdup(PQgetvalue(r, 0, 0));
+	if (!json)
+		return ST_NOMEM;
+	out->json = json;
+	out->id = PQnfields(r) > 2 ? strtoll(PQgetvalue(r, 0, 1), NULL, 10) : 0;
+	out->version = atoi(PQgetvalue(r, 0, PQnfields(r) > 2 ? 2 : PQnfields(r) - 1));
+	return ST_OK;
+}
+
+enum status
+row_exec(struct db_conn *c, struct db_stmt *s, int n, const char *const *params, struct rowjson *out)
+{
+	PGresult *r = db_exec(c, s, n, params);
+	enum status st = db_check(c, r, PGRES_TUPLES_OK);
+
+	if (st == ST_OK)
+		st = row_take(r, out);
+	PQclear(r);
+	return st;
+}
+
+enum status
+row_exec_command(struct db_conn *c, struct db_stmt *s, int n, const char *const *params)
+{
+	PGresult *r = db_exec(c, s, n, params);
+	enum status st = db_check(c, r, PGRES_COMMAND_OK);
+
+	PQclear(r);
+	return st;
+}
+
+enum status
+row_exec_raw(struct db_conn *c, const char *sql)
+{
+	PGresult *r = db_exec_raw(c, sql);
+	enum status st = db_check(c, r, PGRES_COMMAND_OK);
+
+	PQclear(r);
+	return st;
+}
+
+enum status
+row_explain(struct db_conn *c, enum status st, const struct row_constraint *map, size_t n, struct issues *e)
+{
+	const char *cons = db_last_constraint(c);
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(cons, map[i].constraint) == 0) {
+			issues_add(e, map[i].field, "%s", map[i].message);
+			break;
+		}
+	return st;
+}

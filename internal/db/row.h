@@ -1,0 +1,94 @@
+/*
+ * row.h — what every store.c shares: the row types a read hands up (a
+ * resource as JSON text built by PostgreSQL, a page of a list), text
+ * parameters, one-row and no-row statement runs, the naming of a failed
+ * constraint, and the SQL fragments for instants, dates and the org's day.
+ * The one home of these helpers: no store.c redefines them.
+ */
+#ifndef ATTAIN_DB_ROW_H
+#define ATTAIN_DB_ROW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "calendar/calendar.h"
+#include "core/buf.h"
+#include "core/issue.h"
+#include "db/db.h"
+
+/* An instant column as RFC 3339 UTC with milliseconds. */
+#define DB_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+/* A date column as YYYY-MM-DD. */
+#define DB_DAY(col) "to_char(" col ", 'YYYY-MM-DD')"
+/* The time zone of org $1 (connections run in UTC). */
+#define DB_ORG_TZ "(SELECT o.timezone FROM orgs o WHERE o.org_id = $1)"
+/* Today in the time zone of org $1. */
+#define DB_ORG_TODAY "(now() AT TIME ZONE " DB_ORG_TZ ")::date"
+
+/* One resource as JSON text plus what the HTTP layer needs around it. */
+struct rowjson {
+	char *json;  /* owned */
+	int version; /* for the ETag */
+	int64_t id;
+};
+/* Free the JSON text; the row is left zeroed. */
+void rowjson_clear(struct rowjson *r);
+
+/* A page of a list: items as a JSON array text, and where to resume. */
+struct page {
+	struct buf items; /* owned: "[{...},{...}]" */
+	int count;
+	int64_t last_id; /* id of the last item, the next cursor */
+	bool more;       /* another page follows */
+};
+/* Free the items; the page is left zeroed. */
+void page_clear(struct page *p);
+/*
+ * Fill a page from a result whose first column is the item's JSON text and
+ * second its id, fetched with LIMIT limit+1 (the extra row only says "more").
+ * Allocation failure is recorded in p->items.oom.
+ */
+void page_fill(struct page *p, const PGresult *r, int limit);
+
+/* ---- text parameters (each returns buf, or NULL for SQL NULL) ---------------- */
+
+/* An id; NULL (SQL NULL) when id <= 0. */
+const char *row_id_param(int64_t id, char *buf, size_t len);
+/* Any integer. */
+const char *row_int_param(long long v, char *buf, size_t len);
+/* A date "YYYY-MM-DD"; NULL when !set. */
+const char *row_date_param(bool set, cal_date d, char *buf, size_t len);
+/* Cents as an exact decimal "123.45"; NULL when !set. */
+const char *row_money_param(bool set, int64_t cents, char *buf, size_t len);
+
+/* ---- running statements ---------------------------------------------------- */
+
+/*
+ * The only row of a result whose columns are `<json>, [id,] version` into
+ * *out (json malloc'd: rowjson_clear). With two columns the id is 0.
+ * ST_NOT_FOUND when the result has no row; ST_NOMEM.
+ */
+enum status row_take(const PGresult *r, struct rowjson *out);
+/* Run s and take its only row into *out (row_take); the statement's failure as db_check maps it. */
+enum status row_exec(struct db_conn *c, struct db_stmt *s, int n, const char *const *params,
+                     struct rowjson *out);
+/* Run s, which returns no rows; its failure as db_check maps it. */
+enum status row_exec_command(struct db_conn *c, struct db_stmt *s, int n, const char *const *params);
+/* Run ad-hoc SQL without parameters and without rows (SET LOCAL ...). */
+enum status row_exec_raw(struct db_conn *c, const char *sql);
+
+/* A constraint and the field (and reason) a failure of it is about. */
+struct row_constraint {
+	const char *constraint;
+	const char *field;
+	const char *message;
+};
+/*
+ * After a failed write with status st: when the constraint the failure
+ * names is in map (n entries), add its field and message to e. Returns st.
+ */
+enum status row_explain(struct db_conn *c, enum status st, const struct row_constraint *map, size_t n,
+                        struct issues *e);
+
+#endif
