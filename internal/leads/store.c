@@ -12,6 +12,7 @@
 #include "deals/store.h"
 #include "leads/lead.h"
 #include "leads/model.h"
+#include "leads/training.h"
 
 /* The day a lead arrived, in the org's time zone. */
 #define CREATED_ON DB_DAY("(l.created_at AT TIME ZONE " DB_ORG_TZ ")::date")
@@ -174,7 +175,7 @@ DB_STMT(stmt_model_evaluation, "SELECT " EVALUATION_JSON " FROM lead_scoring_mod
 struct model_memo {
 	struct {
 		char *key;              /* owned */
-		struct lr_model *model; /* one reference */
+		struct model *model;    /* one reference */
 	} e[MODEL_MEMO_SIZE];
 	unsigned next; /* the entry to replace */
 };
@@ -186,7 +187,7 @@ model_memo_free(void *p)
 
 	for (int i = 0; i < MODEL_MEMO_SIZE; i++) {
 		free(mm->e[i].key);
-		lr_model_free(mm->e[i].model);
+		model_free(mm->e[i].model);
 	}
 	free(mm);
 }
@@ -197,7 +198,8 @@ model_memo_free(void *p)
  * when the row no longer has that version (a training committed meanwhile).
  */
 static enum status
-predictive_load(struct db_conn *c, const char *org, const char *segment, const char *trained, struct lr_model **out)
+predictive_load(struct db_conn *c, const char *org, const char *segment, const char *trained,
+                struct model **out)
 {
 	struct model_memo *mm = db_memo(c, DB_MEMO_LEAD_MODELS);
 	size_t len = strlen(org) + strlen(segment) + strlen(trained) + 3;
@@ -211,7 +213,7 @@ predictive_load(struct db_conn *c, const char *org, const char *segment, const c
 	snprintf(key, len, "%s\x1f%s\x1f%s", org, segment, trained);
 	for (int i = 0; mm && i < MODEL_MEMO_SIZE; i++)
 		if (mm->e[i].key && strcmp(mm->e[i].key, key) == 0) {
-			*out = lr_model_ref(mm->e[i].model);
+			*out = model_ref(mm->e[i].model);
 			free(key);
 			return ST_OK;
 		}
@@ -222,7 +224,7 @@ predictive_load(struct db_conn *c, const char *org, const char *segment, const c
 		st = ST_NOT_FOUND;
 		goto out;
 	}
-	if (!(j = json_loads(PQgetvalue(r, 0, 0), 0, NULL)) || lr_model_from_json(j, out) != ST_OK) {
+	if (!(j = json_loads(PQgetvalue(r, 0, 0), 0, NULL)) || model_from_json(j, out) != ST_OK) {
 		st = ST_INTERNAL;
 		goto out;
 	}
@@ -231,9 +233,9 @@ predictive_load(struct db_conn *c, const char *org, const char *segment, const c
 	if (mm) { /* remembering is best effort */
 		unsigned at = mm->next++ % MODEL_MEMO_SIZE;
 		free(mm->e[at].key);
-		lr_model_free(mm->e[at].model);
+		model_free(mm->e[at].model);
 		mm->e[at].key = key;
-		mm->e[at].model = lr_model_ref(*out);
+		mm->e[at].model = model_ref(*out);
 		key = NULL;
 	}
 	st = ST_OK;
@@ -1073,7 +1075,7 @@ lead_model_replace(struct db_conn *c, const char *org, const char *segment, cons
 	}
 	if (!PQgetisnull(r, 0, 1)) {
 		json_t *pred = json_loads(PQgetvalue(r, 0, 1), 0, NULL);
-		st = pred ? lr_model_from_json(pred, &full.predictive) : ST_NOMEM;
+		st = pred ? model_from_json(pred, &full.predictive) : ST_NOMEM;
 		json_decref(pred);
 		if (st != ST_OK)
 			goto out;
@@ -1087,7 +1089,7 @@ lead_model_replace(struct db_conn *c, const char *org, const char *segment, cons
 		goto out;
 	st = rescore(c, org, segment, &full, today);
 out:
-	lr_model_free(full.predictive);
+	model_free(full.predictive);
 	free(def);
 	PQclear(r);
 	return st;
@@ -1099,7 +1101,7 @@ DB_STMT(stmt_closed_leads,
 	"SELECT l.id, " LEAD_INPUT_JSON ", " CREATED_ON ", l.status = 'converted' FROM leads l"
 	" WHERE l.org_id = $1 AND l.segment = $2 AND l.status IN ('converted', 'disqualified') ORDER BY l.id");
 
-/* The closed leads of a result, for lead_train. */
+/* The closed leads of a result, for training_run. */
 struct closed_leads {
 	const PGresult *r;
 	json_t **docs;            /* owned: the parsed row while it is in use */
@@ -1142,7 +1144,7 @@ lead_model_train(struct db_conn *c, const char *org, const char *segment, int mi
 {
 	struct score_model m = { 0 }, now = { 0 };
 	struct closed_leads cl = { 0 };
-	struct lr_model *learned = NULL;
+	struct model *learned = NULL;
 	json_t *evaluation = NULL;
 	char *pred = NULL, *eval = NULL;
 	cal_date today;
@@ -1170,10 +1172,10 @@ lead_model_train(struct db_conn *c, const char *org, const char *segment, int mi
 	}
 	struct lead_source src = { .n = n, .ctx = &cl, .get = closed_get, .release = closed_release,
 				   .ids = cl.ids, .converted = cl.converted };
-	struct train_options o = { .min_per_class = min_per_class, .holdout_pct = 20 };
-	if ((st = lead_train(&m, &src, &o, today, &learned, &evaluation, why, whylen)) != ST_OK)
+	struct training_options o = { .min_per_class = min_per_class, .holdout_pct = 20 };
+	if ((st = training_run(&m, &src, &o, today, &learned, &evaluation, why, whylen)) != ST_OK)
 		goto out;
-	if (!(pred = dump(lr_model_to_json(learned))) || !(eval = dump(json_incref(evaluation)))) {
+	if (!(pred = dump(model_to_json(learned))) || !(eval = dump(json_incref(evaluation)))) {
 		st = ST_NOMEM;
 		goto out;
 	}
@@ -1191,7 +1193,7 @@ out:
 	PQclear(r);
 	score_model_clear(&m);
 	score_model_clear(&now);
-	lr_model_free(learned);
+	model_free(learned);
 	json_decref(evaluation);
 	free(pred);
 	free(eval);
