@@ -84,6 +84,20 @@ lookup(json_t *o, const char *k, json_t **v)
 	return json_is_null(*v) ? FIELD_NULL : FIELD_SET;
 }
 
+/*
+ * Characters (code points) in UTF-8 text: the bytes that do not continue a
+ * sequence. Limits count characters, as openapi.yaml's maxLength does.
+ */
+static size_t
+characters(const char *s, size_t n)
+{
+	size_t count = 0;
+
+	for (size_t i = 0; i < n; i++)
+		count += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return count;
+}
+
 enum field_state
 parse_string(json_t *o, const char *k, size_t minlen, size_t maxlen, struct issues *e, const char **out)
 {
@@ -101,7 +115,8 @@ parse_string(json_t *o, const char *k, size_t minlen, size_t maxlen, struct issu
 		issues_add(e, k, "must not contain NUL characters");
 		return FIELD_BAD;
 	}
-	if (n < minlen || n > maxlen) {
+	size_t chars = characters(json_string_value(v), n);
+	if (chars < minlen || chars > maxlen) {
 		issues_add(e, k, "length must be %zu..%zu", minlen, maxlen);
 		return FIELD_BAD;
 	}
@@ -267,7 +282,7 @@ query_string(struct req *r, const char *k, size_t maxlen, struct issues *e, cons
 		issues_add(e, k, "must not be empty");
 		return FIELD_BAD;
 	}
-	if (strlen(v) > maxlen) {
+	if (characters(v, strlen(v)) > maxlen) {
 		issues_add(e, k, "longer than %zu characters", maxlen);
 		return FIELD_BAD;
 	}
