@@ -7,6 +7,58 @@
 
 #include "core/money.h"
 
+/*
+ * The key of the member whose value begins last before byte `pos` of a JSON
+ * text (raw, as written), into key; false when there is none. Enough to
+ * name the field of a value that jansson refuses while parsing.
+ */
+static bool
+key_before(const char *s, size_t len, size_t pos, char *key, size_t keylen)
+{
+	bool found = false;
+
+	for (size_t i = 0; i < len && i < pos; i++) {
+		if (s[i] != '"')
+			continue;
+		size_t start = ++i;
+		while (i < len && s[i] != '"')
+			i += s[i] == '\\' ? 2 : 1;
+		size_t end = i < len ? i : len, j = i + 1;
+		while (j < len && (s[j] == ' ' || s[j] == '\t' || s[j] == '\n' || s[j] == '\r'))
+			j++;
+		if (j < len && s[j] == ':' && j < pos) {
+			snprintf(key, keylen, "%.*s", (int)(end - start < keylen ? end - start : keylen - 1), s + start);
+			found = true;
+		}
+	}
+	return found;
+}
+
+/* A value jansson refuses while parsing, said our way and naming its field. */
+static bool
+bad_value(const char *body, size_t len, const json_error_t *jerr, struct issues *e)
+{
+	static const struct {
+		const char *jansson; /* a part of jansson's message */
+		const char *message;
+	} known[] = {
+		{ "JSON_ALLOW_NUL", "must not contain NUL characters" },
+		{ "invalid Unicode", "is not valid Unicode (a lone surrogate)" },
+		{ "real number overflow", "is out of range" },
+		{ "too big integer", "is out of range" },
+		{ "too big negative integer", "is out of range" },
+	};
+	char key[128];
+
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+		if (strstr(jerr->text, known[i].jansson)) {
+			bool named = jerr->position > 0 && key_before(body, len, (size_t)jerr->position, key, sizeof key);
+			issues_add(e, named ? key : "body", "%s", known[i].message);
+			return true;
+		}
+	return false;
+}
+
 json_t *
 parse_body_object(struct req *r)
 {
@@ -36,7 +88,7 @@ parse_body_object(struct req *r)
 			size_t n = strcspn(start, "\"");
 			snprintf(key, sizeof key, "%.*s", (int)(n < sizeof key ? n : sizeof key - 1), start);
 			issues_add(&e, key, "duplicate key");
-		} else
+		} else if (!bad_value(body, len, &jerr, &e))
 			issues_add(&e, "body", "malformed JSON at line %d, column %d: %s", jerr.line, jerr.column,
 				 jerr.text);
 		respond_errors(r, &e);

@@ -254,3 +254,16 @@ def test_csv_numbers_stay_numbers(admin):
     from contract import parse_csv
     header, rows = parse_csv(admin.get("/v1/stages", headers={"Accept": "text/csv"}))
     assert rows and all(row["probability"].isdigit() for row in rows)
+
+
+@pytest.mark.parametrize("raw, field, message", [
+    (b'{"name": "a\\u0000b"}', "name", "must not contain NUL characters"),
+    (b'{"name": "ok", "title": "x\\ud800y"}', "title", "is not valid Unicode (a lone surrogate)"),
+    (b'{"name": "n", "ramp_months": 1e400}', "ramp_months", "is out of range"),
+    (b'{"name": "n", "ramp_months": 99999999999999999999999}', "ramp_months", "is out of range"),
+])
+def test_values_jansson_refuses_name_their_field(scratch_admin, raw, field, message):
+    r = scratch_admin.post("/v1/people", data=raw, headers={"Content-Type": "application/json"})
+    p = problem(r, 400, field)
+    assert p["errors"][0]["message"] == message
+    assert "JSON_" not in r.text
