@@ -8,7 +8,7 @@
 #include "api/parse.h"
 #include "api/respond.h"
 #include "calendar/calendar.h"
-#include "org/store.h"
+#include "org/service.h"
 
 static const char *const period_columns[] = { "id", "grain", "fiscal_year", "number", "start", "end", NULL };
 
@@ -31,9 +31,11 @@ static bool
 fiscal_start(struct req *r, int *out)
 {
 	struct org_settings s;
-	enum status st = org_settings_get(r->conn, r->who.org, &s);
+	struct caller who;
+	enum status st;
 
-	if (st != ST_OK) {
+	req_caller_unscoped(r, &who);
+	if ((st = org_service_settings(r->conn, &who, &s)) != ST_OK) {
 		respond_status(r, st, NULL);
 		return false;
 	}
