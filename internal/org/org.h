@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "calendar/calendar.h"
 #include "core/issue.h"
 #include "core/status.h"
 
@@ -44,6 +45,38 @@ struct org_patch {
  * month does not make the next one fail too).
  */
 enum status org_ramp_month_check(size_t month, int64_t pct, int64_t *prev, struct issues *e);
+
+/* Most periods one GET /v1/periods lists. */
+#define ORG_PERIODS_MAX 1000
+
+/* What GET /v1/periods asks for: a grain and a range, either end of which may be absent. */
+struct period_query {
+	enum period_grain grain;
+	bool set_from;
+	cal_date from;
+	bool set_to;
+	cal_date to;
+};
+
+/* Periods in order, with the fiscal year start they were cut by. */
+struct period_list {
+	int fy_start;          /* month 1..12 */
+	struct period *items; /* owned: period_list_clear */
+	size_t n;
+};
+
+/*
+ * The periods of q->grain that meet q's range, for an org whose fiscal year
+ * starts in month fy_start, on day `today`, into *out (period_list_clear).
+ * An absent end: with neither, today's fiscal year; with only `to`, from 11
+ * months before it; with only `from`, 12 months from it. ST_INVALID with an
+ * issue about "to" when to is before from or the range holds more than
+ * ORG_PERIODS_MAX periods; ST_NOMEM.
+ */
+enum status org_periods_list(const struct period_query *q, int fy_start, cal_date today, struct period_list *out,
+			     struct issues *e);
+/* Free the items; the list is left empty. */
+void period_list_clear(struct period_list *l);
 
 /* A team to create, or the change of one (PATCH). Borrowed strings. */
 struct team_input {

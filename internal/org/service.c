@@ -1,5 +1,7 @@
 #include "org/service.h"
 
+#include <time.h>
+
 #include "org/currency.h"
 #include "org/store.h"
 
@@ -65,6 +67,35 @@ org_service_patch(struct db_conn *c, const struct caller *who, const struct org_
 	enum status st = check_settings(c, p, e);
 
 	return st == ST_OK ? org_update(c, who->org, p, expect_version, out) : st;
+}
+
+enum status
+org_service_periods(struct db_conn *c, const struct caller *who, const struct period_query *q,
+		    struct period_list *out, struct issues *e)
+{
+	struct org_settings s;
+	enum status st = org_settings_get(c, who->org, &s);
+
+	if (st != ST_OK)
+		return st;
+	return org_periods_list(q, s.fiscal_year_start_month, cal_date_from_unix(time(NULL)), out, e);
+}
+
+enum status
+org_service_period_get(struct db_conn *c, const struct caller *who, const char *id, struct period *out,
+		       int *fy_start, struct issues *e)
+{
+	struct org_settings s;
+	enum status st = org_settings_get(c, who->org, &s);
+
+	if (st != ST_OK)
+		return st;
+	if (period_parse(id, s.fiscal_year_start_month, out) != ST_OK) {
+		issues_add(e, "period_id", "must be a period id such as 2026-07, FY2026-Q3 or FY2026");
+		return ST_INVALID;
+	}
+	*fy_start = s.fiscal_year_start_month;
+	return ST_OK;
 }
 
 /* ---- refusals --------------------------------------------------------------- */

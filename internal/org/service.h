@@ -60,6 +60,20 @@ enum status org_service_get(struct db_conn *c, const struct caller *who, struct 
 enum status org_service_patch(struct db_conn *c, const struct caller *who, const struct org_patch *p,
                               int expect_version, struct rowjson *out, struct issues *e);
 
+/*
+ * The periods GET /v1/periods lists (org_periods_list, cut by the org's
+ * fiscal year and today's UTC date) into *out (period_list_clear).
+ */
+enum status org_service_periods(struct db_conn *c, const struct caller *who, const struct period_query *q,
+				struct period_list *out, struct issues *e);
+/*
+ * Period `id` ("2026-07", "FY2026-Q3", "FY2026") of the org's calendar into
+ * *out, and the org's fiscal year start month into *fy_start. ST_INVALID
+ * with an issue about "period_id" when id names no period.
+ */
+enum status org_service_period_get(struct db_conn *c, const struct caller *who, const char *id,
+				   struct period *out, int *fy_start, struct issues *e);
+
 /* ---- teams ------------------------------------------------------------------ */
 
 /* One page of the org's teams (every role reads them all; who->scope may be NULL). */

@@ -161,6 +161,48 @@ test_write_predicates(void **state)
 	scope_clear(&s);
 }
 
+static void
+test_periods_list(void **state)
+{
+	struct issues e = { 0 };
+	struct period_list l = { 0 };
+	cal_date today, from, to;
+
+	(void)state;
+	assert_int_equal(cal_date_parse("2026-03-15", &today), ST_OK);
+	/* neither end: the fiscal year of today (FY starting in February) */
+	struct period_query q = { .grain = GRAIN_QUARTER };
+	assert_int_equal(org_periods_list(&q, 2, today, &l, &e), ST_OK);
+	assert_int_equal(l.n, 4);
+	assert_int_equal(l.fy_start, 2);
+	char d[16];
+	cal_date_format(l.items[0].start, d, sizeof d);
+	assert_string_equal(d, "2026-02-01");
+	period_list_clear(&l);
+	assert_null(l.items);
+	/* only `to`: the 12 months up to it */
+	assert_int_equal(cal_date_parse("2026-12-31", &to), ST_OK);
+	q = (struct period_query){ .grain = GRAIN_MONTH, .set_to = true, .to = to };
+	assert_int_equal(org_periods_list(&q, 1, today, &l, &e), ST_OK);
+	assert_int_equal(l.n, 12);
+	assert_string_equal(l.items[0].id, "2026-01");
+	period_list_clear(&l);
+	/* to before from */
+	assert_int_equal(cal_date_parse("2027-01-01", &from), ST_OK);
+	q = (struct period_query){ .grain = GRAIN_MONTH, .set_from = true, .from = from, .set_to = true, .to = to };
+	assert_int_equal(org_periods_list(&q, 1, today, &l, &e), ST_INVALID);
+	assert_string_equal(e.items[0].field, "to");
+	assert_string_equal(e.items[0].message, "must not be before from");
+	issues_clear(&e);
+	/* more than ORG_PERIODS_MAX */
+	assert_int_equal(cal_date_parse("1900-01-01", &from), ST_OK);
+	q.from = from;
+	assert_int_equal(org_periods_list(&q, 1, today, &l, &e), ST_INVALID);
+	assert_string_equal(e.items[0].message, "the range holds more than 1000 periods");
+	assert_null(l.items);
+	issues_clear(&e);
+}
+
 int
 main(void)
 {
@@ -170,6 +212,7 @@ main(void)
 		cmocka_unit_test(test_roles),
 		cmocka_unit_test(test_ramp_curve),
 		cmocka_unit_test(test_write_predicates),
+		cmocka_unit_test(test_periods_list),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
