@@ -256,6 +256,10 @@ respond_outcome(struct req *r, enum status st, struct issues *e, struct rowjson 
 		return;
 	}
 	issues_clear(e);
+	if (ok_status == 204) {
+		respond_no_content(r);
+		return;
+	}
 	if (ok_status == 201 && location_prefix)
 		snprintf(location, sizeof location, "%s/%lld", location_prefix, (long long)row->id);
 	respond_row(r, ok_status, row, ok_status == 201 && location_prefix ? location : NULL);

@@ -50,7 +50,8 @@ void respond_store_error(struct req *r, enum status st, struct issues *e);
 /*
  * The answer to a service call that writes or reads one resource: on ST_OK
  * the row with its ETag (ok_status 200, or 201 with Location
- * "<location_prefix>/<id>"); otherwise respond_store_error. Clears e.
+ * "<location_prefix>/<id>"); with ok_status 204 (a delete) no content,
+ * and row may be NULL; otherwise respond_store_error. Clears e.
  */
 void respond_outcome(struct req *r, enum status st, struct issues *e, struct rowjson *row, int ok_status,
 		     const char *location_prefix);
