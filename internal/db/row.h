@@ -91,4 +91,13 @@ struct row_constraint {
 enum status row_explain(struct db_conn *c, enum status st, const struct row_constraint *map, size_t n,
                         struct issues *e);
 
+/* ---- COPY ... FROM STDIN ------------------------------------------------------ */
+
+/*
+ * Append s to b as one value of COPY's text format (backslash escapes for
+ * backslash, tab, newline and carriage return); NULL is \N. Allocation
+ * failure is recorded in b->oom.
+ */
+void row_copy_text(struct buf *b, const char *s);
+
 #endif

@@ -66,20 +66,6 @@ struct deal_scope {
 	const char *teams; /* managed subtree as an array literal "{1,2}"; "{}" = none */
 };
 
-struct deal_filter {
-	int64_t owner_id;          /* 0 = any */
-	int64_t team_id;           /* 0 = any; else the deals of the team's subtree */
-	const char *status;        /* NULL = any */
-	const char *stage;
-	const char *type;
-	const char *segment;
-	const char *close_from;    /* "YYYY-MM-DD", inclusive; NULL = open */
-	const char *close_to;      /* inclusive */
-	const char *updated_since; /* RFC 3339 instant or date; NULL = any */
-	const char *external_id;
-	int64_t after;             /* cursor: ids greater than this */
-	int limit;
-};
 
 enum status deal_list(struct db_conn *c, const char *org, const struct deal_scope *s,
 		      const struct deal_filter *f, struct page *out);
@@ -115,8 +101,6 @@ enum status deal_history_list(struct db_conn *c, const char *org, int64_t id, in
 
 /* ---- bulk sync -------------------------------------------------------------- */
 
-#define DEAL_BULK_MAX 100000
-
 /* The accepted items of one bulk call, encoded as COPY text. */
 struct deal_bulk {
 	struct buf copy; /* owned: one line per item */
@@ -137,11 +121,17 @@ void deal_bulk_clear(struct deal_bulk *b);
  */
 enum status deal_bulk_add(struct deal_bulk *b, int index, const struct deal_input *in);
 
+/* Why the database side refuses an item (the values are also in store.c's SQL). */
+enum deal_bulk_refusal {
+	DEAL_BULK_OUT_OF_SCOPE = 0,         /* the stored deal is outside the caller's scope */
+	DEAL_BULK_NO_SEGMENT = 1,           /* a new deal, and neither it nor its owner has a segment */
+	DEAL_BULK_CLOSE_BEFORE_CREATED = 2, /* close_date before the stored created_on it keeps */
+};
+
 /* An item the database side refused, before anything was written. */
 struct deal_bulk_reject {
 	int index;
-	const char *field;   /* static */
-	const char *message; /* static */
+	enum deal_bulk_refusal why;
 };
 
 struct deal_bulk_result {
