@@ -2,7 +2,6 @@
 #include "api/deals.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "api/handlers.h"

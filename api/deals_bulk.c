@@ -64,7 +64,7 @@ handle_deals_bulk(struct req *r)
 {
 	struct call x = {.out.noun = "deals"};
 	struct deals_sync_refusals to = {on_refused, &x};
-	struct deals_sync_result res;
+	struct deal_bulk_counts done;
 	struct bulk_reader br = {"deals", DEAL_BULK_MAX, on_item, on_bad_line, &x};
 	struct caller who;
 	bool atomic, ndjson;
@@ -79,10 +79,10 @@ handle_deals_bulk(struct req *r)
 		return;
 	}
 	if (bulk_read(r, &br, ndjson, body, len, &x.out.count)) {
-		st = deals_service_sync_run(r->conn, &who, x.sync, atomic, &res);
-		x.out.created = res.created;
-		x.out.updated = res.updated;
-		x.out.unchanged = res.unchanged;
+		st = deals_service_sync_run(r->conn, &who, x.sync, atomic, &done);
+		x.out.created = done.created;
+		x.out.updated = done.updated;
+		x.out.unchanged = done.unchanged;
 		if (st == ST_OK)
 			bulk_respond(r, &x.out);
 		else if (st == ST_INVALID)

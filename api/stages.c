@@ -1,6 +1,5 @@
 /* stages.c — /v1/stages: the org's ordered pipeline stages (DESIGN §7 "Pipeline"). */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "api/handlers.h"

@@ -94,6 +94,13 @@ struct deal_filter {
 /* The most deals one bulk sync takes. */
 #define DEAL_BULK_MAX 100000
 
+/* What a bulk sync wrote. */
+struct deal_bulk_counts {
+	long created;
+	long updated;
+	long unchanged; /* existing deals the item did not change: no new version, no history */
+};
+
 /*
  * Resolve `in` against the stored deal `cur` (NULL for a create, or for a
  * bulk item whose stored state the database merges) and the org's stages:

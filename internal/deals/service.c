@@ -509,14 +509,14 @@ static const struct {
 
 enum status
 deals_service_sync_run(struct db_conn *c, const struct caller *who, struct deals_sync *s, bool atomic,
-                       struct deals_sync_result *out)
+                       struct deal_bulk_counts *out)
 {
 	struct deal_bulk_result res = {0};
 	struct deal_scope ds;
 	char *teams = NULL;
 	enum status st;
 
-	*out = (struct deals_sync_result){0};
+	*out = (struct deal_bulk_counts){0};
 	if (s->oom)
 		return ST_NOMEM;
 	if ((st = check_people(c, who, s)) != ST_OK)
@@ -532,8 +532,7 @@ deals_service_sync_run(struct db_conn *c, const struct caller *who, struct deals
 		refuse(s, res.rejects[i].index, &e);
 	}
 	if (st == ST_OK)
-		*out = (struct deals_sync_result){
-		    .created = res.created, .updated = res.updated, .unchanged = res.unchanged};
+		*out = res.counts;
 	deal_bulk_result_clear(&res);
 	free(teams);
 	return st;

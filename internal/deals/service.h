@@ -143,13 +143,6 @@ struct deals_sync_refusals {
 	void *ctx;
 };
 
-/* What a sync wrote. */
-struct deals_sync_result {
-	long created;
-	long updated;
-	long unchanged; /* existing deals the item did not change: no new version */
-};
-
 /*
  * Start a sync for who (loads the org's stages) into *out (free with
  * deals_service_sync_free); refused items will go to `to` (copied).
@@ -176,7 +169,7 @@ void deals_service_sync_add(struct deals_sync *s, int index, const struct deal_i
  * nothing written. *out is zeroed unless ST_OK.
  */
 enum status deals_service_sync_run(struct db_conn *c, const struct caller *who, struct deals_sync *s,
-                                   bool atomic, struct deals_sync_result *out);
+                                   bool atomic, struct deal_bulk_counts *out);
 
 /* Free a sync; accepts NULL. */
 void deals_service_sync_free(struct deals_sync *s);

@@ -150,13 +150,8 @@ stages_replace(struct db_conn *c, const char *org, const struct stage_list *l, i
 
 	if (!json)
 		return ST_NOMEM;
-	r = db_exec(c, &stmt_stages_lock, 1, (const char *[]){ org });
-	if ((st = db_check(c, r, PGRES_TUPLES_OK)) != ST_OK)
+	if ((st = row_exec_one(c, &stmt_stages_lock, 1, (const char *[]){ org }, &r)) != ST_OK)
 		goto out;
-	if (PQntuples(r) != 1) {
-		st = ST_NOT_FOUND;
-		goto out;
-	}
 	if (expect_version >= 0 && atoi(PQgetvalue(r, 0, 0)) != expect_version) {
 		st = ST_STALE;
 		goto out;
@@ -246,16 +241,16 @@ deal_person_find(const struct deal_person *v, size_t n, int64_t id)
 
 /* ---- deals --------------------------------------------------------------------- */
 
-/* $2 team: its members and the members of every team below it. */
+/* $13 team: its members and the members of every team below it. */
 #define TEAM_PEOPLE                                                                            \
 	"(SELECT coalesce(array_agg(p.id), '{}') FROM people p WHERE p.org_id = $1 AND p.team_id = ANY(ARRAY(" \
-	" WITH RECURSIVE sub(id) AS (SELECT t.id FROM teams t WHERE t.org_id = $1 AND t.id = $2::bigint" \
+	" WITH RECURSIVE sub(id) AS (SELECT t.id FROM teams t WHERE t.org_id = $1 AND t.id = $13::bigint" \
 	" UNION SELECT t.id FROM teams t JOIN sub ON t.parent_id = sub.id WHERE t.org_id = $1)"    \
 	" SELECT id FROM sub)))::bigint[]"
 /* The people whose deals a list is drawn from: the team's, else the caller's scope. */
 #define DRIVER_PEOPLE                                                                          \
-	"(CASE WHEN $2::bigint IS NOT NULL THEN " TEAM_PEOPLE " ELSE " SCOPE_PEOPLE("$6")         \
-	" || $5::bigint END)"
+	"(CASE WHEN $13::bigint IS NOT NULL THEN " TEAM_PEOPLE " ELSE " SCOPE_PEOPLE("$16")       \
+	" || $15::bigint END)"
 #define DEAL_FILTERS(owner, status, stage, type, segment, from, to, since, ext)                 \
 	" AND (" owner "::bigint IS NULL OR d.owner_id = " owner ")"                               \
 	" AND (" status "::text IS NULL OR d.status = " status ")"                                 \
@@ -267,6 +262,11 @@ deal_person_find(const struct deal_person *v, size_t n, int64_t id)
 	" AND (" since "::timestamptz IS NULL OR d.updated_at >= " since ")"                       \
 	" AND (" ext "::text IS NULL OR d.external_id = " ext ")"
 
+/*
+ * Both lists take $1 org, $2 the cursor, $3..$11 the filters (DEAL_FILTERS'
+ * order) and $12 the limit; stmt_deal_list also $13 the team and $14..$16
+ * the scope.
+ */
 /* Every deal of the org (callers who read them all, without a team filter). */
 DB_STMT(stmt_deal_list_all,
 	"SELECT " DEAL_JSON " FROM deals d WHERE d.org_id = $1 AND d.id > $2::bigint"
@@ -283,16 +283,16 @@ DB_STMT(stmt_deal_list_all,
 DB_STMT(stmt_deal_list,
 	"WITH drv AS MATERIALIZED (SELECT " DRIVER_PEOPLE " AS ids),"
 	" cand AS (SELECT o.id FROM deals o WHERE o.org_id = $1"
-	"  AND o.owner_id = ANY((SELECT ids FROM drv)::bigint[]) AND o.id > $3::bigint AND ($12::date IS NULL OR o.close_date >= $12)"
-	"  AND ($13::date IS NULL OR o.close_date <= $13)"
+	"  AND o.owner_id = ANY((SELECT ids FROM drv)::bigint[]) AND o.id > $2::bigint AND ($8::date IS NULL OR o.close_date >= $8)"
+	"  AND ($9::date IS NULL OR o.close_date <= $9)"
 	" UNION SELECT s.deal_id FROM deal_splits s WHERE s.org_id = $1"
-	"  AND s.person_id = ANY((SELECT ids FROM drv)::bigint[]) AND s.deal_id > $3::bigint"
-	"  AND ($12::date IS NULL OR s.close_date >= $12) AND ($13::date IS NULL OR s.close_date <= $13))"
+	"  AND s.person_id = ANY((SELECT ids FROM drv)::bigint[]) AND s.deal_id > $2::bigint"
+	"  AND ($8::date IS NULL OR s.close_date >= $8) AND ($9::date IS NULL OR s.close_date <= $9))"
 	" SELECT " DEAL_JSON " FROM (SELECT id FROM cand ORDER BY id) c"
 	" CROSS JOIN LATERAL (SELECT * FROM deals d WHERE d.org_id = $1 AND d.id = c.id"
-	"  AND " IN_SCOPE("$4", "$5", "$6")
-	DEAL_FILTERS("$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15") ") d"
-	" ORDER BY c.id LIMIT $16");
+	"  AND " IN_SCOPE("$14", "$15", "$16")
+	DEAL_FILTERS("$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11") ") d"
+	" ORDER BY c.id LIMIT $12");
 DB_STMT(stmt_deal_get,
 	"SELECT " DEAL_JSON " FROM deals d WHERE d.org_id = $1 AND d.id = $2 AND " IN_SCOPE("$3", "$4", "$5"));
 DB_STMT(stmt_deal_lock,
@@ -372,47 +372,29 @@ deal_list(struct db_conn *c, const char *org, const struct deal_scope *s, const 
 	enum status st;
 
 	scope_params(s, self, sizeof self, sp);
-	row_int_param(f->after, after, sizeof after);
-	row_id_param(f->owner_id, owner, sizeof owner);
-	row_int_param(f->limit + 1, lim, sizeof lim);
+	const char *params[] = {
+		org,
+		row_int_param(f->after, after, sizeof after),
+		row_id_param(f->owner_id, owner, sizeof owner),
+		f->status,
+		f->stage,
+		f->type,
+		f->segment,
+		f->close_from,
+		f->close_to,
+		f->updated_since,
+		f->external_id,
+		row_int_param(f->limit + 1, lim, sizeof lim),
+		row_id_param(f->team_id, team, sizeof team),
+		sp[0],
+		sp[1],
+		sp[2],
+	};
 	/* planned per call: the best plan depends on which filters are given */
-	if (s->all && f->team_id <= 0) {
-		const char *params[] = {
-			org,
-			after,
-			f->owner_id > 0 ? owner : NULL,
-			f->status,
-			f->stage,
-			f->type,
-			f->segment,
-			f->close_from,
-			f->close_to,
-			f->updated_since,
-			f->external_id,
-			lim,
-		};
+	if (s->all && f->team_id <= 0)
 		r = db_exec_planned(c, &stmt_deal_list_all, 12, params);
-	} else {
-		const char *params[] = {
-			org,
-			row_id_param(f->team_id, team, sizeof team),
-			after,
-			sp[0],
-			sp[1],
-			sp[2],
-			f->owner_id > 0 ? owner : NULL,
-			f->status,
-			f->stage,
-			f->type,
-			f->segment,
-			f->close_from,
-			f->close_to,
-			f->updated_since,
-			f->external_id,
-			lim,
-		};
+	else
 		r = db_exec_planned(c, &stmt_deal_list, 16, params);
-	}
 	if ((st = db_check(c, r, PGRES_TUPLES_OK)) == ST_OK)
 		page_fill(out, r, f->limit);
 	PQclear(r);
@@ -437,18 +419,14 @@ deal_lock(struct db_conn *c, const char *org, const struct deal_scope *s, int64_
 	char idb[24], self[24];
 	const char *sp[3];
 	struct deal_current cur = { 0 };
+	PGresult *r;
+	enum status st;
 
 	scope_params(s, self, sizeof self, sp);
-	PGresult *r = db_exec(c, &stmt_deal_lock, 5,
-			      (const char *[]){ org, row_id_param(id, idb, sizeof idb), sp[0], sp[1], sp[2] });
-	enum status st = db_check(c, r, PGRES_TUPLES_OK);
-
+	st = row_exec_one(c, &stmt_deal_lock, 5,
+			  (const char *[]){ org, row_id_param(id, idb, sizeof idb), sp[0], sp[1], sp[2] }, &r);
 	if (st != ST_OK)
-		goto out;
-	if (PQntuples(r) != 1) {
-		st = ST_NOT_FOUND;
-		goto out;
-	}
+		return st;
 	cur.id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 	cur.version = atoi(PQgetvalue(r, 0, 1));
 	cur.owner_id = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
@@ -456,12 +434,10 @@ deal_lock(struct db_conn *c, const char *org, const struct deal_scope *s, int64_
 	cur.probability = atoi(PQgetvalue(r, 0, 4));
 	snprintf(cur.forecast_category, sizeof cur.forecast_category, "%s", PQgetvalue(r, 0, 5));
 	if (cal_date_parse(PQgetvalue(r, 0, 6), &cur.close_date) != ST_OK ||
-	    cal_date_parse(PQgetvalue(r, 0, 7), &cur.created_on) != ST_OK) {
+	    cal_date_parse(PQgetvalue(r, 0, 7), &cur.created_on) != ST_OK)
 		st = ST_INTERNAL;
-		goto out;
-	}
-	*out = cur;
-out:
+	else
+		*out = cur;
 	PQclear(r);
 	return st;
 }
@@ -589,13 +565,8 @@ deal_history_list(struct db_conn *c, const char *org, int64_t id, int64_t after,
 		row_int_param(after > 2000000000 ? 2000000000 : after, aft, sizeof aft),
 		row_int_param(limit + 1, lim, sizeof lim),
 	};
-	PGresult *r = db_exec(c, &stmt_deal_history, 4, params);
-	enum status st = db_check(c, r, PGRES_TUPLES_OK);
 
-	if (st == ST_OK)
-		page_fill(out, r, limit);
-	PQclear(r);
-	return st;
+	return row_exec_page(c, &stmt_deal_history, 4, params, limit, out);
 }
 
 /* ---- bulk sync ------------------------------------------------------------------ */
@@ -878,9 +849,9 @@ deal_bulk_run(struct db_conn *c, const char *org, const char *sub, const struct 
 	r = db_exec(c, &stmt_bulk_upsert, 3, (const char *[]){ org, sub, DEAL_DEFAULT_TYPE });
 	if ((st = db_check(c, r, PGRES_TUPLES_OK)) != ST_OK)
 		goto out;
-	res.created = strtol(PQgetvalue(r, 0, 0), NULL, 10);
-	res.updated = strtol(PQgetvalue(r, 0, 1), NULL, 10);
-	res.unchanged = accepted - res.created - res.updated;
+	res.counts.created = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+	res.counts.updated = strtol(PQgetvalue(r, 0, 1), NULL, 10);
+	res.counts.unchanged = accepted - res.counts.created - res.counts.updated;
 out:
 	PQclear(r);
 	if (st == ST_OK || st == ST_INVALID)
