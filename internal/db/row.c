@@ -101,6 +101,21 @@ row_exec(struct db_conn *c, struct db_stmt *s, int n, const char *const *params,
 }
 
 enum status
+row_exec_one(struct db_conn *c, struct db_stmt *s, int n, const char *const *params, PGresult **out)
+{
+	PGresult *r = db_exec(c, s, n, params);
+	enum status st = db_check(c, r, PGRES_TUPLES_OK);
+
+	if (st == ST_OK && PQntuples(r) != 1)
+		st = ST_NOT_FOUND;
+	if (st == ST_OK)
+		*out = r;
+	else
+		PQclear(r);
+	return st;
+}
+
+enum status
 row_exec_page(struct db_conn *c, struct db_stmt *s, int n, const char *const *params, int limit, struct page *out)
 {
 	PGresult *r = db_exec(c, s, n, params);
@@ -143,4 +158,22 @@ row_explain(struct db_conn *c, enum status st, const struct row_constraint *map,
 			break;
 		}
 	return st;
+}
+
+void
+row_copy_text(struct buf *b, const char *s)
+{
+	if (!s) {
+		buf_puts(b, "\\N");
+		return;
+	}
+	for (const char *p = s; *p; p++) {
+		switch (*p) {
+		case '\\': buf_puts(b, "\\\\"); break;
+		case '\t': buf_puts(b, "\\t"); break;
+		case '\n': buf_puts(b, "\\n"); break;
+		case '\r': buf_puts(b, "\\r"); break;
+		default: buf_putc(b, *p);
+		}
+	}
 }

@@ -74,9 +74,14 @@ enum status row_take(const PGresult *r, struct rowjson *out);
 enum status row_exec(struct db_conn *c, struct db_stmt *s, int n, const char *const *params,
                      struct rowjson *out);
 /*
- * Run s, whose rows are `<json>, id, ...` fetched with LIMIT limit+1, and
- * fill *out with them (page_fill; page_clear frees). The statement's failure
- * as db_check maps it.
+ * Run s, which returns at most one row, and hand its result to *out (the
+ * caller PQclears it; written only on ST_OK). ST_NOT_FOUND when it returned
+ * no row; the statement's failure as db_check maps it.
+ */
+enum status row_exec_one(struct db_conn *c, struct db_stmt *s, int n, const char *const *params, PGresult **out);
+/*
+ * Run s, a list fetched with LIMIT limit+1 (page_fill's columns), into *out
+ * (page_clear); the statement's failure as db_check maps it.
  */
 enum status row_exec_page(struct db_conn *c, struct db_stmt *s, int n, const char *const *params, int limit,
                           struct page *out);
@@ -97,5 +102,14 @@ struct row_constraint {
  */
 enum status row_explain(struct db_conn *c, enum status st, const struct row_constraint *map, size_t n,
                         struct issues *e);
+
+/* ---- COPY ... FROM STDIN ------------------------------------------------------ */
+
+/*
+ * Append s to b as one value of COPY's text format (backslash escapes for
+ * backslash, tab, newline and carriage return); NULL is \N. Allocation
+ * failure is recorded in b->oom.
+ */
+void row_copy_text(struct buf *b, const char *s);
 
 #endif

@@ -2,25 +2,17 @@
 
 #include <string.h>
 
-static void
-issue(struct deal_issue *issues, int max, int *n, const char *field, const char *message)
-{
-	if (*n < max)
-		issues[*n] = (struct deal_issue){ .field = field, .message = message };
-	(*n)++;
-}
-
-int
+enum status
 deal_resolve(const struct deal_input *in, const struct deal_current *cur, const struct stage_list *stages,
-	     struct deal_resolved *out, struct deal_issue *issues, int max)
+	     struct deal_resolved *out, struct issues *e)
 {
-	int n = 0;
+	bool broken = false;
 	const char *key = in->stage ? in->stage : cur ? cur->stage : NULL;
 	const struct stage *s = key ? stage_find(stages, key) : NULL;
 
 	if (!s) {
-		issue(issues, max, &n, "stage", "no such stage (see GET /v1/stages)");
-		return n;
+		issues_add(e, "stage", STAGE_UNKNOWN);
+		return ST_INVALID;
 	}
 	out->stage = s;
 	out->status = stage_status(s);
@@ -33,8 +25,10 @@ deal_resolve(const struct deal_input *in, const struct deal_current *cur, const 
 	}
 	if (in->probability_mode == DEAL_SET) {
 		const char *why = stage_probability_conflict(s, in->probability);
-		if (why)
-			issue(issues, max, &n, "probability", why);
+		if (why) {
+			issues_add(e, "probability", "%s", why);
+			broken = true;
+		}
 	}
 	switch (in->forecast_mode) {
 	case DEAL_SET: out->forecast_category = in->forecast_category; break;
@@ -48,10 +42,25 @@ deal_resolve(const struct deal_input *in, const struct deal_current *cur, const 
 	cal_date close = in->set_close_date ? in->close_date : cur ? cur->close_date : 0;
 	cal_date created = in->set_created_on ? in->created_on : cur ? cur->created_on : 0;
 	if (close_known && created_known && close < created) {
+		broken = true;
 		if (in->set_close_date)
-			issue(issues, max, &n, "close_date", "must not be before created_on");
+			issues_add(e, "close_date", "must not be before created_on");
 		else
-			issue(issues, max, &n, "created_on", "must not be after close_date");
+			issues_add(e, "created_on", "must not be after close_date");
 	}
-	return n;
+	return broken ? ST_INVALID : ST_OK;
+}
+
+enum status
+deal_defaults(struct deal_input *in, const char *owner_segment, struct issues *e)
+{
+	if (!in->type)
+		in->type = DEAL_DEFAULT_TYPE;
+	if (!in->segment && owner_segment && owner_segment[0])
+		in->segment = owner_segment;
+	if (!in->segment) {
+		issues_add(e, "segment", DEAL_SEGMENT_REQUIRED);
+		return ST_INVALID;
+	}
+	return ST_OK;
 }

@@ -16,6 +16,8 @@
 #include <stdint.h>
 
 #include "calendar/calendar.h"
+#include "core/issue.h"
+#include "core/status.h"
 #include "deals/credit.h"
 #include "deals/stage.h"
 
@@ -73,10 +75,30 @@ struct deal_resolved {
 	bool stage_changed;
 };
 
-/* A rule the write breaks: the field it names and why (static strings). */
-struct deal_issue {
-	const char *field;
-	const char *message;
+/* What a list of deals asks for; strings are borrowed (from the query). */
+struct deal_filter {
+	int64_t owner_id;          /* 0 = any */
+	int64_t team_id;           /* 0 = any; else the deals of the team's subtree */
+	const char *status;        /* NULL = any */
+	const char *stage;         /* NULL = any; else a stage of the org's list */
+	const char *type;
+	const char *segment;
+	const char *close_from;    /* "YYYY-MM-DD", inclusive; NULL = open */
+	const char *close_to;      /* inclusive */
+	const char *updated_since; /* RFC 3339 instant or date; NULL = any */
+	const char *external_id;
+	int64_t after;             /* cursor: ids greater than this */
+	int limit;
+};
+
+/* The most deals one bulk sync takes. */
+#define DEAL_BULK_MAX 100000
+
+/* What a bulk sync wrote. */
+struct deal_bulk_counts {
+	long created;
+	long updated;
+	long unchanged; /* existing deals the item did not change: no new version, no history */
 };
 
 /*
@@ -84,10 +106,31 @@ struct deal_issue {
  * bulk item whose stored state the database merges) and the org's stages:
  * the stage exists, an explicit probability suits a won (100) or lost (0)
  * stage, close_date is not before created_on (when both are known here).
- * Fills *out and returns 0, or writes up to max issues and returns their
- * number (*out is then undefined).
+ * THE stage defaults: the probability and forecast category are the given
+ * ones (DEAL_SET), the stage's when the write resets them (DEAL_DEFAULT)
+ * or creates the deal or changes its stage, else the stored ones. The bulk
+ * upsert (store.c) applies the same rule in SQL to the stored deal;
+ * tests/integration/test_deals_rules.py checks the two against each other.
+ * ST_OK with *out filled (out->stage points into stages), or ST_INVALID
+ * with an issue per broken rule added to e (*out is then undefined).
  */
-int deal_resolve(const struct deal_input *in, const struct deal_current *cur, const struct stage_list *stages,
-		 struct deal_resolved *out, struct deal_issue *issues, int max);
+enum status deal_resolve(const struct deal_input *in, const struct deal_current *cur, const struct stage_list *stages,
+			 struct deal_resolved *out, struct issues *e);
+
+/* A new deal's type when the write gives none. */
+#define DEAL_DEFAULT_TYPE "new_business"
+/* Why a new deal without a segment is refused when its owner has none. */
+#define DEAL_SEGMENT_REQUIRED "is required: the owner has no segment"
+
+/*
+ * The defaults of a new deal, after deal_resolve (which has the stage's):
+ * no type is DEAL_DEFAULT_TYPE; no segment is the owner's, owner_segment
+ * (borrowed: in->segment then points to it; NULL or "" = the owner has
+ * none). ST_INVALID with a "segment" issue in e when neither the write nor
+ * the owner has a segment. The bulk upsert applies the same two rules to
+ * the deals it creates: it takes DEAL_DEFAULT_TYPE as a parameter and
+ * merges the owner's segment in SQL (cross-tested as deal_resolve).
+ */
+enum status deal_defaults(struct deal_input *in, const char *owner_segment, struct issues *e);
 
 #endif

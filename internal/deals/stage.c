@@ -1,5 +1,6 @@
 #include "deals/stage.h"
 
+#include <stdio.h>
 #include <string.h>
 
 const char *const stage_forecast_categories[] = { "pipeline", "best_case", "commit", "closed", "omitted",
@@ -29,52 +30,56 @@ category_known(const char *c)
 	return false;
 }
 
+/* A problem of stage `index` (-1: of the list as a whole, field "items"). */
 static void
-issue(struct stage_issue *issues, int max, int *n, int index, const char *field, const char *message)
+issue(struct issues *e, int index, const char *field, const char *message)
 {
-	if (*n < max)
-		issues[*n] = (struct stage_issue){ .index = index, .field = field, .message = message };
-	(*n)++;
+	if (index < 0)
+		issues_add(e, field, "%s", message);
+	else {
+		char name[48];
+		snprintf(name, sizeof name, "items[%d].%s", index, field);
+		issues_add(e, name, "%s", message);
+	}
 }
 
-int
-stage_list_check(const struct stage_list *l, struct stage_issue *issues, int max)
+enum status
+stage_list_check(const struct stage_list *l, struct issues *e)
 {
-	int n = 0;
+	size_t before = e->n;
 	bool won = false, lost = false;
 
 	if (l->n < 1 || l->n > STAGE_MAX) {
-		issue(issues, max, &n, -1, "items", "must hold 1 to 50 stages");
-		return n;
+		issue(e, -1, "items", "must hold 1 to 50 stages");
+		return ST_INVALID;
 	}
 	for (int i = 0; i < l->n; i++) {
 		const struct stage *s = &l->items[i];
 		if (!stage_key_valid(s->key))
-			issue(issues, max, &n, i, "key", "must match ^[a-z][a-z0-9_]{0,39}$");
+			issue(e, i, "key", "must match ^[a-z][a-z0-9_]{0,39}$");
 		for (int j = 0; j < i; j++)
 			if (strcmp(l->items[j].key, s->key) == 0) {
-				issue(issues, max, &n, i, "key", "another stage has this key");
+				issue(e, i, "key", "another stage has this key");
 				break;
 			}
 		if (s->probability < 0 || s->probability > 100)
-			issue(issues, max, &n, i, "probability", "must be between 0 and 100");
+			issue(e, i, "probability", "must be between 0 and 100");
 		if (!category_known(s->forecast_category))
-			issue(issues, max, &n, i, "forecast_category",
-			      "must be one of: pipeline, best_case, commit, closed, omitted");
+			issue(e, i, "forecast_category", "must be one of: pipeline, best_case, commit, closed, omitted");
 		if (s->is_won && s->is_lost)
-			issue(issues, max, &n, i, "is_lost", "a stage cannot be both won and lost");
+			issue(e, i, "is_lost", "a stage cannot be both won and lost");
 		else if (s->is_won && s->probability != 100)
-			issue(issues, max, &n, i, "probability", "must be 100 for a won stage");
+			issue(e, i, "probability", "must be 100 for a won stage");
 		else if (s->is_lost && s->probability != 0)
-			issue(issues, max, &n, i, "probability", "must be 0 for a lost stage");
+			issue(e, i, "probability", "must be 0 for a lost stage");
 		won = won || s->is_won;
 		lost = lost || s->is_lost;
 	}
 	if (!won)
-		issue(issues, max, &n, -1, "items", "at least one stage must be won (is_won)");
+		issue(e, -1, "items", "at least one stage must be won (is_won)");
 	if (!lost)
-		issue(issues, max, &n, -1, "items", "at least one stage must be lost (is_lost)");
-	return n;
+		issue(e, -1, "items", "at least one stage must be lost (is_lost)");
+	return e->n > before || e->oom ? ST_INVALID : ST_OK;
 }
 
 const struct stage *

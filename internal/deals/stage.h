@@ -15,6 +15,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/issue.h"
+#include "core/status.h"
+
 #define STAGE_MAX 50
 #define STAGE_KEY_MAX 40
 
@@ -33,26 +36,24 @@ struct stage_list {
 	int version;
 };
 
-/* The forecast categories, NULL-terminated, in roll-up order. */
+/* The forecast categories, NULL-terminated, in roll-up order (static). */
 extern const char *const stage_forecast_categories[];
 
-/* A key is ^[a-z][a-z0-9_]{0,39}$. */
+/* True when key is ^[a-z][a-z0-9_]{0,39}$. */
 bool stage_key_valid(const char *key);
-
-/* One problem of a stage list: the entry (-1 for the list) and field. */
-struct stage_issue {
-	int index;
-	const char *field;   /* "key", "probability", ... or "items" for the list */
-	const char *message; /* static */
-};
 
 /*
  * Check a whole list: 1..STAGE_MAX stages, valid distinct keys, probability
  * 0..100, a known forecast category, not both won and lost, won ⇒
- * probability 100, lost ⇒ 0, at least one won and one lost stage. Writes up
- * to max issues and returns how many there are (0 = valid).
+ * probability 100, lost ⇒ 0, at least one won and one lost stage. ST_OK,
+ * or ST_INVALID with every problem added to e, each naming its field as
+ * the body of PUT /v1/stages has it: "items[2].key", or "items" for the
+ * list as a whole.
  */
-int stage_list_check(const struct stage_list *l, struct stage_issue *issues, int max);
+enum status stage_list_check(const struct stage_list *l, struct issues *e);
+
+/* Why a stage key is refused that the org's list does not have. */
+#define STAGE_UNKNOWN "no such stage (see GET /v1/stages)"
 
 /* The stage with `key`, NULL when the list has none. */
 const struct stage *stage_find(const struct stage_list *l, const char *key);

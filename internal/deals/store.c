@@ -150,13 +150,8 @@ stages_replace(struct db_conn *c, const char *org, const struct stage_list *l, i
 
 	if (!json)
 		return ST_NOMEM;
-	r = db_exec(c, &stmt_stages_lock, 1, (const char *[]){ org });
-	if ((st = db_check(c, r, PGRES_TUPLES_OK)) != ST_OK)
+	if ((st = row_exec_one(c, &stmt_stages_lock, 1, (const char *[]){ org }, &r)) != ST_OK)
 		goto out;
-	if (PQntuples(r) != 1) {
-		st = ST_NOT_FOUND;
-		goto out;
-	}
 	if (expect_version >= 0 && atoi(PQgetvalue(r, 0, 0)) != expect_version) {
 		st = ST_STALE;
 		goto out;
@@ -246,16 +241,16 @@ deal_person_find(const struct deal_person *v, size_t n, int64_t id)
 
 /* ---- deals --------------------------------------------------------------------- */
 
-/* $2 team: its members and the members of every team below it. */
+/* $13 team: its members and the members of every team below it. */
 #define TEAM_PEOPLE                                                                            \
 	"(SELECT coalesce(array_agg(p.id), '{}') FROM people p WHERE p.org_id = $1 AND p.team_id = ANY(ARRAY(" \
-	" WITH RECURSIVE sub(id) AS (SELECT t.id FROM teams t WHERE t.org_id = $1 AND t.id = $2::bigint" \
+	" WITH RECURSIVE sub(id) AS (SELECT t.id FROM teams t WHERE t.org_id = $1 AND t.id = $13::bigint" \
 	" UNION SELECT t.id FROM teams t JOIN sub ON t.parent_id = sub.id WHERE t.org_id = $1)"    \
 	" SELECT id FROM sub)))::bigint[]"
 /* The people whose deals a list is drawn from: the team's, else the caller's scope. */
 #define DRIVER_PEOPLE                                                                          \
-	"(CASE WHEN $2::bigint IS NOT NULL THEN " TEAM_PEOPLE " ELSE " SCOPE_PEOPLE("$6")         \
-	" || $5::bigint END)"
+	"(CASE WHEN $13::bigint IS NOT NULL THEN " TEAM_PEOPLE " ELSE " SCOPE_PEOPLE("$16")       \
+	" || $15::bigint END)"
 #define DEAL_FILTERS(owner, status, stage, type, segment, from, to, since, ext)                 \
 	" AND (" owner "::bigint IS NULL OR d.owner_id = " owner ")"                               \
 	" AND (" status "::text IS NULL OR d.status = " status ")"                                 \
@@ -267,6 +262,11 @@ deal_person_find(const struct deal_person *v, size_t n, int64_t id)
 	" AND (" since "::timestamptz IS NULL OR d.updated_at >= " since ")"                       \
 	" AND (" ext "::text IS NULL OR d.external_id = " ext ")"
 
+/*
+ * Both lists take $1 org, $2 the cursor, $3..$11 the filters (DEAL_FILTERS'
+ * order) and $12 the limit; stmt_deal_list also $13 the team and $14..$16
+ * the scope.
+ */
 /* Every deal of the org (callers who read them all, without a team filter). */
 DB_STMT(stmt_deal_list_all,
 	"SELECT " DEAL_JSON " FROM deals d WHERE d.org_id = $1 AND d.id > $2::bigint"
@@ -283,16 +283,16 @@ DB_STMT(stmt_deal_list_all,
 DB_STMT(stmt_deal_list,
 	"WITH drv AS MATERIALIZED (SELECT " DRIVER_PEOPLE " AS ids),"
 	" cand AS (SELECT o.id FROM deals o WHERE o.org_id = $1"
-	"  AND o.owner_id = ANY((SELECT ids FROM drv)::bigint[]) AND o.id > $3::bigint AND ($12::date IS NULL OR o.close_date >= $12)"
-	"  AND ($13::date IS NULL OR o.close_date <= $13)"
+	"  AND o.owner_id = ANY((SELECT ids FROM drv)::bigint[]) AND o.id > $2::bigint AND ($8::date IS NULL OR o.close_date >= $8)"
+	"  AND ($9::date IS NULL OR o.close_date <= $9)"
 	" UNION SELECT s.deal_id FROM deal_splits s WHERE s.org_id = $1"
-	"  AND s.person_id = ANY((SELECT ids FROM drv)::bigint[]) AND s.deal_id > $3::bigint"
-	"  AND ($12::date IS NULL OR s.close_date >= $12) AND ($13::date IS NULL OR s.close_date <= $13))"
+	"  AND s.person_id = ANY((SELECT ids FROM drv)::bigint[]) AND s.deal_id > $2::bigint"
+	"  AND ($8::date IS NULL OR s.close_date >= $8) AND ($9::date IS NULL OR s.close_date <= $9))"
 	" SELECT " DEAL_JSON " FROM (SELECT id FROM cand ORDER BY id) c"
 	" CROSS JOIN LATERAL (SELECT * FROM deals d WHERE d.org_id = $1 AND d.id = c.id"
-	"  AND " IN_SCOPE("$4", "$5", "$6")
-	DEAL_FILTERS("$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15") ") d"
-	" ORDER BY c.id LIMIT $16");
+	"  AND " IN_SCOPE("$14", "$15", "$16")
+	DEAL_FILTERS("$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11") ") d"
+	" ORDER BY c.id LIMIT $12");
 DB_STMT(stmt_deal_get,
 	"SELECT " DEAL_JSON " FROM deals d WHERE d.org_id = $1 AND d.id = $2 AND " IN_SCOPE("$3", "$4", "$5"));
 DB_STMT(stmt_deal_lock,
@@ -305,33 +305,43 @@ DB_STMT(stmt_deal_lock,
 	"org_id, deal_id, version, sub, kind, stage_from, stage_to, close_date_from, close_date_to, \
 	 amount_from, amount_to, probability, forecast_category, status, owner_id, pushed"
 
+/*
+ * A create and a change take the same parameters (write_params): $1 org,
+ * $2/$3 external_id (set?, value), $4 name, $5/$6 account (set?, value),
+ * $7 owner_id, $8 segment, $9 type, $10 amount, $11 stage, $12
+ * probability, $13 forecast_category, $14 status, $15 close_date, $16
+ * created_on, $17/$18/$19 splits (set?, persons, percents), $20 the sub
+ * for the history row; a change $21 the deal's id. NULL = not given.
+ */
 DB_STMT(stmt_deal_create,
 	"WITH d AS (INSERT INTO deals (org_id, external_id, name, account, owner_id, segment, type, amount,"
 	"  stage, probability, forecast_category, status, close_date, created_on, split_person_ids,"
 	"  split_percents)"
-	" VALUES ($1, $2, $3, $4, $5::bigint, $6, $7, $8::numeric, $9, $10::int, $11, $12, $13::date,"
-	"  coalesce($14::date, least(" DB_ORG_TODAY ", $13::date)), $15::bigint[], $16::numeric[])"
+	" VALUES ($1, CASE WHEN $2::bool THEN $3::text END, $4, CASE WHEN $5::bool THEN $6::text END, $7::bigint,"
+	"  $8, $9, $10::numeric, $11, $12::int, $13, $14, $15::date,"
+	"  coalesce($16::date, least(" DB_ORG_TODAY ", $15::date)),"
+	"  CASE WHEN $17::bool THEN $18::bigint[] ELSE '{}' END, CASE WHEN $17::bool THEN $19::numeric[] ELSE '{}' END)"
 	" RETURNING *),"
 	" h AS (INSERT INTO deal_history (" HISTORY_COLUMNS ")"
-	"  SELECT org_id, id, version, $17, 'created', NULL, stage, NULL, close_date, NULL, amount,"
+	"  SELECT org_id, id, version, $20, 'created', NULL, stage, NULL, close_date, NULL, amount,"
 	"  probability, forecast_category, status, owner_id, false FROM d)"
 	" SELECT " DEAL_JSON " FROM d");
 DB_STMT(stmt_deal_update,
 	"WITH o AS (SELECT stage, close_date, amount, probability, forecast_category FROM deals"
-	"  WHERE org_id = $1 AND id = $2),"
+	"  WHERE org_id = $1 AND id = $21),"
 	" d AS (UPDATE deals SET"
-	"  external_id = CASE WHEN $3::bool THEN $4 ELSE external_id END, name = coalesce($5, name),"
-	"  account = CASE WHEN $6::bool THEN $7 ELSE account END, owner_id = coalesce($8::bigint, owner_id),"
-	"  segment = coalesce($9, segment), type = coalesce($10, type), amount = coalesce($11::numeric, amount),"
-	"  stage = $12, probability = $13::int, forecast_category = $14, status = $15,"
-	"  close_date = coalesce($16::date, close_date), created_on = coalesce($17::date, created_on),"
-	"  split_person_ids = CASE WHEN $18::bool THEN $19::bigint[] ELSE split_person_ids END,"
-	"  split_percents = CASE WHEN $18::bool THEN $20::numeric[] ELSE split_percents END,"
-	"  pushes = pushes + CASE WHEN $16::date > close_date THEN 1 ELSE 0 END,"
+	"  external_id = CASE WHEN $2::bool THEN $3 ELSE external_id END, name = coalesce($4, name),"
+	"  account = CASE WHEN $5::bool THEN $6 ELSE account END, owner_id = coalesce($7::bigint, owner_id),"
+	"  segment = coalesce($8, segment), type = coalesce($9, type), amount = coalesce($10::numeric, amount),"
+	"  stage = $11, probability = $12::int, forecast_category = $13, status = $14,"
+	"  close_date = coalesce($15::date, close_date), created_on = coalesce($16::date, created_on),"
+	"  split_person_ids = CASE WHEN $17::bool THEN $18::bigint[] ELSE split_person_ids END,"
+	"  split_percents = CASE WHEN $17::bool THEN $19::numeric[] ELSE split_percents END,"
+	"  pushes = pushes + CASE WHEN $15::date > close_date THEN 1 ELSE 0 END,"
 	"  version = version + 1, updated_at = now()"
-	"  WHERE org_id = $1 AND id = $2 RETURNING *),"
+	"  WHERE org_id = $1 AND id = $21 RETURNING *),"
 	" h AS (INSERT INTO deal_history (" HISTORY_COLUMNS ")"
-	"  SELECT d.org_id, d.id, d.version, $21, 'changed', o.stage, d.stage, o.close_date, d.close_date,"
+	"  SELECT d.org_id, d.id, d.version, $20, 'changed', o.stage, d.stage, o.close_date, d.close_date,"
 	"  o.amount, d.amount, d.probability, d.forecast_category, d.status, d.owner_id,"
 	"  d.close_date > o.close_date FROM d, o"
 	"  WHERE (o.stage, o.close_date, o.amount, o.probability, o.forecast_category)"
@@ -362,47 +372,29 @@ deal_list(struct db_conn *c, const char *org, const struct deal_scope *s, const 
 	enum status st;
 
 	scope_params(s, self, sizeof self, sp);
-	row_int_param(f->after, after, sizeof after);
-	row_id_param(f->owner_id, owner, sizeof owner);
-	row_int_param(f->limit + 1, lim, sizeof lim);
+	const char *params[] = {
+		org,
+		row_int_param(f->after, after, sizeof after),
+		row_id_param(f->owner_id, owner, sizeof owner),
+		f->status,
+		f->stage,
+		f->type,
+		f->segment,
+		f->close_from,
+		f->close_to,
+		f->updated_since,
+		f->external_id,
+		row_int_param(f->limit + 1, lim, sizeof lim),
+		row_id_param(f->team_id, team, sizeof team),
+		sp[0],
+		sp[1],
+		sp[2],
+	};
 	/* planned per call: the best plan depends on which filters are given */
-	if (s->all && f->team_id <= 0) {
-		const char *params[] = {
-			org,
-			after,
-			f->owner_id > 0 ? owner : NULL,
-			f->status,
-			f->stage,
-			f->type,
-			f->segment,
-			f->close_from,
-			f->close_to,
-			f->updated_since,
-			f->external_id,
-			lim,
-		};
+	if (s->all && f->team_id <= 0)
 		r = db_exec_planned(c, &stmt_deal_list_all, 12, params);
-	} else {
-		const char *params[] = {
-			org,
-			row_id_param(f->team_id, team, sizeof team),
-			after,
-			sp[0],
-			sp[1],
-			sp[2],
-			f->owner_id > 0 ? owner : NULL,
-			f->status,
-			f->stage,
-			f->type,
-			f->segment,
-			f->close_from,
-			f->close_to,
-			f->updated_since,
-			f->external_id,
-			lim,
-		};
+	else
 		r = db_exec_planned(c, &stmt_deal_list, 16, params);
-	}
 	if ((st = db_check(c, r, PGRES_TUPLES_OK)) == ST_OK)
 		page_fill(out, r, f->limit);
 	PQclear(r);
@@ -427,18 +419,14 @@ deal_lock(struct db_conn *c, const char *org, const struct deal_scope *s, int64_
 	char idb[24], self[24];
 	const char *sp[3];
 	struct deal_current cur = { 0 };
+	PGresult *r;
+	enum status st;
 
 	scope_params(s, self, sizeof self, sp);
-	PGresult *r = db_exec(c, &stmt_deal_lock, 5,
-			      (const char *[]){ org, row_id_param(id, idb, sizeof idb), sp[0], sp[1], sp[2] });
-	enum status st = db_check(c, r, PGRES_TUPLES_OK);
-
+	st = row_exec_one(c, &stmt_deal_lock, 5,
+			  (const char *[]){ org, row_id_param(id, idb, sizeof idb), sp[0], sp[1], sp[2] }, &r);
 	if (st != ST_OK)
-		goto out;
-	if (PQntuples(r) != 1) {
-		st = ST_NOT_FOUND;
-		goto out;
-	}
+		return st;
 	cur.id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 	cur.version = atoi(PQgetvalue(r, 0, 1));
 	cur.owner_id = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
@@ -446,12 +434,10 @@ deal_lock(struct db_conn *c, const char *org, const struct deal_scope *s, int64_
 	cur.probability = atoi(PQgetvalue(r, 0, 4));
 	snprintf(cur.forecast_category, sizeof cur.forecast_category, "%s", PQgetvalue(r, 0, 5));
 	if (cal_date_parse(PQgetvalue(r, 0, 6), &cur.close_date) != ST_OK ||
-	    cal_date_parse(PQgetvalue(r, 0, 7), &cur.created_on) != ST_OK) {
+	    cal_date_parse(PQgetvalue(r, 0, 7), &cur.created_on) != ST_OK)
 		st = ST_INTERNAL;
-		goto out;
-	}
-	*out = cur;
-out:
+	else
+		*out = cur;
 	PQclear(r);
 	return st;
 }
@@ -493,13 +479,6 @@ percents_literal(struct buf *b, const struct deal_input *in)
 	buf_putc(b, '}');
 }
 
-static void
-splits_literals(const struct deal_input *in, struct buf *persons, struct buf *percents)
-{
-	persons_literal(persons, in);
-	percents_literal(percents, in);
-}
-
 /* Name the field of a failed deal write. */
 static const struct row_constraint constraints[] = {
 	{ "deals_external_id", "external_id", "another deal has this external_id" },
@@ -509,69 +488,21 @@ static const struct row_constraint constraints[] = {
 	{ "deals_splits", "splits", "the percents must sum to exactly 100" },
 };
 
+/* Run a create (id 0) or a change of deal `id`: the parameters of stmt_deal_create. */
 static enum status
-explain_failure(struct db_conn *c, enum status st, struct issues *e)
-{
-	return row_explain(c, st, constraints, sizeof constraints / sizeof constraints[0], e);
-}
-
-enum status
-deal_create(struct db_conn *c, const char *org, const char *sub, const struct deal_input *in,
-	    const struct deal_resolved *rs, struct rowjson *out, struct issues *e)
-{
-	char owner[24], amount[32], prob[16], close[16], created[16];
-	struct buf persons = { 0 }, percents = { 0 };
-	enum status st;
-
-	splits_literals(in, &persons, &percents);
-	if (persons.oom || percents.oom) {
-		st = ST_NOMEM;
-		goto out;
-	}
-	const char *params[] = {
-		org,
-		in->set_external_id ? in->external_id : NULL,
-		in->name,
-		in->set_account ? in->account : NULL,
-		row_id_param(in->owner_id, owner, sizeof owner),
-		in->segment,
-		in->type,
-		row_money_param(true, in->amount, amount, sizeof amount),
-		rs->stage->key,
-		row_int_param(rs->probability, prob, sizeof prob),
-		rs->forecast_category,
-		rs->status,
-		row_date_param(true, in->close_date, close, sizeof close),
-		row_date_param(in->set_created_on, in->created_on, created, sizeof created),
-		persons.data,
-		percents.data,
-		sub,
-	};
-	st = row_exec(c, &stmt_deal_create, 17, params, out);
-	if (st != ST_OK)
-		explain_failure(c, st, e);
-out:
-	buf_clear(&persons);
-	buf_clear(&percents);
-	return st;
-}
-
-enum status
-deal_update(struct db_conn *c, const char *org, const char *sub, const struct deal_current *cur,
-	    const struct deal_input *in, const struct deal_resolved *rs, struct rowjson *out, struct issues *e)
+write_deal(struct db_conn *c, struct db_stmt *stmt, const char *org, const char *sub, int64_t id,
+	   const struct deal_input *in, const struct deal_resolved *rs, struct rowjson *out, struct issues *e)
 {
 	char idb[24], owner[24], amount[32], prob[16], close[16], created[16];
 	struct buf persons = { 0 }, percents = { 0 };
-	enum status st;
+	enum status st = ST_NOMEM;
 
-	splits_literals(in, &persons, &percents);
-	if (persons.oom || percents.oom) {
-		st = ST_NOMEM;
+	persons_literal(&persons, in);
+	percents_literal(&percents, in);
+	if (persons.oom || percents.oom)
 		goto out;
-	}
 	const char *params[] = {
 		org,
-		row_id_param(cur->id, idb, sizeof idb),
 		in->set_external_id ? "true" : "false",
 		in->set_external_id ? in->external_id : NULL,
 		in->name,
@@ -591,14 +522,29 @@ deal_update(struct db_conn *c, const char *org, const char *sub, const struct de
 		persons.data,
 		percents.data,
 		sub,
+		row_id_param(id, idb, sizeof idb),
 	};
-	st = row_exec(c, &stmt_deal_update, 21, params, out);
+	st = row_exec(c, stmt, id > 0 ? 21 : 20, params, out);
 	if (st != ST_OK)
-		explain_failure(c, st, e);
+		row_explain(c, st, constraints, sizeof constraints / sizeof constraints[0], e);
 out:
 	buf_clear(&persons);
 	buf_clear(&percents);
 	return st;
+}
+
+enum status
+deal_create(struct db_conn *c, const char *org, const char *sub, const struct deal_input *in,
+	    const struct deal_resolved *rs, struct rowjson *out, struct issues *e)
+{
+	return write_deal(c, &stmt_deal_create, org, sub, 0, in, rs, out, e);
+}
+
+enum status
+deal_update(struct db_conn *c, const char *org, const char *sub, const struct deal_current *cur,
+	    const struct deal_input *in, const struct deal_resolved *rs, struct rowjson *out, struct issues *e)
+{
+	return write_deal(c, &stmt_deal_update, org, sub, cur->id, in, rs, out, e);
 }
 
 enum status
@@ -619,13 +565,8 @@ deal_history_list(struct db_conn *c, const char *org, int64_t id, int64_t after,
 		row_int_param(after > 2000000000 ? 2000000000 : after, aft, sizeof aft),
 		row_int_param(limit + 1, lim, sizeof lim),
 	};
-	PGresult *r = db_exec(c, &stmt_deal_history, 4, params);
-	enum status st = db_check(c, r, PGRES_TUPLES_OK);
 
-	if (st == ST_OK)
-		page_fill(out, r, limit);
-	PQclear(r);
-	return st;
+	return row_exec_page(c, &stmt_deal_history, 4, params, limit, out);
 }
 
 /* ---- bulk sync ------------------------------------------------------------------ */
@@ -636,7 +577,10 @@ deal_history_list(struct db_conn *c, const char *org, int64_t id, int64_t after,
  * changed, and upserts everything with one INSERT ... ON CONFLICT DO UPDATE
  * whose WHERE skips unchanged rows; a data-modifying CTE of the same
  * statement writes the history rows. Absent optional fields keep their
- * stored values (a new deal takes the defaults), as in deal_resolve.
+ * stored values, and a new deal takes the defaults: the rules of
+ * deal_resolve and deal_defaults (deal.h), here in SQL because they merge
+ * with the stored deal ($3 is DEAL_DEFAULT_TYPE). The two are checked
+ * against each other by tests/integration/test_deals_rules.py.
  */
 DB_STMT(stmt_bulk_lock_org, "SELECT pg_advisory_xact_lock(hashtextextended('deals:' || $1, 0))");
 
@@ -650,14 +594,16 @@ DB_STMT(stmt_bulk_lock_org, "SELECT pg_advisory_xact_lock(hashtextextended('deal
 /*
  * Lock the stored deals the batch names (so the upsert's snapshot, taken
  * after, sees them as they stay until commit) and return the items those
- * deals or their owners refuse: 0 = outside the scope, 1 = no segment for a
- * new deal, 2 = close_date before the kept created_on (bulk_reasons).
+ * deals or their owners refuse, with the enum deal_bulk_refusal of why.
  */
+#define OUT_OF_SCOPE "0" /* enum deal_bulk_refusal in SQL */
+#define NO_SEGMENT "1"
+#define CLOSE_BEFORE_CREATED "2"
 DB_STMT(stmt_bulk_reject,
 	"WITH d AS MATERIALIZED (SELECT d.id, d.external_id, d.owner_id, d.split_person_ids, d.created_on"
 	"  FROM deals d JOIN deal_bulk_in t ON d.org_id = $1 AND d.external_id = t.external_id FOR UPDATE OF d)"
-	" SELECT t.idx, CASE WHEN d.id IS NULL THEN 1"
-	"  WHEN NOT " IN_SCOPE("$2", "$3", "$4") " THEN 0 ELSE 2 END"
+	" SELECT t.idx, CASE WHEN d.id IS NULL THEN " NO_SEGMENT
+	"  WHEN NOT " IN_SCOPE("$2", "$3", "$4") " THEN " OUT_OF_SCOPE " ELSE " CLOSE_BEFORE_CREATED " END"
 	" FROM deal_bulk_in t LEFT JOIN d ON d.external_id = t.external_id"
 	" LEFT JOIN people p ON p.org_id = $1 AND p.id = t.owner_id"
 	" WHERE (d.id IS NOT NULL AND NOT " IN_SCOPE("$2", "$3", "$4") ")"
@@ -680,7 +626,7 @@ DB_STMT(stmt_bulk_upsert,
 	"  stage, probability, forecast_category, status, close_date, created_on, split_person_ids,"
 	"  split_percents)"
 	"  SELECT $1, external_id, name, CASE WHEN set_account THEN account ELSE old_account END, owner_id,"
-	"  coalesce(segment, old_segment, owner_segment), coalesce(type, old_type, 'new_business'), amount,"
+	"  coalesce(segment, old_segment, owner_segment), coalesce(type, old_type, $3), amount,"
 	"  stage,"
 	"  CASE WHEN probability IS NOT NULL THEN probability"
 	"   WHEN old_id IS NOT NULL AND NOT probability_reset AND old_stage = stage THEN old_probability"
@@ -733,25 +679,6 @@ deal_bulk_result_clear(struct deal_bulk_result *r)
 	memset(r, 0, sizeof *r);
 }
 
-/* A text value in COPY's text format (backslash escapes); NULL is \N. */
-static void
-copy_text(struct buf *b, const char *s)
-{
-	if (!s) {
-		buf_puts(b, "\\N");
-		return;
-	}
-	for (const char *p = s; *p; p++) {
-		switch (*p) {
-		case '\\': buf_puts(b, "\\\\"); break;
-		case '\t': buf_puts(b, "\\t"); break;
-		case '\n': buf_puts(b, "\\n"); break;
-		case '\r': buf_puts(b, "\\r"); break;
-		default: buf_putc(b, *p);
-		}
-	}
-}
-
 static void
 copy_sep(struct buf *b)
 {
@@ -773,24 +700,24 @@ deal_bulk_add(struct deal_bulk *b, int index, const struct deal_input *in)
 		b->cap = cap;
 	}
 	buf_printf(&b->copy, "%d\t", index);
-	copy_text(&b->copy, in->external_id);
+	row_copy_text(&b->copy, in->external_id);
 	copy_sep(&b->copy);
-	copy_text(&b->copy, in->name);
+	row_copy_text(&b->copy, in->name);
 	buf_puts(&b->copy, in->set_account ? "\tt\t" : "\tf\t");
-	copy_text(&b->copy, in->set_account ? in->account : NULL);
+	row_copy_text(&b->copy, in->set_account ? in->account : NULL);
 	buf_printf(&b->copy, "\t%" PRId64 "\t", in->owner_id);
-	copy_text(&b->copy, in->segment);
+	row_copy_text(&b->copy, in->segment);
 	copy_sep(&b->copy);
-	copy_text(&b->copy, in->type);
+	row_copy_text(&b->copy, in->type);
 	money_format(in->amount, num, sizeof num);
 	buf_printf(&b->copy, "\t%s\t", num);
-	copy_text(&b->copy, in->stage);
+	row_copy_text(&b->copy, in->stage);
 	if (in->probability_mode == DEAL_SET)
 		buf_printf(&b->copy, "\t%d", in->probability);
 	else
 		buf_puts(&b->copy, "\t\\N");
 	buf_puts(&b->copy, in->probability_mode == DEAL_DEFAULT ? "\tt\t" : "\tf\t");
-	copy_text(&b->copy, in->forecast_mode == DEAL_SET ? in->forecast_category : NULL);
+	row_copy_text(&b->copy, in->forecast_mode == DEAL_SET ? in->forecast_category : NULL);
 	buf_puts(&b->copy, in->forecast_mode == DEAL_DEFAULT ? "\tt\t" : "\tf\t");
 	cal_date_format(in->close_date, day, sizeof day);
 	buf_puts(&b->copy, day);
@@ -838,15 +765,6 @@ bulk_copy(struct db_conn *c, const struct deal_bulk *b)
 	return st != ST_OK ? st : st2;
 }
 
-static const struct {
-	const char *field;
-	const char *message;
-} bulk_reasons[] = {
-	{ "external_id", "the existing deal with this external_id is outside your scope" },
-	{ "segment", "is required: the owner has no segment" },
-	{ "close_date", "must not be before the stored created_on" },
-};
-
 /* The items the stored deals refuse, into out->rejects (and dropped unless atomic). */
 static enum status
 bulk_reject(struct db_conn *c, const char *org, const struct deal_scope *s, bool atomic,
@@ -870,10 +788,8 @@ bulk_reject(struct db_conn *c, const char *org, const struct deal_scope *s, bool
 	}
 	buf_putc(&idx, '{');
 	for (int i = 0; i < n; i++) {
-		int why = atoi(PQgetvalue(r, i, 1));
 		out->rejects[i] = (struct deal_bulk_reject){ .index = atoi(PQgetvalue(r, i, 0)),
-							     .field = bulk_reasons[why].field,
-							     .message = bulk_reasons[why].message };
+							     .why = (enum deal_bulk_refusal)atoi(PQgetvalue(r, i, 1)) };
 		buf_printf(&idx, i ? ",%s" : "%s", PQgetvalue(r, i, 0));
 	}
 	buf_putc(&idx, '}');
@@ -930,12 +846,12 @@ deal_bulk_run(struct db_conn *c, const char *org, const char *sub, const struct 
 	}
 	accepted -= (long)res.nrejects;
 	PQclear(r);
-	r = db_exec(c, &stmt_bulk_upsert, 2, (const char *[]){ org, sub });
+	r = db_exec(c, &stmt_bulk_upsert, 3, (const char *[]){ org, sub, DEAL_DEFAULT_TYPE });
 	if ((st = db_check(c, r, PGRES_TUPLES_OK)) != ST_OK)
 		goto out;
-	res.created = strtol(PQgetvalue(r, 0, 0), NULL, 10);
-	res.updated = strtol(PQgetvalue(r, 0, 1), NULL, 10);
-	res.unchanged = accepted - res.created - res.updated;
+	res.counts.created = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+	res.counts.updated = strtol(PQgetvalue(r, 0, 1), NULL, 10);
+	res.counts.unchanged = accepted - res.counts.created - res.counts.updated;
 out:
 	PQclear(r);
 	if (st == ST_OK || st == ST_INVALID)

@@ -868,7 +868,7 @@ lead_convert(struct db_conn *c, const char *org, const char *sub, const struct l
 	struct stage_list *stages = malloc(sizeof *stages);
 	struct deal_input *d = malloc(sizeof *d);
 	struct deal_resolved rs;
-	struct deal_issue issues[4];
+	struct issues issues = { 0 };
 	struct lead_row row = { 0 };
 	json_t *merged = NULL;
 	char name[256], idb[24], deal_id[24];
@@ -887,12 +887,16 @@ lead_convert(struct db_conn *c, const char *org, const char *sub, const struct l
 	if ((st = org_today(c, org, &today)) != ST_OK || (st = stages_load(c, org, stages)) != ST_OK ||
 	    (st = conversion_input(cur.input, id, in, stages, today, d, name, sizeof name, e)) != ST_OK)
 		goto out;
-	if (deal_resolve(d, NULL, stages, &rs, issues, 4) > 0) {
-		issues_add(e, strcmp(issues[0].field, "close_date") == 0 || strcmp(issues[0].field, "stage") == 0 ||
-				   strcmp(issues[0].field, "amount") == 0
-			       ? issues[0].field
-			       : "body", "%s", issues[0].message);
-		st = ST_INVALID;
+	if (deal_resolve(d, NULL, stages, &rs, &issues) != ST_OK) {
+		const char *f = issues.n ? issues.items[0].field : NULL;
+		if (!f)
+			st = ST_NOMEM;
+		else {
+			issues_add(e, strcmp(f, "close_date") == 0 || strcmp(f, "stage") == 0 || strcmp(f, "amount") == 0
+					      ? f
+					      : "body", "%s", issues.items[0].message);
+			st = ST_INVALID;
+		}
 		goto out;
 	}
 	if ((st = deal_create(c, org, sub, d, &rs, deal_out, e)) != ST_OK)
@@ -911,6 +915,7 @@ out:
 	lead_row_clear(&row);
 	json_decref(merged);
 	json_decref(cur.input);
+	issues_clear(&issues);
 	free(stages);
 	free(d);
 	return st;

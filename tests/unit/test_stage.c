@@ -39,28 +39,51 @@ defaults(struct stage_list *l)
 	add(l, "closed_lost", 0, "omitted", false, true);
 }
 
-/* The list has exactly one issue, about entry `index` and `field`. */
+/* The list has exactly one issue, about entry `index` (-1: the list) and `field`. */
 static void
 one_issue(const struct stage_list *l, int index, const char *field, const char *message)
 {
-	struct stage_issue issues[8];
-	int n = stage_list_check(l, issues, 8);
+	struct issues e = { 0 };
+	char want[48];
 
-	if (n != 1)
-		fail_msg("%d issues, want 1 (first: %s %s)", n, n ? issues[0].field : "-", n ? issues[0].message : "-");
-	assert_int_equal(issues[0].index, index);
-	assert_string_equal(issues[0].field, field);
-	assert_string_equal(issues[0].message, message);
+	if (index < 0)
+		snprintf(want, sizeof want, "%s", field);
+	else
+		snprintf(want, sizeof want, "items[%d].%s", index, field);
+	assert_int_equal(stage_list_check(l, &e), ST_INVALID);
+	if (e.n != 1)
+		fail_msg("%zu issues, want 1 (first: %s %s)", e.n, e.n ? e.items[0].field : "-",
+			 e.n ? e.items[0].message : "-");
+	assert_string_equal(e.items[0].field, want);
+	assert_string_equal(e.items[0].message, message);
+	issues_clear(&e);
+}
+
+/* deal_resolve finds n issues (n == 0: ST_OK); the first is about `field` when given. */
+static void
+resolves(const struct deal_input *in, const struct deal_current *cur, const struct stage_list *l,
+	 struct deal_resolved *rs, size_t n, const char *field, const char *message)
+{
+	struct issues e = { 0 };
+
+	assert_int_equal(deal_resolve(in, cur, l, rs, &e), n ? ST_INVALID : ST_OK);
+	assert_int_equal(e.n, n);
+	if (field)
+		assert_string_equal(e.items[0].field, field);
+	if (message)
+		assert_string_equal(e.items[0].message, message);
+	issues_clear(&e);
 }
 
 static void
 test_default_list_is_valid(void **state)
 {
 	struct stage_list l;
-	struct stage_issue issues[4];
+	struct issues e = { 0 };
 
 	defaults(&l);
-	assert_int_equal(stage_list_check(&l, issues, 4), 0);
+	assert_int_equal(stage_list_check(&l, &e), ST_OK);
+	assert_int_equal(e.n, 0);
 	assert_non_null(stage_find(&l, "proposal"));
 	assert_null(stage_find(&l, "nope"));
 	assert_string_equal(stage_status(stage_find(&l, "closed_won")), "won");
@@ -87,7 +110,7 @@ static void
 test_list_rules(void **state)
 {
 	struct stage_list l;
-	struct stage_issue issues[8];
+	struct issues e = { 0 };
 
 	defaults(&l);
 	snprintf(l.items[1].key, sizeof l.items[1].key, "prospecting");
@@ -103,8 +126,10 @@ test_list_rules(void **state)
 
 	defaults(&l);
 	l.items[3].is_lost = true;
-	assert_true(stage_list_check(&l, issues, 8) >= 1);
-	assert_string_equal(issues[0].message, "a stage cannot be both won and lost");
+	assert_int_equal(stage_list_check(&l, &e), ST_INVALID);
+	assert_true(e.n >= 1);
+	assert_string_equal(e.items[0].message, "a stage cannot be both won and lost");
+	issues_clear(&e);
 
 	defaults(&l);
 	l.items[3].is_won = false;
@@ -153,11 +178,10 @@ test_create_takes_the_stage_defaults(void **state)
 {
 	struct stage_list l;
 	struct deal_resolved rs;
-	struct deal_issue issues[4];
 	struct deal_input in = input("proposal");
 
 	defaults(&l);
-	assert_int_equal(deal_resolve(&in, NULL, &l, &rs, issues, 4), 0);
+	resolves(&in, NULL, &l, &rs, 0, NULL, NULL);
 	assert_int_equal(rs.probability, 60);
 	assert_string_equal(rs.forecast_category, "best_case");
 	assert_string_equal(rs.status, "open");
@@ -167,7 +191,7 @@ test_create_takes_the_stage_defaults(void **state)
 	in.probability = 35;
 	in.forecast_mode = DEAL_SET;
 	in.forecast_category = "commit";
-	assert_int_equal(deal_resolve(&in, NULL, &l, &rs, issues, 4), 0);
+	resolves(&in, NULL, &l, &rs, 0, NULL, NULL);
 	assert_int_equal(rs.probability, 35);
 	assert_string_equal(rs.forecast_category, "commit");
 }
@@ -177,40 +201,39 @@ test_stored_probability_stays_until_the_stage_changes(void **state)
 {
 	struct stage_list l;
 	struct deal_resolved rs;
-	struct deal_issue issues[4];
 	struct deal_input in = input(NULL);
 	struct deal_current cur = current("proposal", 45, "commit");
 
 	defaults(&l);
 	/* the stage's default moved to 70: the deal keeps 45 */
 	l.items[1].probability = 70;
-	assert_int_equal(deal_resolve(&in, &cur, &l, &rs, issues, 4), 0);
+	resolves(&in, &cur, &l, &rs, 0, NULL, NULL);
 	assert_int_equal(rs.probability, 45);
 	assert_string_equal(rs.forecast_category, "commit");
 	assert_false(rs.stage_changed);
 
 	/* the same stage given again is no change */
 	in.stage = "proposal";
-	assert_int_equal(deal_resolve(&in, &cur, &l, &rs, issues, 4), 0);
+	resolves(&in, &cur, &l, &rs, 0, NULL, NULL);
 	assert_int_equal(rs.probability, 45);
 
 	/* null: back to the stage's default */
 	in.probability_mode = DEAL_DEFAULT;
 	in.forecast_mode = DEAL_DEFAULT;
-	assert_int_equal(deal_resolve(&in, &cur, &l, &rs, issues, 4), 0);
+	resolves(&in, &cur, &l, &rs, 0, NULL, NULL);
 	assert_int_equal(rs.probability, 70);
 	assert_string_equal(rs.forecast_category, "best_case");
 
 	/* a new stage brings its defaults */
 	in = input("negotiation");
-	assert_int_equal(deal_resolve(&in, &cur, &l, &rs, issues, 4), 0);
+	resolves(&in, &cur, &l, &rs, 0, NULL, NULL);
 	assert_int_equal(rs.probability, 80);
 	assert_string_equal(rs.forecast_category, "commit");
 	assert_true(rs.stage_changed);
 
 	/* closing as won: 100, closed */
 	in = input("closed_won");
-	assert_int_equal(deal_resolve(&in, &cur, &l, &rs, issues, 4), 0);
+	resolves(&in, &cur, &l, &rs, 0, NULL, NULL);
 	assert_int_equal(rs.probability, 100);
 	assert_string_equal(rs.status, "won");
 }
@@ -220,52 +243,77 @@ test_resolve_rejects(void **state)
 {
 	struct stage_list l;
 	struct deal_resolved rs;
-	struct deal_issue issues[4];
 	struct deal_input in = input("nope");
 	struct deal_current cur = current("proposal", 45, "commit");
 
 	defaults(&l);
-	assert_int_equal(deal_resolve(&in, NULL, &l, &rs, issues, 4), 1);
-	assert_string_equal(issues[0].field, "stage");
+	resolves(&in, NULL, &l, &rs, 1, "stage", NULL);
 
 	in = input("closed_won");
 	in.probability_mode = DEAL_SET;
 	in.probability = 90;
-	assert_int_equal(deal_resolve(&in, NULL, &l, &rs, issues, 4), 1);
-	assert_string_equal(issues[0].field, "probability");
-	assert_string_equal(issues[0].message, "must be 100 in a won stage");
+	resolves(&in, NULL, &l, &rs, 1, "probability", "must be 100 in a won stage");
 
 	in = input("closed_lost");
 	in.probability_mode = DEAL_SET;
 	in.probability = 10;
-	assert_int_equal(deal_resolve(&in, NULL, &l, &rs, issues, 4), 1);
-	assert_string_equal(issues[0].message, "must be 0 in a lost stage");
+	resolves(&in, NULL, &l, &rs, 1, NULL, "must be 0 in a lost stage");
 
 	/* close before created: both given */
 	in = input("proposal");
 	in.set_close_date = in.set_created_on = true;
 	cal_date_parse("2026-01-01", &in.close_date);
 	cal_date_parse("2026-01-02", &in.created_on);
-	assert_int_equal(deal_resolve(&in, NULL, &l, &rs, issues, 4), 1);
-	assert_string_equal(issues[0].field, "close_date");
+	resolves(&in, NULL, &l, &rs, 1, "close_date", NULL);
 
 	/* a create without created_on defaults it to at most close_date: fine */
 	in.set_created_on = false;
-	assert_int_equal(deal_resolve(&in, NULL, &l, &rs, issues, 4), 0);
+	resolves(&in, NULL, &l, &rs, 0, NULL, NULL);
 
 	/* a patch moving close_date before the stored created_on */
 	in = input(NULL);
 	in.set_close_date = true;
 	cal_date_parse("2026-01-09", &in.close_date);
-	assert_int_equal(deal_resolve(&in, &cur, &l, &rs, issues, 4), 1);
-	assert_string_equal(issues[0].field, "close_date");
+	resolves(&in, &cur, &l, &rs, 1, "close_date", NULL);
 
 	/* a patch moving created_on after the stored close_date */
 	in = input(NULL);
 	in.set_created_on = true;
 	cal_date_parse("2026-04-01", &in.created_on);
-	assert_int_equal(deal_resolve(&in, &cur, &l, &rs, issues, 4), 1);
-	assert_string_equal(issues[0].field, "created_on");
+	resolves(&in, &cur, &l, &rs, 1, "created_on", NULL);
+}
+
+static void
+test_new_deal_defaults(void **state)
+{
+	struct deal_input in = input("proposal");
+	struct issues e = { 0 };
+
+	/* no type: new_business; no segment: the owner's */
+	assert_int_equal(deal_defaults(&in, "b2c", &e), ST_OK);
+	assert_string_equal(in.type, "new_business");
+	assert_string_equal(in.segment, "b2c");
+
+	/* given ones stay */
+	in = input("proposal");
+	in.type = "renewal";
+	in.segment = "b2b";
+	assert_int_equal(deal_defaults(&in, "b2c", &e), ST_OK);
+	assert_string_equal(in.type, "renewal");
+	assert_string_equal(in.segment, "b2b");
+	assert_int_equal(deal_defaults(&in, NULL, &e), ST_OK);
+	assert_int_equal(e.n, 0);
+
+	/* neither the write nor the owner has a segment */
+	in = input("proposal");
+	assert_int_equal(deal_defaults(&in, "", &e), ST_INVALID);
+	assert_int_equal(e.n, 1);
+	assert_string_equal(e.items[0].field, "segment");
+	assert_string_equal(e.items[0].message, "is required: the owner has no segment");
+	issues_clear(&e);
+	in = input("proposal");
+	assert_int_equal(deal_defaults(&in, NULL, &e), ST_INVALID);
+	issues_clear(&e);
 }
 
 int
@@ -278,6 +326,7 @@ main(void)
 		cmocka_unit_test(test_create_takes_the_stage_defaults),
 		cmocka_unit_test(test_stored_probability_stays_until_the_stage_changes),
 		cmocka_unit_test(test_resolve_rejects),
+		cmocka_unit_test(test_new_deal_defaults),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
