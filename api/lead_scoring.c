@@ -16,7 +16,6 @@
 
 /* Closed leads of each class a training needs at least. */
 #define TRAIN_MIN_PER_CLASS 50
-#define MAX_ISSUES 50
 
 /* The {segment} of the path; NULL (404 answered) when it is not b2b or b2c. */
 static const char *
@@ -104,7 +103,6 @@ put_body(struct req *r, const char *segment, json_t *body, struct issues *e)
 void
 handle_lead_models_put(struct req *r)
 {
-	struct score_issue issues[MAX_ISSUES];
 	struct score_model m = { 0 };
 	struct rowjson row = { 0 };
 	struct issues e = { 0 };
@@ -122,15 +120,13 @@ handle_lead_models_put(struct req *r)
 		respond_status(r, pst, NULL);
 		goto out;
 	}
-	int n = score_model_parse(body, &m, issues, MAX_ISSUES);
-	if (n < 0) {
-		respond_status(r, ST_NOMEM, NULL);
+	enum status mst = score_model_parse(body, &m, &e);
+	if (mst == ST_INVALID) {
+		respond_errors(r, &e);
 		goto out;
 	}
-	if (n > 0) {
-		for (int i = 0; i < n && i < MAX_ISSUES; i++)
-			issues_add(&e, issues[i].field, "%s", issues[i].message);
-		respond_errors(r, &e);
+	if (mst != ST_OK) {
+		respond_status(r, mst, NULL);
 		goto out;
 	}
 	enum status st = lead_model_replace(r->conn, r->who.org, segment, &m, req_if_match(r), &row);
@@ -139,6 +135,7 @@ handle_lead_models_put(struct req *r)
 	else
 		respond_row(r, 200, &row, NULL);
 out:
+	issues_clear(&e);
 	score_model_clear(&m);
 	rowjson_clear(&row);
 	json_decref(body);

@@ -248,17 +248,16 @@ out:
 static enum status
 model_from_text(const char *definition, struct score_model *out)
 {
-	struct score_issue issue;
+	struct issues e = { 0 };
 	json_t *def = json_loads(definition, 0, NULL);
-	enum status st = ST_INTERNAL;
+	enum status st;
 
 	if (!def)
 		return ST_INTERNAL;
-	int n = score_model_parse(def, out, &issue, 1);
-	if (n != 0)
-		st = n < 0 ? ST_NOMEM : ST_INTERNAL;
-	else
-		st = ST_OK;
+	st = score_model_parse(def, out, &e);
+	if (st == ST_INVALID)
+		st = ST_INTERNAL;
+	issues_clear(&e);
 	json_decref(def);
 	return st;
 }
