@@ -188,6 +188,12 @@ bulk_reject_one(struct bulk_outcome *o, int index, const char *field, const char
 }
 
 void
+bulk_reject_bad_line(void *outcome, int index, const char *message)
+{
+	bulk_reject_one(outcome, index, "item", message);
+}
+
+void
 bulk_outcome_clear(struct bulk_outcome *o)
 {
 	for (size_t i = 0; i < o->nrejected; i++)

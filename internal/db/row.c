@@ -132,3 +132,35 @@ row_explain(struct db_conn *c, enum status st, const struct row_constraint *map,
 		}
 	return st;
 }
+
+void
+row_copy_text(struct buf *b, const char *s)
+{
+	if (!s) {
+		buf_puts(b, "\\N");
+		return;
+	}
+	for (const char *p = s; *p; p++) {
+		switch (*p) {
+		case '\\': buf_puts(b, "\\\\"); break;
+		case '\t': buf_puts(b, "\\t"); break;
+		case '\n': buf_puts(b, "\\n"); break;
+		case '\r': buf_puts(b, "\\r"); break;
+		default: buf_putc(b, *p);
+		}
+	}
+}
+
+enum status
+row_copy_flush(struct db_conn *c, struct buf *b, bool last)
+{
+	enum status st = ST_OK;
+
+	if (b->oom)
+		return ST_NOMEM;
+	if (b->len && (last || b->len >= (1u << 20))) {
+		st = db_copy_put(c, b->data, b->len);
+		b->len = 0;
+	}
+	return st;
+}
