@@ -113,6 +113,12 @@ const struct scope *req_scope(struct req *r);
  * cannot be loaded.
  */
 bool req_caller(struct req *r, struct caller *out);
+/*
+ * The caller of an operation that every role its route admits does on the
+ * whole org (reading the org structure and settings) into *out: org and
+ * sub, and no scope (out->scope is NULL), so no database round trip.
+ */
+void req_caller_unscoped(const struct req *r, struct caller *out);
 /* The caller's person id (0 when the token carries none or a non-numeric one). */
 int64_t req_person_id(const struct req *r);
 /*

@@ -269,3 +269,14 @@ bulk_respond_atomic_failure(struct req *r, struct bulk_outcome *o)
 		 o->count, o->noun);
 	respond_problem_with(r, 400, detail, flat, "bulk", bulk);
 }
+
+void
+bulk_respond_status(struct req *r, enum status st, struct bulk_outcome *o)
+{
+	if (st == ST_OK)
+		bulk_respond(r, o);
+	else if (st == ST_INVALID)
+		bulk_respond_atomic_failure(r, o);
+	else
+		respond_status(r, st, NULL);
+}

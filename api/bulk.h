@@ -79,5 +79,10 @@ void bulk_outcome_clear(struct bulk_outcome *o);
 void bulk_respond(struct req *r, struct bulk_outcome *o);
 /* 400 for ?atomic=true with rejected items: nothing was written, counts are 0. */
 void bulk_respond_atomic_failure(struct req *r, struct bulk_outcome *o);
+/*
+ * The answer to a bulk call whose write ended with st: ST_OK the result
+ * (bulk_respond), ST_INVALID the atomic failure, any other status its problem.
+ */
+void bulk_respond_status(struct req *r, enum status st, struct bulk_outcome *o);
 
 #endif

@@ -35,8 +35,10 @@ handle_lead_models_get(struct req *r)
 	struct caller who;
 	const char *segment = path_segment(r);
 
-	if (segment && req_caller(r, &who))
-		respond_outcome(r, leads_service_model_get(r->conn, &who, segment, &row, &e), &e, &row, 200, NULL);
+	if (!segment)
+		return;
+	req_caller_unscoped(r, &who);
+	respond_outcome(r, leads_service_model_get(r->conn, &who, segment, &row, &e), &e, &row, 200, NULL);
 	rowjson_clear(&row);
 }
 
@@ -51,9 +53,9 @@ handle_lead_models_put(struct req *r)
 
 	if (!segment || !(body = parse_body_object(r)))
 		return;
-	if (req_caller(r, &who))
-		respond_outcome(r, leads_service_model_put(r->conn, &who, segment, body, req_if_match(r), &row, &e), &e,
-				&row, 200, NULL);
+	req_caller_unscoped(r, &who);
+	respond_outcome(r, leads_service_model_put(r->conn, &who, segment, body, req_if_match(r), &row, &e), &e, &row,
+			200, NULL);
 	rowjson_clear(&row);
 	json_decref(body);
 }
@@ -79,15 +81,16 @@ handle_lead_models_train(struct req *r)
 	if (body)
 		parse_only(body, none, &e);
 	json_decref(body);
-	if (issues_any(&e))
+	if (issues_any(&e)) {
 		respond_errors(r, &e);
-	else if (req_caller(r, &who)) {
-		if ((st = leads_service_model_train(r->conn, &who, segment, &row, &e)) != ST_OK)
-			respond_store_error(r, st, &e);
-		else {
-			respond_json_text(r, 200, row.json);
-			row.json = NULL;
-		}
+		return;
+	}
+	req_caller_unscoped(r, &who);
+	if ((st = leads_service_model_train(r->conn, &who, segment, &row, &e)) != ST_OK)
+		respond_store_error(r, st, &e);
+	else {
+		respond_json_text(r, 200, row.json);
+		row.json = NULL;
 	}
 	rowjson_clear(&row);
 }
@@ -143,8 +146,9 @@ handle_lead_models_evaluation(struct req *r)
 	const char *segment = path_segment(r);
 	enum status st;
 
-	if (!segment || !req_caller(r, &who))
+	if (!segment)
 		return;
+	req_caller_unscoped(r, &who);
 	if ((st = leads_service_model_evaluation(r->conn, &who, segment, &row, &e)) != ST_OK)
 		respond_store_error(r, st, &e);
 	else if (respond_wants_csv(r))

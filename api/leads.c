@@ -248,14 +248,16 @@ handle_leads_score(struct req *r)
 
 	if (!body)
 		return;
-	if (!lead_read(body, LEAD_SCORE, &e))
+	if (!lead_read(body, LEAD_SCORE, &e)) {
 		respond_errors(r, &e);
-	else if (req_caller(r, &who)) {
-		if ((st = leads_service_score(r->conn, &who, body, &out, &e)) != ST_OK)
-			respond_store_error(r, st, &e);
-		else
-			respond_json(r, 200, out);
+		goto out;
 	}
+	req_caller_unscoped(r, &who);
+	if ((st = leads_service_score(r->conn, &who, body, &out, &e)) != ST_OK)
+		respond_store_error(r, st, &e);
+	else
+		respond_json(r, 200, out);
+out:
 	json_decref(body);
 }
 
@@ -441,12 +443,7 @@ handle_leads_bulk(struct req *r)
 	st = leads_service_bulk(r->conn, &who, &b.batch, atomic, b.out.nrejected > 0, &res);
 	if (st == ST_OK || st == ST_INVALID)
 		take_result(&b.out, &res);
-	if (st == ST_INVALID)
-		bulk_respond_atomic_failure(r, &b.out);
-	else if (st != ST_OK)
-		respond_status(r, st, NULL);
-	else
-		bulk_respond(r, &b.out);
+	bulk_respond_status(r, st, &b.out);
 out:
 	leads_service_bulk_result_clear(&res);
 	lead_batch_clear(&b.batch);

@@ -146,6 +146,12 @@ req_caller(struct req *r, struct caller *out)
 	return true;
 }
 
+void
+req_caller_unscoped(const struct req *r, struct caller *out)
+{
+	*out = (struct caller){ .org = r->who.org, .sub = r->who.sub, .scope = NULL };
+}
+
 /* ---- routing ------------------------------------------------------------- */
 
 /* Match path against pattern; on success fill params (pointing into copy). */

@@ -101,6 +101,33 @@ row_exec(struct db_conn *c, struct db_stmt *s, int n, const char *const *params,
 }
 
 enum status
+row_exec_page(struct db_conn *c, struct db_stmt *s, int n, const char *const *params, int limit, struct page *out)
+{
+	PGresult *r = db_exec(c, s, n, params);
+	enum status st = db_check(c, r, PGRES_TUPLES_OK);
+
+	if (st == ST_OK)
+		page_fill(out, r, limit);
+	PQclear(r);
+	return st;
+}
+
+enum status
+row_exec_one(struct db_conn *c, struct db_stmt *s, int n, const char *const *params, PGresult **out)
+{
+	PGresult *r = db_exec(c, s, n, params);
+	enum status st = db_check(c, r, PGRES_TUPLES_OK);
+
+	if (st == ST_OK && PQntuples(r) != 1)
+		st = ST_NOT_FOUND;
+	if (st == ST_OK)
+		*out = r;
+	else
+		PQclear(r);
+	return st;
+}
+
+enum status
 row_exec_command(struct db_conn *c, struct db_stmt *s, int n, const char *const *params)
 {
 	PGresult *r = db_exec(c, s, n, params);

@@ -73,6 +73,19 @@ enum status row_take(const PGresult *r, struct rowjson *out);
 /* Run s and take its only row into *out (row_take); the statement's failure as db_check maps it. */
 enum status row_exec(struct db_conn *c, struct db_stmt *s, int n, const char *const *params,
                      struct rowjson *out);
+/*
+ * Run s, whose rows are `<json>, id, ...` fetched with LIMIT limit+1, and
+ * fill *out with them (page_fill; page_clear frees). The statement's failure
+ * as db_check maps it.
+ */
+enum status row_exec_page(struct db_conn *c, struct db_stmt *s, int n, const char *const *params, int limit,
+                          struct page *out);
+/*
+ * Run s, which returns at most one row, and hand its result to *out (the
+ * caller PQclears it; written only on ST_OK). ST_NOT_FOUND when it returned
+ * no row; the statement's failure as db_check maps it.
+ */
+enum status row_exec_one(struct db_conn *c, struct db_stmt *s, int n, const char *const *params, PGresult **out);
 /* Run s, which returns no rows; its failure as db_check maps it. */
 enum status row_exec_command(struct db_conn *c, struct db_stmt *s, int n, const char *const *params);
 /* Run ad-hoc SQL without parameters and without rows (SET LOCAL ...). */

@@ -119,13 +119,8 @@ predictive_load(struct db_conn *c, const char *org, const char *segment, const c
 			free(key);
 			return ST_OK;
 		}
-	r = db_exec(c, &stmt_model_predictive, 3, (const char *[]){ org, segment, trained });
-	if ((st = db_check(c, r, PGRES_TUPLES_OK)) != ST_OK)
+	if ((st = row_exec_one(c, &stmt_model_predictive, 3, (const char *[]){ org, segment, trained }, &r)) != ST_OK)
 		goto out;
-	if (PQntuples(r) != 1) {
-		st = ST_NOT_FOUND;
-		goto out;
-	}
 	if ((st = predictive_parse(PQgetvalue(r, 0, 0), out)) != ST_OK) {
 		st = ST_INTERNAL;
 		goto out;
@@ -261,15 +256,11 @@ model_store_replace(struct db_conn *c, const char *org, const char *segment, str
 {
 	struct lr_model *predictive = NULL;
 	char *def = NULL;
-	PGresult *r = db_exec(c, &stmt_model_lock, 2, (const char *[]){ org, segment });
-	enum status st = db_check(c, r, PGRES_TUPLES_OK);
+	PGresult *r = NULL;
+	enum status st = row_exec_one(c, &stmt_model_lock, 2, (const char *[]){ org, segment }, &r);
 
 	if (st != ST_OK)
 		goto out;
-	if (PQntuples(r) != 1) {
-		st = ST_NOT_FOUND;
-		goto out;
-	}
 	if (expect_version >= 0 && atoi(PQgetvalue(r, 0, 0)) != expect_version) {
 		st = ST_STALE;
 		goto out;

@@ -114,6 +114,21 @@ score_merged(struct db_conn *c, const char *org, const json_t *merged, int64_t i
 	return st;
 }
 
+/* Store the merged lead as lead `id` (locked as cur), re-scored; *out is the lead after the change. */
+static enum status
+store_change(struct db_conn *c, const char *org, int64_t id, const struct lead_current *cur,
+             const json_t *merged, struct rowjson *out, struct issues *e)
+{
+	struct lead_record rec = {0};
+	enum status st =
+	    score_merged(c, org, merged, id, cur->has_created_on ? &cur->created_on : NULL, &rec);
+
+	if (st == ST_OK)
+		st = lead_store_update(c, org, id, &rec, out, e);
+	lead_record_clear(&rec);
+	return st;
+}
+
 /* ---- single leads --------------------------------------------------------------------- */
 
 enum status
@@ -181,7 +196,6 @@ leads_service_patch(struct db_conn *c, const struct caller *who, int64_t id, con
 {
 	struct lead_scope ls;
 	struct lead_current cur = {0};
-	struct lead_record rec = {0};
 	char *teams = NULL, owner_segment[4];
 	json_t *merged = NULL;
 	enum status st;
@@ -203,12 +217,8 @@ leads_service_patch(struct db_conn *c, const struct caller *who, int64_t id, con
 	if (owner && !(json_is_string(owner) && was && strcmp(was, json_string_value(owner)) == 0) &&
 	    (st = owner_check(c, who->org, &ls, json_string_value(owner), owner_segment, e)) != ST_OK)
 		goto out;
-	if ((st = score_merged(c, who->org, merged, id, cur.has_created_on ? &cur.created_on : NULL, &rec)) !=
-	    ST_OK)
-		goto out;
-	st = lead_store_update(c, who->org, id, &rec, out, e);
+	st = store_change(c, who->org, id, &cur, merged, out, e);
 out:
-	lead_record_clear(&rec);
 	json_decref(merged);
 	lead_store_current_clear(&cur);
 	free(teams);
@@ -668,7 +678,6 @@ leads_service_convert(struct db_conn *c, const struct caller *who, int64_t id,
 	struct lead_current cur = {0};
 	struct stage_list *stages = malloc(sizeof *stages);
 	struct deal_input *d = malloc(sizeof *d);
-	struct lead_record rec = {0};
 	json_t *merged = NULL;
 	char *teams = NULL, name[256];
 	cal_date today;
@@ -696,12 +705,8 @@ leads_service_convert(struct db_conn *c, const struct caller *who, int64_t id,
 		st = ST_NOMEM;
 		goto out;
 	}
-	if ((st = score_merged(c, who->org, merged, id, cur.has_created_on ? &cur.created_on : NULL, &rec)) !=
-	    ST_OK)
-		goto out;
-	st = lead_store_update(c, who->org, id, &rec, lead_out, e);
+	st = store_change(c, who->org, id, &cur, merged, lead_out, e);
 out:
-	lead_record_clear(&rec);
 	json_decref(merged);
 	lead_store_current_clear(&cur);
 	free(stages);

@@ -8,6 +8,10 @@
  * issue without a field carrying the sentence the client sees (for
  * ST_NOT_FOUND, ST_FORBIDDEN, ST_UNPROCESSABLE).
  *
+ * The scoring of a payload and the scoring-model operations act on the
+ * whole org: they use who->org only (who->scope may be NULL, as
+ * req_caller_unscoped gives it; the route table says who may call them).
+ *
  * Who sees and changes which lead: store.h (struct lead_scope). Every write
  * sends the whole lead after the change through its segment's scoring model
  * (record.h); a client never writes a score.

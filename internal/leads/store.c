@@ -87,13 +87,7 @@ lead_store_list(struct db_conn *c, const char *org, const struct lead_scope *s, 
 		f->external_id,
 		row_int_param(f->limit + 1, lim, sizeof lim),
 	};
-	PGresult *r = db_exec(c, &stmt_lead_list, 15, params);
-	enum status st = db_check(c, r, PGRES_TUPLES_OK);
-
-	if (st == ST_OK)
-		page_fill(out, r, f->limit);
-	PQclear(r);
-	return st;
+	return row_exec_page(c, &stmt_lead_list, 15, params, f->limit, out);
 }
 
 void
@@ -113,22 +107,15 @@ lead_store_lock(struct db_conn *c, const char *org, const struct lead_scope *s, 
 
 	memset(out, 0, sizeof *out);
 	lead_scope_params(s, self, sizeof self, sp);
-	r = db_exec(c, &stmt_lead_lock, 5,
-		    (const char *[]){ org, row_id_param(id, idb, sizeof idb), sp[0], sp[1], sp[2] });
-	if ((st = db_check(c, r, PGRES_TUPLES_OK)) != ST_OK)
-		goto out;
-	if (PQntuples(r) != 1) {
-		st = ST_NOT_FOUND;
-		goto out;
-	}
-	if (!(out->input = json_loads(PQgetvalue(r, 0, 0), 0, NULL))) {
+	st = row_exec_one(c, &stmt_lead_lock, 5,
+			  (const char *[]){ org, row_id_param(id, idb, sizeof idb), sp[0], sp[1], sp[2] }, &r);
+	if (st != ST_OK)
+		return st;
+	if (!(out->input = json_loads(PQgetvalue(r, 0, 0), 0, NULL)))
 		st = ST_NOMEM;
-		goto out;
-	}
 	out->version = atoi(PQgetvalue(r, 0, 1));
 	out->has_created_on = cal_date_parse(PQgetvalue(r, 0, 2), &out->created_on) == ST_OK;
 	snprintf(out->status, sizeof out->status, "%s", PQgetvalue(r, 0, 3));
-out:
 	PQclear(r);
 	return st;
 }
@@ -147,17 +134,12 @@ lead_store_owner(struct db_conn *c, const char *org, const struct lead_scope *s,
 	enum status st;
 
 	lead_scope_params(s, self, sizeof self, sp);
-	r = db_exec(c, &stmt_owner, 5, (const char *[]){ org, owner_id, sp[0], sp[1], sp[2] });
-	if ((st = db_check(c, r, PGRES_TUPLES_OK)) == ST_OK) {
-		if (PQntuples(r) != 1)
-			st = ST_NOT_FOUND;
-		else {
-			snprintf(out->segment, sizeof out->segment, "%s", PQgetvalue(r, 0, 0));
-			out->in_scope = PQgetvalue(r, 0, 1)[0] == 't';
-		}
-	}
+	if ((st = row_exec_one(c, &stmt_owner, 5, (const char *[]){ org, owner_id, sp[0], sp[1], sp[2] }, &r)) != ST_OK)
+		return st;
+	snprintf(out->segment, sizeof out->segment, "%s", PQgetvalue(r, 0, 0));
+	out->in_scope = PQgetvalue(r, 0, 1)[0] == 't';
 	PQclear(r);
-	return st;
+	return ST_OK;
 }
 
 /* ---- writing ------------------------------------------------------------------------ */
