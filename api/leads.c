@@ -354,7 +354,8 @@ handle_leads_funnel(struct req *r)
 	char *text = NULL, from_s[16], to_s[16];
 	const char *by = "source";
 	cal_date from = 0, to = 0;
-	bool has_from = query_date(r, "from", &e, &from) == FIELD_SET, has_to = query_date(r, "to", &e, &to) == FIELD_SET;
+	bool has_from = query_date(r, "from", &e, &from) == FIELD_SET;
+	bool has_to = query_date(r, "to", &e, &to) == FIELD_SET;
 	enum status st;
 
 	query_enum(r, "by", funnel_by, &e, &by);

@@ -19,7 +19,8 @@
 	 l.score, l.grade, l.probability, l.suggested_status, l.bant, l.score_breakdown"
 DB_STMT(stmt_bulk_lock_org, "SELECT pg_advisory_xact_lock(hashtextextended('leads:' || $1, 0))");
 DB_STMT(stmt_bulk_existing,
-	"SELECT k.idx, " LEAD_INPUT_JSON ", " LEAD_CREATED_ON ", " LEAD_IN_SCOPE("$2", "$3", "$4") " FROM lead_bulk_keys k"
+	"SELECT k.idx, " LEAD_INPUT_JSON ", " LEAD_CREATED_ON ", " LEAD_IN_SCOPE("$2", "$3", "$4")
+	" FROM lead_bulk_keys k"
 	" JOIN leads l ON l.org_id = $1 AND l.external_id = k.external_id FOR UPDATE OF l");
 DB_STMT(stmt_bulk_people,
 	"SELECT p.id, coalesce(p.segment, ''), ($3::bool OR p.id = $4::bigint OR p.team_id = ANY($5::bigint[]))"
@@ -88,8 +89,8 @@ idset_find(const struct idset *s, int64_t id)
  * (deals: want_deals), with the scope parameters as $3..$5.
  */
 static enum status
-load_ids(struct db_conn *c, const char *org, const char *const *sp, const struct lead_batch_item *items, size_t n,
-	 bool want_deals, struct idset *out)
+load_ids(struct db_conn *c, const char *org, const char *const *sp, const struct lead_batch_item *items,
+	 size_t n, bool want_deals, struct idset *out)
 {
 	struct buf lit = { 0 };
 	bool any = false;

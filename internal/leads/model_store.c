@@ -23,8 +23,8 @@ DB_STMT(stmt_model_peek, MODEL_HEAD);
 DB_STMT(stmt_model_predictive,
 	"SELECT m.predictive::text FROM lead_scoring_models m WHERE m.org_id = $1 AND m.segment = $2"
 	" AND m.predictive IS NOT NULL AND " TRAINED_KEY " = $3");
-DB_STMT(stmt_model_lock, "SELECT m.version, m.predictive::text, " DB_DAY(DB_ORG_TODAY) " FROM lead_scoring_models m"
-			 " WHERE m.org_id = $1 AND m.segment = $2 FOR UPDATE");
+DB_STMT(stmt_model_lock, "SELECT m.version, m.predictive::text, " DB_DAY(DB_ORG_TODAY)
+			 " FROM lead_scoring_models m WHERE m.org_id = $1 AND m.segment = $2 FOR UPDATE");
 DB_STMT(stmt_model_seed, "SELECT leads_seed_models($1)");
 
 #define MODEL_JSON                                                                                        \
@@ -102,7 +102,8 @@ model_memo_free(void *p)
  * when the row no longer has that version (a training committed meanwhile).
  */
 static enum status
-predictive_load(struct db_conn *c, const char *org, const char *segment, const char *trained, struct lr_model **out)
+predictive_load(struct db_conn *c, const char *org, const char *segment, const char *trained,
+		struct lr_model **out)
 {
 	struct model_memo *mm = db_memo(c, DB_MEMO_LEAD_MODELS);
 	size_t len = strlen(org) + strlen(segment) + strlen(trained) + 3;
@@ -191,7 +192,7 @@ model_head(struct db_conn *c, const char *org, const char *segment, bool peek, P
 
 enum status
 model_store_load(struct db_conn *c, const char *org, const char *segment, bool peek, struct score_model *out,
-	   cal_date *today, int *version)
+		 cal_date *today, int *version)
 {
 	PGresult *r = NULL;
 	enum status st;

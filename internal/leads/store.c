@@ -98,7 +98,8 @@ lead_store_current_clear(struct lead_current *cur)
 }
 
 enum status
-lead_store_lock(struct db_conn *c, const char *org, const struct lead_scope *s, int64_t id, struct lead_current *out)
+lead_store_lock(struct db_conn *c, const char *org, const struct lead_scope *s, int64_t id,
+		struct lead_current *out)
 {
 	char idb[24], self[24];
 	const char *sp[3];
@@ -134,7 +135,8 @@ lead_store_owner(struct db_conn *c, const char *org, const struct lead_scope *s,
 	enum status st;
 
 	lead_scope_params(s, self, sizeof self, sp);
-	if ((st = row_exec_one(c, &stmt_owner, 5, (const char *[]){ org, owner_id, sp[0], sp[1], sp[2] }, &r)) != ST_OK)
+	st = row_exec_one(c, &stmt_owner, 5, (const char *[]){ org, owner_id, sp[0], sp[1], sp[2] }, &r);
+	if (st != ST_OK)
 		return st;
 	snprintf(out->segment, sizeof out->segment, "%s", PQgetvalue(r, 0, 0));
 	out->in_scope = PQgetvalue(r, 0, 1)[0] == 't';
@@ -146,8 +148,8 @@ lead_store_owner(struct db_conn *c, const char *org, const struct lead_scope *s,
 
 /* Run an insert or update of record r (id NULL for an insert); name a broken constraint in e. */
 static enum status
-write_record(struct db_conn *c, struct db_stmt *stmt, const char *org, const char *id, const struct lead_record *r,
-	     struct rowjson *out, struct issues *e)
+write_record(struct db_conn *c, struct db_stmt *stmt, const char *org, const char *id,
+	     const struct lead_record *r, struct rowjson *out, struct issues *e)
 {
 	const char *params[LEAD_RECORD_NCOLS + 2];
 
@@ -166,8 +168,8 @@ lead_store_insert(struct db_conn *c, const char *org, const struct lead_record *
 }
 
 enum status
-lead_store_update(struct db_conn *c, const char *org, int64_t id, const struct lead_record *r, struct rowjson *out,
-		  struct issues *e)
+lead_store_update(struct db_conn *c, const char *org, int64_t id, const struct lead_record *r,
+		  struct rowjson *out, struct issues *e)
 {
 	char idb[24];
 

@@ -33,7 +33,7 @@
  * The scope predicate on `l` (store.h): $all, $self and $teams are the
  * parameter numbers of lead_scope's fields.
  */
-#define LEAD_IN_SCOPE(all, self, teams)                                                                        \
+#define LEAD_IN_SCOPE(all, self, teams)                                                                   \
 	"(" all "::bool OR l.owner_id = " self "::bigint OR l.owner_id IN (SELECT p.id FROM people p"       \
 	" WHERE p.org_id = $1 AND p.team_id = ANY(" teams "::bigint[])))"
 
