@@ -836,3 +836,53 @@ def test_bulk_rejection_messages(tree, scoped):
     assert body == {"status": 400, "detail": "1 of 2 leads are invalid; nothing was written (atomic=true)",
                     "errors": [{"field": "[1].external_id",
                                 "message": "appears again in this call (first at index 0)"}]}
+
+
+# -- one lead, whichever way it is written ---------------------------------------------------------
+
+BODIES = [
+    {"company": "Acme", "budget": 30000, "authority": "decision_maker", "need": "high", "timeline": days(20)},
+    {"contact_name": "Bo", "segment": "b2c", "engagement": 80, "need": "medium", "timeline": days(5),
+     "attributes": {"Lead Source": "Google", "n": 1.5, "ok": True}},
+    {"company": "Cold", "budget": 0.07, "status": "nurture", "employees": 12, "industry": "retail"},
+    {"email": "x@example.com", "source": "fair", "timeline": days(-10)},
+]
+STORED_ONLY = {"id", "external_id", "version", "created_at", "updated_at"}
+
+
+def same_lead(a, b):
+    diff = {k: (a[k], b[k]) for k in a if k not in STORED_ONLY and a[k] != b[k]}
+    assert not diff, diff
+    return True
+
+
+@pytest.mark.parametrize("body", BODIES)
+def test_post_patch_bulk_and_a_model_change_store_the_same_lead(scratch_admin, body):
+    """POST, PATCH, the bulk sync and the re-scoring after a model change give one lead the same stored state."""
+    api = scratch_admin
+    owner = mk_person(api, segment="b2c")
+    body = {**body, "owner_id": owner["id"]}
+    posted = ok(api.post("/v1/leads", json={"external_id": "p-" + uid(), **body}), 201)
+    ext = "b-" + uid()
+    assert ok(api.post("/v1/leads/bulk", json=[{"external_id": ext, **body}]))["created"] == 1
+    synced = all_leads(api, external_id=ext)[0]
+    assert same_lead(posted, synced), (posted, synced)
+    assert ok(api.post("/v1/leads/score", json=body))["score_breakdown"] == posted["score_breakdown"]
+
+    change = {"need": "low", "budget": None, "industry": "energy"}
+    patched = ok(api.patch(f"/v1/leads/{posted['id']}", json=change))
+    assert ok(api.post("/v1/leads/bulk", json=[{"external_id": ext, **change}]))["updated"] == 1
+    assert same_lead(patched, all_leads(api, external_id=ext)[0])
+
+    # a model change re-scores an open lead as a new write under the new model would score it
+    segment = patched["segment"]
+    current = ok(api.get(f"/v1/lead-scoring/models/{segment}"))
+    rules = [{"id": "need", "field": "need", "op": "in", "value": ["low", "high"], "points": 35},
+             {"id": "energy", "field": "industry", "op": "eq", "value": "energy", "points": 30}]
+    ok(api.put(f"/v1/lead-scoring/models/{segment}", json={"rules": rules}))
+    rescored = ok(api.get(f"/v1/leads/{posted['id']}"))
+    fresh = ok(api.post("/v1/leads", json={**body, **change}), 201)
+    if patched["status"] in ("new", "qualified", "nurture"):
+        assert same_lead(rescored, fresh), (rescored, fresh)
+        assert rescored["version"] == patched["version"] + (rescored["score_breakdown"] != patched["score_breakdown"])
+    ok(api.put(f"/v1/lead-scoring/models/{segment}", json={k: current[k] for k in ("rules", "group_caps")}))
