@@ -219,12 +219,16 @@ result_json(struct bulk_outcome *o, bool written)
 
 	if (o->nrejected > 1)
 		qsort(o->rejected, o->nrejected, sizeof *o->rejected, by_index);
-	for (size_t i = 0; errors && i < o->nrejected; i++)
-		if (json_array_append_new(errors, json_pack("{s:i,s:o*}", "index", o->rejected[i].index, "errors",
-							    issues_json(&o->rejected[i].issues))) != 0) {
+	for (size_t i = 0; errors && i < o->nrejected; i++) {
+		const struct issues *x = &o->rejected[i].issues;
+		json_t *item = json_pack("{s:i,s:o*}", "index", o->rejected[i].index, "errors", issues_json(x));
+		if (item && x->omitted)
+			json_object_set_new(item, "errors_omitted", json_integer((json_int_t)x->omitted));
+		if (json_array_append_new(errors, item) != 0) {
 			json_decref(errors);
 			errors = NULL;
 		}
+	}
 	if (!errors)
 		return NULL;
 	return json_pack("{s:I,s:I,s:I,s:I,s:o}", "created", (json_int_t)(written ? o->created : 0), "updated",
@@ -249,8 +253,15 @@ bulk_respond_atomic_failure(struct req *r, struct bulk_outcome *o)
 	json_t *flat = json_array(), *bulk = o->oom ? NULL : result_json(o, false);
 	char detail[160], field[200];
 
-	for (size_t i = 0; flat && i < o->nrejected; i++)
+	size_t omitted = 0;
+
+	for (size_t i = 0; flat && i < o->nrejected; i++) {
+		omitted += o->rejected[i].issues.omitted;
 		for (size_t k = 0; k < o->rejected[i].issues.n; k++) {
+			if (json_array_size(flat) == ISSUES_MAX) {
+				omitted++;
+				continue;
+			}
 			const struct issue *x = &o->rejected[i].issues.items[k];
 			snprintf(field, sizeof field, "[%d].%s", o->rejected[i].index, x->field ? x->field : "item");
 			if (json_array_append_new(flat, json_pack("{s:s,s:s}", "field", field, "message", x->message))) {
@@ -259,6 +270,7 @@ bulk_respond_atomic_failure(struct req *r, struct bulk_outcome *o)
 				break;
 			}
 		}
+	}
 	if (!flat || !bulk) {
 		json_decref(flat);
 		json_decref(bulk);
@@ -267,7 +279,7 @@ bulk_respond_atomic_failure(struct req *r, struct bulk_outcome *o)
 	}
 	snprintf(detail, sizeof detail, "%zu of %d %s are invalid; nothing was written (atomic=true)", o->nrejected,
 		 o->count, o->noun);
-	respond_problem_with(r, 400, detail, flat, "bulk", bulk);
+	respond_problem_with(r, 400, detail, flat, omitted, "bulk", bulk);
 }
 
 void

@@ -2,7 +2,7 @@
  * lead_scoring.c — /v1/lead-scoring/models/{segment}: each segment's scoring
  * model (rules, caps, thresholds, BANT criteria, blend weight), its training
  * from the org's closed leads, and the evaluation of that training
- * (DESIGN §7 "Leads"; leads/score.h and leads/model.h say how scores are made,
+ * (DESIGN §7 "Leads"; leads/score.h, leads/model.h and leads/training.h say how scores are made,
  * leads/service.h what each operation does).
  */
 #include <stdio.h>

@@ -21,7 +21,7 @@
 #include "api/respond.h"
 #include "core/log.h"
 #include "db/idempotency.h"
-#include "org/store.h"
+#include "org/service.h"
 
 /* ---- orgs known to exist (saves an INSERT per request) ------------------ */
 
@@ -122,14 +122,10 @@ req_scope(struct req *r)
 {
 	if (r->scope_loaded)
 		return &r->scope;
-	r->scope.roles = r->who.roles;
-	r->scope.person_id = req_person_id(r);
-	if (r->who.roles & ROLE_MANAGER) {
-		enum status st = org_scope_load(r->conn, r->who.org, &r->scope);
-		if (st != ST_OK) {
-			respond_status(r, st, NULL);
-			return NULL;
-		}
+	enum status st = org_service_scope_load(r->conn, r->who.org, r->who.roles, req_person_id(r), &r->scope);
+	if (st != ST_OK) {
+		respond_status(r, st, NULL);
+		return NULL;
 	}
 	r->scope_loaded = true;
 	return &r->scope;
@@ -447,7 +443,7 @@ run(struct req *r)
 			return;
 		}
 		if (r->authed && !org_known(r->app->orgs, db_pool_connects(r->app->pool), r->who.org)) {
-			if ((st = org_ensure(r->conn, r->who.org)) != ST_OK) {
+			if ((st = org_service_ensure(r->conn, r->who.org)) != ST_OK) {
 				respond_status(r, st, NULL);
 				return;
 			}

@@ -1,116 +1,90 @@
 /* org.c — GET/PATCH /v1/org: the org's settings (DESIGN §6). */
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "api/handlers.h"
 #include "api/parse.h"
 #include "api/respond.h"
+#include "api/write.h"
 #include "core/money.h"
-#include "org/currency.h"
-#include "org/store.h"
+#include "org/service.h"
 
 void
 handle_org_get(struct req *r)
 {
+	struct issues e = { 0 };
 	struct rowjson row = { 0 };
-	enum status st = org_get(r->conn, r->who.org, &row);
+	struct caller who;
 
-	if (st != ST_OK)
-		respond_status(r, st, NULL);
-	else
-		respond_row(r, 200, &row, NULL);
+	req_caller_unscoped(r, &who);
+	respond_outcome(r, org_service_get(r->conn, &who, &row), &e, &row, 200, NULL);
 	rowjson_clear(&row);
 }
 
-/* ramp_curve: up to 24 percentages, each > 0 and <= 100, non-decreasing. */
-static char *
-parse_ramp(json_t *body, struct issues *e)
+/* ramp_curve: up to ORG_RAMP_MAX percentages, each checked by org_ramp_month_check. */
+static void
+read_ramp(json_t *body, struct org_patch *p, struct issues *e)
 {
 	json_t *v = json_object_get(body, "ramp_curve"), *x;
-	struct buf b = { 0 };
 	int64_t prev = 0;
 	size_t i;
-	char field[48], num[32];
 
 	if (!v)
-		return NULL;
-	if (!json_is_array(v) || json_array_size(v) > 24) {
-		issues_add(e, "ramp_curve", "must be an array of at most 24 percentages");
-		return NULL;
+		return;
+	if (!json_is_array(v) || json_array_size(v) > ORG_RAMP_MAX) {
+		issues_add(e, "ramp_curve", "must be an array of at most %d percentages", ORG_RAMP_MAX);
+		return;
 	}
-	buf_putc(&b, '{');
+	p->set_ramp = true;
+	p->ramp_len = json_array_size(v);
 	json_array_foreach(v, i, x) {
-		int64_t cents;
 		const char *why = NULL;
+		char field[48];
+
+		if (money_from_json(x, false, &p->ramp[i], &why) == ST_OK) {
+			org_ramp_month_check(i, p->ramp[i], &prev, e);
+			continue;
+		}
 		snprintf(field, sizeof field, "ramp_curve[%zu]", i);
-		if (money_from_json(x, false, &cents, &why) != ST_OK) {
-			issues_add(e, field, "%s", why);
-			continue;
-		}
-		if (cents <= 0 || cents > 10000) {
-			issues_add(e, field, "must be greater than 0 and at most 100");
-			continue;
-		}
-		if (cents < prev)
-			issues_add(e, field, "must not be below the month before");
-		prev = cents;
-		money_format(cents, num, sizeof num);
-		buf_printf(&b, i ? ",%s" : "%s", num);
+		issues_add(e, field, "%s", why);
 	}
-	buf_putc(&b, '}');
-	return buf_take(&b);
 }
 
-void
-handle_org_patch(struct req *r)
+/* The body as a change of the settings; what is wrong with it goes to e. */
+static void
+read_patch(json_t *body, struct org_patch *p, struct issues *e)
 {
 	static const char *const allowed[] = { "name", "fiscal_year_start_month", "currency", "timezone",
 					       "ramp_curve", NULL };
-	struct issues e = { 0 };
-	struct org_patch p = { 0 };
-	struct rowjson row = { 0 };
 	long long fy = 0;
-	char *ramp = NULL;
-	json_t *body = parse_body_object(r);
 
-	if (!body)
-		return;
-	parse_only(body, allowed, &e);
-	if (parse_string(body, "name", 1, 200, &e, &p.name) == FIELD_NULL)
-		issues_add(&e, "name", "must not be null");
-	if (parse_int(body, "fiscal_year_start_month", 1, 12, &e, &fy) == FIELD_NULL)
-		issues_add(&e, "fiscal_year_start_month", "must not be null");
-	p.fiscal_year_start_month = (int)fy;
-	if (parse_string(body, "currency", 3, 3, &e, &p.currency) == FIELD_NULL)
-		issues_add(&e, "currency", "must not be null");
-	if (p.currency && !currency_known(p.currency))
-		issues_add(&e, "currency", "must be an ISO 4217 code such as USD or EUR");
-	if (parse_string(body, "timezone", 1, 64, &e, &p.timezone) == FIELD_NULL)
-		issues_add(&e, "timezone", "must not be null");
-	if (p.timezone) {
-		bool known = false;
-		enum status st = org_timezone_known(r->conn, p.timezone, &known);
-		if (st != ST_OK) {
-			respond_status(r, st, NULL);
-			goto out;
-		}
-		if (!known)
-			issues_add(&e, "timezone", "must be an IANA time zone such as Europe/Paris");
+	parse_only(body, allowed, e);
+	if (parse_string(body, "name", 1, 200, e, &p->name) == FIELD_NULL)
+		issues_add(e, "name", "must not be null");
+	if (parse_int(body, "fiscal_year_start_month", 1, 12, e, &fy) == FIELD_NULL)
+		issues_add(e, "fiscal_year_start_month", "must not be null");
+	p->fiscal_year_start_month = (int)fy;
+	if (parse_string(body, "currency", 3, 3, e, &p->currency) == FIELD_NULL)
+		issues_add(e, "currency", "must not be null");
+	if (parse_string(body, "timezone", 1, 64, e, &p->timezone) == FIELD_NULL)
+		issues_add(e, "timezone", "must not be null");
+	read_ramp(body, p, e);
+}
+
+/*
+ * The reading's issues go to the service with the patch, which adds its own
+ * (currency, time zone), so one 400 names every problem of the request.
+ */
+void
+handle_org_patch(struct req *r)
+{
+	struct body_write w;
+	struct org_patch p = { 0 };
+
+	if (body_write_begin(r, false, &w)) {
+		read_patch(w.body, &p, &w.e);
+		if (req_caller(r, &w.who))
+			body_write_answer(r, &w, org_service_patch(r->conn, &w.who, &p, req_if_match(r), &w.row, &w.e),
+					  200, NULL);
 	}
-	ramp = parse_ramp(body, &e);
-	p.ramp_curve = ramp;
-	if (issues_any(&e)) {
-		respond_errors(r, &e);
-		goto out;
-	}
-	enum status st = org_update(r->conn, r->who.org, &p, req_if_match(r), &row);
-	if (st != ST_OK)
-		respond_status(r, st, NULL);
-	else
-		respond_row(r, 200, &row, NULL);
-out:
-	issues_clear(&e);
-	rowjson_clear(&row);
-	free(ramp);
-	json_decref(body);
+	body_write_clear(&w);
 }

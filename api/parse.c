@@ -7,6 +7,58 @@
 
 #include "core/money.h"
 
+/*
+ * The key of the member whose value begins last before byte `pos` of a JSON
+ * text (raw, as written), into key; false when there is none. Enough to
+ * name the field of a value that jansson refuses while parsing.
+ */
+static bool
+key_before(const char *s, size_t len, size_t pos, char *key, size_t keylen)
+{
+	bool found = false;
+
+	for (size_t i = 0; i < len && i < pos; i++) {
+		if (s[i] != '"')
+			continue;
+		size_t start = ++i;
+		while (i < len && s[i] != '"')
+			i += s[i] == '\\' ? 2 : 1;
+		size_t end = i < len ? i : len, j = i + 1;
+		while (j < len && (s[j] == ' ' || s[j] == '\t' || s[j] == '\n' || s[j] == '\r'))
+			j++;
+		if (j < len && s[j] == ':' && j < pos) {
+			snprintf(key, keylen, "%.*s", (int)(end - start < keylen ? end - start : keylen - 1), s + start);
+			found = true;
+		}
+	}
+	return found;
+}
+
+/* A value jansson refuses while parsing, said our way and naming its field. */
+static bool
+bad_value(const char *body, size_t len, const json_error_t *jerr, struct issues *e)
+{
+	static const struct {
+		const char *jansson; /* a part of jansson's message */
+		const char *message;
+	} known[] = {
+		{ "JSON_ALLOW_NUL", "must not contain NUL characters" },
+		{ "invalid Unicode", "is not valid Unicode (a lone surrogate)" },
+		{ "real number overflow", "is out of range" },
+		{ "too big integer", "is out of range" },
+		{ "too big negative integer", "is out of range" },
+	};
+	char key[128];
+
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+		if (strstr(jerr->text, known[i].jansson)) {
+			bool named = jerr->position > 0 && key_before(body, len, (size_t)jerr->position, key, sizeof key);
+			issues_add(e, named ? key : "body", "%s", known[i].message);
+			return true;
+		}
+	return false;
+}
+
 json_t *
 parse_body_object(struct req *r)
 {
@@ -36,7 +88,7 @@ parse_body_object(struct req *r)
 			size_t n = strcspn(start, "\"");
 			snprintf(key, sizeof key, "%.*s", (int)(n < sizeof key ? n : sizeof key - 1), start);
 			issues_add(&e, key, "duplicate key");
-		} else
+		} else if (!bad_value(body, len, &jerr, &e))
 			issues_add(&e, "body", "malformed JSON at line %d, column %d: %s", jerr.line, jerr.column,
 				 jerr.text);
 		respond_errors(r, &e);
@@ -84,6 +136,20 @@ lookup(json_t *o, const char *k, json_t **v)
 	return json_is_null(*v) ? FIELD_NULL : FIELD_SET;
 }
 
+/*
+ * Characters (code points) in UTF-8 text: the bytes that do not continue a
+ * sequence. Limits count characters, as openapi.yaml's maxLength does.
+ */
+static size_t
+characters(const char *s, size_t n)
+{
+	size_t count = 0;
+
+	for (size_t i = 0; i < n; i++)
+		count += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return count;
+}
+
 enum field_state
 parse_string(json_t *o, const char *k, size_t minlen, size_t maxlen, struct issues *e, const char **out)
 {
@@ -101,7 +167,8 @@ parse_string(json_t *o, const char *k, size_t minlen, size_t maxlen, struct issu
 		issues_add(e, k, "must not contain NUL characters");
 		return FIELD_BAD;
 	}
-	if (n < minlen || n > maxlen) {
+	size_t chars = characters(json_string_value(v), n);
+	if (chars < minlen || chars > maxlen) {
 		issues_add(e, k, "length must be %zu..%zu", minlen, maxlen);
 		return FIELD_BAD;
 	}
@@ -267,7 +334,7 @@ query_string(struct req *r, const char *k, size_t maxlen, struct issues *e, cons
 		issues_add(e, k, "must not be empty");
 		return FIELD_BAD;
 	}
-	if (strlen(v) > maxlen) {
+	if (characters(v, strlen(v)) > maxlen) {
 		issues_add(e, k, "longer than %zu characters", maxlen);
 		return FIELD_BAD;
 	}

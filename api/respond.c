@@ -105,14 +105,14 @@ static const struct {
 	{ 503, "unavailable", "Service unavailable" },
 };
 
-void
-respond_problem(struct req *r, int status, const char *detail, json_t *errors)
-{
-	respond_problem_with(r, status, detail, errors, NULL, NULL);
-}
-
-void
-respond_problem_with(struct req *r, int status, const char *detail, json_t *errors, const char *name, json_t *value)
+/*
+ * The one builder of problems: errors (stolen) is cut to ISSUES_MAX entries
+ * and what it had beyond them, plus `omitted` more that were only counted,
+ * becomes errors_omitted; one more member name = value (stolen) when given.
+ */
+static void
+problem(struct req *r, int status, const char *detail, json_t *errors, size_t omitted, const char *name,
+	json_t *value)
 {
 	const char *slug = "error", *title = "Error";
 	char type[96];
@@ -126,10 +126,16 @@ respond_problem_with(struct req *r, int status, const char *detail, json_t *erro
 	json_t *p = json_pack("{s:s,s:s,s:i,s:s,s:s,s:s}", "type", type, "title", title, "status", status,
 			      "detail", detail ? detail : title, "instance",
 			      req_path(r), "request_id", r->request_id);
+	while (errors && json_array_size(errors) > ISSUES_MAX) {
+		json_array_remove(errors, json_array_size(errors) - 1);
+		omitted++;
+	}
 	if (p && errors)
 		json_object_set_new(p, "errors", errors);
 	else
 		json_decref(errors);
+	if (p && omitted)
+		json_object_set_new(p, "errors_omitted", json_integer((json_int_t)omitted));
 	if (p && name && value)
 		json_object_set_new(p, name, value);
 	else
@@ -141,6 +147,19 @@ respond_problem_with(struct req *r, int status, const char *detail, json_t *erro
 	set_body(r, status, "application/problem+json", text, text ? strlen(text) : 0);
 	if (status == 503)
 		respond_header(r, "Retry-After", "1");
+}
+
+void
+respond_problem(struct req *r, int status, const char *detail, json_t *errors)
+{
+	problem(r, status, detail, errors, 0, NULL, NULL);
+}
+
+void
+respond_problem_with(struct req *r, int status, const char *detail, json_t *errors, size_t omitted, const char *name,
+		     json_t *value)
+{
+	problem(r, status, detail, errors, omitted, name, value);
 }
 
 json_t *
@@ -163,6 +182,7 @@ void
 respond_errors(struct req *r, struct issues *e)
 {
 	char detail[320] = "invalid request";
+	size_t omitted;
 	json_t *list;
 
 	if (e->oom) {
@@ -174,12 +194,13 @@ respond_errors(struct req *r, struct issues *e)
 		snprintf(detail, sizeof detail, "%s: %s", e->items[0].field ? e->items[0].field : "body",
 			 e->items[0].message);
 	list = issues_json(e);
+	omitted = e->omitted;
 	issues_clear(e);
 	if (!list) {
 		respond_status(r, ST_NOMEM, NULL);
 		return;
 	}
-	respond_problem(r, 400, detail, list);
+	problem(r, 400, detail, list, omitted, NULL, NULL);
 }
 
 void
@@ -211,12 +232,13 @@ respond_store_error(struct req *r, enum status st, struct issues *e)
 	if (e->n > 0 && e->items[0].field && (st == ST_INVALID || st == ST_CONFLICT)) {
 		char detail[320];
 		json_t *errors = issues_json(e);
+		size_t omitted = e->omitted;
 		snprintf(detail, sizeof detail, "%s: %s", e->items[0].field, e->items[0].message);
 		issues_clear(e);
 		if (!errors)
 			respond_status(r, ST_NOMEM, NULL);
 		else
-			respond_problem(r, st == ST_INVALID ? 400 : 409, detail, errors);
+			problem(r, st == ST_INVALID ? 400 : 409, detail, errors, omitted, NULL, NULL);
 		return;
 	}
 	respond_status(r, st, e->n > 0 ? e->items[0].message : NULL);
@@ -234,6 +256,10 @@ respond_outcome(struct req *r, enum status st, struct issues *e, struct rowjson 
 		return;
 	}
 	issues_clear(e);
+	if (ok_status == 204) {
+		respond_no_content(r);
+		return;
+	}
 	if (ok_status == 201 && location_prefix)
 		snprintf(location, sizeof location, "%s/%lld", location_prefix, (long long)row->id);
 	respond_row(r, ok_status, row, ok_status == 201 && location_prefix ? location : NULL);
@@ -290,12 +316,13 @@ cursor_decode(const char *s, int64_t *last_id)
 		}
 	}
 	raw[o] = '\0';
-	if (strncmp(raw, "id:", 3) != 0 || !raw[3])
+	/* exactly "id:" and 1..18 digits: no NUL inside, no sign, no space, no overflow */
+	if (o < 4 || strlen(raw) != o || strncmp(raw, "id:", 3) != 0 || o - 3 > 18)
 		return false;
-	char *end;
-	long long id = strtoll(raw + 3, &end, 10);
-	if (*end || id < 0 || raw[3] == '-' || raw[3] == '+')
-		return false;
+	for (size_t i = 3; i < o; i++)
+		if (raw[i] < '0' || raw[i] > '9')
+			return false;
+	long long id = strtoll(raw + 3, NULL, 10);
 	*last_id = id;
 	return true;
 }
@@ -326,13 +353,35 @@ csv_field(struct buf *b, const char *s)
 	buf_putc(b, '"');
 }
 
+/*
+ * A text cell: one that a spreadsheet would run as a formula (starting with
+ * =, +, -, @, tab or carriage return) is prefixed with ' (OWASP's CSV
+ * injection advice), so it opens as the text it is. Numbers are not text.
+ */
+static void
+csv_text(struct buf *b, const char *s)
+{
+	if (*s && strchr("=+-@\t\r", *s)) {
+		struct buf t = { 0 };
+		buf_putc(&t, '\'');
+		buf_puts(&t, s);
+		if (t.oom)
+			b->oom = true;
+		else
+			csv_field(b, t.data);
+		buf_clear(&t);
+		return;
+	}
+	csv_field(b, s);
+}
+
 static void
 csv_value(struct buf *b, json_t *v)
 {
 	char num[64];
 
 	switch (json_typeof(v)) {
-	case JSON_STRING: csv_field(b, json_string_value(v)); break;
+	case JSON_STRING: csv_text(b, json_string_value(v)); break;
 	case JSON_INTEGER: snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v)); buf_puts(b, num); break;
 	case JSON_REAL: {
 		char *t = json_dumps(v, JSON_FLAGS);

@@ -27,9 +27,14 @@ void respond_raw(struct req *r, int status, const char *content_type, const char
  * may be NULL). The type URI and title come from the status.
  */
 void respond_problem(struct req *r, int status, const char *detail, json_t *errors);
-/* As respond_problem, with one more member `name` (value stolen; both may be NULL). */
-void respond_problem_with(struct req *r, int status, const char *detail, json_t *errors, const char *name,
-			  json_t *value);
+/*
+ * As respond_problem, with `omitted` more errors counted beyond those given
+ * (errors_omitted), and one more member `name` (value stolen; both may be
+ * NULL). Every problem lists at most ISSUES_MAX errors; the rest are counted
+ * in errors_omitted.
+ */
+void respond_problem_with(struct req *r, int status, const char *detail, json_t *errors, size_t omitted,
+			  const char *name, json_t *value);
 /* The issues as [{field, message}] (new reference; NULL on OOM); a NULL field is "body". */
 json_t *issues_json(const struct issues *e);
 /* 400 with the collected field errors (and clears them; 500 when the list ran out of memory). */
@@ -45,7 +50,8 @@ void respond_store_error(struct req *r, enum status st, struct issues *e);
 /*
  * The answer to a service call that writes or reads one resource: on ST_OK
  * the row with its ETag (ok_status 200, or 201 with Location
- * "<location_prefix>/<id>"); otherwise respond_store_error. Clears e.
+ * "<location_prefix>/<id>"); with ok_status 204 (a delete) no content,
+ * and row may be NULL; otherwise respond_store_error. Clears e.
  */
 void respond_outcome(struct req *r, enum status st, struct issues *e, struct rowjson *row, int ok_status,
 		     const char *location_prefix);

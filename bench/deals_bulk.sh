@@ -59,7 +59,8 @@ buildtype=$(meson introspect --buildoptions "$build" |
 	"$PY" -c 'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"]=="buildtype"))')
 [ "$buildtype" = release ] || { log "$build/ is a $buildtype build; use another --build or reconfigure with -Dbuildtype=release"; exit 1; }
 ninja -C "$build" >/dev/null
-attaind=$root/$build/attaind attainctl=$root/$build/attainctl
+case "$build" in /*) bin=$build ;; *) bin=$root/$build ;; esac
+attaind=$bin/attaind attainctl=$bin/attainctl
 
 # ---- 2. throwaway cluster, cleaned up whatever happens -----------------------
 pgdir=$(mktemp -d /tmp/attain-bench-pg.XXXXXX)

@@ -7,6 +7,10 @@
 #
 #   bench/people_get.sh [--runs 5] [--duration 10] [--connections 32]
 #                       [--people 10000] [--teams 1000] [--warmup 3]
+#                       [--build build-bench]
+#
+# --build names the release build to measure (another checkout's, to compare
+# two versions with the same script).
 #
 # Starts and stops its own PostgreSQL cluster (scripts/pg) and attaind; leaves
 # nothing running. Exit status is non-zero on any failure.
@@ -14,9 +18,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-runs=5 duration=10 conns=32 people=10000 teams=1000 warmup=3
+runs=5 duration=10 conns=32 people=10000 teams=1000 warmup=3 build=build-bench
 usage() {
-	sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 while [ $# -gt 0 ]; do
@@ -27,6 +31,7 @@ while [ $# -gt 0 ]; do
 	--people) people=${2:-} ;;
 	--teams) teams=${2:-} ;;
 	--warmup) warmup=${2:-} ;;
+	--build) build=${2:-} ;;
 	-h | --help) usage ;;
 	*) echo "people_get.sh: unknown option $1" >&2; usage ;;
 	esac
@@ -45,7 +50,7 @@ fi
 if [ "$conns" -lt 2 ] || [ "$conns" -gt 95 ]; then
 	echo "people_get.sh: --connections must be 2..95" >&2; exit 2
 fi
-cmdline="bench/people_get.sh --runs $runs --duration $duration --connections $conns --people $people --teams $teams --warmup $warmup"
+cmdline="bench/people_get.sh --runs $runs --duration $duration --connections $conns --people $people --teams $teams --warmup $warmup --build $build"
 
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 PY=/usr/bin/python3
@@ -59,12 +64,13 @@ log() { echo "people_get.sh: $*" >&2; }
 
 # ---- 1. tools and a release build --------------------------------------------
 scripts/deps --bench
-[ -f build-bench/build.ninja ] || meson setup build-bench -Dbuildtype=release >/dev/null
-buildtype=$(meson introspect --buildoptions build-bench |
+[ -f "$build/build.ninja" ] || meson setup "$build" -Dbuildtype=release >/dev/null
+buildtype=$(meson introspect --buildoptions "$build" |
 	"$PY" -c 'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"]=="buildtype"))')
-[ "$buildtype" = release ] || { log "build-bench/ is a $buildtype build; remove it or reconfigure with -Dbuildtype=release"; exit 1; }
-ninja -C build-bench >/dev/null
-attaind=$root/build-bench/attaind attainctl=$root/build-bench/attainctl
+[ "$buildtype" = release ] || { log "$build/ is a $buildtype build; use another --build or reconfigure with -Dbuildtype=release"; exit 1; }
+ninja -C "$build" >/dev/null
+case "$build" in /*) bin=$build ;; *) bin=$root/$build ;; esac
+attaind=$bin/attaind attainctl=$bin/attainctl
 
 # ---- 2. throwaway cluster, cleaned up whatever happens -----------------------
 pgdir=$(mktemp -d /tmp/attain-bench-pg.XXXXXX)

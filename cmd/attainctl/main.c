@@ -11,7 +11,7 @@
 #include "auth/principal.h"
 #include "db/db.h"
 #include "org/seed.h"
-#include "org/store.h"
+#include "org/service.h"
 
 static void
 usage(FILE *f)
@@ -160,7 +160,7 @@ cmd_seed(int argc, char **argv)
 		fprintf(stderr, "attainctl: DATABASE_URL: cannot connect to PostgreSQL\n");
 		goto out;
 	}
-	if ((st = db_begin(c)) != ST_OK || (st = org_ensure(c, org)) != ST_OK)
+	if ((st = db_begin(c)) != ST_OK || (st = org_service_ensure(c, org)) != ST_OK)
 		goto fail;
 	st = teams ? org_seed_bench(c, org, teams, people) : org_seed_demo(c, org);
 	if (st == ST_CONFLICT) {

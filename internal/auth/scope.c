@@ -52,6 +52,30 @@ scope_below_root(const struct scope *s, int64_t id, int64_t parent_id)
 	return parent_id > 0 && scope_has_team(s, parent_id) && scope_has_team(s, id);
 }
 
+bool
+scope_has_subtree(unsigned roles)
+{
+	return (roles & ROLE_MANAGER) != 0;
+}
+
+bool
+scope_may_write_in(const struct scope *s, int64_t team_id)
+{
+	return scope_writes_all(s) || (team_id > 0 && scope_has_team(s, team_id));
+}
+
+bool
+scope_may_write_team(const struct scope *s, int64_t id, int64_t parent_id)
+{
+	return scope_writes_all(s) || scope_below_root(s, id, parent_id);
+}
+
+bool
+scope_is_own_record(const struct scope *s, int64_t id)
+{
+	return !scope_writes_all(s) && id == s->person_id;
+}
+
 char *
 scope_teams_literal(const struct scope *s)
 {

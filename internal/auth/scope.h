@@ -4,8 +4,8 @@
  *
  * admin: everything. exec and service: read everything. manager: the subtree
  * of the teams whose manager_id is their person_id. rep: their own person.
- * The subtree is loaded from the database once per request (org/store.c,
- * org_scope_load); the decisions below are pure.
+ * The subtree is loaded from the database once per request
+ * (org/service.c, org_service_scope_load); the decisions below are pure.
  */
 #ifndef ATTAIN_AUTH_SCOPE_H
 #define ATTAIN_AUTH_SCOPE_H
@@ -54,6 +54,25 @@ bool scope_has_team(const struct scope *s, int64_t id);
  * are their own manager's call.
  */
 bool scope_below_root(const struct scope *s, int64_t id, int64_t parent_id);
+/* True when a caller with `roles` has a subtree to load (managers). */
+bool scope_has_subtree(unsigned roles);
+/*
+ * The caller may put a team or a person under team `team_id` (0: none,
+ * i.e. a top-level team or a person without a team): admins anywhere,
+ * managers under a team of their subtree.
+ */
+bool scope_may_write_in(const struct scope *s, int64_t team_id);
+/*
+ * The caller may change or delete team `id`, whose parent is `parent_id`
+ * (0 for none): admins any, managers those below the teams they manage
+ * (scope_below_root), never those themselves.
+ */
+bool scope_may_write_team(const struct scope *s, int64_t id, int64_t parent_id);
+/*
+ * Person `id` is the caller's own record and the caller is no admin: a
+ * manager's own record is their manager's call.
+ */
+bool scope_is_own_record(const struct scope *s, int64_t id);
 /*
  * The subtree as a PostgreSQL array literal "{1,2,3}" (malloc'd; NULL on
  * OOM), for `team_id = ANY($n)` filters.

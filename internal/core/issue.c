@@ -26,6 +26,10 @@ push(struct issues *l, const char *prefix, const char *field, const char *messag
 {
 	char *f = NULL, *m;
 
+	if (l->n >= ISSUES_MAX) {
+		l->omitted++;
+		return;
+	}
 	if (!grow(l))
 		return;
 	if (field && asprintf(&f, "%s%s", prefix, field) < 0)
@@ -52,10 +56,16 @@ issues_add(struct issues *l, const char *field, const char *fmt, ...)
 	push(l, "", field, msg);
 }
 
+size_t
+issues_count(const struct issues *l)
+{
+	return l->n + l->omitted;
+}
+
 bool
 issues_any(const struct issues *l)
 {
-	return l->n > 0;
+	return l->n > 0 || l->omitted > 0;
 }
 
 void
@@ -63,6 +73,7 @@ issues_nest(struct issues *into, const char *prefix, const struct issues *from)
 {
 	for (size_t i = 0; i < from->n; i++)
 		push(into, prefix, from->items[i].field, from->items[i].message);
+	into->omitted += from->omitted;
 	into->oom |= from->oom;
 }
 
@@ -70,13 +81,15 @@ void
 issues_move(struct issues *into, struct issues *from)
 {
 	for (size_t i = 0; i < from->n; i++) {
-		if (!grow(into)) {
+		if (into->n >= ISSUES_MAX || !grow(into)) {
+			into->omitted += into->n >= ISSUES_MAX;
 			free(from->items[i].field);
 			free(from->items[i].message);
 			continue;
 		}
 		into->items[into->n++] = from->items[i];
 	}
+	into->omitted += from->omitted;
 	into->oom |= from->oom;
 	free(from->items);
 	memset(from, 0, sizeof *from);

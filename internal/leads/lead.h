@@ -114,4 +114,21 @@ void lead_value_get(const struct lead *l, const struct lead_field_ref *f, struct
  */
 enum status lead_from_json(const json_t *obj, struct lead *out);
 
+/*
+ * Where the leads a model is trained on come from: get fills *out with lead
+ * i (0..n-1), whose status is "converted" (1) or anything else (0); what it
+ * points to stays valid until release(ctx, i). Leads are read about twice
+ * (the train part three times), so that a source may parse them on demand.
+ * When ids and converted are given (each lead's id and outcome), the first
+ * pass is made from them.
+ */
+struct lead_source {
+	size_t n;
+	void *ctx;
+	enum status (*get)(void *ctx, size_t i, struct lead *out);
+	void (*release)(void *ctx, size_t i);
+	const int64_t *ids;             /* optional */
+	const unsigned char *converted; /* optional */
+};
+
 #endif

@@ -59,12 +59,12 @@ seed(struct db_conn *c, const char *org)
 	return st;
 }
 
-/* A stored trained part (its JSON text) into *out (free with lr_model_free); ST_INVALID when malformed. */
+/* A stored trained part (its JSON text) into *out (free with model_free); ST_INVALID when malformed. */
 static enum status
-predictive_parse(const char *text, struct lr_model **out)
+predictive_parse(const char *text, struct model **out)
 {
 	json_t *j = json_loads(text, 0, NULL);
-	enum status st = j ? lr_model_from_json(j, out) : ST_NOMEM;
+	enum status st = j ? model_from_json(j, out) : ST_NOMEM;
 
 	json_decref(j);
 	return st;
@@ -76,22 +76,22 @@ predictive_parse(const char *text, struct lr_model **out)
  * tens of kilobytes of JSON; parsing it took most of a POST /v1/leads/score.
  */
 #define MODEL_MEMO_SIZE 4
-struct model_memo {
+struct memo {
 	struct {
 		char *key;              /* owned */
-		struct lr_model *model; /* one reference */
+		struct model *model; /* one reference */
 	} e[MODEL_MEMO_SIZE];
 	unsigned next; /* the entry to replace */
 };
 
 static void
-model_memo_free(void *p)
+memo_free(void *p)
 {
-	struct model_memo *mm = p;
+	struct memo *mm = p;
 
 	for (int i = 0; i < MODEL_MEMO_SIZE; i++) {
 		free(mm->e[i].key);
-		lr_model_free(mm->e[i].model);
+		model_free(mm->e[i].model);
 	}
 	free(mm);
 }
@@ -103,9 +103,9 @@ model_memo_free(void *p)
  */
 static enum status
 predictive_load(struct db_conn *c, const char *org, const char *segment, const char *trained,
-		struct lr_model **out)
+		struct model **out)
 {
-	struct model_memo *mm = db_memo(c, DB_MEMO_LEAD_MODELS);
+	struct memo *mm = db_memo(c, DB_MEMO_LEAD_MODELS);
 	size_t len = strlen(org) + strlen(segment) + strlen(trained) + 3;
 	char *key = malloc(len);
 	enum status st = ST_NOMEM;
@@ -116,7 +116,7 @@ predictive_load(struct db_conn *c, const char *org, const char *segment, const c
 	snprintf(key, len, "%s\x1f%s\x1f%s", org, segment, trained);
 	for (int i = 0; mm && i < MODEL_MEMO_SIZE; i++)
 		if (mm->e[i].key && strcmp(mm->e[i].key, key) == 0) {
-			*out = lr_model_ref(mm->e[i].model);
+			*out = model_ref(mm->e[i].model);
 			free(key);
 			return ST_OK;
 		}
@@ -127,13 +127,13 @@ predictive_load(struct db_conn *c, const char *org, const char *segment, const c
 		goto out;
 	}
 	if (!mm && (mm = calloc(1, sizeof *mm)) != NULL)
-		db_memo_set(c, DB_MEMO_LEAD_MODELS, mm, model_memo_free);
+		db_memo_set(c, DB_MEMO_LEAD_MODELS, mm, memo_free);
 	if (mm) { /* remembering is best effort */
 		unsigned at = mm->next++ % MODEL_MEMO_SIZE;
 		free(mm->e[at].key);
-		lr_model_free(mm->e[at].model);
+		model_free(mm->e[at].model);
 		mm->e[at].key = key;
-		mm->e[at].model = lr_model_ref(*out);
+		mm->e[at].model = model_ref(*out);
 		key = NULL;
 	}
 	st = ST_OK;
@@ -145,7 +145,7 @@ out:
 
 /* The definition from its JSON text into *out (no trained part yet). */
 static enum status
-model_from_text(const char *definition, struct score_model *out)
+definition_from_text(const char *definition, struct score_model *out)
 {
 	struct issues e = { 0 };
 	json_t *def = json_loads(definition, 0, NULL);
@@ -167,7 +167,7 @@ model_from_text(const char *definition, struct score_model *out)
  * defaults first. *out is the result (PQclear it) on ST_OK.
  */
 static enum status
-model_head(struct db_conn *c, const char *org, const char *segment, bool peek, PGresult **out)
+read_head(struct db_conn *c, const char *org, const char *segment, bool peek, PGresult **out)
 {
 	PGresult *r = NULL;
 	enum status st = ST_OK;
@@ -200,7 +200,7 @@ model_store_load(struct db_conn *c, const char *org, const char *segment, bool p
 	/* without the lock a training may commit between the two reads: then read again */
 	for (int attempt = 0;; attempt++) {
 		PQclear(r);
-		if ((st = model_head(c, org, segment, peek, &r)) != ST_OK)
+		if ((st = read_head(c, org, segment, peek, &r)) != ST_OK)
 			break;
 		if (cal_date_parse(PQgetvalue(r, 0, 3), today) != ST_OK) {
 			st = ST_INTERNAL;
@@ -208,7 +208,7 @@ model_store_load(struct db_conn *c, const char *org, const char *segment, bool p
 		}
 		if (version)
 			*version = atoi(PQgetvalue(r, 0, 2));
-		if ((st = model_from_text(PQgetvalue(r, 0, 0), out)) != ST_OK)
+		if ((st = definition_from_text(PQgetvalue(r, 0, 0), out)) != ST_OK)
 			break;
 		const char *trained = PQgetvalue(r, 0, 1);
 		if (strncmp(trained, "0@", 2) == 0) /* never trained */
@@ -255,7 +255,7 @@ enum status
 model_store_replace(struct db_conn *c, const char *org, const char *segment, struct score_model *m,
 		    int expect_version, struct rowjson *out, cal_date *today)
 {
-	struct lr_model *predictive = NULL;
+	struct model *predictive = NULL;
 	char *def = NULL;
 	PGresult *r = NULL;
 	enum status st = row_exec_one(c, &stmt_model_lock, 2, (const char *[]){ org, segment }, &r);
@@ -281,17 +281,17 @@ model_store_replace(struct db_conn *c, const char *org, const char *segment, str
 	m->predictive = predictive;
 	predictive = NULL;
 out:
-	lr_model_free(predictive);
+	model_free(predictive);
 	free(def);
 	PQclear(r);
 	return st;
 }
 
 enum status
-model_store_trained(struct db_conn *c, const char *org, const char *segment, const struct lr_model *learned,
+model_store_trained(struct db_conn *c, const char *org, const char *segment, const struct model *learned,
 		    const json_t *evaluation, struct rowjson *out)
 {
-	char *pred = dump(lr_model_to_json(learned)), *eval = dump(json_incref((json_t *)evaluation));
+	char *pred = dump(model_to_json(learned)), *eval = dump(json_incref((json_t *)evaluation));
 	enum status st = ST_NOMEM;
 
 	if (pred && eval)

@@ -52,13 +52,13 @@ enum status model_store_replace(struct db_conn *c, const char *org, const char *
                                 cal_date *today);
 
 /*
- * Store what a training learned and its evaluation (model.h) as the
+ * Store what a training learned and its evaluation (training.h) as the
  * segment's trained part (a new predictive version), the row locked FOR
  * UPDATE until the transaction ends. *out is the evaluation as
  * model_store_evaluation shows it.
  */
 enum status model_store_trained(struct db_conn *c, const char *org, const char *segment,
-                                const struct lr_model *learned, const json_t *evaluation,
+                                const struct model *learned, const json_t *evaluation,
                                 struct rowjson *out);
 
 #endif

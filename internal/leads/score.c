@@ -686,7 +686,7 @@ score_model_clear(struct score_model *m)
 	}
 	free(m->rules);
 	free(m->groups);
-	lr_model_free(m->predictive);
+	model_free(m->predictive);
 	memset(m, 0, sizeof *m);
 }
 
@@ -892,7 +892,8 @@ score_lead(const struct score_model *m, const struct lead *l, cal_date today, st
 	double clamp = raw <= 0 ? 0 : raw > 100 ? 100 / raw : 1;
 	if (m->predictive) {
 		out->has_probability = true;
-		out->probability = lr_predict(m->predictive, l, out->factors, SCORE_TOP_FACTORS, &out->nfactors);
+		out->probability =
+		    model_predict(m->predictive, l, out->factors, SCORE_TOP_FACTORS, &out->nfactors);
 		w = m->predicted_weight;
 	}
 	for (size_t k = 0; k < out->nparts; k++) {

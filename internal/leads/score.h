@@ -45,6 +45,7 @@
 #include "core/issue.h"
 #include "core/status.h"
 #include "leads/lead.h"
+#include "leads/model.h"
 
 #define SCORE_MAX_RULES 200
 #define SCORE_MAX_IN 100      /* values of one `in` rule */
@@ -121,8 +122,6 @@ struct bant_config {
 	int timeline_partial_days;
 };
 
-struct lr_model;
-
 /* A segment's scoring model. */
 struct score_model {
 	struct score_rule *rules; /* owned */
@@ -134,7 +133,7 @@ struct score_model {
 	int disqualified;
 	struct bant_config bant;
 	double predicted_weight;     /* 0..1 */
-	struct lr_model *predictive; /* owned; NULL until a model is trained */
+	struct model *predictive;    /* owned; NULL until a model is trained */
 };
 
 /* A definition's problems reported at most: the rest are counted, not listed. */
@@ -165,13 +164,6 @@ enum bant_level score_bant_judge(const struct bant_config *b, enum bant_criterio
 /* The grade letter of a score: 'A' >= 80, 'B' >= 60, 'C' >= 40, else 'D'. */
 char score_grade(int score);
 
-/* One factor of the learned part: a field and the log-odds it adds. */
-struct score_factor {
-	char feature[2 * LEAD_FIELD_NAME_MAX + 8]; /* a field, or two joined by " × " */
-	char value[128];     /* the lead's value ("" when missing) */
-	double contribution; /* log-odds, against the average training lead */
-};
-
 struct score_part {
 	int rule;       /* index in the model's rules */
 	long points_c;  /* contribution in hundredths of a point */
@@ -190,7 +182,7 @@ struct score_result {
 	size_t nparts;
 	struct score_part parts[SCORE_MAX_RULES]; /* the rules that matched, in model order */
 	int nfactors;
-	struct score_factor factors[SCORE_TOP_FACTORS];
+	struct model_factor factors[SCORE_TOP_FACTORS];
 };
 
 /* Score lead l with model m as of `today` (never fails). */

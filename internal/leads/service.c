@@ -13,6 +13,7 @@
 #include "leads/model.h"
 #include "leads/model_store.h"
 #include "leads/record.h"
+#include "leads/training.h"
 
 /* Closed leads of each class a training needs at least, and the share held out to evaluate it. */
 #define TRAIN_MIN_PER_CLASS 50
@@ -801,8 +802,8 @@ leads_service_model_train(struct db_conn *c, const struct caller *who, const cha
 	struct score_model m = {0}, now = {0};
 	struct lead_closed *closed = NULL;
 	struct lead_source src;
-	struct lr_model *learned = NULL;
-	struct train_options o = {.min_per_class = TRAIN_MIN_PER_CLASS, .holdout_pct = TRAIN_HOLDOUT_PCT};
+	struct model *learned = NULL;
+	struct training_options o = {.min_per_class = TRAIN_MIN_PER_CLASS, .holdout_pct = TRAIN_HOLDOUT_PCT};
 	json_t *evaluation = NULL;
 	char why[256] = "";
 	cal_date today;
@@ -812,7 +813,7 @@ leads_service_model_train(struct db_conn *c, const struct caller *who, const cha
 	if ((st = model_store_load(c, who->org, segment, true, &m, &today, NULL)) != ST_OK ||
 	    (st = lead_store_closed(c, who->org, segment, &closed, &src)) != ST_OK)
 		goto out;
-	st = lead_train(&m, &src, &o, today, &learned, &evaluation, why, sizeof why);
+	st = training_run(&m, &src, &o, today, &learned, &evaluation, why, sizeof why);
 	lead_store_closed_free(closed);
 	if (st == ST_UNPROCESSABLE)
 		issues_add(e, NULL, "%s", why);
@@ -826,7 +827,7 @@ leads_service_model_train(struct db_conn *c, const struct caller *who, const cha
 out:
 	score_model_clear(&m);
 	score_model_clear(&now);
-	lr_model_free(learned);
+	model_free(learned);
 	json_decref(evaluation);
 	return st;
 }

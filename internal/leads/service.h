@@ -159,7 +159,7 @@ enum status leads_service_model_put(struct db_conn *c, const struct caller *who,
                                     json_t *body, int expect_version, struct rowjson *out, struct issues *e);
 
 /*
- * Learn the segment's conversion model from its closed leads (model.h),
+ * Learn the segment's conversion model from its closed leads (training.h),
  * store it with its evaluation, and re-score the segment's open leads. The
  * leads are read and the model fitted without taking any lock (lead writes
  * and model changes go on meanwhile); only the final write locks the model

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "leads/lead.h"
-#include "leads/model.h"
 #include "leads/store_sql.h"
 
 #define LEAD_JSON                                                                                         \

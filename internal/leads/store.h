@@ -23,6 +23,7 @@
 
 #include "db/db.h"
 #include "db/row.h"
+#include "leads/lead.h"
 #include "leads/record.h"
 
 struct lead_scope {
@@ -120,7 +121,6 @@ enum status lead_store_rescore(struct db_conn *c, const char *org, const char *s
 
 /* The closed leads (converted or disqualified) of a segment, for a training. */
 struct lead_closed;
-struct lead_source; /* how a training reads leads (model.h) */
 /*
  * Read the closed leads of `segment` (without a lock) into *out (free with
  * lead_store_closed_free) and make *src read them, in id order, until then.

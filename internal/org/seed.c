@@ -6,45 +6,29 @@
 
 #include "org/store.h"
 
-DB_STMT(stmt_seed_has_teams, "SELECT EXISTS (SELECT 1 FROM teams WHERE org_id = $1)");
-DB_STMT(stmt_seed_team,
-	"INSERT INTO teams (org_id, name, parent_id, external_id) VALUES ($1, $2, $3::bigint, $4) RETURNING id");
-DB_STMT(stmt_seed_person,
-	"INSERT INTO people (org_id, name, email, team_id, title, segment, hired_on, ramp_months, external_id)"
-	" VALUES ($1, $2, $3, $4::bigint, $5, $6, $7::date, $8::int, $9) RETURNING id");
+/* Set a team's manager without a new version: the seeded rows are at version 1. */
 DB_STMT(stmt_seed_manager, "UPDATE teams SET manager_id = $3::bigint WHERE org_id = $1 AND id = $2::bigint");
 
+/* ST_CONFLICT when the org already has a team: a seed writes into an empty org only. */
 static enum status
 has_teams(struct db_conn *c, const char *org)
 {
-	PGresult *r = db_exec(c, &stmt_seed_has_teams, 1, (const char *[]){ org });
-	enum status st = db_check(c, r, PGRES_TUPLES_OK);
+	struct page p = { 0 };
+	enum status st = team_list(c, org, &(struct team_filter){ .limit = 1 }, &p);
 
-	if (st == ST_OK && PQgetvalue(r, 0, 0)[0] == 't')
+	if (st == ST_OK && p.count > 0)
 		st = ST_CONFLICT;
-	PQclear(r);
+	page_clear(&p);
 	return st;
 }
 
+/* The id of the row a create answered with status st into *id; the row itself is freed. */
 static enum status
-insert_id(struct db_conn *c, struct db_stmt *s, int n, const char *const *params, char *id, size_t idlen)
+kept_id(enum status st, struct rowjson *row, int64_t *id)
 {
-	PGresult *r = db_exec(c, s, n, params);
-	enum status st = db_check(c, r, PGRES_TUPLES_OK);
-
 	if (st == ST_OK)
-		snprintf(id, idlen, "%s", PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return st;
-}
-
-static enum status
-exec_cmd(struct db_conn *c, struct db_stmt *s, int n, const char *const *params)
-{
-	PGresult *r = db_exec(c, s, n, params);
-	enum status st = db_check(c, r, PGRES_COMMAND_OK);
-
-	PQclear(r);
+		*id = row->id;
+	rowjson_clear(row);
 	return st;
 }
 
@@ -96,42 +80,100 @@ email_of(const char *name, int n, const char *org, char *out, size_t len)
 		snprintf(out + o, len - o, "@%s.example", org);
 }
 
+/* What differs between two seeded people of a team. */
+struct seed_person {
+	const char *name, *email, *title, *hired_on, *external_id;
+	int ramp_months;
+};
+
+/* Person sp in demo team t (id team_id); their id into *id. */
+static enum status
+add_person(struct db_conn *c, const char *org, const struct demo_team *t, int64_t team_id,
+	   const struct seed_person *sp, int64_t *id, struct issues *e)
+{
+	struct rowjson row = { 0 };
+	struct person_input p = {
+		.name = sp->name,
+		.email = sp->email,
+		.set_team = true,
+		.team_id = team_id,
+		.set_title = true,
+		.title = sp->title,
+		.set_segment = true,
+		.segment = t->segment,
+		.set_hired_on = true,
+		.hired_on = sp->hired_on,
+		.ramp_months = sp->ramp_months,
+		.active = -1,
+		.set_external_id = true,
+		.external_id = sp->external_id,
+	};
+
+	return kept_id(person_create(c, org, &p, &row, e), &row, id);
+}
+
+/* The team at index `i` of demo_teams (below ids[parent]) and its manager; its id into ids[i]. */
+static enum status
+seed_team(struct db_conn *c, const char *org, size_t i, int64_t *ids, struct issues *e)
+{
+	const struct demo_team *t = &demo_teams[i];
+	struct team_input team = {
+		.name = t->name,
+		.set_parent = t->parent >= 0,
+		.parent_id = t->parent >= 0 ? ids[t->parent] : 0,
+		.set_external_id = true,
+		.external_id = t->key,
+	};
+	char email[160], ext[48], tid[24], pid[24];
+	struct rowjson row = { 0 };
+	int64_t manager = 0;
+	enum status st;
+
+	if ((st = kept_id(team_create(c, org, &team, &row, e), &row, &ids[i])) != ST_OK)
+		return st;
+	email_of(t->manager, 0, org, email, sizeof email);
+	snprintf(ext, sizeof ext, "crm-mgr-%s", t->key);
+	struct seed_person m = { t->manager, email, t->manager_title, "2019-03-01", ext, 0 };
+	if ((st = add_person(c, org, t, ids[i], &m, &manager, e)) != ST_OK)
+		return st;
+	return row_exec_command(c, &stmt_seed_manager, 3,
+				(const char *[]){ org, row_id_param(ids[i], tid, sizeof tid),
+						  row_id_param(manager, pid, sizeof pid) });
+}
+
+/* Rep number `rep` (0-based, over the whole org) in demo team `t` (id team_id). */
+static enum status
+seed_rep(struct db_conn *c, const char *org, const struct demo_team *t, int64_t team_id, int rep,
+	 struct issues *e)
+{
+	int y = 2020 + rep % 7, m = 1 + (rep * 5) % 12;
+	char email[160], name[96], hired[16], ext[48];
+	const char *title = strcmp(t->segment, "b2c") == 0 ? "Inside Sales Rep" : "Account Executive";
+	int64_t id;
+
+	snprintf(name, sizeof name, "%s %s", first_names[(rep * 7) % NFIRST], last_names[(rep * 11) % NLAST]);
+	email_of(name, rep + 1, org, email, sizeof email);
+	snprintf(hired, sizeof hired, "%04d-%02d-01", y > 2026 ? 2026 : y, m);
+	snprintf(ext, sizeof ext, "crm-rep-%03d", rep + 1);
+	struct seed_person p = { name, email, title, hired, ext, y >= 2026 ? 3 : 0 };
+	return add_person(c, org, t, team_id, &p, &id, e);
+}
+
 enum status
 org_seed_demo(struct db_conn *c, const char *org)
 {
-	enum status st;
-	char ids[sizeof demo_teams / sizeof demo_teams[0]][24];
-	char pid[24], email[160], name[96], ramp[8], hired[16], ext[48];
+	int64_t ids[sizeof demo_teams / sizeof demo_teams[0]];
+	struct issues e = { 0 };
+	enum status st = has_teams(c, org);
 	int rep = 0;
 
-	if ((st = has_teams(c, org)) != ST_OK)
-		return st;
-	for (size_t i = 0; i < sizeof demo_teams / sizeof demo_teams[0]; i++) {
-		const struct demo_team *t = &demo_teams[i];
-		const char *params[] = { org, t->name, t->parent >= 0 ? ids[t->parent] : NULL, t->key };
-		if ((st = insert_id(c, &stmt_seed_team, 4, params, ids[i], sizeof ids[i])) != ST_OK)
-			return st;
-		email_of(t->manager, 0, org, email, sizeof email);
-		snprintf(ext, sizeof ext, "crm-mgr-%s", t->key);
-		const char *mp[] = { org, t->manager, email, ids[i], t->manager_title, t->segment, "2019-03-01", "0", ext };
-		if ((st = insert_id(c, &stmt_seed_person, 9, mp, pid, sizeof pid)) != ST_OK)
-			return st;
-		if ((st = exec_cmd(c, &stmt_seed_manager, 3, (const char *[]){ org, ids[i], pid })) != ST_OK)
-			return st;
-		for (int k = 0; k < t->reps; k++, rep++) {
-			int y = 2020 + rep % 7, m = 1 + (rep * 5) % 12;
-			snprintf(name, sizeof name, "%s %s", first_names[(rep * 7) % NFIRST], last_names[(rep * 11) % NLAST]);
-			email_of(name, rep + 1, org, email, sizeof email);
-			snprintf(hired, sizeof hired, "%04d-%02d-01", y > 2026 ? 2026 : y, m);
-			snprintf(ramp, sizeof ramp, "%d", y >= 2026 ? 3 : 0);
-			snprintf(ext, sizeof ext, "crm-rep-%03d", rep + 1);
-			const char *title = strcmp(t->segment, "b2c") == 0 ? "Inside Sales Rep" : "Account Executive";
-			const char *rp[] = { org, name, email, ids[i], title, t->segment, hired, ramp, ext };
-			if ((st = insert_id(c, &stmt_seed_person, 9, rp, pid, sizeof pid)) != ST_OK)
-				return st;
-		}
+	for (size_t i = 0; st == ST_OK && i < sizeof demo_teams / sizeof demo_teams[0]; i++) {
+		st = seed_team(c, org, i, ids, &e);
+		for (int k = 0; st == ST_OK && k < demo_teams[i].reps; k++, rep++)
+			st = seed_rep(c, org, &demo_teams[i], ids[i], rep, &e);
 	}
-	return ST_OK;
+	issues_clear(&e);
+	return st;
 }
 
 DB_STMT(stmt_seed_bench_teams,
@@ -164,12 +206,12 @@ org_seed_bench(struct db_conn *c, const char *org, int teams, int people)
 
 	if ((st = has_teams(c, org)) != ST_OK)
 		return st;
-	snprintf(nt, sizeof nt, "%d", teams);
-	snprintf(np, sizeof np, "%d", people);
-	if ((st = exec_cmd(c, &stmt_seed_bench_teams, 2, (const char *[]){ org, nt })) != ST_OK ||
-	    (st = exec_cmd(c, &stmt_seed_bench_tree, 1, (const char *[]){ org })) != ST_OK ||
-	    (st = exec_cmd(c, &stmt_seed_bench_people, 2, (const char *[]){ org, np })) != ST_OK ||
-	    (st = exec_cmd(c, &stmt_seed_bench_managers, 1, (const char *[]){ org })) != ST_OK)
+	row_int_param(teams, nt, sizeof nt);
+	row_int_param(people, np, sizeof np);
+	if ((st = row_exec_command(c, &stmt_seed_bench_teams, 2, (const char *[]){ org, nt })) != ST_OK ||
+	    (st = row_exec_command(c, &stmt_seed_bench_tree, 1, (const char *[]){ org })) != ST_OK ||
+	    (st = row_exec_command(c, &stmt_seed_bench_people, 2, (const char *[]){ org, np })) != ST_OK ||
+	    (st = row_exec_command(c, &stmt_seed_bench_managers, 1, (const char *[]){ org })) != ST_OK)
 		return st;
 	return ST_OK;
 }

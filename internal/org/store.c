@@ -1,10 +1,11 @@
 #include "org/store.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
+#include "core/money.h"
 
 #define ORG_JSON                                                                              \
 	"json_build_object('id', o.org_id, 'name', o.name, 'fiscal_year_start_month',          \
@@ -40,15 +41,12 @@ DB_STMT(stmt_org_update,
 	" version = version + 1, updated_at = now() "
 	"WHERE org_id = $1 AND ($2::int IS NULL OR version = $2) RETURNING " ORG_JSON);
 DB_STMT(stmt_org_tz, "SELECT 1 FROM pg_timezone_names WHERE name = $1");
+DB_STMT(stmt_org_today, "SELECT " DB_DAY(DB_ORG_TODAY));
 
 enum status
 org_ensure(struct db_conn *c, const char *org)
 {
-	PGresult *r = db_exec(c, &stmt_org_ensure, 1, (const char *[]){ org });
-	enum status st = db_check(c, r, PGRES_COMMAND_OK);
-
-	PQclear(r);
-	return st;
+	return row_exec_command(c, &stmt_org_ensure, 1, (const char *[]){ org });
 }
 
 enum status
@@ -87,10 +85,44 @@ out:
 }
 
 enum status
+org_today_get(struct db_conn *c, const char *org, cal_date *out)
+{
+	PGresult *r = db_exec(c, &stmt_org_today, 1, (const char *[]){ org });
+	enum status st = db_check(c, r, PGRES_TUPLES_OK);
+
+	if (st == ST_OK && (PQntuples(r) != 1 || PQgetisnull(r, 0, 0)))
+		st = ST_NOT_FOUND;
+	else if (st == ST_OK && cal_date_parse(PQgetvalue(r, 0, 0), out) != ST_OK)
+		st = ST_INTERNAL;
+	PQclear(r);
+	return st;
+}
+
+/* The ramp curve as a PostgreSQL numeric[] literal "{25.00,50.00}" (malloc'd; NULL on OOM). */
+static char *
+ramp_literal(const struct org_patch *p)
+{
+	struct buf b = { 0 };
+	char num[32];
+
+	buf_putc(&b, '{');
+	for (size_t i = 0; i < p->ramp_len; i++) {
+		money_format(p->ramp[i], num, sizeof num);
+		buf_printf(&b, i ? ",%s" : "%s", num);
+	}
+	buf_putc(&b, '}');
+	return buf_take(&b);
+}
+
+enum status
 org_update(struct db_conn *c, const char *org, const struct org_patch *p, int expect_version,
 	   struct rowjson *out)
 {
 	char v[16], fy[16];
+	char *ramp = p->set_ramp ? ramp_literal(p) : NULL;
+
+	if (p->set_ramp && !ramp)
+		return ST_NOMEM;
 	const char *params[] = {
 		org,
 		expect_version >= 0 ? row_int_param(expect_version, v, sizeof v) : NULL,
@@ -98,10 +130,11 @@ org_update(struct db_conn *c, const char *org, const struct org_patch *p, int ex
 		p->fiscal_year_start_month ? row_int_param(p->fiscal_year_start_month, fy, sizeof fy) : NULL,
 		p->currency,
 		p->timezone,
-		p->ramp_curve,
+		ramp,
 	};
 	enum status st = row_exec(c, &stmt_org_update, 7, params, out);
 
+	free(ramp);
 	return st == ST_NOT_FOUND && expect_version >= 0 ? ST_STALE : st;
 }
 
@@ -211,22 +244,110 @@ static const struct row_constraint constraints[] = {
 	{ "people_external_id", "external_id", "another person has this external_id" },
 };
 
+/* A write's status, with the field it is about added to e when it failed on a constraint. */
 static enum status
 explain_failure(struct db_conn *c, enum status st, struct issues *e)
 {
+	if (st == ST_OK)
+		return st;
 	return row_explain(c, st, constraints, sizeof constraints / sizeof constraints[0], e);
 }
 
-/* After an UPDATE/DELETE matched nothing: absent (404) or stale (412)? */
+/* The one id (column 0) that statement s gives for (org, id) into *out; ST_NOT_FOUND without a row. */
 static enum status
-missing_or_stale(struct db_conn *c, struct db_stmt *version_stmt, const char *org, const char *id)
+fetch_id(struct db_conn *c, struct db_stmt *s, const char *org, int64_t id, int64_t *out)
 {
-	PGresult *r = db_exec(c, version_stmt, 2, (const char *[]){ org, id });
+	char idb[24];
+	PGresult *r = db_exec(c, s, 2, (const char *[]){ org, row_id_param(id, idb, sizeof idb) });
 	enum status st = db_check(c, r, PGRES_TUPLES_OK);
 
-	if (st == ST_OK)
-		st = PQntuples(r) == 0 ? ST_NOT_FOUND : ST_STALE;
+	if (st == ST_OK && PQntuples(r) != 1)
+		st = ST_NOT_FOUND;
+	else if (st == ST_OK)
+		*out = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 	PQclear(r);
+	return st;
+}
+
+/* The row statement s gives for (org, id) into *out (rowjson_clear); ST_NOT_FOUND without one. */
+static enum status
+get_row(struct db_conn *c, struct db_stmt *s, const char *org, int64_t id, struct rowjson *out)
+{
+	char idb[24];
+
+	return row_exec(c, s, 2, (const char *[]){ org, row_id_param(id, idb, sizeof idb) }, out);
+}
+
+/* The stored version of row `id` (statement s) into *version; ST_NOT_FOUND when absent. */
+static enum status
+stored_version(struct db_conn *c, struct db_stmt *s, const char *org, const char *id, int *version)
+{
+	PGresult *r = db_exec(c, s, 2, (const char *[]){ org, id });
+	enum status st = db_check(c, r, PGRES_TUPLES_OK);
+
+	if (st == ST_OK && PQntuples(r) == 0)
+		st = ST_NOT_FOUND;
+	else if (st == ST_OK)
+		*version = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return st;
+}
+
+/*
+ * The outcome of an UPDATE guarded by the version (statement result st):
+ * when it matched nothing, absent (404) or stale (412); a constraint
+ * failure named in e.
+ */
+static enum status
+update_outcome(struct db_conn *c, enum status st, struct db_stmt *version_stmt, const char *org,
+	       const char *id, struct issues *e)
+{
+	int version;
+
+	if (st != ST_NOT_FOUND)
+		return explain_failure(c, st, e);
+	st = stored_version(c, version_stmt, org, id, &version);
+	return st == ST_OK ? ST_STALE : st;
+}
+
+/* How a row of the tree is deleted. */
+struct deletion {
+	struct db_stmt *version;  /* (org, id) -> version */
+	struct db_stmt *blockers; /* (org, id) -> one row of booleans, true = what keeps the row */
+	const char *const *why;   /* per column of blockers, the conflict's message */
+	struct db_stmt *remove;   /* (org, id) -> DELETE */
+	const char *referenced;   /* the conflict when a row of another table still references it */
+};
+
+static enum status
+delete_row(struct db_conn *c, const struct deletion *d, const char *org, int64_t id, int expect_version,
+	   struct issues *e)
+{
+	char idb[24];
+	const char *params[] = { org, row_id_param(id, idb, sizeof idb) };
+	int version;
+	enum status st = stored_version(c, d->version, org, idb, &version);
+
+	if (st == ST_OK && expect_version >= 0 && version != expect_version)
+		st = ST_STALE;
+	if (st != ST_OK)
+		return st;
+	PGresult *r = db_exec(c, d->blockers, 2, params);
+	if ((st = db_check(c, r, PGRES_TUPLES_OK)) == ST_OK)
+		for (int i = 0; i < PQnfields(r); i++)
+			if (PQgetvalue(r, 0, i)[0] == 't') {
+				issues_add(e, NULL, "%s", d->why[i]);
+				st = ST_CONFLICT;
+				break;
+			}
+	PQclear(r);
+	if (st != ST_OK)
+		return st;
+	st = row_exec_command(c, d->remove, 2, params);
+	if (st == ST_INVALID) { /* referenced by a row of a later capability */
+		issues_add(e, NULL, "%s", d->referenced);
+		st = ST_CONFLICT;
+	}
 	return st;
 }
 
@@ -246,33 +367,13 @@ team_create(struct db_conn *c, const char *org, const struct team_input *in, str
 		in->set_manager ? row_id_param(in->manager_id, manager, sizeof manager) : NULL,
 		in->set_external_id ? in->external_id : NULL,
 	};
-	st = row_exec(c, &stmt_team_create, 5, params, out);
-	return st == ST_OK ? st : explain_failure(c, st, e);
+	return explain_failure(c, row_exec(c, &stmt_team_create, 5, params, out), e);
 }
 
 enum status
 team_get(struct db_conn *c, const char *org, int64_t id, struct rowjson *out)
 {
-	char idb[24];
-
-	return row_exec(c, &stmt_team_get, 2, (const char *[]){ org, row_id_param(id, idb, sizeof idb) }, out);
-}
-
-enum status
-team_parent(struct db_conn *c, const char *org, int64_t id, int64_t *parent_id)
-{
-	char idb[24];
-	PGresult *r = db_exec(c, &stmt_team_parent, 2, (const char *[]){ org, row_id_param(id, idb, sizeof idb) });
-	enum status st = db_check(c, r, PGRES_TUPLES_OK);
-
-	if (st == ST_OK) {
-		if (PQntuples(r) == 1)
-			*parent_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-		else
-			st = ST_NOT_FOUND;
-	}
-	PQclear(r);
-	return st;
+	return get_row(c, &stmt_team_get, org, id, out);
 }
 
 enum status
@@ -288,11 +389,23 @@ team_list(struct db_conn *c, const char *org, const struct team_filter *f, struc
 		f->q,
 		row_int_param(f->limit + 1, lim, sizeof lim),
 	};
-	PGresult *r = db_exec(c, &stmt_team_list, 7, params);
+
+	return row_exec_page(c, &stmt_team_list, 7, params, f->limit, out);
+}
+
+/* ST_CONFLICT, with an issue about parent_id, when team idb hangs above parent (a cycle). */
+static enum status
+check_cycle(struct db_conn *c, const char *org, const char *idb, int64_t parent_id, struct issues *e)
+{
+	char parent[24];
+	PGresult *r = db_exec(c, &stmt_team_cycle, 3,
+			      (const char *[]){ org, idb, row_id_param(parent_id, parent, sizeof parent) });
 	enum status st = db_check(c, r, PGRES_TUPLES_OK);
 
-	if (st == ST_OK)
-		page_fill(out, r, f->limit);
+	if (st == ST_OK && PQntuples(r) > 0) {
+		issues_add(e, "parent_id", "%s", "the team would become its own ancestor");
+		st = ST_CONFLICT;
+	}
 	PQclear(r);
 	return st;
 }
@@ -303,24 +416,11 @@ team_update(struct db_conn *c, const char *org, int64_t id, const struct team_in
 {
 	char idb[24], parent[24], manager[24], ver[16];
 	enum status st;
-	PGresult *r;
 
-	if ((st = lock_tree(c, org)) != ST_OK)
-		return st;
 	row_id_param(id, idb, sizeof idb);
-	if (in->set_parent && in->parent_id > 0) {
-		r = db_exec(c, &stmt_team_cycle, 3,
-			    (const char *[]){ org, idb, row_id_param(in->parent_id, parent, sizeof parent) });
-		st = db_check(c, r, PGRES_TUPLES_OK);
-		bool cycle = st == ST_OK && PQntuples(r) > 0;
-		PQclear(r);
-		if (st != ST_OK)
-			return st;
-		if (cycle) {
-			issues_add(e, "parent_id", "%s", "the team would become its own ancestor");
-			return ST_CONFLICT;
-		}
-	}
+	if ((st = lock_tree(c, org)) != ST_OK ||
+	    (in->set_parent && in->parent_id > 0 && (st = check_cycle(c, org, idb, in->parent_id, e)) != ST_OK))
+		return st;
 	const char *params[] = {
 		org,
 		idb,
@@ -334,52 +434,27 @@ team_update(struct db_conn *c, const char *org, int64_t id, const struct team_in
 		expect_version >= 0 ? row_int_param(expect_version, ver, sizeof ver) : NULL,
 	};
 	st = row_exec(c, &stmt_team_update, 10, params, out);
-	if (st == ST_NOT_FOUND)
-		return missing_or_stale(c, &stmt_team_version, org, idb);
-	return st == ST_OK ? st : explain_failure(c, st, e);
+	return update_outcome(c, st, &stmt_team_version, org, idb, e);
 }
+
+static const char *const team_blockers[] = {
+	"the team still has members: move or delete them first",
+	"the team still has child teams: move or delete them first",
+};
+static const struct deletion team_deletion = {
+	.version = &stmt_team_version,
+	.blockers = &stmt_team_busy,
+	.why = team_blockers,
+	.remove = &stmt_team_delete,
+	.referenced = "the team is still referenced",
+};
 
 enum status
 team_delete(struct db_conn *c, const char *org, int64_t id, int expect_version, struct issues *e)
 {
-	char idb[24];
-	enum status st;
-	PGresult *r;
+	enum status st = lock_tree(c, org);
 
-	if ((st = lock_tree(c, org)) != ST_OK)
-		return st;
-	row_id_param(id, idb, sizeof idb);
-	r = db_exec(c, &stmt_team_version, 2, (const char *[]){ org, idb });
-	if ((st = db_check(c, r, PGRES_TUPLES_OK)) == ST_OK) {
-		if (PQntuples(r) == 0)
-			st = ST_NOT_FOUND;
-		else if (expect_version >= 0 && atoi(PQgetvalue(r, 0, 0)) != expect_version)
-			st = ST_STALE;
-	}
-	PQclear(r);
-	if (st != ST_OK)
-		return st;
-	r = db_exec(c, &stmt_team_busy, 2, (const char *[]){ org, idb });
-	if ((st = db_check(c, r, PGRES_TUPLES_OK)) == ST_OK) {
-		if (PQgetvalue(r, 0, 0)[0] == 't') {
-			issues_add(e, NULL, "%s", "the team still has members: move or delete them first");
-			st = ST_CONFLICT;
-		} else if (PQgetvalue(r, 0, 1)[0] == 't') {
-			issues_add(e, NULL, "%s", "the team still has child teams: move or delete them first");
-			st = ST_CONFLICT;
-		}
-	}
-	PQclear(r);
-	if (st != ST_OK)
-		return st;
-	r = db_exec(c, &stmt_team_delete, 2, (const char *[]){ org, idb });
-	st = db_check(c, r, PGRES_COMMAND_OK);
-	PQclear(r);
-	if (st == ST_INVALID) { /* referenced by a row of a later capability */
-		issues_add(e, NULL, "%s", "the team is still referenced");
-		st = ST_CONFLICT;
-	}
-	return st;
+	return st == ST_OK ? delete_row(c, &team_deletion, org, id, expect_version, e) : st;
 }
 
 /* ---- people ------------------------------------------------------------- */
@@ -437,34 +512,14 @@ person_create(struct db_conn *c, const char *org, const struct person_input *in,
 		tristate(in->active),
 		in->set_external_id ? in->external_id : NULL,
 	};
-	enum status st = row_exec(c, &stmt_person_create, 10, params, out);
 
-	return st == ST_OK ? st : explain_failure(c, st, e);
+	return explain_failure(c, row_exec(c, &stmt_person_create, 10, params, out), e);
 }
 
 enum status
 person_get(struct db_conn *c, const char *org, int64_t id, struct rowjson *out)
 {
-	char idb[24];
-
-	return row_exec(c, &stmt_person_get, 2, (const char *[]){ org, row_id_param(id, idb, sizeof idb) }, out);
-}
-
-enum status
-person_team(struct db_conn *c, const char *org, int64_t id, int64_t *team_id)
-{
-	char idb[24];
-	PGresult *r = db_exec(c, &stmt_person_team, 2, (const char *[]){ org, row_id_param(id, idb, sizeof idb) });
-	enum status st = db_check(c, r, PGRES_TUPLES_OK);
-
-	if (st == ST_OK) {
-		if (PQntuples(r) == 1)
-			*team_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-		else
-			st = ST_NOT_FOUND;
-	}
-	PQclear(r);
-	return st;
+	return get_row(c, &stmt_person_get, org, id, out);
 }
 
 enum status
@@ -482,13 +537,8 @@ person_list(struct db_conn *c, const char *org, const struct person_filter *f, s
 		f->external_id,
 		row_int_param(f->limit + 1, lim, sizeof lim),
 	};
-	PGresult *r = db_exec(c, &stmt_person_list, 9, params);
-	enum status st = db_check(c, r, PGRES_TUPLES_OK);
 
-	if (st == ST_OK)
-		page_fill(out, r, f->limit);
-	PQclear(r);
-	return st;
+	return row_exec_page(c, &stmt_person_list, 9, params, f->limit, out);
 }
 
 enum status
@@ -519,43 +569,36 @@ person_update(struct db_conn *c, const char *org, int64_t id, const struct perso
 	};
 	enum status st = row_exec(c, &stmt_person_update, 17, params, out);
 
-	if (st == ST_NOT_FOUND)
-		return missing_or_stale(c, &stmt_person_version, org, idb);
-	return st == ST_OK ? st : explain_failure(c, st, e);
+	return update_outcome(c, st, &stmt_person_version, org, idb, e);
 }
+
+static const char *const person_blockers[] = {
+	"the person manages a team: assign another manager first",
+};
+static const struct deletion person_deletion = {
+	.version = &stmt_person_version,
+	.blockers = &stmt_person_manages,
+	.why = person_blockers,
+	.remove = &stmt_person_delete,
+	.referenced = "the person is still referenced (deals, quotas or leads): deactivate instead",
+};
 
 enum status
 person_delete(struct db_conn *c, const char *org, int64_t id, int expect_version, struct issues *e)
 {
-	char idb[24];
-	enum status st;
-	PGresult *r;
+	return delete_row(c, &person_deletion, org, id, expect_version, e);
+}
 
-	row_id_param(id, idb, sizeof idb);
-	r = db_exec(c, &stmt_person_version, 2, (const char *[]){ org, idb });
-	if ((st = db_check(c, r, PGRES_TUPLES_OK)) == ST_OK) {
-		if (PQntuples(r) == 0)
-			st = ST_NOT_FOUND;
-		else if (expect_version >= 0 && atoi(PQgetvalue(r, 0, 0)) != expect_version)
-			st = ST_STALE;
-	}
-	PQclear(r);
-	if (st != ST_OK)
-		return st;
-	r = db_exec(c, &stmt_person_manages, 2, (const char *[]){ org, idb });
-	if ((st = db_check(c, r, PGRES_TUPLES_OK)) == ST_OK && PQgetvalue(r, 0, 0)[0] == 't') {
-		issues_add(e, NULL, "%s", "the person manages a team: assign another manager first");
-		st = ST_CONFLICT;
-	}
-	PQclear(r);
-	if (st != ST_OK)
-		return st;
-	r = db_exec(c, &stmt_person_delete, 2, (const char *[]){ org, idb });
-	st = db_check(c, r, PGRES_COMMAND_OK);
-	PQclear(r);
-	if (st == ST_INVALID) {
-		issues_add(e, NULL, "%s", "the person is still referenced (deals, quotas or leads): deactivate instead");
-		st = ST_CONFLICT;
-	}
-	return st;
+/* ---- where a row hangs in the tree (for the scope decisions) --------------- */
+
+enum status
+team_parent(struct db_conn *c, const char *org, int64_t id, int64_t *parent_id)
+{
+	return fetch_id(c, &stmt_team_parent, org, id, parent_id);
+}
+
+enum status
+person_team(struct db_conn *c, const char *org, int64_t id, int64_t *team_id)
+{
+	return fetch_id(c, &stmt_person_team, org, id, team_id);
 }

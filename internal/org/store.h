@@ -1,7 +1,12 @@
 /*
  * store.h — the SQL of the org structure: org settings, teams, people, and
  * the manager scope loader. Rows come back as ready JSON text built by
- * PostgreSQL (struct rowjson), so a read costs one statement and no re-encoding.
+ * PostgreSQL (struct rowjson), so a read costs one statement and no
+ * re-encoding. No rule lives here: org/service.c decides who may do what
+ * and checks what a write says; the store only names the constraint a
+ * failed write broke. Every function runs in the caller's transaction (if
+ * any) on c; strings are borrowed; ST_UNAVAILABLE / ST_INTERNAL are the
+ * database's failures as db_check maps them.
  */
 #ifndef ATTAIN_ORG_STORE_H
 #define ATTAIN_ORG_STORE_H
@@ -9,107 +14,95 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "auth/principal.h"
 #include "auth/scope.h"
-#include "core/buf.h"
-#include "db/db.h"
+#include "calendar/calendar.h"
 #include "db/row.h"
+#include "org/org.h"
 
-/* Org settings that the domain logic needs. */
-struct org_settings {
-	int fiscal_year_start_month;
-	char currency[4];
-	char timezone[64];
-	int ramp_len;
-	double ramp[24]; /* percent per month of ramp */
-};
+/* ---- the org ---------------------------------------------------------------- */
 
-/* Create org `org` with defaults unless it exists (idempotent). */
+/* Create org `org` with the default settings unless it exists (idempotent). */
 enum status org_ensure(struct db_conn *c, const char *org);
+/* The org as JSON into *out (rowjson_clear); ST_NOT_FOUND when it does not exist. */
 enum status org_get(struct db_conn *c, const char *org, struct rowjson *out);
+/* The org's settings into *out; ST_NOT_FOUND when it does not exist. */
 enum status org_settings_get(struct db_conn *c, const char *org, struct org_settings *out);
-
-struct org_patch {
-	const char *name;          /* NULL = unchanged */
-	int fiscal_year_start_month; /* 0 = unchanged */
-	const char *currency;      /* NULL = unchanged */
-	const char *timezone;      /* NULL = unchanged */
-	const char *ramp_curve;    /* PostgreSQL array literal, NULL = unchanged */
-};
-/* ST_STALE when expect_version >= 0 differs from the stored version. */
-enum status org_update(struct db_conn *c, const char *org, const struct org_patch *p,
-		       int expect_version, struct rowjson *out);
+/* Today's date in the org's time zone into *out; ST_NOT_FOUND when the org does not exist. */
+enum status org_today_get(struct db_conn *c, const char *org, cal_date *out);
+/*
+ * Apply p (already checked) to the org and return the new row into *out
+ * (rowjson_clear). ST_STALE when expect_version >= 0 differs from the
+ * stored version; ST_NOT_FOUND when the org does not exist.
+ */
+enum status org_update(struct db_conn *c, const char *org, const struct org_patch *p, int expect_version,
+		       struct rowjson *out);
+/* *known = whether PostgreSQL knows time zone `tz` (IANA name). */
 enum status org_timezone_known(struct db_conn *c, const char *tz, bool *known);
 
-/* Load the caller's manager subtree into s (roles/person_id set by caller). */
+/*
+ * Load the subtree managed by person s->person_id into s->teams / s->roots
+ * (sorted, owned by s: scope_clear). Nothing is loaded when person_id <= 0
+ * or the person manages no team. ST_NOMEM leaves s without a subtree.
+ */
 enum status org_scope_load(struct db_conn *c, const char *org, struct scope *s);
 
-struct team_input {
-	const char *name;        /* NULL = unchanged (PATCH) */
-	bool set_parent;
-	int64_t parent_id;       /* 0 = null */
-	bool set_manager;
-	int64_t manager_id;      /* 0 = null */
-	bool set_external_id;
-	const char *external_id; /* NULL = null */
-};
-struct team_filter {
-	int64_t parent_id;   /* 0 = any */
-	bool root_only;      /* parent_id is null */
-	int64_t manager_id;  /* 0 = any */
-	const char *q;       /* NULL = any; case-insensitive substring of name */
-	int64_t after;       /* cursor: ids greater than this */
-	int limit;
-};
-enum status team_create(struct db_conn *c, const char *org, const struct team_input *in,
-			struct rowjson *out, struct issues *e);
+/* ---- teams ------------------------------------------------------------------ */
+
+/*
+ * Insert a team and return its row into *out (rowjson_clear). A broken
+ * reference or uniqueness (parent_id, manager_id, external_id) adds an
+ * issue about that field to e, with ST_INVALID or ST_CONFLICT.
+ */
+enum status team_create(struct db_conn *c, const char *org, const struct team_input *in, struct rowjson *out,
+			struct issues *e);
+/* Team `id` as JSON into *out (rowjson_clear); ST_NOT_FOUND when absent. */
 enum status team_get(struct db_conn *c, const char *org, int64_t id, struct rowjson *out);
-/* The team's parent (0 = none); ST_NOT_FOUND when absent. */
+/* The team's parent into *parent_id (0 = none); ST_NOT_FOUND when absent. */
 enum status team_parent(struct db_conn *c, const char *org, int64_t id, int64_t *parent_id);
+/* One page of teams matching f, ordered by id, into *out (page_clear). */
 enum status team_list(struct db_conn *c, const char *org, const struct team_filter *f, struct page *out);
-/* ST_CONFLICT with e->field "parent_id" when the change would make a cycle. */
+/*
+ * Change team `id` and return the new row into *out (rowjson_clear).
+ * ST_CONFLICT with an issue about "parent_id" when the change would make a
+ * cycle; ST_NOT_FOUND when absent; ST_STALE when expect_version >= 0
+ * differs; broken references as team_create.
+ */
 enum status team_update(struct db_conn *c, const char *org, int64_t id, const struct team_input *in,
 			int expect_version, struct rowjson *out, struct issues *e);
-/* ST_CONFLICT when the team has members or child teams. */
-enum status team_delete(struct db_conn *c, const char *org, int64_t id, int expect_version,
-			struct issues *e);
+/*
+ * Delete team `id`. ST_NOT_FOUND when absent; ST_STALE when expect_version
+ * >= 0 differs; ST_CONFLICT, with an issue about the request, when the team
+ * has members or child teams or is still referenced.
+ */
+enum status team_delete(struct db_conn *c, const char *org, int64_t id, int expect_version, struct issues *e);
 
-struct person_input {
-	const char *name;  /* NULL = unchanged */
-	const char *email; /* NULL = unchanged */
-	bool set_team;
-	int64_t team_id;   /* 0 = null */
-	bool set_title;
-	const char *title; /* NULL = null */
-	bool set_segment;
-	const char *segment;
-	bool set_hired_on;
-	const char *hired_on; /* "YYYY-MM-DD" or NULL = null */
-	int ramp_months;   /* -1 = unchanged */
-	int active;        /* -1 = unchanged, 0, 1 */
-	bool set_external_id;
-	const char *external_id;
-};
-struct person_filter {
-	int64_t team_id;   /* 0 = any */
-	bool subtree;      /* with team_id: the whole subtree */
-	int active;        /* -1 any, 0, 1 */
-	const char *segment;
-	const char *q;
-	const char *external_id;
-	int64_t after;
-	int limit;
-};
+/* ---- people ----------------------------------------------------------------- */
+
+/*
+ * Insert a person and return the row into *out (rowjson_clear). A broken
+ * reference or uniqueness (team_id, email, external_id) adds an issue about
+ * that field to e, with ST_INVALID or ST_CONFLICT.
+ */
 enum status person_create(struct db_conn *c, const char *org, const struct person_input *in,
 			  struct rowjson *out, struct issues *e);
+/* Person `id` as JSON into *out (rowjson_clear); ST_NOT_FOUND when absent. */
 enum status person_get(struct db_conn *c, const char *org, int64_t id, struct rowjson *out);
-/* The person's team (0 = none); ST_NOT_FOUND when absent. */
+/* The person's team into *team_id (0 = none); ST_NOT_FOUND when absent. */
 enum status person_team(struct db_conn *c, const char *org, int64_t id, int64_t *team_id);
-enum status person_list(struct db_conn *c, const char *org, const struct person_filter *f,
-			struct page *out);
+/* One page of people matching f, ordered by id, into *out (page_clear). */
+enum status person_list(struct db_conn *c, const char *org, const struct person_filter *f, struct page *out);
+/*
+ * Change person `id` and return the new row into *out (rowjson_clear).
+ * ST_NOT_FOUND when absent; ST_STALE when expect_version >= 0 differs;
+ * broken references as person_create.
+ */
 enum status person_update(struct db_conn *c, const char *org, int64_t id, const struct person_input *in,
 			  int expect_version, struct rowjson *out, struct issues *e);
-/* ST_CONFLICT when the person manages a team. */
+/*
+ * Delete person `id`. ST_NOT_FOUND when absent; ST_STALE when
+ * expect_version >= 0 differs; ST_CONFLICT, with an issue about the
+ * request, when the person manages a team or is still referenced.
+ */
 enum status person_delete(struct db_conn *c, const char *org, int64_t id, int expect_version,
 			  struct issues *e);
 

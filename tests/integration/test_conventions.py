@@ -187,3 +187,83 @@ def test_idempotency_key_length(admin):
     key = uid() + "k" * 245
     assert len(key) == 255
     ok(admin.post("/v1/teams", json={"name": name}, headers={"Idempotency-Key": key}), 201)
+
+
+# -- hardening (issue 13: output and input) ----------------------------------------------------
+
+def test_error_lists_are_capped_with_a_count_of_the_rest(scratch_admin):
+    body = {"name": "capped " + uid()}
+    body.update({f"junk{i}": i for i in range(5000)})
+    r = scratch_admin.post("/v1/teams", json=body)
+    p = problem(r, 400)
+    assert len(p["errors"]) == 100
+    assert p["errors_omitted"] == 4900
+    assert all(e["message"] == "unknown field" for e in p["errors"])
+    assert len(r.content) < 20000
+    assert team_names(scratch_admin, body["name"]) == []
+
+
+def test_a_short_error_list_has_no_omitted_count(scratch_admin):
+    p = problem(scratch_admin.post("/v1/teams", json={"name": "x", "junk": 1}), 400, "junk")
+    assert "errors_omitted" not in p
+
+
+@pytest.mark.parametrize("n, accepted", [(200, True), (201, False)])
+def test_length_limits_count_characters_not_bytes(scratch_admin, n, accepted):
+    name = "日" * n  # 3 bytes each in UTF-8
+    r = scratch_admin.post("/v1/teams", json={"name": name})
+    if accepted:
+        assert ok(r, 201)["name"] == name
+    else:
+        problem(r, 400, "name")
+
+
+def test_query_length_limits_count_characters(scratch_admin):
+    ok(scratch_admin.get("/v1/deals", params={"external_id": "日" * 255}))
+    problem(scratch_admin.get("/v1/deals", params={"external_id": "日" * 256}), 400, "external_id")
+
+
+def _cursor(raw):
+    import base64
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("raw", [b"id:5\x00junk", b"id: 5", b"id:+5", b"id:-5", b"id:5 ",
+                                 b"id:99999999999999999999", b"id:", b"xx:5", b"id:5x"])
+def test_malformed_cursors_are_400(admin, raw):
+    problem(admin.get("/v1/teams", params={"cursor": _cursor(raw)}), 400, "cursor")
+
+
+def test_a_well_formed_cursor_is_accepted(admin):
+    assert ok(admin.get("/v1/teams", params={"cursor": _cursor(b"id:5")}))["items"] is not None
+
+
+@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+def test_csv_neutralises_formulas(scratch_admin, text):
+    from contract import parse_csv
+    name = text + " " + uid()
+    ok(scratch_admin.post("/v1/teams", json={"name": name}), 201)
+    r = scratch_admin.get("/v1/teams", params={"limit": 1000}, headers={"Accept": "text/csv"})
+    _, rows = parse_csv(r)
+    names = [row["name"] for row in rows]
+    assert "'" + name in names
+    assert name not in names
+
+
+def test_csv_numbers_stay_numbers(admin):
+    from contract import parse_csv
+    header, rows = parse_csv(admin.get("/v1/stages", headers={"Accept": "text/csv"}))
+    assert rows and all(row["probability"].isdigit() for row in rows)
+
+
+@pytest.mark.parametrize("raw, field, message", [
+    (b'{"name": "a\\u0000b"}', "name", "must not contain NUL characters"),
+    (b'{"name": "ok", "title": "x\\ud800y"}', "title", "is not valid Unicode (a lone surrogate)"),
+    (b'{"name": "n", "ramp_months": 1e400}', "ramp_months", "is out of range"),
+    (b'{"name": "n", "ramp_months": 99999999999999999999999}', "ramp_months", "is out of range"),
+])
+def test_values_jansson_refuses_name_their_field(scratch_admin, raw, field, message):
+    r = scratch_admin.post("/v1/people", data=raw, headers={"Content-Type": "application/json"})
+    p = problem(r, 400, field)
+    assert p["errors"][0]["message"] == message
+    assert "JSON_" not in r.text

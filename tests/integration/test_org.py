@@ -128,6 +128,19 @@ def test_one_bad_field_among_good_ones_writes_nothing(admin):
     assert ok(admin.get("/v1/org")) == before
 
 
+def test_one_answer_names_every_bad_setting(admin):
+    # The reading's issues and the service's (currency, time zone) come in one 400.
+    before = ok(admin.get("/v1/org"))
+    body = problem(admin.patch("/v1/org", json={"name": 5, "currency": "QQQ", "timezone": "Mars/Olympus",
+                                                "ramp_curve": [50, 25]}), 400)
+    fields = {e["field"]: e["message"] for e in body["errors"]}
+    assert set(fields) == {"name", "currency", "timezone", "ramp_curve[1]"}
+    assert fields["currency"] == "must be an ISO 4217 code such as USD or EUR"
+    assert fields["timezone"] == "must be an IANA time zone such as Europe/Paris"
+    assert fields["ramp_curve[1]"] == "must not be below the month before"
+    assert ok(admin.get("/v1/org")) == before
+
+
 RAW_INVALID = [
     (b'{"name": ', "body"),
     (b"", "body"),

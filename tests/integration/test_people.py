@@ -480,3 +480,22 @@ def test_role_delete_in_a1(tree, role, status):
 
 def test_manager_cannot_delete_self(tree):
     problem(tree["as"]["manager_in"].delete(f"/v1/people/{tree['M']['id']}"), 403)
+
+
+def test_refusals_say_why(tree):
+    # The service carries the messages the handlers used to send, to the letter.
+    mgr = tree["as"]["manager_in"]
+    outside = "the team is outside the teams you manage"
+    assert problem(mgr.post("/v1/people", json=person_body()), 403)["detail"] == outside
+    assert problem(mgr.post("/v1/people", json=person_body(team_id=tree["B"]["id"])), 403)["detail"] \
+        == outside
+    assert problem(mgr.patch(f"/v1/people/{tree['P2']['id']}", json={"title": "x"}), 403)["detail"] \
+        == outside
+    assert problem(mgr.patch(f"/v1/people/{tree['P1']['id']}", json={"team_id": tree["B"]["id"]}),
+                   403)["detail"] == outside
+    for r in (mgr.patch(f"/v1/people/{tree['M']['id']}", json={"title": "boss"}),
+              mgr.delete(f"/v1/people/{tree['M']['id']}")):
+        assert problem(r, 403)["detail"] == "your own record is your manager's call"
+    for r in (mgr.get(f"/v1/people/{MISSING}"), mgr.patch(f"/v1/people/{MISSING}", json={"title": "x"}),
+              mgr.delete(f"/v1/people/{MISSING}")):
+        assert problem(r, 404)["detail"] == "no such person"

@@ -554,3 +554,19 @@ def test_role_delete_below(tree, role, status):
 def test_manager_cannot_delete_the_managed_team(tree):
     problem(tree["as"]["manager_in"].delete(f"/v1/teams/{tree['A']['id']}"), 403)
     problem(tree["as"]["manager_out"].delete(f"/v1/teams/{tree['A1']['id']}"), 403)
+
+
+def test_refusals_say_why(tree):
+    # The service carries the messages the handlers used to send, to the letter.
+    mgr = tree["as"]["manager_in"]
+    assert problem(mgr.post("/v1/teams", json={"name": "top " + uid()}), 403)["detail"] \
+        == "only an admin creates top-level teams"
+    assert problem(mgr.post("/v1/teams", json={"name": "in B " + uid(), "parent_id": tree["B"]["id"]}),
+                   403)["detail"] == "the parent team is outside the teams you manage"
+    assert problem(mgr.patch(f"/v1/teams/{tree['A']['id']}", json={"name": "mine"}), 403)["detail"] \
+        == "this team is outside the teams you manage"
+    assert problem(mgr.delete(f"/v1/teams/{tree['A']['id']}"), 403)["detail"] \
+        == "this team is outside the teams you manage"
+    for r in (mgr.get(f"/v1/teams/{MISSING}"), mgr.patch(f"/v1/teams/{MISSING}", json={"name": "x"}),
+              mgr.delete(f"/v1/teams/{MISSING}")):
+        assert problem(r, 404)["detail"] == "no such team"

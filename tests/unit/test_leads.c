@@ -1,7 +1,8 @@
 /*
  * Unit tests of the pure lead modules: the field catalogue (lead.c), rules,
- * BANT and the score (score.c), and the learned model and its metrics
- * (model.c).
+ * BANT and the score (score.c), and the learned model, its training and
+ * its metrics (feature.c, model.c, discovery.c, fit.c, training.c,
+ * metrics.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,8 +15,10 @@
 #include <string.h>
 
 #include "leads/lead.h"
+#include "leads/metrics.h"
 #include "leads/model.h"
 #include "leads/score.h"
+#include "leads/training.h"
 
 static cal_date
 day(const char *s)
@@ -623,8 +626,8 @@ test_predicted_blend(void **state)
 
 	(void)state;
 	load_model(&m, SCORING_MODEL);
-	assert_int_equal(lr_model_from_json(lj, &m.predictive), ST_OK);
-	assert_int_equal(lr_model_columns(m.predictive), 7);
+	assert_int_equal(model_from_json(lj, &m.predictive), ST_OK);
+	assert_int_equal(model_columns(m.predictive), 7);
 	m.predicted_weight = 0.5;
 	/* flag true, visits missing, source Google: -1 + 2 - 0.25 + 1 */
 	score_of(&m, "{\"budget\":6000,\"source\":\"Google\",\"attributes\":{\"flag\":true}}", r);
@@ -659,20 +662,21 @@ test_predicted_blend(void **state)
 	assert_true(fabs(json_real_value(json_object_get(pred, "weight")) - 0.5) < 1e-12);
 	json_decref(bd);
 	/* the JSON of the model reads back to the same predictions */
-	json_t *again = lr_model_to_json(m.predictive);
-	struct lr_model *copy = NULL;
-	assert_int_equal(lr_model_from_json(again, &copy), ST_OK);
+	json_t *again = model_to_json(m.predictive);
+	struct model *copy = NULL;
+	assert_int_equal(model_from_json(again, &copy), ST_OK);
 	struct lead l;
 	json_t *x = js("{\"source\":\"Google\",\"attributes\":{\"flag\":false,\"visits\":3}}");
 	assert_int_equal(lead_from_json(x, &l), ST_OK);
-	assert_true(fabs(lr_predict(copy, &l, NULL, 0, NULL) - lr_predict(m.predictive, &l, NULL, 0, NULL)) < 1e-12);
+	assert_true(fabs(model_predict(copy, &l, NULL, 0, NULL) -
+	                 model_predict(m.predictive, &l, NULL, 0, NULL)) < 1e-12);
 	json_t *bad = js("{\"intercept\":0}");
-	struct lr_model *none = NULL;
-	assert_int_equal(lr_model_from_json(bad, &none), ST_INVALID);
+	struct model *none = NULL;
+	assert_int_equal(model_from_json(bad, &none), ST_INVALID);
 	assert_null(none);
 	json_decref(bad);
 	json_decref(x);
-	lr_model_free(copy);
+	model_free(copy);
 	json_decref(again);
 	json_decref(lj);
 	score_model_clear(&m);
@@ -691,7 +695,7 @@ test_parts_add_up(void **state)
 
 	(void)state;
 	load_model(&m, SCORING_MODEL);
-	assert_int_equal(lr_model_from_json(lj, &m.predictive), ST_OK);
+	assert_int_equal(model_from_json(lj, &m.predictive), ST_OK);
 	for (int i = 0; i < 2000; i++) {
 		seed = seed * 1103515245u + 12345u;
 		m.predicted_weight = (seed >> 8) % 101 / 100.0;
@@ -719,21 +723,21 @@ test_metrics(void **state)
 	(void)state;
 	double p[] = { 0.1, 0.4, 0.35, 0.8 };
 	unsigned char y[] = { 0, 0, 1, 1 };
-	assert_true(fabs(metric_auc(p, y, 4) - 0.75) < 1e-12);
+	assert_true(fabs(metrics_auc(p, y, 4) - 0.75) < 1e-12);
 	double perfect[] = { 0.1, 0.2, 0.8, 0.9 };
 	unsigned char yp[] = { 0, 0, 1, 1 };
-	assert_true(metric_auc(perfect, yp, 4) == 1.0);
+	assert_true(metrics_auc(perfect, yp, 4) == 1.0);
 	unsigned char yr[] = { 1, 1, 0, 0 };
-	assert_true(metric_auc(perfect, yr, 4) == 0.0);
+	assert_true(metrics_auc(perfect, yr, 4) == 0.0);
 	double tied[] = { 0.5, 0.5, 0.5, 0.5 };
-	assert_true(metric_auc(tied, yp, 4) == 0.5);
+	assert_true(metrics_auc(tied, yp, 4) == 0.5);
 	unsigned char ones[] = { 1, 1, 1, 1 };
-	assert_true(isnan(metric_auc(perfect, ones, 4)));
+	assert_true(isnan(metrics_auc(perfect, ones, 4)));
 	double b[] = { 0.2, 0.8 };
 	unsigned char yb[] = { 0, 1 };
-	assert_true(fabs(metric_brier(b, yb, 2) - 0.04) < 1e-12);
-	assert_true(fabs(metric_log_loss(b, yb, 2) + log(0.8)) < 1e-12);
-	assert_true(isnan(metric_brier(b, yb, 0)));
+	assert_true(fabs(metrics_brier(b, yb, 2) - 0.04) < 1e-12);
+	assert_true(fabs(metrics_log_loss(b, yb, 2) + log(0.8)) < 1e-12);
+	assert_true(isnan(metrics_brier(b, yb, 0)));
 
 	/* 23 predictions into 10 bins: 3, 3, 3, 2, ... ; sorted, equal counts */
 	double q[23];
@@ -742,8 +746,10 @@ test_metrics(void **state)
 		q[i] = (22 - i) / 22.0;
 		yq[i] = i % 2;
 	}
-	struct calibration_bin bins[10];
-	assert_int_equal(metric_calibration(q, yq, 23, 10, bins), 10);
+	struct metrics_calibration_bin bins[10];
+	int nb = -1;
+	assert_int_equal(metrics_calibration(q, yq, 23, 10, bins, &nb), ST_OK);
+	assert_int_equal(nb, 10);
 	size_t total = 0;
 	for (int k = 0; k < 10; k++) {
 		total += bins[k].count;
@@ -756,8 +762,10 @@ test_metrics(void **state)
 	/* bin 1 holds the three lowest: 0, 1/22, 2/22 (i = 22, 21, 20: y 0, 1, 0) */
 	assert_true(fabs(bins[0].predicted - 1.0 / 22) < 1e-12);
 	assert_true(fabs(bins[0].observed - 1.0 / 3) < 1e-12);
-	assert_int_equal(metric_calibration(q, yq, 4, 10, bins), 4);
-	assert_int_equal(metric_calibration(q, yq, 0, 10, bins), 0);
+	assert_int_equal(metrics_calibration(q, yq, 4, 10, bins, &nb), ST_OK);
+	assert_int_equal(nb, 4);
+	assert_int_equal(metrics_calibration(q, yq, 0, 10, bins, &nb), ST_OK);
+	assert_int_equal(nb, 0);
 }
 
 static void
@@ -767,9 +775,9 @@ test_holdout_split(void **state)
 
 	(void)state;
 	for (int64_t id = 1; id <= 20000; id++)
-		in += lead_in_holdout(id, 20);
+		in += training_in_holdout(id, 20);
 	assert_true(in > 3700 && in < 4300);
-	assert_true(lead_in_holdout(42, 20) == lead_in_holdout(42, 20));
+	assert_true(training_in_holdout(42, 20) == training_in_holdout(42, 20));
 }
 
 /* ---- learning --------------------------------------------------------------------------- */
@@ -832,7 +840,7 @@ test_train_known_answer(void **state)
 {
 	struct synth s;
 	struct score_model rules;
-	struct lr_model *m = NULL;
+	struct model *m = NULL;
 	json_t *ev = NULL;
 	char why[256];
 	struct lead l;
@@ -841,15 +849,15 @@ test_train_known_answer(void **state)
 	synth_make(&s, 2000);
 	load_model(&rules, SCORING_MODEL);
 	struct lead_source src = { .n = s.n, .ctx = &s, .get = synth_get, .release = synth_release };
-	struct train_options o = { .min_per_class = 50, .holdout_pct = 20 };
-	assert_int_equal(lead_train(&rules, &src, &o, day("2026-01-01"), &m, &ev, why, sizeof why), ST_OK);
+	struct training_options o = { .min_per_class = 50, .holdout_pct = 20 };
+	assert_int_equal(training_run(&rules, &src, &o, day("2026-01-01"), &m, &ev, why, sizeof why), ST_OK);
 	/* the fitted probabilities are the observed rates (up to the small penalty) */
 	json_t *yes = js("{\"attributes\":{\"flag\":true,\"noise\":\"a\"}}"),
 	       *no = js("{\"attributes\":{\"flag\":false,\"noise\":\"a\"}}");
 	assert_int_equal(lead_from_json(yes, &l), ST_OK);
-	double p1 = lr_predict(m, &l, NULL, 0, NULL);
+	double p1 = model_predict(m, &l, NULL, 0, NULL);
 	assert_int_equal(lead_from_json(no, &l), ST_OK);
-	double p0 = lr_predict(m, &l, NULL, 0, NULL);
+	double p0 = model_predict(m, &l, NULL, 0, NULL);
 	assert_true(fabs(p1 - 0.8) < 0.03);
 	assert_true(fabs(p0 - 0.2) < 0.03);
 	/* the evaluation: AUC of a binary feature with these rates is 0.8 */
@@ -869,14 +877,14 @@ test_train_known_answer(void **state)
 	assert_int_equal(graded, (json_int_t)nh);
 	json_decref(yes);
 	json_decref(no);
-	lr_model_free(m);
+	model_free(m);
 	json_decref(ev);
 
 	/* too few of a class: 422 with the counts */
-	struct train_options strict = { .min_per_class = 1001, .holdout_pct = 20 };
+	struct training_options strict = { .min_per_class = 1001, .holdout_pct = 20 };
 	m = NULL;
 	ev = NULL;
-	assert_int_equal(lead_train(&rules, &src, &strict, day("2026-01-01"), &m, &ev, why, sizeof why),
+	assert_int_equal(training_run(&rules, &src, &strict, day("2026-01-01"), &m, &ev, why, sizeof why),
 			 ST_UNPROCESSABLE);
 	assert_null(m);
 	assert_null(ev);
@@ -907,7 +915,7 @@ test_train_numeric(void **state)
 {
 	struct numeric_synth s = { .n = 3000 };
 	struct score_model rules;
-	struct lr_model *m = NULL;
+	struct model *m = NULL;
 	json_t *ev = NULL;
 	char why[256], text[160];
 	struct lead l;
@@ -926,14 +934,14 @@ test_train_numeric(void **state)
 	}
 	load_model(&rules, SCORING_MODEL);
 	struct lead_source src = { .n = s.n, .ctx = &s, .get = numeric_get, .release = synth_release };
-	struct train_options o = { .min_per_class = 50, .holdout_pct = 20 };
-	assert_int_equal(lead_train(&rules, &src, &o, day("2026-01-01"), &m, &ev, why, sizeof why), ST_OK);
+	struct training_options o = { .min_per_class = 50, .holdout_pct = 20 };
+	assert_int_equal(training_run(&rules, &src, &o, day("2026-01-01"), &m, &ev, why, sizeof why), ST_OK);
 	double last = -1;
 	for (int e = 0; e <= 100; e += 10) {
 		snprintf(text, sizeof text, "{\"engagement\":%d}", e);
 		json_t *j = js(text);
 		assert_int_equal(lead_from_json(j, &l), ST_OK);
-		double p = lr_predict(m, &l, NULL, 0, NULL);
+		double p = model_predict(m, &l, NULL, 0, NULL);
 		assert_true(p >= last - 0.02); /* increasing */
 		if (e == 50)
 			assert_true(fabs(p - 0.5) < 0.1);
@@ -944,7 +952,7 @@ test_train_numeric(void **state)
 	for (size_t i = 0; i < s.n; i++)
 		json_decref(s.docs[i]);
 	free(s.docs);
-	lr_model_free(m);
+	model_free(m);
 	json_decref(ev);
 	score_model_clear(&rules);
 }
@@ -993,23 +1001,23 @@ xor_make(struct synth *s, size_t n, const char *xname)
 
 /* Train on the leads of s with the test scoring model (20 % held out, 50 of each class needed). */
 static enum status
-synth_train(struct synth *s, struct lr_model **m, json_t **ev, char *why, size_t whylen)
+synth_train(struct synth *s, struct model **m, json_t **ev, char *why, size_t whylen)
 {
 	struct score_model rules;
 
 	load_model(&rules, SCORING_MODEL);
 	struct lead_source src = { .n = s->n, .ctx = s, .get = synth_get, .release = synth_release };
-	struct train_options o = { .min_per_class = 50, .holdout_pct = 20 };
+	struct training_options o = { .min_per_class = 50, .holdout_pct = 20 };
 	*m = NULL;
 	*ev = NULL;
-	enum status st = lead_train(&rules, &src, &o, day("2026-01-01"), m, ev, why, whylen);
+	enum status st = training_run(&rules, &src, &o, day("2026-01-01"), m, ev, why, whylen);
 	score_model_clear(&rules);
 	return st;
 }
 
 /* Train on 2000 XOR leads: the model and its evaluation (both new). */
 static void
-xor_train(struct lr_model **m, json_t **ev)
+xor_train(struct model **m, json_t **ev)
 {
 	struct synth s;
 	char why[256];
@@ -1034,13 +1042,13 @@ first_cross(const json_t *mj)
 }
 
 static double
-predict_json(const struct lr_model *m, const char *lead_json, struct score_factor *top, int ntop, int *nfactors)
+predict_json(const struct model *m, const char *lead_json, struct model_factor *top, int ntop, int *nfactors)
 {
 	struct lead l;
 	json_t *j = js(lead_json);
 
 	assert_int_equal(lead_from_json(j, &l), ST_OK);
-	double p = lr_predict(m, &l, top, ntop, nfactors);
+	double p = model_predict(m, &l, top, ntop, nfactors);
 	json_decref(j);
 	return p;
 }
@@ -1049,12 +1057,12 @@ predict_json(const struct lr_model *m, const char *lead_json, struct score_facto
 static void
 test_train_cross(void **state)
 {
-	struct lr_model *m;
+	struct model *m;
 	json_t *ev;
 
 	(void)state;
 	xor_train(&m, &ev);
-	json_t *mj = lr_model_to_json(m);
+	json_t *mj = model_to_json(m);
 	assert_non_null(mj);
 	/* a cross of a and b (either order), of "pair" columns with both levels */
 	const json_t *features = json_object_get(mj, "features");
@@ -1099,7 +1107,7 @@ test_train_cross(void **state)
 		fail_msg("p(x,v) %g p(y,u) %g p(x,u) %g p(y,v) %g", p_xv, p_yu, p_xu, p_yv);
 	json_decref(mj);
 	json_decref(ev);
-	lr_model_free(m);
+	model_free(m);
 }
 
 /* The JSON of a model with crosses reads back to the same predictions and explanations. */
@@ -1115,22 +1123,22 @@ test_cross_round_trip(void **state)
 		"{\"attributes\":{\"a\":\"z\",\"b\":\"v\",\"c\":\"s\"}}", /* unseen levels */
 		"{}",
 	};
-	struct lr_model *m, *copy = NULL;
+	struct model *m, *copy = NULL;
 	json_t *ev;
 	bool explained = false;
 
 	(void)state;
 	xor_train(&m, &ev);
-	json_t *mj = lr_model_to_json(m);
+	json_t *mj = model_to_json(m);
 	assert_non_null(mj);
 	assert_true(first_cross(mj) >= 0);
-	assert_int_equal(lr_model_from_json(mj, &copy), ST_OK);
+	assert_int_equal(model_from_json(mj, &copy), ST_OK);
 	assert_non_null(copy);
-	assert_int_equal(lr_model_columns(copy), lr_model_columns(m));
-	json_t *again = lr_model_to_json(copy);
+	assert_int_equal(model_columns(copy), model_columns(m));
+	json_t *again = model_to_json(copy);
 	assert_true(json_equal(mj, again));
 	for (size_t i = 0; i < sizeof leads / sizeof leads[0]; i++) {
-		struct score_factor t1[SCORE_TOP_FACTORS], t2[SCORE_TOP_FACTORS];
+		struct model_factor t1[SCORE_TOP_FACTORS], t2[SCORE_TOP_FACTORS];
 		int n1 = -1, n2 = -2;
 		double p1 = predict_json(m, leads[i], t1, SCORE_TOP_FACTORS, &n1),
 		       p2 = predict_json(copy, leads[i], t2, SCORE_TOP_FACTORS, &n2);
@@ -1162,22 +1170,22 @@ test_cross_round_trip(void **state)
 	json_decref(again);
 	json_decref(mj);
 	json_decref(ev);
-	lr_model_free(copy);
-	lr_model_free(m);
+	model_free(copy);
+	model_free(m);
 }
 
-/* lr_model_from_json of a copy of mj damaged by damage(cross feature): ST_INVALID, and nothing out. */
+/* model_from_json of a copy of mj damaged by damage(cross feature): ST_INVALID, and nothing out. */
 static void
 expect_invalid(const json_t *mj, void (*damage)(json_t *cross))
 {
 	json_t *bad = json_deep_copy(mj);
-	struct lr_model *none = NULL;
+	struct model *none = NULL;
 
 	assert_non_null(bad);
 	int at = first_cross(bad);
 	assert_true(at >= 0);
 	damage(json_array_get(json_object_get(bad, "features"), (size_t)at));
-	assert_int_equal(lr_model_from_json(bad, &none), ST_INVALID);
+	assert_int_equal(model_from_json(bad, &none), ST_INVALID);
 	assert_null(none);
 	json_decref(bad);
 }
@@ -1254,17 +1262,17 @@ kind_categorical(json_t *cross)
 static void
 test_cross_from_json_invalid(void **state)
 {
-	struct lr_model *m, *ok = NULL;
+	struct model *m, *ok = NULL;
 	json_t *ev;
 
 	(void)state;
 	xor_train(&m, &ev);
-	json_t *mj = lr_model_to_json(m);
+	json_t *mj = model_to_json(m);
 	assert_non_null(mj);
 	/* undamaged, the copy reads */
 	json_t *same = json_deep_copy(mj);
-	assert_int_equal(lr_model_from_json(same, &ok), ST_OK);
-	lr_model_free(ok);
+	assert_int_equal(model_from_json(same, &ok), ST_OK);
+	model_free(ok);
 	json_decref(same);
 	expect_invalid(mj, no_field2);
 	expect_invalid(mj, field2_unknown);
@@ -1278,7 +1286,7 @@ test_cross_from_json_invalid(void **state)
 	expect_invalid(mj, kind_categorical);
 	json_decref(mj);
 	json_decref(ev);
-	lr_model_free(m);
+	model_free(m);
 }
 
 /* Categorical attributes that tell nothing: training still works, and predicts within (0, 1). */
@@ -1286,7 +1294,7 @@ static void
 test_train_no_informative_field(void **state)
 {
 	struct synth s = { .n = 600 };
-	struct lr_model *m = NULL;
+	struct model *m = NULL;
 	json_t *ev = NULL;
 	char why[256], text[160];
 
@@ -1305,13 +1313,13 @@ test_train_no_informative_field(void **state)
 	for (size_t i = 0; i < 24; i++) {
 		struct lead l;
 		assert_int_equal(synth_get(&s, i, &l), ST_OK);
-		double p = lr_predict(m, &l, NULL, 0, NULL);
+		double p = model_predict(m, &l, NULL, 0, NULL);
 		assert_true(p > 0 && p < 1);
 		synth_release(&s, i);
 	}
 	double p = predict_json(m, "{\"attributes\":{\"d\":\"z\"}}", NULL, 0, NULL);
 	assert_true(p > 0 && p < 1);
-	lr_model_free(m);
+	model_free(m);
 	json_decref(ev);
 	/* leads with nothing that varies: no model, and a sentence saying why */
 	for (size_t i = 0; i < s.n; i++) {
@@ -1345,7 +1353,7 @@ static void
 test_train_numeric_text(void **state)
 {
 	struct synth s = { .n = 1200 };
-	struct lr_model *m = NULL;
+	struct model *m = NULL;
 	json_t *ev = NULL;
 	char why[256], text[160];
 
@@ -1367,7 +1375,7 @@ test_train_numeric_text(void **state)
 		s.status[i] = converted ? "converted" : "disqualified";
 	}
 	assert_int_equal(synth_train(&s, &m, &ev, why, sizeof why), ST_OK);
-	json_t *mj = lr_model_to_json(m);
+	json_t *mj = model_to_json(m);
 	assert_string_equal(feature_kind(mj, "attributes.visits"), "numeric");
 	assert_string_equal(feature_kind(mj, "attributes.plan"), "categorical");
 	assert_string_equal(feature_kind(mj, "attributes.zip"), "categorical"); /* leading zeros: a code */
@@ -1382,7 +1390,7 @@ test_train_numeric_text(void **state)
 	assert_true(fabs(junk - none) < 1e-12);      /* text that is no number counts as missing */
 	assert_true(fabs(predict_json(m, "{\"attributes\":{\"visits\":\"\"}}", NULL, 0, NULL) - none) < 1e-12);
 	json_decref(mj);
-	lr_model_free(m);
+	model_free(m);
 	json_decref(ev);
 	synth_clear(&s);
 }
@@ -1404,10 +1412,10 @@ test_factor_values_cut_between_characters(void **state)
 {
 	char longx[256] = "", lead_text[512];
 	struct synth s;
-	struct lr_model *m = NULL;
+	struct model *m = NULL;
 	json_t *ev = NULL;
 	char why[256];
-	struct score_factor top[5];
+	struct model_factor top[5];
 	int nf = 0;
 
 	(void)state;
@@ -1425,7 +1433,7 @@ test_factor_values_cut_between_characters(void **state)
 		main_effect |= strcmp(top[k].feature, "attributes.a") == 0;
 	}
 	assert_true(cross && main_effect);
-	lr_model_free(m);
+	model_free(m);
 	json_decref(ev);
 	synth_clear(&s);
 }

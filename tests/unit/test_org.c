@@ -1,4 +1,4 @@
-/* Unit tests of the pure org pieces: ISO 4217 codes and the manager scope decisions. */
+/* Unit tests of the pure org pieces: ISO 4217 codes, the ramp curve rule and the manager scope decisions. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +9,7 @@
 
 #include "auth/scope.h"
 #include "org/currency.h"
+#include "org/org.h"
 
 static void
 test_currency(void **state)
@@ -89,6 +90,119 @@ test_roles(void **state)
 	free(lit);
 }
 
+/* Check a whole curve as PATCH /v1/org reads it; the issues' fields and messages into e. */
+static int
+check_curve(const int64_t *pct, size_t n, struct issues *e)
+{
+	int64_t prev = 0;
+	int bad = 0;
+
+	for (size_t i = 0; i < n; i++)
+		bad += org_ramp_month_check(i, pct[i], &prev, e) != ST_OK;
+	return bad;
+}
+
+static void
+test_ramp_curve(void **state)
+{
+	struct issues e = { 0 };
+
+	(void)state;
+	assert_int_equal(check_curve((int64_t[]){ 2500, 5000, 5000, 10000 }, 4, &e), 0);
+	assert_false(issues_any(&e));
+	/* out of range: 0, above 100 */
+	assert_int_equal(check_curve((int64_t[]){ 0, 10001 }, 2, &e), 2);
+	assert_int_equal(e.n, 2);
+	assert_string_equal(e.items[0].field, "ramp_curve[0]");
+	assert_string_equal(e.items[0].message, "must be greater than 0 and at most 100");
+	assert_string_equal(e.items[1].field, "ramp_curve[1]");
+	issues_clear(&e);
+	/* a fall names the month that falls; the month after compares with the fallen one */
+	assert_int_equal(check_curve((int64_t[]){ 5000, 2500, 3000 }, 3, &e), 1);
+	assert_int_equal(e.n, 1);
+	assert_string_equal(e.items[0].field, "ramp_curve[1]");
+	assert_string_equal(e.items[0].message, "must not be below the month before");
+	issues_clear(&e);
+	/* a month out of range does not move the bar for the next */
+	assert_int_equal(check_curve((int64_t[]){ 5000, 20000, 6000 }, 3, &e), 1);
+	assert_string_equal(e.items[0].field, "ramp_curve[1]");
+	issues_clear(&e);
+}
+
+static void
+test_write_predicates(void **state)
+{
+	struct scope s = manager_scope();
+	struct scope admin = { .roles = ROLE_ADMIN, .person_id = 7 };
+	struct scope rep = { .roles = ROLE_REP, .person_id = 3 };
+
+	(void)state;
+	assert_true(scope_has_subtree(ROLE_MANAGER));
+	assert_true(scope_has_subtree(ROLE_MANAGER | ROLE_REP));
+	assert_false(scope_has_subtree(ROLE_ADMIN | ROLE_EXEC | ROLE_SERVICE | ROLE_REP));
+	/* placing under a team: a manager within the subtree, never at the top */
+	assert_true(scope_may_write_in(&s, 10));
+	assert_true(scope_may_write_in(&s, 13));
+	assert_false(scope_may_write_in(&s, 14));
+	assert_false(scope_may_write_in(&s, 0));
+	assert_true(scope_may_write_in(&admin, 0));
+	assert_true(scope_may_write_in(&admin, 999));
+	assert_false(scope_may_write_in(&rep, 10));
+	/* writing a team: below the teams they manage, not those themselves */
+	assert_true(scope_may_write_team(&s, 11, 10));
+	assert_false(scope_may_write_team(&s, 10, 1));
+	assert_false(scope_may_write_team(&s, 20, 0));
+	assert_true(scope_may_write_team(&admin, 10, 1));
+	assert_false(scope_may_write_team(&rep, 11, 10));
+	/* the own record is the manager's manager's call; an admin's is theirs */
+	assert_true(scope_is_own_record(&s, 7));
+	assert_false(scope_is_own_record(&s, 8));
+	assert_false(scope_is_own_record(&admin, 7));
+	scope_clear(&s);
+}
+
+static void
+test_periods_list(void **state)
+{
+	struct issues e = { 0 };
+	struct period_list l = { 0 };
+	cal_date today, from, to;
+
+	(void)state;
+	assert_int_equal(cal_date_parse("2026-03-15", &today), ST_OK);
+	/* neither end: the fiscal year of today (FY starting in February) */
+	struct period_query q = { .grain = GRAIN_QUARTER };
+	assert_int_equal(org_periods_list(&q, 2, today, &l, &e), ST_OK);
+	assert_int_equal(l.n, 4);
+	assert_int_equal(l.fy_start, 2);
+	char d[16];
+	cal_date_format(l.items[0].start, d, sizeof d);
+	assert_string_equal(d, "2026-02-01");
+	period_list_clear(&l);
+	assert_null(l.items);
+	/* only `to`: the 12 months up to it */
+	assert_int_equal(cal_date_parse("2026-12-31", &to), ST_OK);
+	q = (struct period_query){ .grain = GRAIN_MONTH, .set_to = true, .to = to };
+	assert_int_equal(org_periods_list(&q, 1, today, &l, &e), ST_OK);
+	assert_int_equal(l.n, 12);
+	assert_string_equal(l.items[0].id, "2026-01");
+	period_list_clear(&l);
+	/* to before from */
+	assert_int_equal(cal_date_parse("2027-01-01", &from), ST_OK);
+	q = (struct period_query){ .grain = GRAIN_MONTH, .set_from = true, .from = from, .set_to = true, .to = to };
+	assert_int_equal(org_periods_list(&q, 1, today, &l, &e), ST_INVALID);
+	assert_string_equal(e.items[0].field, "to");
+	assert_string_equal(e.items[0].message, "must not be before from");
+	issues_clear(&e);
+	/* more than ORG_PERIODS_MAX */
+	assert_int_equal(cal_date_parse("1900-01-01", &from), ST_OK);
+	q.from = from;
+	assert_int_equal(org_periods_list(&q, 1, today, &l, &e), ST_INVALID);
+	assert_string_equal(e.items[0].message, "the range holds more than 1000 periods");
+	assert_null(l.items);
+	issues_clear(&e);
+}
+
 int
 main(void)
 {
@@ -96,6 +210,9 @@ main(void)
 		cmocka_unit_test(test_currency),
 		cmocka_unit_test(test_manager_scope),
 		cmocka_unit_test(test_roles),
+		cmocka_unit_test(test_ramp_curve),
+		cmocka_unit_test(test_write_predicates),
+		cmocka_unit_test(test_periods_list),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

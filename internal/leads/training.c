@@ -1,0 +1,189 @@
+#include "leads/training.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "leads/discovery.h"
+#include "leads/fit.h"
+#include "leads/metrics.h"
+#include "leads/model_internal.h"
+
+bool
+training_in_holdout(int64_t id, int holdout_pct)
+{
+	return model_splitmix64((uint64_t)id) % 100 < (uint64_t)holdout_pct;
+}
+
+static json_t *
+pct(double fraction)
+{
+	return isfinite(fraction) ? json_real(round(fraction * 10000) / 100) : json_null();
+}
+
+static json_t *
+metric(double x)
+{
+	return isfinite(x) ? json_real(round(x * 1e6) / 1e6) : json_null();
+}
+
+struct holdout {
+	double *p;        /* owned */
+	unsigned char *y; /* owned */
+	size_t n;
+	size_t grade_count[4];
+	size_t grade_converted[4];
+};
+
+/* Predict every holdout lead with the evaluation model, and grade it. */
+static enum status
+predict_holdout(const struct score_model *rules, struct model *m, const struct lead_source *src,
+                const unsigned char *use, const unsigned char *y, cal_date today, struct holdout *h)
+{
+	struct score_model blended = *rules;
+	struct score_result *res = malloc(sizeof *res);
+	enum status st = ST_OK;
+
+	if (!res)
+		return ST_NOMEM;
+	blended.predictive = m;
+	for (size_t i = 0; i < src->n && st == ST_OK; i++) {
+		struct lead l;
+		if (use[i])
+			continue;
+		if ((st = src->get(src->ctx, i, &l)) != ST_OK)
+			break;
+		score_lead(&blended, &l, today, res);
+		h->p[h->n] = res->probability;
+		h->y[h->n++] = y[i];
+		h->grade_count[res->grade - 'A']++;
+		h->grade_converted[res->grade - 'A'] += y[i];
+		src->release(src->ctx, i);
+	}
+	free(res);
+	return st;
+}
+
+static json_t *
+evaluation_json(const struct holdout *h, size_t n_train, size_t n1, size_t n0, double alpha, int columns)
+{
+	struct metrics_calibration_bin bins[10];
+	int nb;
+	json_t *cal = json_array(), *grades = json_array();
+
+	/* out of memory, the calibration is left empty, as it always has been */
+	if (metrics_calibration(h->p, h->y, h->n, 10, bins, &nb) != ST_OK)
+		nb = 0;
+
+	for (int b = 0; cal && b < nb; b++)
+		json_array_append_new(cal, json_pack("{s:i,s:I,s:o,s:o}", "decile", b + 1, "count",
+		                                     (json_int_t)bins[b].count, "predicted_pct",
+		                                     pct(bins[b].predicted), "observed_pct",
+		                                     pct(bins[b].observed)));
+	for (int g = 0; grades && g < 4; g++) {
+		char grade[2] = {(char)('A' + g), '\0'};
+		json_array_append_new(
+		    grades,
+		    json_pack("{s:s,s:I,s:I,s:o}", "grade", grade, "count", (json_int_t)h->grade_count[g],
+		              "converted", (json_int_t)h->grade_converted[g], "conversion_rate_pct",
+		              h->grade_count[g]
+		                  ? pct((double)h->grade_converted[g] / (double)h->grade_count[g])
+		                  : json_null()));
+	}
+	return json_pack("{s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:f,s:i,s:o,s:o}", "auc",
+	                 metric(metrics_auc(h->p, h->y, h->n)), "brier",
+	                 metric(metrics_brier(h->p, h->y, h->n)), "log_loss",
+	                 metric(metrics_log_loss(h->p, h->y, h->n)), "base_rate_pct",
+	                 pct((double)n1 / (double)(n1 + n0)), "n_train", (json_int_t)n_train, "n_holdout",
+	                 (json_int_t)h->n, "n_converted", (json_int_t)n1, "n_unconverted", (json_int_t)n0,
+	                 "alpha", alpha, "columns", columns, "calibration", cal, "by_grade", grades);
+}
+
+enum status
+training_run(const struct score_model *rules, const struct lead_source *src, const struct training_options *o,
+             cal_date today, struct model **model, json_t **evaluation, char *why, size_t whylen)
+{
+	unsigned char *y = calloc(src->n + 1, 1), *train = calloc(src->n + 1, 1);
+	struct holdout h = {0};
+	struct model *eval = NULL, *final = NULL;
+	size_t n1 = 0, n1_train = 0, n_train = 0;
+	double alpha = o->alpha > 0 ? o->alpha : 0;
+	enum status st = ST_NOMEM;
+	int holdout_pct = o->holdout_pct < 5 ? 5 : o->holdout_pct > 50 ? 50 : o->holdout_pct;
+
+	if (!y || !train)
+		goto out;
+	for (size_t i = 0; i < src->n; i++) {
+		struct lead l;
+		if (src->ids && src->converted) {
+			y[i] = src->converted[i] != 0;
+			train[i] = !training_in_holdout(src->ids[i], holdout_pct);
+		} else {
+			if ((st = src->get(src->ctx, i, &l)) != ST_OK)
+				goto out;
+			y[i] = l.status && strcmp(l.status, "converted") == 0;
+			train[i] = !training_in_holdout(l.id, holdout_pct);
+			src->release(src->ctx, i);
+		}
+		n1 += y[i];
+		n_train += train[i];
+		n1_train += y[i] && train[i];
+	}
+	size_t n0 = src->n - n1, min = o->min_per_class > 0 ? (size_t)o->min_per_class : 1;
+	if (n1 < min || n0 < min || n1_train < 2 || n_train - n1_train < 2 || n_train == src->n) {
+		snprintf(
+		    why, whylen,
+		    "training needs at least %zu converted and %zu disqualified closed leads of the segment; "
+		    "there are %zu and %zu",
+		    min, min, n1, n0);
+		st = ST_UNPROCESSABLE;
+		goto out;
+	}
+	h.p = calloc(src->n - n_train + 1, sizeof *h.p);
+	h.y = calloc(src->n - n_train + 1, 1);
+	if (!h.p || !h.y) {
+		st = ST_NOMEM;
+		goto out;
+	}
+	if ((st = fit_models(src, train, y, &alpha, &eval, &final)) != ST_OK)
+		goto out;
+	if (final->ncols == 0) {
+		snprintf(why, whylen,
+		         "nothing to learn from: no field or attribute of the segment's closed leads varies "
+		         "on at least "
+		         "%zu of them",
+		         discovery_min_count(n_train));
+		st = ST_UNPROCESSABLE;
+		goto out;
+	}
+	if ((st = predict_holdout(rules, eval, src, train, y, today, &h)) != ST_OK)
+		goto out;
+	size_t h1 = 0;
+	for (size_t i = 0; i < h.n; i++)
+		h1 += h.y[i];
+	if (h1 == 0 || h1 == h.n) {
+		snprintf(
+		    why, whylen,
+		    "the model cannot be evaluated: its holdout (%zu leads) has leads of one outcome only",
+		    h.n);
+		st = ST_UNPROCESSABLE;
+		goto out;
+	}
+	json_t *ev = evaluation_json(&h, n_train, n1, n0, alpha, final->ncols);
+	if (!ev) {
+		st = ST_NOMEM;
+		goto out;
+	}
+	*evaluation = ev;
+	*model = final;
+	final = NULL;
+out:
+	model_free(eval);
+	model_free(final);
+	free(y);
+	free(train);
+	free(h.p);
+	free(h.y);
+	return st;
+}

@@ -1,0 +1,54 @@
+/*
+ * training.h — training the learned part of a lead score on a segment's
+ * closed leads, and its evaluation (DESIGN §7 "Leads"). Pure: no I/O beyond
+ * the lead source.
+ *
+ * Evaluation: a deterministic split by a hash of the lead id puts
+ * holdout_pct % of the leads in a holdout; the model fitted on the others
+ * (fit.h, with features from discovery.h) is measured on it (AUC, Brier
+ * score, log-loss, calibration by decile, conversion rate per grade). The
+ * stored model is then refitted on every lead with the same features and
+ * the same alpha.
+ */
+#ifndef ATTAIN_LEADS_TRAINING_H
+#define ATTAIN_LEADS_TRAINING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "calendar/calendar.h"
+#include "core/status.h"
+#include "leads/lead.h"
+#include "leads/model.h"
+#include "leads/score.h"
+
+struct training_options {
+	int min_per_class; /* fewer converted or unconverted leads: ST_UNPROCESSABLE */
+	int holdout_pct;   /* share of leads held out for the evaluation, 5..50 (clamped) */
+	double alpha;      /* the L2 penalty per lead; 0 = chosen by cross-validation */
+};
+
+/*
+ * Fit the model on the leads of src (see fit.h), evaluate it, and refit on
+ * all. `rules` (the segment's scoring model, predictive part ignored; only
+ * read) and `today` give the grades of the holdout leads.
+ * On ST_OK, *model (free with model_free) and *evaluation (decref) are new:
+ * evaluation = {auc, brier, log_loss, base_rate_pct, n_train, n_holdout,
+ * n_converted, n_unconverted, alpha, columns, calibration: [{decile, count,
+ * predicted_pct, observed_pct}], by_grade: [{grade, count, converted,
+ * conversion_rate_pct}]}. ST_UNPROCESSABLE with a sentence in why (whylen
+ * bytes) when there are too few leads of a class, nothing varies enough to
+ * learn from, or the holdout has leads of one outcome only; ST_NOMEM; or
+ * the status of src->get. On error *model and *evaluation are untouched.
+ */
+enum status training_run(const struct score_model *rules, const struct lead_source *src,
+                         const struct training_options *o, cal_date today, struct model **model,
+                         json_t **evaluation, char *why, size_t whylen);
+
+/* The split: whether lead `id` is in the holdout of holdout_pct %. Deterministic; never fails. */
+bool training_in_holdout(int64_t id, int holdout_pct);
+
+#endif
