@@ -58,7 +58,6 @@ enum status model_store_replace(struct db_conn *c, const char *org, const char *
  * model_store_evaluation shows it.
  */
 enum status model_store_trained(struct db_conn *c, const char *org, const char *segment,
-                                const struct model *learned, const json_t *evaluation,
-                                struct rowjson *out);
+                                const struct model *learned, const json_t *evaluation, struct rowjson *out);
 
 #endif

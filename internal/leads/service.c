@@ -768,8 +768,7 @@ put_body(struct db_conn *c, const char *org, const char *segment, json_t *body, 
 	if (json_is_object(bant)) {
 		const char *key;
 		json_t *v;
-		json_object_foreach(json_object_get(current, "bant"), key, v)
-		{
+		json_object_foreach (json_object_get(current, "bant"), key, v) {
 			if (!json_object_get(bant, key))
 				json_object_set((json_t *)bant, key, v);
 		}
