@@ -11,6 +11,7 @@
 #include "api/handlers.h"
 #include "api/parse.h"
 #include "api/respond.h"
+#include "api/write.h"
 #include "leads/lead.h"
 #include "leads/service.h"
 
@@ -45,19 +46,14 @@ handle_lead_models_get(struct req *r)
 void
 handle_lead_models_put(struct req *r)
 {
-	struct rowjson row = { 0 };
-	struct issues e = { 0 };
-	struct caller who;
+	struct body_write w = { 0 };
 	const char *segment = path_segment(r);
-	json_t *body;
 
-	if (!segment || !(body = parse_body_object(r)))
-		return;
-	req_caller_unscoped(r, &who);
-	respond_outcome(r, leads_service_model_put(r->conn, &who, segment, body, req_if_match(r), &row, &e), &e, &row,
-			200, NULL);
-	rowjson_clear(&row);
-	json_decref(body);
+	if (segment && body_write_begin(r, false, &w) && body_write_ready(r, &w, true))
+		body_write_answer(r, &w,
+				  leads_service_model_put(r->conn, &w.who, segment, w.body, req_if_match(r), &w.row, &w.e),
+				  200, NULL);
+	body_write_clear(&w);
 }
 
 void

@@ -15,6 +15,7 @@
 #include "api/handlers.h"
 #include "api/parse.h"
 #include "api/respond.h"
+#include "api/write.h"
 #include "leads/lead.h"
 #include "leads/service.h"
 
@@ -187,39 +188,23 @@ handle_leads_get(struct req *r)
 void
 handle_leads_create(struct req *r)
 {
-	struct rowjson row = { 0 };
-	struct issues e = { 0 };
-	struct caller who;
-	json_t *body = parse_body_object(r);
+	struct body_write w;
 
-	if (!body)
-		return;
-	if (!lead_read(body, LEAD_CREATE, &e))
-		respond_errors(r, &e);
-	else if (req_caller(r, &who))
-		respond_outcome(r, leads_service_create(r->conn, &who, body, &row, &e), &e, &row, 201, "/v1/leads");
-	rowjson_clear(&row);
-	json_decref(body);
+	if (body_write_begin(r, false, &w) && body_write_ready(r, &w, lead_read(w.body, LEAD_CREATE, &w.e)))
+		body_write_answer(r, &w, leads_service_create(r->conn, &w.who, w.body, &w.row, &w.e), 201, "/v1/leads");
+	body_write_clear(&w);
 }
 
 void
 handle_leads_patch(struct req *r)
 {
-	struct rowjson row = { 0 };
-	struct issues e = { 0 };
-	struct caller who;
-	json_t *body = NULL;
-	int64_t id;
+	struct body_write w;
 
-	if (!req_path_id(r, 0, &id) || !(body = parse_body_object(r)))
-		return;
-	if (!lead_read(body, LEAD_PATCH, &e))
-		respond_errors(r, &e);
-	else if (req_caller(r, &who))
-		respond_outcome(r, leads_service_patch(r->conn, &who, id, body, req_if_match(r), &row, &e), &e, &row,
-				200, NULL);
-	rowjson_clear(&row);
-	json_decref(body);
+	if (body_write_begin(r, true, &w) && body_write_ready(r, &w, lead_read(w.body, LEAD_PATCH, &w.e)))
+		body_write_answer(r, &w,
+				  leads_service_patch(r->conn, &w.who, w.id, w.body, req_if_match(r), &w.row, &w.e), 200,
+				  NULL);
+	body_write_clear(&w);
 }
 
 void
