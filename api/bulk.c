@@ -188,6 +188,12 @@ bulk_reject_one(struct bulk_outcome *o, int index, const char *field, const char
 }
 
 void
+bulk_reject_bad_line(void *outcome, int index, const char *message)
+{
+	bulk_reject_one(outcome, index, "item", message);
+}
+
+void
 bulk_outcome_clear(struct bulk_outcome *o)
 {
 	for (size_t i = 0; i < o->nrejected; i++)
@@ -274,4 +280,15 @@ bulk_respond_atomic_failure(struct req *r, struct bulk_outcome *o)
 	snprintf(detail, sizeof detail, "%zu of %d %s are invalid; nothing was written (atomic=true)", o->nrejected,
 		 o->count, o->noun);
 	respond_problem_with(r, 400, detail, flat, omitted, "bulk", bulk);
+}
+
+void
+bulk_respond_status(struct req *r, enum status st, struct bulk_outcome *o)
+{
+	if (st == ST_OK)
+		bulk_respond(r, o);
+	else if (st == ST_INVALID)
+		bulk_respond_atomic_failure(r, o);
+	else
+		respond_status(r, st, NULL);
 }

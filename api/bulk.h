@@ -67,11 +67,22 @@ struct bulk_outcome {
 void bulk_reject(struct bulk_outcome *o, int index, struct issues *e);
 /* Reject item `index` for one issue. */
 void bulk_reject_one(struct bulk_outcome *o, int index, const char *field, const char *message);
+/*
+ * A struct bulk_reader's bad_line for a ctx that is a struct bulk_outcome,
+ * or a struct whose first member is one: the item is rejected under the
+ * field "item".
+ */
+void bulk_reject_bad_line(void *outcome, int index, const char *message);
 /* Free the rejections; accepts a zeroed outcome. */
 void bulk_outcome_clear(struct bulk_outcome *o);
 /* 200 with the result object (500 when the outcome ran out of memory). */
 void bulk_respond(struct req *r, struct bulk_outcome *o);
 /* 400 for ?atomic=true with rejected items: nothing was written, counts are 0. */
 void bulk_respond_atomic_failure(struct req *r, struct bulk_outcome *o);
+/*
+ * The answer to a bulk call whose write ended with st: ST_OK the result
+ * (bulk_respond), ST_INVALID the atomic failure, any other status its problem.
+ */
+void bulk_respond_status(struct req *r, enum status st, struct bulk_outcome *o);
 
 #endif

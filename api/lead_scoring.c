@@ -2,7 +2,8 @@
  * lead_scoring.c — /v1/lead-scoring/models/{segment}: each segment's scoring
  * model (rules, caps, thresholds, BANT criteria, blend weight), its training
  * from the org's closed leads, and the evaluation of that training
- * (DESIGN §7 "Leads"; leads/score.h, leads/model.h and leads/training.h say how scores are made).
+ * (DESIGN §7 "Leads"; leads/score.h, leads/model.h and leads/training.h say how scores are made,
+ * leads/service.h what each operation does).
  */
 #include <stdio.h>
 #include <string.h>
@@ -10,13 +11,9 @@
 #include "api/handlers.h"
 #include "api/parse.h"
 #include "api/respond.h"
+#include "api/write.h"
 #include "leads/lead.h"
-#include "leads/score.h"
-#include "leads/store.h"
-
-/* Closed leads of each class a training needs at least. */
-#define TRAIN_MIN_PER_CLASS 50
-#define MAX_ISSUES 50
+#include "leads/service.h"
 
 /* The {segment} of the path; NULL (404 answered) when it is not b2b or b2c. */
 static const char *
@@ -35,146 +32,62 @@ void
 handle_lead_models_get(struct req *r)
 {
 	struct rowjson row = { 0 };
+	struct issues e = { 0 };
+	struct caller who;
 	const char *segment = path_segment(r);
 
 	if (!segment)
 		return;
-	enum status st = lead_model_get(r->conn, r->who.org, segment, &row);
-	if (st != ST_OK)
-		respond_status(r, st, NULL);
-	else
-		respond_row(r, 200, &row, NULL);
+	req_caller_unscoped(r, &who);
+	respond_outcome(r, leads_service_model_get(r->conn, &who, segment, &row, &e), &e, &row, 200, NULL);
 	rowjson_clear(&row);
-}
-
-/*
- * A PUT body as the model parser takes it: a model read with GET may be
- * sent back whole (its read-only parts are dropped; a `segment` must be the
- * path's), and what the body leaves out of thresholds, bant (each part) and
- * predicted_weight keeps its current value. ST_INVALID with e filled, or
- * the status of reading the current model.
- */
-static enum status
-put_body(struct req *r, const char *segment, json_t *body, struct issues *e)
-{
-	static const char *const read_only[] = { "version", "predictive", "updated_at", NULL };
-	static const char *const kept[] = { "thresholds", "bant", "predicted_weight", NULL };
-	const json_t *seg = json_object_get(body, "segment");
-	struct rowjson row = { 0 };
-	enum status st = ST_OK;
-	json_t *current = NULL;
-	bool complete = true;
-
-	if (seg && (!json_is_string(seg) || strcmp(json_string_value(seg), segment) != 0)) {
-		issues_add(e, "segment", "must be %s, the segment of the path (or left out)", segment);
-		return ST_INVALID;
-	}
-	json_object_del(body, "segment");
-	for (int i = 0; read_only[i]; i++)
-		json_object_del(body, read_only[i]);
-	for (int i = 0; kept[i]; i++)
-		complete &= json_object_get(body, kept[i]) != NULL;
-	const json_t *bant = json_object_get(body, "bant");
-	if (json_is_object(bant))
-		complete &= json_object_size(bant) == 5;
-	if (complete)
-		return ST_OK;
-	if ((st = lead_model_get(r->conn, r->who.org, segment, &row)) != ST_OK)
-		return st;
-	if (!(current = json_loads(row.json, 0, NULL))) {
-		rowjson_clear(&row);
-		return ST_INTERNAL;
-	}
-	for (int i = 0; kept[i]; i++)
-		if (!json_object_get(body, kept[i]) && json_object_get(current, kept[i]))
-			json_object_set(body, kept[i], json_object_get(current, kept[i]));
-	if (json_is_object(bant)) {
-		const char *key;
-		json_t *v;
-		json_object_foreach(json_object_get(current, "bant"), key, v) {
-			if (!json_object_get(bant, key))
-				json_object_set((json_t *)bant, key, v);
-		}
-	}
-	json_decref(current);
-	rowjson_clear(&row);
-	return ST_OK;
 }
 
 void
 handle_lead_models_put(struct req *r)
 {
-	struct score_issue issues[MAX_ISSUES];
-	struct score_model m = { 0 };
-	struct rowjson row = { 0 };
-	struct issues e = { 0 };
+	struct body_write w = { 0 };
 	const char *segment = path_segment(r);
-	json_t *body;
 
-	if (!segment || !(body = parse_body_object(r)))
-		return;
-	enum status pst = put_body(r, segment, body, &e);
-	if (pst == ST_INVALID) {
-		respond_errors(r, &e);
-		goto out;
-	}
-	if (pst != ST_OK) {
-		respond_status(r, pst, NULL);
-		goto out;
-	}
-	int n = score_model_parse(body, &m, issues, MAX_ISSUES);
-	if (n < 0) {
-		respond_status(r, ST_NOMEM, NULL);
-		goto out;
-	}
-	if (n > 0) {
-		for (int i = 0; i < n && i < MAX_ISSUES; i++)
-			issues_add(&e, issues[i].field, "%s", issues[i].message);
-		respond_errors(r, &e);
-		goto out;
-	}
-	enum status st = lead_model_replace(r->conn, r->who.org, segment, &m, req_if_match(r), &row);
-	if (st != ST_OK)
-		respond_status(r, st, NULL);
-	else
-		respond_row(r, 200, &row, NULL);
-out:
-	score_model_clear(&m);
-	rowjson_clear(&row);
-	json_decref(body);
+	if (segment && body_write_begin(r, false, &w) && body_write_ready(r, &w, true))
+		body_write_answer(r, &w,
+				  leads_service_model_put(r->conn, &w.who, segment, w.body, req_if_match(r), &w.row, &w.e),
+				  200, NULL);
+	body_write_clear(&w);
 }
 
 void
 handle_lead_models_train(struct req *r)
 {
+	static const char *const none[] = { NULL };
 	struct rowjson row = { 0 };
 	struct issues e = { 0 };
+	struct caller who;
 	const char *segment = path_segment(r);
-	char why[256] = "";
-	size_t len;
 	json_t *body = NULL;
+	enum status st;
+	size_t len;
 
 	if (!segment)
 		return;
 	/* no options yet: the body is empty or {} */
 	req_body(r, &len);
-	if (len) {
-		static const char *const none[] = { NULL };
-		if (!(body = parse_body_object(r)))
-			return;
+	if (len && !(body = parse_body_object(r)))
+		return;
+	if (body)
 		parse_only(body, none, &e);
-		json_decref(body);
-		if (issues_any(&e)) {
-			respond_errors(r, &e);
-			return;
-		}
+	json_decref(body);
+	if (issues_any(&e)) {
+		respond_errors(r, &e);
+		return;
 	}
-	enum status st = lead_model_train(r->conn, r->who.org, segment, TRAIN_MIN_PER_CLASS, &row, why, sizeof why);
-	if (st != ST_OK)
-		respond_status(r, st, st == ST_UNPROCESSABLE ? why : NULL);
-	else
+	req_caller_unscoped(r, &who);
+	if ((st = leads_service_model_train(r->conn, &who, segment, &row, &e)) != ST_OK)
+		respond_store_error(r, st, &e);
+	else {
 		respond_json_text(r, 200, row.json);
-	row.json = NULL;
+		row.json = NULL;
+	}
 	rowjson_clear(&row);
 }
 
@@ -224,15 +137,16 @@ void
 handle_lead_models_evaluation(struct req *r)
 {
 	struct rowjson row = { 0 };
+	struct issues e = { 0 };
+	struct caller who;
 	const char *segment = path_segment(r);
+	enum status st;
 
 	if (!segment)
 		return;
-	enum status st = lead_model_evaluation(r->conn, r->who.org, segment, &row);
-	if (st == ST_NOT_FOUND)
-		respond_status(r, st, "the model of this segment has not been trained yet");
-	else if (st != ST_OK)
-		respond_status(r, st, NULL);
+	req_caller_unscoped(r, &who);
+	if ((st = leads_service_model_evaluation(r->conn, &who, segment, &row, &e)) != ST_OK)
+		respond_store_error(r, st, &e);
 	else if (respond_wants_csv(r))
 		evaluation_csv(r, row.json);
 	else {

@@ -2,9 +2,10 @@
  * leads.c — /v1/leads: leads, their scores, the CRM bulk sync, conversion
  * into a deal, and the funnel (DESIGN §7 "Leads").
  *
- * The score of a lead is never written by a client: every write sends the
- * whole lead after the change through the segment's scoring model
- * (leads/store.c, leads/score.c).
+ * Each handler checks what the request says (fields, types, ranges, enums)
+ * and hands it to one operation of leads/service.h, which decides the rest:
+ * scope, owners, scores (a client never writes one), the deal of a
+ * conversion.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +15,9 @@
 #include "api/handlers.h"
 #include "api/parse.h"
 #include "api/respond.h"
+#include "api/write.h"
 #include "leads/lead.h"
-#include "leads/store.h"
+#include "leads/service.h"
 
 static const char *const lead_columns[] = {
 	"id",	      "external_id",	   "company", "contact_name",	  "email",	    "segment",
@@ -124,200 +126,110 @@ lead_read(json_t *body, enum lead_read_mode mode, struct issues *e)
 	return !issues_any(e);
 }
 
-/* ---- scope ------------------------------------------------------------------------- */
-
-/*
- * The caller's scope over leads, for reading or for writing (store.h).
- * *teams receives the malloc'd subtree literal ls->teams points to (caller
- * frees). False when r is answered.
- */
-static bool
-leads_scope(struct req *r, bool write, struct lead_scope *ls, char **teams)
-{
-	const struct scope *s = req_scope(r);
-
-	*teams = NULL;
-	if (!s)
-		return false;
-	if (!(*teams = scope_teams_literal(s))) {
-		respond_status(r, ST_NOMEM, NULL);
-		return false;
-	}
-	ls->all = write ? scope_writes_all_pipeline(s) : scope_reads_all(s);
-	ls->person_id = s->person_id;
-	ls->teams = *teams;
-	return true;
-}
-
-/*
- * A new lead of a caller who may not keep unowned leads is theirs unless
- * the body names an owner. False when r is answered (403: no person_id).
- */
-static bool
-default_owner(struct req *r, const struct lead_scope *ls, json_t *body)
-{
-	char id[24];
-
-	if (ls->all || json_object_get(body, "owner_id"))
-		return true;
-	if (ls->person_id <= 0) {
-		respond_problem(r, 403, "your token names no person_id to own the lead; give owner_id", NULL);
-		return false;
-	}
-	snprintf(id, sizeof id, "%lld", (long long)ls->person_id);
-	if (json_object_set_new(body, "owner_id", json_string(id)) != 0) {
-		respond_status(r, ST_NOMEM, NULL);
-		return false;
-	}
-	return true;
-}
-
 /* ---- single leads -------------------------------------------------------------------- */
+
+/* The list filter of the query; false (e filled) when it is wrong. */
+static bool
+list_filter(struct req *r, struct lead_filter *f, struct issues *e)
+{
+	long long n;
+
+	query_enum(r, "status", lead_statuses, e, &f->status);
+	query_enum(r, "grade", grades, e, &f->grade);
+	query_enum(r, "segment", lead_segments, e, &f->segment);
+	query_string(r, "source", 200, e, &f->source);
+	query_id(r, "owner_id", e, &f->owner_id);
+	if (query_int(r, "score_min", 0, 100, e, &n) == FIELD_SET)
+		f->score_min = (int)n;
+	if (query_int(r, "score_max", 0, 100, e, &n) == FIELD_SET)
+		f->score_max = (int)n;
+	if (f->score_min >= 0 && f->score_max >= 0 && f->score_max < f->score_min)
+		issues_add(e, "score_max", "must not be below score_min");
+	query_instant(r, "updated_since", e, &f->updated_since);
+	query_string(r, "external_id", 255, e, &f->external_id);
+	query_page(r, e, &f->limit, &f->after);
+	return !issues_any(e);
+}
 
 void
 handle_leads_list(struct req *r)
 {
-	struct issues e = { 0 };
 	struct lead_filter f = { .score_min = -1, .score_max = -1 };
-	struct lead_scope ls;
+	struct issues e = { 0 };
 	struct page p = { 0 };
-	char *teams = NULL;
-	long long n;
+	struct caller who;
+	enum status st;
 
-	query_enum(r, "status", lead_statuses, &e, &f.status);
-	query_enum(r, "grade", grades, &e, &f.grade);
-	query_enum(r, "segment", lead_segments, &e, &f.segment);
-	query_string(r, "source", 200, &e, &f.source);
-	query_id(r, "owner_id", &e, &f.owner_id);
-	if (query_int(r, "score_min", 0, 100, &e, &n) == FIELD_SET)
-		f.score_min = (int)n;
-	if (query_int(r, "score_max", 0, 100, &e, &n) == FIELD_SET)
-		f.score_max = (int)n;
-	if (f.score_min >= 0 && f.score_max >= 0 && f.score_max < f.score_min)
-		issues_add(&e, "score_max", "must not be below score_min");
-	query_instant(r, "updated_since", &e, &f.updated_since);
-	query_string(r, "external_id", 255, &e, &f.external_id);
-	query_page(r, &e, &f.limit, &f.after);
-	if (issues_any(&e)) {
+	if (!list_filter(r, &f, &e))
 		respond_errors(r, &e);
-		return;
+	else if (req_caller(r, &who)) {
+		if ((st = leads_service_list(r->conn, &who, &f, &p, &e)) != ST_OK)
+			respond_store_error(r, st, &e);
+		else
+			respond_page(r, &p, lead_columns);
 	}
-	if (!leads_scope(r, false, &ls, &teams))
-		return;
-	enum status st = lead_list(r->conn, r->who.org, &ls, &f, &p);
-	if (st != ST_OK)
-		respond_status(r, st, NULL);
-	else
-		respond_page(r, &p, lead_columns);
+	issues_clear(&e);
 	page_clear(&p);
-	free(teams);
 }
 
 void
 handle_leads_get(struct req *r)
 {
 	struct rowjson row = { 0 };
-	struct lead_scope ls;
-	char *teams = NULL;
+	struct issues e = { 0 };
+	struct caller who;
 	int64_t id;
 
-	if (!req_path_id(r, 0, &id) || !leads_scope(r, false, &ls, &teams))
-		return;
-	enum status st = lead_get(r->conn, r->who.org, &ls, id, &row);
-	if (st != ST_OK)
-		respond_status(r, st, "no such lead");
-	else
-		respond_row(r, 200, &row, NULL);
+	if (req_path_id(r, 0, &id) && req_caller(r, &who))
+		respond_outcome(r, leads_service_get(r->conn, &who, id, &row, &e), &e, &row, 200, NULL);
 	rowjson_clear(&row);
-	free(teams);
 }
 
 void
 handle_leads_create(struct req *r)
 {
-	struct rowjson row = { 0 };
-	struct issues se = { 0 };
-	struct lead_scope ls;
-	struct issues e = { 0 };
-	char *teams = NULL, location[64];
-	json_t *body = parse_body_object(r);
+	struct body_write w;
 
-	if (!body)
-		return;
-	if (!lead_read(body, LEAD_CREATE, &e)) {
-		respond_errors(r, &e);
-		goto out;
-	}
-	if (!leads_scope(r, true, &ls, &teams) || !default_owner(r, &ls, body))
-		goto out;
-	enum status st = lead_create(r->conn, r->who.org, &ls, body, &row, &se);
-	if (st != ST_OK) {
-		respond_store_error(r, st, &se);
-		goto out;
-	}
-	snprintf(location, sizeof location, "/v1/leads/%lld", (long long)row.id);
-	respond_row(r, 201, &row, location);
-out:
-	rowjson_clear(&row);
-	json_decref(body);
-	free(teams);
+	if (body_write_begin(r, false, &w) && body_write_ready(r, &w, lead_read(w.body, LEAD_CREATE, &w.e)))
+		body_write_answer(r, &w, leads_service_create(r->conn, &w.who, w.body, &w.row, &w.e), 201, "/v1/leads");
+	body_write_clear(&w);
 }
 
 void
 handle_leads_patch(struct req *r)
 {
-	struct rowjson row = { 0 };
-	struct issues se = { 0 };
-	struct lead_scope ls;
-	struct issues e = { 0 };
-	char *teams = NULL;
-	json_t *body = NULL;
-	int64_t id;
+	struct body_write w;
 
-	if (!req_path_id(r, 0, &id) || !(body = parse_body_object(r)))
-		return;
-	if (!lead_read(body, LEAD_PATCH, &e)) {
-		respond_errors(r, &e);
-		goto out;
-	}
-	if (!leads_scope(r, true, &ls, &teams))
-		goto out;
-	enum status st = lead_update(r->conn, r->who.org, &ls, id, body, req_if_match(r), &row, &se);
-	if (st == ST_NOT_FOUND)
-		respond_status(r, st, "no such lead");
-	else if (st != ST_OK)
-		respond_store_error(r, st, &se);
-	else
-		respond_row(r, 200, &row, NULL);
-out:
-	rowjson_clear(&row);
-	json_decref(body);
-	free(teams);
+	if (body_write_begin(r, true, &w) && body_write_ready(r, &w, lead_read(w.body, LEAD_PATCH, &w.e)))
+		body_write_answer(r, &w,
+				  leads_service_patch(r->conn, &w.who, w.id, w.body, req_if_match(r), &w.row, &w.e), 200,
+				  NULL);
+	body_write_clear(&w);
 }
 
 void
 handle_leads_delete(struct req *r)
 {
-	struct lead_scope ls;
-	char *teams = NULL;
+	struct issues e = { 0 };
+	struct caller who;
+	enum status st;
 	int64_t id;
 
-	if (!req_path_id(r, 0, &id) || !leads_scope(r, true, &ls, &teams))
+	if (!req_path_id(r, 0, &id) || !req_caller(r, &who))
 		return;
-	enum status st = lead_delete(r->conn, r->who.org, &ls, id, req_if_match(r));
-	if (st != ST_OK)
-		respond_status(r, st, st == ST_NOT_FOUND ? "no such lead" : NULL);
+	if ((st = leads_service_delete(r->conn, &who, id, req_if_match(r), &e)) != ST_OK)
+		respond_store_error(r, st, &e);
 	else
 		respond_no_content(r);
-	free(teams);
 }
 
 void
 handle_leads_score(struct req *r)
 {
-	struct issues se = { 0 };
 	struct issues e = { 0 };
+	struct caller who;
 	json_t *body = parse_body_object(r), *out = NULL;
+	enum status st;
 
 	if (!body)
 		return;
@@ -325,9 +237,9 @@ handle_leads_score(struct req *r)
 		respond_errors(r, &e);
 		goto out;
 	}
-	enum status st = lead_score_preview(r->conn, r->who.org, body, &out, &se);
-	if (st != ST_OK)
-		respond_store_error(r, st, &se);
+	req_caller_unscoped(r, &who);
+	if ((st = leads_service_score(r->conn, &who, body, &out, &e)) != ST_OK)
+		respond_store_error(r, st, &e);
 	else
 		respond_json(r, 200, out);
 out:
@@ -362,55 +274,75 @@ conversion_read(struct req *r, json_t **body, struct lead_conversion *in)
 	return true;
 }
 
-void
-handle_leads_convert(struct req *r)
+/* 201 {lead, deal} with the deal's Location. */
+static void
+respond_conversion(struct req *r, const struct rowjson *lead, const struct rowjson *deal)
 {
-	struct lead_conversion in = { 0 };
-	struct rowjson lead = { 0 }, deal = { 0 };
-	struct issues se = { 0 };
-	struct lead_scope ls;
-	char *teams = NULL, location[64];
-	json_t *body = NULL;
-	int64_t id;
+	char location[64];
+	json_t *l = json_loads(lead->json, 0, NULL), *d = json_loads(deal->json, 0, NULL);
 
-	if (!req_path_id(r, 0, &id) || !conversion_read(r, &body, &in) || !leads_scope(r, true, &ls, &teams))
-		goto out;
-	enum status st = lead_convert(r->conn, r->who.org, r->who.sub, &ls, id, &in, &lead, &deal, &se);
-	if (st == ST_NOT_FOUND) {
-		respond_status(r, st, "no such lead");
-		goto out;
-	}
-	if (st != ST_OK) {
-		respond_store_error(r, st, &se);
-		goto out;
-	}
-	json_t *l = json_loads(lead.json, 0, NULL), *d = json_loads(deal.json, 0, NULL);
-	snprintf(location, sizeof location, "/v1/deals/%lld", (long long)deal.id);
+	snprintf(location, sizeof location, "/v1/deals/%lld", (long long)deal->id);
 	respond_header(r, "Location", location);
 	respond_json(r, 201, l && d ? json_pack("{s:o,s:o}", "lead", l, "deal", d) : NULL);
 	if (!l || !d) {
 		json_decref(l);
 		json_decref(d);
 	}
-out:
+}
+
+void
+handle_leads_convert(struct req *r)
+{
+	struct lead_conversion in = { 0 };
+	struct rowjson lead = { 0 }, deal = { 0 };
+	struct issues e = { 0 };
+	struct caller who;
+	json_t *body = NULL;
+	enum status st;
+	int64_t id;
+
+	if (req_path_id(r, 0, &id) && conversion_read(r, &body, &in) && req_caller(r, &who)) {
+		if ((st = leads_service_convert(r->conn, &who, id, &in, &lead, &deal, &e)) != ST_OK)
+			respond_store_error(r, st, &e);
+		else
+			respond_conversion(r, &lead, &deal);
+	}
 	rowjson_clear(&lead);
 	rowjson_clear(&deal);
 	json_decref(body);
-	free(teams);
+}
+
+/* 200 with the funnel text (the service's) and the query it answers, or CSV of its items. */
+static void
+respond_funnel(struct req *r, const char *text, const char *from, const char *to, const char *by)
+{
+	json_t *v = json_loads(text, 0, NULL);
+
+	if (!v)
+		respond_status(r, ST_NOMEM, NULL);
+	else if (respond_wants_csv(r))
+		respond_csv(r, json_object_get(v, "items"), funnel_columns);
+	else {
+		json_object_set_new(v, "from", from ? json_string(from) : json_null());
+		json_object_set_new(v, "to", to ? json_string(to) : json_null());
+		json_object_set_new(v, "by", json_string(by));
+		respond_json(r, 200, json_incref(v));
+	}
+	json_decref(v);
 }
 
 void
 handle_leads_funnel(struct req *r)
 {
 	struct issues e = { 0 };
-	struct lead_scope ls;
-	char *teams = NULL, *text = NULL, from_s[16], to_s[16];
+	struct caller who;
+	char *text = NULL, from_s[16], to_s[16];
 	const char *by = "source";
 	cal_date from = 0, to = 0;
-	bool has_from, has_to;
+	bool has_from = query_date(r, "from", &e, &from) == FIELD_SET;
+	bool has_to = query_date(r, "to", &e, &to) == FIELD_SET;
+	enum status st;
 
-	has_from = query_date(r, "from", &e, &from) == FIELD_SET;
-	has_to = query_date(r, "to", &e, &to) == FIELD_SET;
 	query_enum(r, "by", funnel_by, &e, &by);
 	if (has_from && has_to && to < from)
 		issues_add(&e, "to", "must not be before from");
@@ -418,29 +350,16 @@ handle_leads_funnel(struct req *r)
 		respond_errors(r, &e);
 		return;
 	}
-	if (has_from)
-		cal_date_format(from, from_s, sizeof from_s);
-	if (has_to)
-		cal_date_format(to, to_s, sizeof to_s);
-	if (!leads_scope(r, false, &ls, &teams))
+	cal_date_format(from, from_s, sizeof from_s);
+	cal_date_format(to, to_s, sizeof to_s);
+	if (!req_caller(r, &who))
 		return;
-	enum status st = lead_funnel(r->conn, r->who.org, &ls, has_from ? from_s : NULL, has_to ? to_s : NULL, by, &text);
-	json_t *v = st == ST_OK ? json_loads(text, 0, NULL) : NULL;
+	st = leads_service_funnel(r->conn, &who, has_from ? from_s : NULL, has_to ? to_s : NULL, by, &text, &e);
 	if (st != ST_OK)
-		respond_status(r, st, NULL);
-	else if (!v)
-		respond_status(r, ST_NOMEM, NULL);
-	else if (respond_wants_csv(r))
-		respond_csv(r, json_object_get(v, "items"), funnel_columns);
-	else {
-		json_object_set_new(v, "from", has_from ? json_string(from_s) : json_null());
-		json_object_set_new(v, "to", has_to ? json_string(to_s) : json_null());
-		json_object_set_new(v, "by", json_string(by));
-		respond_json(r, 200, json_incref(v));
-	}
-	json_decref(v);
+		respond_store_error(r, st, &e);
+	else
+		respond_funnel(r, text, has_from ? from_s : NULL, has_to ? to_s : NULL, by);
 	free(text);
-	free(teams);
 }
 
 /* ---- bulk sync ------------------------------------------------------------------------ */
@@ -448,207 +367,71 @@ handle_leads_funnel(struct req *r)
 /*
  * The body is a JSON array of leads, or NDJSON (one lead per line,
  * Content-Type: application/x-ndjson), at most LEAD_BULK_MAX. Items are read
- * one at a time and kept as compact JSON text, checked as bodies, then
- * upserted by external_id (leads/store.c). The answer and the atomic
- * failure have the shapes of POST /v1/deals/bulk.
+ * one at a time and checked as bodies; the accepted ones go to the service,
+ * which refuses an external_id given twice and upserts the rest by
+ * external_id. The answer and the atomic failure have the shapes of POST
+ * /v1/deals/bulk (api/bulk.h).
  */
 
-struct accepted {
-	int index;
-	size_t json_off;   /* into bulk.arena */
-	size_t id_off;     /* into bulk.arena: the external_id */
-	int64_t owner_id;
-	int64_t deal_id;
-	bool duplicate;
-};
-
 struct bulk {
-	struct accepted *items; /* owned */
-	size_t nitems, cap;
-	struct bulk_outcome out;  /* owned: counts and rejections */
-	struct buf arena;       /* owned: NUL-terminated texts */
+	struct bulk_outcome out; /* owned: counts and rejections; first, for bulk_reject_bad_line */
+	struct lead_batch batch; /* owned: the accepted items */
 	bool oom;
 };
 
+/* Check one item and keep it, or reject it. */
 static void
-bulk_clear(struct bulk *b)
+on_item(void *ctx, json_t *item, int index)
 {
-	free(b->items);
-	bulk_outcome_clear(&b->out);
-	buf_clear(&b->arena);
-}
-
-static int64_t
-id_field(json_t *item, const char *k)
-{
-	const char *s = json_string_value(json_object_get(item, k));
-
-	return s ? strtoll(s, NULL, 10) : 0;
-}
-
-/* Check one item and keep it as text, or reject it. */
-static void
-bulk_item(struct bulk *b, json_t *item, int index)
-{
+	struct bulk *b = ctx;
 	struct issues e = { 0 };
 
 	if (!json_is_object(item))
 		issues_add(&e, "item", "must be a JSON object (a lead)");
 	else
 		lead_read(item, LEAD_BULK, &e);
-	if (issues_any(&e)) {
+	if (issues_any(&e))
 		bulk_reject(&b->out, index, &e);
-		return;
-	}
-	if (b->nitems == b->cap) {
-		size_t cap = b->cap ? 2 * b->cap : 1024;
-		struct accepted *v = realloc(b->items, cap * sizeof *v);
-		if (!v) {
-			b->oom = true;
-			return;
-		}
-		b->items = v;
-		b->cap = cap;
-	}
-	char *text = json_dumps(item, JSON_COMPACT | JSON_REAL_PRECISION(15));
-	const char *ext = json_string_value(json_object_get(item, "external_id"));
-	if (!text) {
+	else if (lead_batch_add(&b->batch, index, item) != ST_OK)
 		b->oom = true;
-		return;
-	}
-	struct accepted *a = &b->items[b->nitems++];
-	*a = (struct accepted){ .index = index, .owner_id = id_field(item, "owner_id"),
-				.deal_id = id_field(item, "converted_deal_id") };
-	a->json_off = b->arena.len;
-	buf_append(&b->arena, text, strlen(text) + 1);
-	a->id_off = b->arena.len;
-	buf_append(&b->arena, ext, strlen(ext) + 1);
-	free(text);
-	b->oom = b->oom || b->arena.oom;
 }
 
+/* What the service did and refused, into the outcome (its rejections moved). */
 static void
-on_item(void *ctx, json_t *item, int index)
-{
-	bulk_item(ctx, item, index);
-}
-
-static void
-on_bad_line(void *ctx, int index, const char *message)
-{
-	struct bulk *b = ctx;
-
-	bulk_reject_one(&b->out, index, "item", message);
-}
-
-/* For sorting accepted items by external_id (arena = the bulk's arena), then by index. */
-static int
-by_external_id(const void *x, const void *y, void *arena)
-{
-	const struct accepted *a = *(const struct accepted *const *)x, *c = *(const struct accepted *const *)y;
-	const char *names = arena;
-	int k = strcmp(names + a->id_off, names + c->id_off);
-
-	return k ? k : (a->index > c->index) - (a->index < c->index);
-}
-
-/* An external_id given twice: every later item is rejected. */
-static void
-reject_duplicates(struct bulk *b)
-{
-	struct accepted **v = malloc((b->nitems + 1) * sizeof *v);
-
-	if (!v) {
-		b->oom = true;
-		return;
-	}
-	for (size_t i = 0; i < b->nitems; i++)
-		v[i] = &b->items[i];
-	qsort_r(v, b->nitems, sizeof *v, by_external_id, b->arena.data);
-	for (size_t i = 1; i < b->nitems; i++) {
-		size_t first = i - 1;
-		while (i < b->nitems && strcmp(b->arena.data + v[first]->id_off, b->arena.data + v[i]->id_off) == 0) {
-			struct issues e = { 0 };
-			issues_add(&e, "external_id", "appears again in this call (first at index %d)", v[first]->index);
-			v[i]->duplicate = true;
-			bulk_reject(&b->out, v[i]->index, &e);
-			i++;
-		}
-	}
-	free(v);
-}
-
-/* What the store did and refused, into the outcome. */
-static void
-take_store_result(struct bulk *b, const struct lead_bulk_result *res)
+take_result(struct bulk_outcome *o, struct leads_bulk_result *res)
 {
 	for (size_t i = 0; i < res->nrejects; i++)
-		bulk_reject_one(&b->out, res->rejects[i].index, res->rejects[i].field, res->rejects[i].message);
-	b->out.created = res->created;
-	b->out.updated = res->updated;
-	b->out.unchanged = res->unchanged;
-}
-
-/* The accepted items, not duplicates, for the store (pointing into the arena). */
-static struct lead_bulk_item *
-store_items(struct bulk *b, size_t *n)
-{
-	struct lead_bulk_item *v = malloc((b->nitems + 1) * sizeof *v);
-
-	*n = 0;
-	if (!v)
-		return NULL;
-	for (size_t i = 0; i < b->nitems; i++)
-		if (!b->items[i].duplicate)
-			v[(*n)++] = (struct lead_bulk_item){ .index = b->items[i].index,
-							     .json = b->arena.data + b->items[i].json_off,
-							     .external_id = b->arena.data + b->items[i].id_off,
-							     .owner_id = b->items[i].owner_id,
-							     .converted_deal_id = b->items[i].deal_id };
-	return v;
+		bulk_reject(o, res->rejects[i].index, &res->rejects[i].issues);
+	o->created = res->created;
+	o->updated = res->updated;
+	o->unchanged = res->unchanged;
 }
 
 void
 handle_leads_bulk(struct req *r)
 {
 	struct bulk b = { .out.noun = "leads" };
-	struct lead_bulk_result res = { 0 };
-	struct lead_bulk_item *items = NULL;
-	struct lead_scope ls;
-	char *teams = NULL;
+	struct leads_bulk_result res = { 0 };
+	struct bulk_reader br = { "leads", LEAD_BULK_MAX, on_item, bulk_reject_bad_line, &b };
+	struct caller who;
 	bool atomic, ndjson;
-	size_t len, nitems = 0;
+	size_t len;
 	const char *body = req_body(r, &len);
 	enum status st;
 
-	if (!bulk_request(r, &atomic, &ndjson))
-		return;
-	if (!leads_scope(r, true, &ls, &teams))
+	if (!bulk_request(r, &atomic, &ndjson) || !req_caller(r, &who) ||
+	    !bulk_read(r, &br, ndjson, body, len, &b.out.count))
 		goto out;
-	struct bulk_reader br = { "leads", LEAD_BULK_MAX, on_item, on_bad_line, &b };
-	if (!bulk_read(r, &br, ndjson, body, len, &b.out.count))
-		goto out;
-	reject_duplicates(&b);
-	if (b.oom || !(items = store_items(&b, &nitems))) {
+	if (b.oom) {
 		respond_status(r, ST_NOMEM, NULL);
 		goto out;
 	}
-	if (atomic && b.out.nrejected) {
-		bulk_respond_atomic_failure(r, &b.out);
-		goto out;
-	}
-	st = lead_bulk_run(r->conn, r->who.org, &ls, items, nitems, atomic, b.out.nrejected > 0, &res);
+	st = leads_service_bulk(r->conn, &who, &b.batch, atomic, b.out.nrejected > 0, &res);
 	if (st == ST_OK || st == ST_INVALID)
-		take_store_result(&b, &res);
-	if (st == ST_INVALID)
-		bulk_respond_atomic_failure(r, &b.out);
-	else if (st != ST_OK)
-		respond_status(r, st, NULL);
-	else
-		bulk_respond(r, &b.out);
+		take_result(&b.out, &res);
+	bulk_respond_status(r, st, &b.out);
 out:
-	lead_bulk_result_clear(&res);
-	bulk_clear(&b);
-	free(items);
-	free(teams);
+	leads_service_bulk_result_clear(&res);
+	lead_batch_clear(&b.batch);
+	bulk_outcome_clear(&b.out);
 }

@@ -177,3 +177,17 @@ row_copy_text(struct buf *b, const char *s)
 		}
 	}
 }
+
+enum status
+row_copy_flush(struct db_conn *c, struct buf *b, bool last)
+{
+	enum status st = ST_OK;
+
+	if (b->oom)
+		return ST_NOMEM;
+	if (b->len && (last || b->len >= (1u << 20))) {
+		st = db_copy_put(c, b->data, b->len);
+		b->len = 0;
+	}
+	return st;
+}

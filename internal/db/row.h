@@ -90,6 +90,21 @@ enum status row_exec_command(struct db_conn *c, struct db_stmt *s, int n, const 
 /* Run ad-hoc SQL without parameters and without rows (SET LOCAL ...). */
 enum status row_exec_raw(struct db_conn *c, const char *sql);
 
+/* ---- COPY ... FROM STDIN ------------------------------------------------------ */
+
+/*
+ * Append s to b as one value of COPY's text format (backslash escapes for
+ * backslash, tab, newline and carriage return); NULL is \N. Allocation
+ * failure is recorded in b->oom.
+ */
+void row_copy_text(struct buf *b, const char *s);
+/*
+ * Send what b holds through the COPY open on c once it is about 1 MB, or
+ * whatever it holds when `last`; b is emptied when sent. ST_NOMEM when b ran
+ * out of memory; else the status of db_copy_put.
+ */
+enum status row_copy_flush(struct db_conn *c, struct buf *b, bool last);
+
 /* A constraint and the field (and reason) a failure of it is about. */
 struct row_constraint {
 	const char *constraint;
@@ -102,14 +117,5 @@ struct row_constraint {
  */
 enum status row_explain(struct db_conn *c, enum status st, const struct row_constraint *map, size_t n,
                         struct issues *e);
-
-/* ---- COPY ... FROM STDIN ------------------------------------------------------ */
-
-/*
- * Append s to b as one value of COPY's text format (backslash escapes for
- * backslash, tab, newline and carriage return); NULL is \N. Allocation
- * failure is recorded in b->oom.
- */
-void row_copy_text(struct buf *b, const char *s);
 
 #endif

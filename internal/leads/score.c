@@ -20,24 +20,24 @@ const char *const bant_levels[] = { "unknown", "no", "partial", "yes", NULL };
 /* ---- checking a definition ------------------------------------------------ */
 
 struct checker {
-	struct score_issue *issues;
-	int max;
-	int n;
+	struct issues *e;
+	int n; /* problems found, listed or not */
 	bool oom;
 };
 
 static void __attribute__((format(printf, 3, 4)))
 add_issue(struct checker *ck, const char *field, const char *fmt, ...)
 {
+	char path[96], message[160];
 	va_list ap;
 
-	if (ck->n < ck->max) {
-		snprintf(ck->issues[ck->n].field, sizeof ck->issues[ck->n].field, "%s", field);
-		va_start(ap, fmt);
-		vsnprintf(ck->issues[ck->n].message, sizeof ck->issues[ck->n].message, fmt, ap);
-		va_end(ap);
-	}
-	ck->n++;
+	if (ck->n++ >= SCORE_MAX_ISSUES)
+		return;
+	snprintf(path, sizeof path, "%s", field);
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof message, fmt, ap);
+	va_end(ap);
+	issues_add(ck->e, path, "%s", message);
 }
 
 /* "prefix.key" (or "key" without a prefix) into buf. */
@@ -645,18 +645,18 @@ parse_bant(const json_t *def, struct score_model *m, struct checker *ck)
 	}
 }
 
-int
-score_model_parse(json_t *def, struct score_model *out, struct score_issue *issues, int max)
+enum status
+score_model_parse(json_t *def, struct score_model *out, struct issues *e)
 {
 	static const char *const keys[] = { "rules", "group_caps", "thresholds", "bant", "predicted_weight", NULL };
 	static const char *const required[] = { "rules", "thresholds", "bant", NULL };
-	struct checker ck = { .issues = issues, .max = max };
+	struct checker ck = { .e = e };
 	struct score_model m = { .predicted_weight = DEFAULT_PREDICTED_WEIGHT };
 	const json_t *w;
 
 	if (!json_is_object(def)) {
 		add_issue(&ck, "body", "must be a JSON object");
-		return ck.n;
+		return ST_INVALID;
 	}
 	check_keys(def, "", keys, required, &ck);
 	parse_rules(def, &m, &ck);
@@ -671,10 +671,10 @@ score_model_parse(json_t *def, struct score_model *out, struct score_issue *issu
 	}
 	if (ck.oom || ck.n) {
 		score_model_clear(&m);
-		return ck.oom ? -1 : ck.n;
+		return ck.oom || e->oom ? ST_NOMEM : ST_INVALID;
 	}
 	*out = m;
-	return 0;
+	return ST_OK;
 }
 
 void

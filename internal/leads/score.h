@@ -42,6 +42,7 @@
 #include <jansson.h>
 
 #include "calendar/calendar.h"
+#include "core/issue.h"
 #include "core/status.h"
 #include "leads/lead.h"
 #include "leads/model.h"
@@ -135,23 +136,21 @@ struct score_model {
 	struct model *predictive;    /* owned; NULL until a model is trained */
 };
 
-/* One problem of a model definition: the field path ("rules[3].op") and why. */
-struct score_issue {
-	char field[96];
-	char message[160];
-};
+/* A definition's problems reported at most: the rest are counted, not listed. */
+#define SCORE_MAX_ISSUES 50
 
 /*
  * Read and check a whole model definition: {rules, group_caps?, thresholds,
- * bant, predicted_weight?}. Every problem is named by its path:
+ * bant, predicted_weight?}. Every problem is added to e, named by its path:
  * "rules[3].field" (unknown field), "rules[3].op" (operator not valid for
  * the field's type), "rules[3].value" (wrong type or value), "thresholds.
- * nurture", "bant.budget.partial", ... Writes up to max issues and returns
- * how many there are; on 0, *out is filled (release with
- * score_model_clear; it holds its own references to parts of def), else
- * *out is untouched. -1 when out of memory.
+ * nurture", "bant.budget.partial", ... (the first SCORE_MAX_ISSUES of them;
+ * a path is cut at 95 bytes, a message at 159). ST_OK with *out filled
+ * (release with score_model_clear; it holds its own references to parts of
+ * def); ST_INVALID when it added issues; ST_NOMEM. Except on ST_OK, *out is
+ * untouched.
  */
-int score_model_parse(json_t *def, struct score_model *out, struct score_issue *issues, int max);
+enum status score_model_parse(json_t *def, struct score_model *out, struct issues *e);
 /* The definition as canonical JSON (new reference; NULL on OOM). */
 json_t *score_model_to_json(const struct score_model *m);
 /* Release what the model owns (predictive included); accepts a zeroed model. */

@@ -435,3 +435,25 @@ def test_training_does_not_block_other_requests(scratch_admin):
     during = [(a, b) for a, b in stamps if a > start and b < end]
     assert during, "no request completed while the training ran"
     assert max(b - a for a, b in during) < 2.0
+
+
+# -- the exact answers ---------------------------------------------------------------------------
+
+def test_model_answers(client, tokens):
+    api = client(tokens.token("it-scratch-" + uid(), ["admin"]))
+    r = api.get("/v1/lead-scoring/models/b2b/evaluation")
+    body = problem(r, 404)
+    assert body["detail"] == "the model of this segment has not been trained yet"
+    assert problem(api.get("/v1/lead-scoring/models/b2x"), 404)["detail"] == "no such segment: use b2b or b2c"
+    body = problem(api.put("/v1/lead-scoring/models/b2b", json={**model([]), "segment": "b2c"}), 400)
+    assert body["errors"] == [{"field": "segment", "message": "must be b2b, the segment of the path (or left out)"}]
+    # every problem is named, the first 50 of them
+    bad = [{"id": f"r{i}", "field": "budget", "op": "gte", "value": "x", "points": 1} for i in range(60)]
+    body = problem(api.put("/v1/lead-scoring/models/b2b", json=model(bad)), 400)
+    assert len(body["errors"]) == 50
+    assert body["errors"][0] == {"field": "rules[0].value", "message": body["errors"][0]["message"]}
+    assert body["detail"] == "rules[0].value: " + body["errors"][0]["message"]
+    current = ok(api.get("/v1/lead-scoring/models/b2b"))
+    problem(api.put("/v1/lead-scoring/models/b2b", json=model([]),
+                    headers={"If-Match": f'"{current["version"] + 1}"'}), 412)
+    body = problem(api.post("/v1/lead-scoring/models/b2b/train", json={"holdout": 10}), 400, "holdout")

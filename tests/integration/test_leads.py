@@ -725,3 +725,164 @@ def test_money_round_trips_exactly(admin):
     assert u["budget"] == 999999999999.99 and u["bant"]["budget"] == "yes"
     u = ok(admin.patch(f"/v1/leads/{lead['id']}", json={"budget": 0.07}))
     assert u["budget"] == 0.07 and u["bant"]["budget"] == "no"
+
+
+# -- the exact answers (each message as a client sees it) ------------------------------------------
+
+def answer(r, status):
+    """The problem's status, detail and errors, without what changes from call to call."""
+    body = problem(r, status)
+    return {k: body[k] for k in ("status", "detail", "errors") if k in body}
+
+
+def test_a_lead_outside_reach_is_no_such_lead(admin, tree, scoped):
+    nothing = {"status": 404, "detail": "no such lead"}
+    assert answer(admin.get(f"/v1/leads/{MISSING}"), 404) == nothing
+    assert answer(admin.patch(f"/v1/leads/{MISSING}", json={"need": "low"}), 404) == nothing
+    assert answer(admin.delete(f"/v1/leads/{MISSING}"), 404) == nothing
+    assert answer(admin.post(f"/v1/leads/{MISSING}/convert"), 404) == nothing
+    rep2 = tree["as"]["rep2"]
+    assert answer(rep2.get(f"/v1/leads/{scoped['rep']['id']}"), 404) == nothing
+    assert answer(rep2.patch(f"/v1/leads/{scoped['rep']['id']}", json={"need": "low"}), 404) == nothing
+
+
+def test_owner_answers(tree, client, tokens, org, admin):
+    rep = tree["as"]["rep"]
+    outside = {"status": 403, "detail": "the owner is outside the people whose leads you manage"}
+    unowned = {"status": 403, "detail": "only admins and services keep leads without an owner"}
+    assert answer(rep.post("/v1/leads", json={"owner_id": tree["rep2"]["id"]}), 403) == outside
+    assert answer(rep.post("/v1/leads", json={"owner_id": None}), 403) == unowned
+    lead = ok(rep.post("/v1/leads", json={}), 201)
+    assert answer(rep.patch(f"/v1/leads/{lead['id']}", json={"owner_id": None}), 403) == unowned
+    nobody = client(tokens.token(org, ["rep"]))
+    assert answer(nobody.post("/v1/leads", json={}), 403) == {
+        "status": 403, "detail": "your token names no person_id to own the lead; give owner_id"}
+    assert answer(admin.post("/v1/leads", json={"owner_id": MISSING}), 400) == {
+        "status": 400, "detail": "owner_id: no such person",
+        "errors": [{"field": "owner_id", "message": "no such person"}]}
+    assert answer(admin.post("/v1/leads/score", json={"owner_id": MISSING}), 400) == {
+        "status": 400, "detail": "owner_id: no such person",
+        "errors": [{"field": "owner_id", "message": "no such person"}]}
+
+
+def test_conversion_answers(admin, tree):
+    def refused(lead, body, status, field, message):
+        assert answer(admin.post(f"/v1/leads/{lead['id']}/convert", json=body), status) == {
+            "status": status, "detail": f"{field}: {message}",
+            "errors": [{"field": field, "message": message}]}
+
+    unowned = mk_lead(admin, budget=10)
+    refused(unowned, {}, 409, "owner_id", "the lead has no owner to own the deal: set owner_id first")
+    penniless = mk_lead(admin, owner_id=tree["rep"]["id"])
+    refused(penniless, {}, 400, "amount", "is required: the lead has no budget")
+    refused(penniless, {"amount": 5, "stage": "nope"}, 400, "stage", "no such stage (see GET /v1/stages)")
+    out = ok(admin.post(f"/v1/leads/{penniless['id']}/convert", json={"amount": 5}), 201)
+    assert out["deal"]["amount"] == 5 and out["lead"]["status"] == "converted"
+    refused(penniless, {"amount": 5}, 409, "status", "the lead is already converted")
+    # a past timeline is no close date: today + 30 days
+    late = mk_lead(admin, owner_id=tree["rep"]["id"], budget=7, timeline=days(-3))
+    assert ok(admin.post(f"/v1/leads/{late['id']}/convert"), 201)["deal"]["close_date"] == days(30)
+    nameless = ok(admin.post("/v1/leads", json={"owner_id": tree["rep"]["id"], "budget": 1}), 201)
+    admin.patch(f"/v1/leads/{nameless['id']}", json={"company": None})
+    deal = ok(admin.post(f"/v1/leads/{nameless['id']}/convert"), 201)["deal"]
+    assert deal["name"] == f"Lead {nameless['id']}" and deal["account"] is None
+
+
+def test_conversion_needs_an_open_stage(scratch_admin):
+    api = scratch_admin
+    ok(api.put("/v1/stages", json={"items": [
+        {"key": "won", "name": "Won", "probability": 100, "forecast_category": "closed", "is_won": True},
+        {"key": "lost", "name": "Lost", "probability": 0, "forecast_category": "omitted", "is_lost": True}]}))
+    owner = mk_person(api)
+    lead = mk_lead(api, owner_id=owner["id"], budget=100)
+    assert answer(api.post(f"/v1/leads/{lead['id']}/convert"), 400) == {
+        "status": 400, "detail": "stage: the org has no open stage",
+        "errors": [{"field": "stage", "message": "the org has no open stage"}]}
+    out = ok(api.post(f"/v1/leads/{lead['id']}/convert", json={"stage": "won"}), 201)
+    assert out["deal"]["status"] == "won"
+
+
+def test_bulk_rejection_messages(tree, scoped):
+    admin, mgr = tree["as"]["admin"], tree["as"]["manager"]
+    lead = mk_lead(admin, owner_id=tree["rep"]["id"], budget=5)
+    deal_id = ok(admin.post(f"/v1/leads/{lead['id']}/convert"), 201)["deal"]["id"]
+    theirs = mk_lead(admin, owner_id=tree["rep2"]["id"], external_id="m2-" + uid())
+    dup = "dup-" + uid()
+    res = ok(mgr.post("/v1/leads/bulk", json=[
+        {"external_id": dup, "owner_id": tree["rep"]["id"]},
+        {"external_id": dup, "owner_id": tree["rep"]["id"]},
+        {"external_id": "a-" + uid(), "owner_id": tree["rep2"]["id"]},
+        {"external_id": theirs["external_id"], "company": "taken over"},
+        {"external_id": "b-" + uid()},
+        {"external_id": "c-" + uid(), "owner_id": MISSING},
+        {"external_id": "d-" + uid(), "owner_id": tree["rep"]["id"], "converted_deal_id": deal_id},
+        {"external_id": "e-" + uid(), "owner_id": tree["rep"]["id"], "status": "converted",
+         "converted_deal_id": MISSING},
+        {"external_id": dup, "owner_id": tree["rep"]["id"]}]))
+    assert res["created"] == 1 and res["rejected"] == 8
+    assert res["errors"] == [
+        {"index": 1, "errors": [{"field": "external_id", "message": "appears again in this call (first at index 0)"}]},
+        {"index": 2, "errors": [{"field": "owner_id", "message": "outside the people whose leads you manage"}]},
+        {"index": 3, "errors": [{"field": "external_id",
+                                 "message": "the existing lead with this external_id is outside your scope"}]},
+        {"index": 4, "errors": [{"field": "owner_id",
+                                 "message": "is required: only admins and services keep leads without an owner"}]},
+        {"index": 5, "errors": [{"field": "owner_id", "message": "no such person"}]},
+        {"index": 6, "errors": [{"field": "converted_deal_id", "message": "only a converted lead links a deal"}]},
+        {"index": 7, "errors": [{"field": "converted_deal_id", "message": "no such deal"}]},
+        {"index": 8, "errors": [{"field": "external_id", "message": "appears again in this call (first at index 0)"}]}]
+    body = answer(mgr.post("/v1/leads/bulk?atomic=true", json=[
+        {"external_id": dup, "need": "high"}, {"external_id": dup}]), 400)
+    assert body == {"status": 400, "detail": "1 of 2 leads are invalid; nothing was written (atomic=true)",
+                    "errors": [{"field": "[1].external_id",
+                                "message": "appears again in this call (first at index 0)"}]}
+
+
+# -- one lead, whichever way it is written ---------------------------------------------------------
+
+BODIES = [
+    {"company": "Acme", "budget": 30000, "authority": "decision_maker", "need": "high", "timeline": days(20)},
+    {"contact_name": "Bo", "segment": "b2c", "engagement": 80, "need": "medium", "timeline": days(5),
+     "attributes": {"Lead Source": "Google", "n": 1.5, "ok": True}},
+    {"company": "Cold", "budget": 0.07, "status": "nurture", "employees": 12, "industry": "retail"},
+    {"email": "x@example.com", "source": "fair", "timeline": days(-10)},
+]
+STORED_ONLY = {"id", "external_id", "version", "created_at", "updated_at"}
+
+
+def same_lead(a, b):
+    diff = {k: (a[k], b[k]) for k in a if k not in STORED_ONLY and a[k] != b[k]}
+    assert not diff, diff
+    return True
+
+
+@pytest.mark.parametrize("body", BODIES)
+def test_post_patch_bulk_and_a_model_change_store_the_same_lead(scratch_admin, body):
+    """POST, PATCH, the bulk sync and the re-scoring after a model change give one lead the same stored state."""
+    api = scratch_admin
+    owner = mk_person(api, segment="b2c")
+    body = {**body, "owner_id": owner["id"]}
+    posted = ok(api.post("/v1/leads", json={"external_id": "p-" + uid(), **body}), 201)
+    ext = "b-" + uid()
+    assert ok(api.post("/v1/leads/bulk", json=[{"external_id": ext, **body}]))["created"] == 1
+    synced = all_leads(api, external_id=ext)[0]
+    assert same_lead(posted, synced), (posted, synced)
+    assert ok(api.post("/v1/leads/score", json=body))["score_breakdown"] == posted["score_breakdown"]
+
+    change = {"need": "low", "budget": None, "industry": "energy"}
+    patched = ok(api.patch(f"/v1/leads/{posted['id']}", json=change))
+    assert ok(api.post("/v1/leads/bulk", json=[{"external_id": ext, **change}]))["updated"] == 1
+    assert same_lead(patched, all_leads(api, external_id=ext)[0])
+
+    # a model change re-scores an open lead as a new write under the new model would score it
+    segment = patched["segment"]
+    current = ok(api.get(f"/v1/lead-scoring/models/{segment}"))
+    rules = [{"id": "need", "field": "need", "op": "in", "value": ["low", "high"], "points": 35},
+             {"id": "energy", "field": "industry", "op": "eq", "value": "energy", "points": 30}]
+    ok(api.put(f"/v1/lead-scoring/models/{segment}", json={"rules": rules}))
+    rescored = ok(api.get(f"/v1/leads/{posted['id']}"))
+    fresh = ok(api.post("/v1/leads", json={**body, **change}), 201)
+    if patched["status"] in ("new", "qualified", "nurture"):
+        assert same_lead(rescored, fresh), (rescored, fresh)
+        assert rescored["version"] == patched["version"] + (rescored["score_breakdown"] != patched["score_breakdown"])
+    ok(api.put(f"/v1/lead-scoring/models/{segment}", json={k: current[k] for k in ("rules", "group_caps")}))

@@ -125,16 +125,16 @@ static void
 one_rule(struct score_model *m, const char *field, const char *op, const char *value)
 {
 	char text[1024];
-	struct score_issue issues[4];
+	struct issues e = { 0 };
 
 	snprintf(text, sizeof text,
 		 "{\"rules\":[{\"id\":\"r\",\"field\":\"%s\",\"op\":\"%s\",\"value\":%s,\"points\":10}],"
 		 "\"thresholds\":{\"qualified\":60,\"nurture\":30},%s}",
 		 field, op, value, BANT_OK);
 	json_t *def = js(text);
-	int n = score_model_parse(def, m, issues, 4);
-	if (n != 0)
-		fail_msg("%s %s %s: %s: %s", field, op, value, issues[0].field, issues[0].message);
+	if (score_model_parse(def, m, &e) != ST_OK)
+		fail_msg("%s %s %s: %s: %s", field, op, value, e.items[0].field, e.items[0].message);
+	issues_clear(&e);
 	json_decref(def);
 }
 
@@ -268,19 +268,20 @@ static const char *
 first_issue(const char *rules, const char *extra, char *field, size_t len)
 {
 	char text[2048];
-	struct score_issue issues[8];
+	struct issues e = { 0 };
 	struct score_model m;
 
 	snprintf(text, sizeof text, "{\"rules\":%s,\"thresholds\":{\"qualified\":60,\"nurture\":30},%s%s%s}", rules,
 		 BANT_OK, *extra ? "," : "", extra);
 	json_t *def = js(text);
-	int n = score_model_parse(def, &m, issues, 8);
+	enum status st = score_model_parse(def, &m, &e);
 	json_decref(def);
-	if (n == 0) {
+	if (st == ST_OK) {
 		score_model_clear(&m);
 		snprintf(field, len, "(none)");
 	} else
-		snprintf(field, len, "%s", issues[0].field);
+		snprintf(field, len, "%s", e.items[0].field);
+	issues_clear(&e);
 	return field;
 }
 
@@ -358,21 +359,22 @@ test_model_checks(void **state)
 static void
 expect_model_issue(const char *text, const char *field)
 {
-	struct score_issue issues[8];
+	struct issues e = { 0 };
 	struct score_model m;
 	json_t *def = js(text);
-	int n = score_model_parse(def, &m, issues, 8);
+	enum status st = score_model_parse(def, &m, &e);
 
 	json_decref(def);
-	if (n == 0) {
+	if (st == ST_OK) {
 		score_model_clear(&m);
 		fail_msg("expected an issue at %s", field);
 	}
 	bool found = false;
-	for (int i = 0; i < n && i < 8; i++)
-		found = found || strcmp(issues[i].field, field) == 0;
+	for (size_t i = 0; i < e.n && i < 8; i++)
+		found = found || strcmp(e.items[i].field, field) == 0;
 	if (!found)
-		fail_msg("expected an issue at %s, first is %s: %s", field, issues[0].field, issues[0].message);
+		fail_msg("expected an issue at %s, first is %s: %s", field, e.items[0].field, e.items[0].message);
+	issues_clear(&e);
 }
 
 static void
@@ -430,7 +432,7 @@ static void
 test_model_round_trip(void **state)
 {
 	char text[2048];
-	struct score_issue issues[4];
+	struct issues e = { 0 };
 	struct score_model m, m2;
 
 	(void)state;
@@ -440,11 +442,11 @@ test_model_round_trip(void **state)
 		 "\"group_caps\":{\"g\":4},\"thresholds\":{\"qualified\":60,\"nurture\":30},%s,\"predicted_weight\":0.3}",
 		 BANT_OK);
 	json_t *def = js(text);
-	assert_int_equal(score_model_parse(def, &m, issues, 4), 0);
+	assert_int_equal(score_model_parse(def, &m, &e), 0);
 	json_decref(def);
 	json_t *canon = score_model_to_json(&m);
 	assert_non_null(canon);
-	assert_int_equal(score_model_parse(canon, &m2, issues, 4), 0);
+	assert_int_equal(score_model_parse(canon, &m2, &e), 0);
 	json_t *again = score_model_to_json(&m2);
 	assert_true(json_equal(canon, again));
 	assert_true(json_is_null(json_object_get(json_array_get(json_object_get(canon, "rules"), 1), "group")));
@@ -512,13 +514,13 @@ static void
 load_model(struct score_model *m, const char *body)
 {
 	char text[4096];
-	struct score_issue issues[4];
+	struct issues e = { 0 };
 
 	snprintf(text, sizeof text, "{%s,%s}", body, BANT_OK);
 	json_t *def = js(text);
-	int n = score_model_parse(def, m, issues, 4);
-	if (n != 0)
-		fail_msg("%s: %s", issues[0].field, issues[0].message);
+	if (score_model_parse(def, m, &e) != ST_OK)
+		fail_msg("%s: %s", e.items[0].field, e.items[0].message);
+	issues_clear(&e);
 	json_decref(def);
 }
 
