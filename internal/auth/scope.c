@@ -52,6 +52,27 @@ scope_below_root(const struct scope *s, int64_t id, int64_t parent_id)
 	return parent_id > 0 && scope_has_team(s, parent_id) && scope_has_team(s, id);
 }
 
+char *
+scope_teams_literal(const struct scope *s)
+{
+	struct buf b = { 0 };
+
+	buf_putc(&b, '{');
+	for (size_t i = 0; i < s->nteams; i++)
+		buf_printf(&b, i ? ",%lld" : "%lld", (long long)s->teams[i]);
+	buf_putc(&b, '}');
+	return buf_take(&b);
+}
+
+void
+scope_clear(struct scope *s)
+{
+	free(s->roots);
+	free(s->teams);
+	s->roots = s->teams = NULL;
+	s->nroots = s->nteams = 0;
+}
+
 bool
 scope_manages_team(const struct scope *s, int64_t id)
 {
@@ -90,25 +111,4 @@ bool
 scope_quota_plans(const struct scope *s, int64_t team_id)
 {
 	return scope_writes_all(s) || scope_has_team(s, team_id);
-}
-
-char *
-scope_teams_literal(const struct scope *s)
-{
-	struct buf b = { 0 };
-
-	buf_putc(&b, '{');
-	for (size_t i = 0; i < s->nteams; i++)
-		buf_printf(&b, i ? ",%lld" : "%lld", (long long)s->teams[i]);
-	buf_putc(&b, '}');
-	return buf_take(&b);
-}
-
-void
-scope_clear(struct scope *s)
-{
-	free(s->roots);
-	free(s->teams);
-	s->roots = s->teams = NULL;
-	s->nroots = s->nteams = 0;
 }

@@ -54,6 +54,16 @@ bool scope_has_team(const struct scope *s, int64_t id);
  * are their own manager's call.
  */
 bool scope_below_root(const struct scope *s, int64_t id, int64_t parent_id);
+/*
+ * The subtree as a PostgreSQL array literal "{1,2,3}" (malloc'd; NULL on
+ * OOM), for `team_id = ANY($n)` filters.
+ */
+char *scope_teams_literal(const struct scope *s);
+/* Take ownership of sorted copies; used by the loader. */
+void scope_clear(struct scope *s);
+
+/* ---- quotas (DESIGN §4) ---- */
+
 /* The caller manages team `id` directly (a root of their subtree). */
 bool scope_manages_team(const struct scope *s, int64_t id);
 /* Person `person_id` (> 0) is the caller themself. */
@@ -82,12 +92,5 @@ enum scope_access scope_quota_team(const struct scope *s, int64_t team_id);
  * part's quota still needs write access (scope_quota_person/_team).
  */
 bool scope_quota_plans(const struct scope *s, int64_t team_id);
-/*
- * The subtree as a PostgreSQL array literal "{1,2,3}" (malloc'd; NULL on
- * OOM), for `team_id = ANY($n)` filters.
- */
-char *scope_teams_literal(const struct scope *s);
-/* Take ownership of sorted copies; used by the loader. */
-void scope_clear(struct scope *s);
 
 #endif

@@ -216,6 +216,7 @@ test_tree_rollup_and_parts(void **state)
 	int64_t curve[3] = { 2500, 5000, 7500 }, v;
 	struct quota_tree t;
 	struct quota_part parts[8];
+	int n;
 
 	(void)state;
 	sample_tree(&t);
@@ -235,7 +236,8 @@ test_tree_rollup_and_parts(void **state)
 	assert_int_equal(v, 1);
 
 	/* parts for a roll-up: 2, 3, 4, 5, then teams 11, 12 (never the manager 1) */
-	assert_int_equal(quota_tree_parts(&t, 10, true, parts, 8), 6);
+	assert_int_equal(quota_tree_parts(&t, 10, true, parts, 8, &n), ST_OK);
+	assert_int_equal(n, 6);
 	assert_false(parts[0].is_team);
 	assert_int_equal(t.people[parts[0].index].id, 2);
 	assert_int_equal(t.people[parts[1].index].id, 3);
@@ -245,8 +247,10 @@ test_tree_rollup_and_parts(void **state)
 	assert_int_equal(t.teams[parts[4].index].id, 11);
 	assert_int_equal(t.teams[parts[5].index].id, 12);
 	/* for an allocation only active people: 3 drops out; counting without writing */
-	assert_int_equal(quota_tree_parts(&t, 10, false, NULL, 0), 5);
-	assert_int_equal(quota_tree_parts(&t, 99, false, NULL, 0), -1);
+	assert_int_equal(quota_tree_parts(&t, 10, false, NULL, 0, &n), ST_OK);
+	assert_int_equal(n, 5);
+	assert_int_equal(quota_tree_parts(&t, 99, false, NULL, 0, &n), ST_NOT_FOUND);
+	assert_int_equal(n, 5);
 	/* 5 manages A but sits in R: a seller of R */
 	assert_true(quota_tree_is_seller(&t, quota_tree_person_find(&t, 5)));
 	assert_false(quota_tree_is_seller(&t, quota_tree_person_find(&t, 1)));
@@ -360,11 +364,16 @@ static void
 test_share(void **state)
 {
 	(void)state;
-	assert_int_equal(quota_share_bp(1, 3), 3333);
-	assert_int_equal(quota_share_bp(2, 3), 6667);
-	assert_int_equal(quota_share_bp(5, 5), 10000);
-	assert_int_equal(quota_share_bp(11, 10), 11000);
-	assert_int_equal(quota_share_bp(0, 0), -1);
+	const int64_t cases[][3] = { { 1, 3, 3333 }, { 2, 3, 6667 }, { 5, 5, 10000 }, { 11, 10, 11000 } };
+	int64_t bp = -1;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		assert_int_equal(quota_share_bp(cases[i][0], cases[i][1], &bp), ST_OK);
+		assert_int_equal(bp, cases[i][2]);
+	}
+	/* no share of nothing; *out untouched */
+	assert_int_equal(quota_share_bp(0, 0, &bp), ST_INVALID);
+	assert_int_equal(bp, 11000);
 }
 
 static void
