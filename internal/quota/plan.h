@@ -76,8 +76,9 @@ struct quota_tree {
 void quota_tree_clear(struct quota_tree *t);
 /* Sort teams and people by id (loaders may fill them in any order). */
 void quota_tree_sort(struct quota_tree *t);
-/* Binary searches; NULL when absent. */
+/* Team `id` of t (sorted: quota_tree_sort), by binary search; NULL when absent. */
 struct quota_tree_team *quota_tree_team_find(const struct quota_tree *t, int64_t id);
+/* Person `id` of t (sorted: quota_tree_sort), by binary search; NULL when absent. */
 struct quota_tree_person *quota_tree_person_find(const struct quota_tree *t, int64_t id);
 /* True when p is a seller of their team (their team is in t and they do not manage it). */
 bool quota_tree_is_seller(const struct quota_tree *t, const struct quota_tree_person *p);
