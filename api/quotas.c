@@ -181,9 +181,11 @@ handle_quotas_list(struct req *r)
 	struct caller who;
 	const char *assignee = NULL;
 
-	if (query_string(r, "assignee", 40, &e, &assignee) == FIELD_SET &&
-	    !(q.by_assignee = quota_ref_parse(assignee, &q.assignee) == ST_OK))
-		issues_add(&e, "assignee", "must be person:ID or team:ID");
+	if (query_string(r, "assignee", 40, &e, &assignee) == FIELD_SET) {
+		q.by_assignee = quota_ref_parse(assignee, &q.assignee) == ST_OK;
+		if (!q.by_assignee)
+			issues_add(&e, "assignee", "must be person:ID or team:ID");
+	}
 	if (query_string(r, "period", 16, &e, &q.period) == FIELD_SET)
 		quota_period_read(q.period, "period", &e);
 	query_enum(r, "metric", quota_metrics, &e, &q.metric);
@@ -230,9 +232,13 @@ handle_quotas_create(struct req *r)
 	json_decref(body);
 }
 
+/* quota_service_replace or quota_service_patch. */
+typedef enum status (*change_fn)(struct db_conn *c, const struct caller *who, int64_t id, int expect_version,
+                                 const struct quota_input *in, struct rowjson *out, struct issues *e);
+
 /* PUT (every field) or PATCH (those given) of quota path[0]. */
 static void
-quotas_change(struct req *r, enum body_mode mode)
+quotas_change(struct req *r, enum body_mode mode, change_fn change)
 {
 	struct quota_input in;
 	struct issues e = {0};
@@ -246,10 +252,8 @@ quotas_change(struct req *r, enum body_mode mode)
 	if (!quota_input_read(body, mode, &in, &e))
 		respond_errors(r, &e);
 	else if (req_caller(r, &who))
-		respond_outcome(r,
-		                (mode == BODY_PATCH ? quota_service_patch : quota_service_replace)(
-		                    r->conn, &who, id, req_if_match(r), &in, &row, &e),
-		                &e, &row, 200, NULL);
+		respond_outcome(r, change(r->conn, &who, id, req_if_match(r), &in, &row, &e), &e, &row, 200,
+		                NULL);
 	issues_clear(&e);
 	rowjson_clear(&row);
 	json_decref(body);
@@ -258,13 +262,13 @@ quotas_change(struct req *r, enum body_mode mode)
 void
 handle_quotas_patch(struct req *r)
 {
-	quotas_change(r, BODY_PATCH);
+	quotas_change(r, BODY_PATCH, quota_service_patch);
 }
 
 void
 handle_quotas_put(struct req *r)
 {
-	quotas_change(r, BODY_REPLACE);
+	quotas_change(r, BODY_REPLACE, quota_service_replace);
 }
 
 void
