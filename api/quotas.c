@@ -249,9 +249,9 @@ quotas_change(struct req *r, enum body_mode mode, change_fn change)
 
 	if (!req_path_id(r, 0, &id) || !(body = parse_body_object(r)))
 		return;
-	if (!quota_input_read(body, mode, &in, &e))
-		respond_errors(r, &e);
-	else if (req_caller(r, &who))
+	/* The body's problems are the answer once the quota is known to be the caller's to change. */
+	quota_input_read(body, mode, &in, &e);
+	if (req_caller(r, &who))
 		respond_outcome(r, change(r->conn, &who, id, req_if_match(r), &in, &row, &e), &e, &row, 200,
 		                NULL);
 	issues_clear(&e);

@@ -254,7 +254,12 @@ merge(struct quota_write *w, const struct quota_input *in, unsigned set, const s
 	return quota_write_check(w, e);
 }
 
-/* Change quota `id` by the fields of `in` that `set` names. */
+/*
+ * Change quota `id` by the fields of `in` that `set` names. The problems
+ * the caller found reading the request (in e on entry) are the answer only
+ * once the quota is known to be the caller's to change, as a change has
+ * always answered: 404, 403 and 412 before 400.
+ */
 static enum status
 change(struct db_conn *c, const struct caller *who, int64_t id, int expect_version,
        const struct quota_input *in, unsigned set, struct rowjson *out, struct issues *e)
@@ -262,11 +267,18 @@ change(struct db_conn *c, const struct caller *who, int64_t id, int expect_versi
 	struct settings x;
 	struct quota_current cur = {0};
 	struct quota_write w;
+	struct issues reading = {0};
 	enum status st;
 
+	issues_move(&reading, e);
 	if ((st = load_settings(c, who, &x)) != ST_OK ||
 	    (st = lock_for_change(c, who, id, expect_version, &cur, e)) != ST_OK)
 		goto out;
+	if (issues_any(&reading)) {
+		issues_move(e, &reading);
+		st = ST_INVALID;
+		goto out;
+	}
 	w = (struct quota_write){.key = cur.key, .amount = cur.amount, .notes = cur.notes};
 	if ((st = merge(&w, in, set, &x, e)) != ST_OK)
 		goto out;
@@ -275,6 +287,7 @@ change(struct db_conn *c, const struct caller *who, int64_t id, int expect_versi
 		goto out;
 	st = quota_store_update(c, who->org, who->sub, &x.ramp, id, &w, out, e);
 out:
+	issues_clear(&reading);
 	quota_current_clear(&cur);
 	return st;
 }

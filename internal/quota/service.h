@@ -142,6 +142,11 @@ enum status quota_service_create(struct db_conn *c, const struct caller *who, co
  * absent or not readable by the caller; ST_FORBIDDEN when readable only, or
  * when the caller may not write the new assignee's quotas; otherwise the
  * errors of quota_service_create.
+ *
+ * e may hold on entry the problems the caller found reading the request
+ * (then `in` is not looked at): they are the answer, ST_INVALID, once the
+ * quota is found and the caller's to change - a change answers 404, 403
+ * and 412 before 400. Any other failure replaces them.
  */
 enum status quota_service_replace(struct db_conn *c, const struct caller *who, int64_t id, int expect_version,
                                   const struct quota_input *in, struct rowjson *out, struct issues *e);

@@ -162,3 +162,29 @@ def test_split_and_suggestion_refusals_by_scope(t):
     # a team without people suggests from nothing
     s = ok(admin.get("/v1/quota-suggestions", params={"assignee": ref(team(mk_team(admin))), "period": "FY2040"}))
     assert (s["recommended"], s["baseline_from"]) == (0, "trailing_average")
+
+
+def test_a_change_answers_who_and_what_before_the_body(t):
+    """PUT and PATCH: a quota that is not there, not the caller's or stale is refused as such even when
+    the body is bad too; the body's problems come after (and creates, splits and allocations read
+    their body first)."""
+    admin, mgr = t["as"]["admin"], t["as"]["manager"]
+    own = mk_quota(admin, person(t["M"]), "FY2050", 10)
+    outside = mk_quota(admin, person(t["rep2"]), "FY2050", 10)
+    q = mk_quota(admin, person(t["rep"]), "FY2050", 10)
+    bad = {"amount": "x"}
+    refusal(mgr.patch(f"/v1/quotas/{own['id']}", json=bad), 403, "your own quota is your manager's call")
+    refusal(mgr.patch(f"/v1/quotas/{outside['id']}", json=bad), 404, "no such quota")
+    refusal(admin.patch(f"/v1/quotas/{MISSING}", json=bad), 404, "no such quota")
+    refusal(admin.put(f"/v1/quotas/{MISSING}", json={"amount": 1}), 404, "no such quota")
+    refusal(admin.patch(f"/v1/quotas/{q['id']}", json=bad, headers={"If-Match": '"9"'}), 412,
+            "If-Match does not match the current version")
+    refusal(mgr.patch(f"/v1/quotas/{own['id']}", json={"metric": "deal_count", "amount": 1.5}), 403,
+            "your own quota is your manager's call")
+    refusal(mgr.patch(f"/v1/quotas/{q['id']}", json={**bad, "colour": "red"}), 400, "colour: unknown field",
+            [["colour", "unknown field"], ["amount", "must be a number"]])
+    refusal(mgr.post("/v1/quotas", json={"assignee": person(t["M"]), "period": "FY2051", "metric": "revenue",
+                                         "amount": "x"}), 400, "amount: must be a number",
+            [["amount", "must be a number"]])
+    refusal(mgr.post(f"/v1/quotas/{own['id']}/split", json={"grain": "week", "method": "even"}), 400,
+            "grain: must be one of: quarter, month", [["grain", "must be one of: quarter, month"]])
