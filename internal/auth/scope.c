@@ -96,3 +96,43 @@ scope_clear(struct scope *s)
 	s->roots = s->teams = NULL;
 	s->nroots = s->nteams = 0;
 }
+
+bool
+scope_manages_team(const struct scope *s, int64_t id)
+{
+	return (s->roles & ROLE_MANAGER) && contains(s->roots, s->nroots, id);
+}
+
+bool
+scope_is_self(const struct scope *s, int64_t person_id)
+{
+	return s->person_id > 0 && person_id == s->person_id;
+}
+
+enum scope_access
+scope_quota_person(const struct scope *s, int64_t person_id, int64_t team_id)
+{
+	if (scope_writes_all(s))
+		return SCOPE_WRITE;
+	if (scope_is_self(s, person_id))
+		return SCOPE_READ;
+	if (team_id > 0 && scope_has_team(s, team_id))
+		return SCOPE_WRITE;
+	return scope_reads_all(s) ? SCOPE_READ : SCOPE_NONE;
+}
+
+enum scope_access
+scope_quota_team(const struct scope *s, int64_t team_id)
+{
+	if (scope_writes_all(s))
+		return SCOPE_WRITE;
+	if (scope_has_team(s, team_id))
+		return scope_manages_team(s, team_id) ? SCOPE_READ : SCOPE_WRITE;
+	return scope_reads_all(s) ? SCOPE_READ : SCOPE_NONE;
+}
+
+bool
+scope_quota_plans(const struct scope *s, int64_t team_id)
+{
+	return scope_writes_all(s) || scope_has_team(s, team_id);
+}

@@ -81,4 +81,35 @@ char *scope_teams_literal(const struct scope *s);
 /* Take ownership of sorted copies; used by the loader. */
 void scope_clear(struct scope *s);
 
+/* ---- quotas (DESIGN §4) ---- */
+
+/* The caller manages team `id` directly (a root of their subtree). */
+bool scope_manages_team(const struct scope *s, int64_t id);
+/* Person `person_id` (> 0) is the caller themself. */
+bool scope_is_self(const struct scope *s, int64_t person_id);
+
+/* What a caller may do with a record: nothing, read it, or also change it. */
+enum scope_access { SCOPE_NONE = 0, SCOPE_READ, SCOPE_WRITE };
+/*
+ * The caller's access to the quotas of person `person_id`, a member of team
+ * `team_id` (0 = none): admins write them; the managers of a subtree that
+ * holds the team write them, except their own quota, which they only read
+ * (it is their manager's call); a person reads their own; execs and
+ * services read every one; anyone else nothing.
+ */
+enum scope_access scope_quota_person(const struct scope *s, int64_t person_id, int64_t team_id);
+/*
+ * The caller's access to the quotas of team `team_id`: admins write them;
+ * a manager writes those of the teams of their subtree except the teams
+ * they manage themselves, which they only read (their manager's call);
+ * execs and services read every one; anyone else nothing.
+ */
+enum scope_access scope_quota_team(const struct scope *s, int64_t team_id);
+/*
+ * The caller may plan inside team `team_id` (split its number across its
+ * parts): admins, and the managers of the team or of a team above it. Each
+ * part's quota still needs write access (scope_quota_person/_team).
+ */
+bool scope_quota_plans(const struct scope *s, int64_t team_id);
+
 #endif

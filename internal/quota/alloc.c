@@ -1,5 +1,6 @@
 #include "quota/alloc.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 typedef __int128 wide;
@@ -107,4 +108,14 @@ quota_apply_factor(int64_t amount, int64_t factor_bp)
 	wide v = (wide)amount * factor_bp;
 
 	return (int64_t)(v >= 0 ? (v + 5000) / 10000 : -((-v + 5000) / 10000));
+}
+
+void
+quota_ramp_from_curve(const double *pct, int n, struct quota_ramp *out)
+{
+	struct quota_ramp r = { .ncurve = n < 24 ? n : 24 };
+
+	for (int i = 0; i < r.ncurve; i++)
+		r.curve_bp[i] = llround(pct[i] * 100);
+	*out = r;
 }

@@ -43,6 +43,18 @@ enum status quota_uplift(int64_t total, int64_t uplift_bp, int64_t *out);
 int64_t quota_ramp_factor_bp(cal_date hired_on, int ramp_months, const int64_t *curve_bp, int ncurve,
 			     cal_date start, cal_date end);
 
+/* An org's ramp curve (DESIGN §6 `ramp_curve`) as quota_ramp_factor_bp takes it. */
+struct quota_ramp {
+	int64_t curve_bp[24]; /* basis points (25 % = 2500) */
+	int ncurve;
+};
+/*
+ * The curve of `n` percentages per ramp month (the org setting, e.g.
+ * 25, 50, 75) in basis points, rounded half away from zero; at most 24
+ * months are kept.
+ */
+void quota_ramp_from_curve(const double *pct, int n, struct quota_ramp *out);
+
 /* amount × factor_bp / 10000, rounded half up to the cent. */
 int64_t quota_apply_factor(int64_t amount, int64_t factor_bp);
 

@@ -3,42 +3,40 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/money.h"
 #include "quota/alloc.h"
 
 typedef __int128 wide;
 
+/* names[v] when v is one of the n values of its enum, else names[0]. */
+static const char *
+enum_name(const char *const *names, size_t n, unsigned v)
+{
+	return names[v < n ? v : 0];
+}
+
 const char *
 quota_source_name(enum quota_source s)
 {
-	switch (s) {
-	case QUOTA_SOURCE_EXPLICIT: return "explicit";
-	case QUOTA_SOURCE_ROLLED_UP: return "rolled_up";
-	case QUOTA_SOURCE_NONE: break;
-	}
-	return "none";
+	static const char *const names[] = { "none", "explicit", "rolled_up" };
+
+	return enum_name(names, sizeof names / sizeof names[0], s);
 }
 
 const char *
 quota_method_name(enum quota_method m)
 {
-	switch (m) {
-	case QUOTA_METHOD_HISTORICAL: return "historical";
-	case QUOTA_METHOD_WEIGHTED: return "weighted";
-	case QUOTA_METHOD_CAPACITY: return "capacity";
-	case QUOTA_METHOD_EQUAL: break;
-	}
-	return "equal";
+	static const char *const names[] = { "equal", "historical", "weighted", "capacity" };
+
+	return enum_name(names, sizeof names / sizeof names[0], m);
 }
 
 const char *
 quota_split_method_name(enum quota_split_method m)
 {
-	switch (m) {
-	case QUOTA_SPLIT_HISTORICAL: return "historical";
-	case QUOTA_SPLIT_PERCENTAGES: return "percentages";
-	case QUOTA_SPLIT_EVEN: break;
-	}
-	return "even";
+	static const char *const names[] = { "even", "historical", "percentages" };
+
+	return enum_name(names, sizeof names / sizeof names[0], m);
 }
 
 /* ---- the tree ------------------------------------------------------------------ */
@@ -182,33 +180,74 @@ quota_tree_roll(struct quota_tree *t, const int64_t *curve_bp, int ncurve, cal_d
 	free(order);
 }
 
-int
+enum status
 quota_tree_parts(const struct quota_tree *t, int64_t team_id, bool with_quota_holders, struct quota_part *out,
-		 int max)
+		 int max, int *n)
 {
 	const struct quota_tree_team *tm = quota_tree_team_find(t, team_id);
-	int n = 0;
+	int k = 0;
 
 	if (!tm)
-		return -1;
+		return ST_NOT_FOUND;
 	for (size_t i = 0; i < t->npeople; i++) {
 		const struct quota_tree_person *p = &t->people[i];
 		if (p->team_id != team_id || p->id == tm->manager_id)
 			continue;
 		if (!p->active && !(with_quota_holders && p->has_quota))
 			continue;
-		if (n < max)
-			out[n] = (struct quota_part){ .is_team = false, .index = i };
-		n++;
+		if (k < max)
+			out[k] = (struct quota_part){ .is_team = false, .index = i };
+		k++;
 	}
 	for (size_t i = 0; i < t->nteams; i++) {
 		if (t->teams[i].parent_id != team_id || t->teams[i].id == t->root)
 			continue;
-		if (n < max)
-			out[n] = (struct quota_part){ .is_team = true, .index = i };
-		n++;
+		if (k < max)
+			out[k] = (struct quota_part){ .is_team = true, .index = i };
+		k++;
 	}
-	return n;
+	*n = k;
+	return ST_OK;
+}
+
+enum status
+quota_tree_root_parts(const struct quota_tree *t, bool with_quota_holders, struct quota_part **out, int *n)
+{
+	struct quota_part *parts = NULL;
+	int k;
+	enum status st = quota_tree_parts(t, t->root, with_quota_holders, NULL, 0, &k);
+
+	if (st != ST_OK)
+		return st;
+	if (k > 0) {
+		if (!(parts = malloc((size_t)k * sizeof *parts)))
+			return ST_NOMEM;
+		quota_tree_parts(t, t->root, with_quota_holders, parts, k, &k);
+	}
+	*out = parts;
+	*n = k;
+	return ST_OK;
+}
+
+struct quota_ref
+quota_tree_part_ref(const struct quota_tree *t, const struct quota_part *p)
+{
+	return p->is_team ? (struct quota_ref){ QUOTA_TEAM, t->teams[p->index].id }
+			  : (struct quota_ref){ QUOTA_PERSON, t->people[p->index].id };
+}
+
+enum quota_source
+quota_tree_part_value(const struct quota_tree *t, const struct quota_part *p, int64_t *amount, int64_t *quota_id)
+{
+	if (p->is_team) {
+		const struct quota_tree_team *tm = &t->teams[p->index];
+		*quota_id = tm->has_quota ? tm->quota_id : 0;
+		return quota_tree_team_value(tm, amount);
+	}
+	const struct quota_tree_person *pp = &t->people[p->index];
+	*quota_id = pp->has_quota ? pp->quota_id : 0;
+	*amount = pp->has_quota ? pp->amount : 0;
+	return pp->has_quota ? QUOTA_SOURCE_EXPLICIT : QUOTA_SOURCE_NONE;
 }
 
 /* ---- allocation ------------------------------------------------------------------ */
@@ -286,15 +325,72 @@ out:
 	return st;
 }
 
-int64_t
-quota_share_bp(int64_t amount, int64_t total)
+enum status
+quota_alloc_total(bool has_given, int64_t given, const struct quota_tree_team *root, int64_t uplift_bp,
+		  enum quota_metric metric, int64_t *base, int64_t *total, struct issues *e)
+{
+	int64_t b, t;
+
+	if (!has_given && !root->has_quota) {
+		issues_add(e, "total", "is required: the team has no quota for this period, metric and filter");
+		return ST_INVALID;
+	}
+	b = has_given ? given : root->amount;
+	if (quota_uplift(b, uplift_bp, &t) != ST_OK || t > MONEY_MAX_CENTS) {
+		issues_add(e, "uplift_pct", "the uplifted total is out of range");
+		return ST_INVALID;
+	}
+	if (metric == QUOTA_DEAL_COUNT)
+		t = (t + 50) / 100 * 100;
+	*base = b;
+	*total = t;
+	return ST_OK;
+}
+
+enum status
+quota_share_bp(int64_t amount, int64_t total, int64_t *out)
 {
 	if (total <= 0)
-		return -1;
-	return (int64_t)(((wide)amount * 20000 + total) / ((wide)2 * total));
+		return ST_INVALID;
+	*out = (int64_t)(((wide)amount * 20000 + total) / ((wide)2 * total));
+	return ST_OK;
+}
+
+void
+quota_lookback_window(const struct period *p, int fy_start, int lookback, cal_date *from, cal_date *to)
+{
+	struct period q = *p;
+
+	for (int i = 0; i < lookback; i++)
+		period_prev(&q, fy_start, &q);
+	*from = q.start;
+	*to = p->start - 1;
 }
 
 /* ---- seasonal split ------------------------------------------------------------------ */
+
+enum status
+quota_split_periods(const struct period *p, enum period_grain grain, int fy_start, struct period *children, int max,
+		    int *n, struct issues *e)
+{
+	int k;
+
+	if (p->grain == GRAIN_MONTH) {
+		issues_add(e, "grain", "a month quota cannot be split");
+		return ST_INVALID;
+	}
+	if ((k = period_children(p, grain, fy_start, children, max)) < 1) {
+		issues_add(e, "grain", "must be finer than the quota's period (%s)", period_grain_name(p->grain));
+		return ST_INVALID;
+	}
+	if (children[0].start != p->start || children[k - 1].end != p->end) {
+		issues_add(e, NULL, "the org's fiscal year start changed since this quota was set: its period no longer "
+				    "divides into the org's periods");
+		return ST_CONFLICT;
+	}
+	*n = k;
+	return ST_OK;
+}
 
 enum status
 quota_split(int64_t total, enum quota_split_method m, const int64_t *basis, int n, int64_t unit, int64_t *out,

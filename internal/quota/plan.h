@@ -23,6 +23,7 @@
 
 #include "calendar/calendar.h"
 #include "core/status.h"
+#include "quota/quota.h"
 
 /* Where a team's (or a part's) figure comes from. */
 enum quota_source {
@@ -75,8 +76,9 @@ struct quota_tree {
 void quota_tree_clear(struct quota_tree *t);
 /* Sort teams and people by id (loaders may fill them in any order). */
 void quota_tree_sort(struct quota_tree *t);
-/* Binary searches; NULL when absent. */
+/* Team `id` of t (sorted: quota_tree_sort), by binary search; NULL when absent. */
 struct quota_tree_team *quota_tree_team_find(const struct quota_tree *t, int64_t id);
+/* Person `id` of t (sorted: quota_tree_sort), by binary search; NULL when absent. */
 struct quota_tree_person *quota_tree_person_find(const struct quota_tree *t, int64_t id);
 /* True when p is a seller of their team (their team is in t and they do not manage it). */
 bool quota_tree_is_seller(const struct quota_tree *t, const struct quota_tree_person *p);
@@ -101,10 +103,26 @@ struct quota_part {
  * The direct parts of team `team_id`: its sellers by id (active ones; with
  * with_quota_holders also inactive ones holding a quota), then its child
  * teams by id. Writes at most max into out (may be NULL when max is 0) and
- * returns how many parts there are; -1 when the team is not in t.
+ * how many parts there are into *n (which may exceed max). ST_NOT_FOUND,
+ * *n untouched, when the team is not in t.
  */
-int quota_tree_parts(const struct quota_tree *t, int64_t team_id, bool with_quota_holders, struct quota_part *out,
-		     int max);
+enum status quota_tree_parts(const struct quota_tree *t, int64_t team_id, bool with_quota_holders,
+			     struct quota_part *out, int max, int *n);
+/*
+ * The direct parts of t's root (quota_tree_parts) into *out, malloc'd (the
+ * caller frees it; NULL when there is none), and their count into *n.
+ * ST_NOMEM; ST_NOT_FOUND when the root is not in t.
+ */
+enum status quota_tree_root_parts(const struct quota_tree *t, bool with_quota_holders, struct quota_part **out,
+				  int *n);
+/* The assignee a part stands for. */
+struct quota_ref quota_tree_part_ref(const struct quota_tree *t, const struct quota_part *p);
+/*
+ * A part's figure: its explicit quota, its roll-up (a team), or none (then
+ * *amount is 0). *quota_id is its quota's id, 0 without one.
+ */
+enum quota_source quota_tree_part_value(const struct quota_tree *t, const struct quota_part *p, int64_t *amount,
+					int64_t *quota_id);
 
 /* ---- allocation ------------------------------------------------------------ */
 
@@ -140,8 +158,27 @@ struct quota_alloc {
 enum status quota_allocate(enum quota_method m, int64_t total, int64_t unit, int64_t floor_bp,
 			   struct quota_alloc *parts, int n, bool *fallback);
 
-/* amount / total in hundredths of a percent, rounded half up; -1 when total is 0. */
-int64_t quota_share_bp(int64_t amount, int64_t total);
+/*
+ * The total an allocation splits into *total: `given` when has_given, else
+ * the quota of the team `root`; raised by uplift_bp (hundredths of a
+ * percent); for deal_count, rounded half up to whole deals. *base gets it
+ * before the uplift. ST_INVALID with an issue naming "total" when there is
+ * neither, or "uplift_pct" when the raised total is beyond MONEY_MAX_CENTS.
+ */
+enum status quota_alloc_total(bool has_given, int64_t given, const struct quota_tree_team *root, int64_t uplift_bp,
+			      enum quota_metric metric, int64_t *base, int64_t *total, struct issues *e);
+
+/*
+ * amount / total in hundredths of a percent, rounded half up, into *out.
+ * ST_INVALID (no share; *out untouched) when total is not positive.
+ */
+enum status quota_share_bp(int64_t amount, int64_t total, int64_t *out);
+/*
+ * The window the historical method reads: the `lookback` periods of p's
+ * grain right before p, in the calendar of fiscal year start fy_start:
+ * from the first day of the earliest to the day before p starts.
+ */
+void quota_lookback_window(const struct period *p, int fy_start, int lookback, cal_date *from, cal_date *to);
 
 /* ---- seasonal split ---------------------------------------------------------- */
 
@@ -152,6 +189,17 @@ enum quota_split_method {
 };
 /* "even", "historical", "percentages" (static). */
 const char *quota_split_method_name(enum quota_split_method m);
+
+/*
+ * The child periods of a quota's period p at `grain` (quarter or month), in
+ * the calendar of fiscal year start fy_start, into children (room for max)
+ * and their count into *n. ST_INVALID with an issue naming "grain" when p
+ * is a month or grain is not finer than p's; ST_CONFLICT with an issue
+ * without field when they do not cover p exactly (the org's fiscal year
+ * start changed since the quota was set).
+ */
+enum status quota_split_periods(const struct period *p, enum period_grain grain, int fy_start,
+				struct period *children, int max, int *n, struct issues *e);
 
 /*
  * Split `total` into n child periods in steps of `unit`: evenly, in the

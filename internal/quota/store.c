@@ -1,7 +1,6 @@
 #include "quota/store.h"
 
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +9,7 @@
 
 #include "core/buf.h"
 #include "core/money.h"
-#include "quota/alloc.h"
+#include "quota/render.h"
 
 #define JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
 
@@ -32,33 +31,11 @@ enum { QC_JSON, QC_ID, QC_VERSION, QC_TYPE, QC_ASSIGNEE, QC_HIRED, QC_RAMP, QC_S
 #define DEAL_FILTER(t, s) "(" t "::text IS NULL OR d.type = " t ") AND (" s "::text IS NULL OR d.segment = " s ")"
 #define CREDITS "deal_credits c JOIN deals d ON d.org_id = c.org_id AND d.id = c.deal_id"
 
-const char *
-quota_assignee_name(enum quota_assignee_type t)
-{
-	return t == QUOTA_TEAM ? "team" : "person";
-}
-
-const char *
-quota_metric_name(enum quota_metric m)
-{
-	return m == QUOTA_DEAL_COUNT ? "deal_count" : "revenue";
-}
-
 void
 quota_current_clear(struct quota_current *q)
 {
 	free(q->notes);
 	memset(q, 0, sizeof *q);
-}
-
-void
-quota_ramp_from_settings(const struct org_settings *s, struct quota_ramp *out)
-{
-	struct quota_ramp r = { .ncurve = s->ramp_len };
-
-	for (int i = 0; i < s->ramp_len && i < 24; i++)
-		r.curve_bp[i] = llround(s->ramp[i] * 100);
-	*out = r;
 }
 
 /* ---- parameters ------------------------------------------------------------------ */
@@ -95,12 +72,6 @@ key_params(const struct quota_key *k, struct key_params *p)
 
 /* ---- quota JSON ------------------------------------------------------------------ */
 
-static json_t *
-pct_json(int64_t bp)
-{
-	return bp % 100 == 0 ? json_integer(bp / 100) : json_real((double)bp / 100.0);
-}
-
 /* The order of a quota's fields in answers. */
 static const char *const quota_fields[] = { "id", "assignee", "period", "grain", "period_start", "period_end",
 					    "metric", "filter", "amount", "effective_amount", "ramp_factor_pct",
@@ -133,7 +104,7 @@ finish_row(const PGresult *r, int i, const struct quota_ramp *ramp, char **out)
 	effective = quota_apply_factor(amount, factor);
 	json_object_set_new(doc, "amount", money_to_json(amount));
 	json_object_set_new(doc, "effective_amount", money_to_json(effective));
-	json_object_set_new(doc, "ramp_factor_pct", person ? pct_json(factor) : json_null());
+	json_object_set_new(doc, "ramp_factor_pct", person ? quota_render_pct(factor) : json_null());
 	for (int k = 0; quota_fields[k]; k++) {
 		json_t *v = json_object_get(doc, quota_fields[k]);
 		json_object_set(o, quota_fields[k], v ? v : json_null());
@@ -146,6 +117,14 @@ out:
 	json_decref(doc);
 	json_decref(o);
 	return st;
+}
+
+/* The assignee in columns col (type) and col + 1 (id) of row i. */
+static struct quota_ref
+ref_of(const PGresult *r, int i, int col)
+{
+	return (struct quota_ref){ strcmp(PQgetvalue(r, i, col), "team") == 0 ? QUOTA_TEAM : QUOTA_PERSON,
+				   strtoll(PQgetvalue(r, i, col + 1), NULL, 10) };
 }
 
 /* The one row of a QUOTA_COLS result into *out (and its assignee). */
@@ -162,10 +141,8 @@ take_quota(const PGresult *r, const struct quota_ramp *ramp, struct rowjson *out
 	out->json = json;
 	out->id = strtoll(PQgetvalue(r, 0, QC_ID), NULL, 10);
 	out->version = atoi(PQgetvalue(r, 0, QC_VERSION));
-	if (assignee) {
-		assignee->type = strcmp(PQgetvalue(r, 0, QC_TYPE), "team") == 0 ? QUOTA_TEAM : QUOTA_PERSON;
-		assignee->id = strtoll(PQgetvalue(r, 0, QC_ASSIGNEE), NULL, 10);
-	}
+	if (assignee)
+		*assignee = ref_of(r, 0, QC_TYPE);
 	return ST_OK;
 }
 
@@ -247,7 +224,7 @@ DB_STMT(stmt_tree_teams,
 		  " q.amount::text FROM sub JOIN teams t ON t.org_id = $1 AND t.id = sub.id"
 		  " LEFT JOIN quotas q ON " KEY_MATCH("team_id = t.id"));
 DB_STMT(stmt_tree_people,
-	SUBTREE_2 "SELECT p.id, p.team_id, p.name, p.active, " DB_DAY("p.hired_on") ", p.ramp_months, q.id,"
+	SUBTREE_2 "SELECT p.id, p.team_id, p.active, " DB_DAY("p.hired_on") ", p.ramp_months, p.name, q.id,"
 		  " q.amount::text FROM sub JOIN people p ON p.org_id = $1 AND p.team_id = sub.id"
 		  " LEFT JOIN quotas q ON " KEY_MATCH("person_id = p.id"));
 
@@ -268,12 +245,33 @@ DB_STMT(stmt_open_pipeline,
 
 /* ---- writes ---------------------------------------------------------------------- */
 
+/*
+ * Run s, whose answer is one row, into *out (PQclear it, also on failure).
+ * ST_NOT_FOUND when it has none.
+ */
+static enum status
+exec_row(struct db_conn *c, struct db_stmt *s, int n, const char *const *params, PGresult **out)
+{
+	enum status st = db_check(c, *out = db_exec(c, s, n, params), PGRES_TUPLES_OK);
+
+	return st == ST_OK && PQntuples(*out) != 1 ? ST_NOT_FOUND : st;
+}
+
+/* Run s about quota `id` ($1 org, $2 id) for its one row, as exec_row. */
+static enum status
+exec_quota_row(struct db_conn *c, struct db_stmt *s, const char *org, int64_t id, PGresult **out)
+{
+	char idb[24];
+
+	return exec_row(c, s, 2, (const char *[]){ org, row_id_param(id, idb, sizeof idb) }, out);
+}
+
 /* Name the writer of the transaction's quota changes (read by the audit trigger). */
 static enum status
 set_author(struct db_conn *c, const char *sub, const char *source)
 {
-	PGresult *r = db_exec(c, &stmt_author, 2, (const char *[]){ sub, source });
-	enum status st = db_check(c, r, PGRES_TUPLES_OK);
+	PGresult *r;
+	enum status st = exec_row(c, &stmt_author, 2, (const char *[]){ sub, source }, &r);
 
 	PQclear(r);
 	return st;
@@ -285,13 +283,6 @@ static const struct row_constraint constraints[] = {
 	{ "quotas_team_fk", "assignee", "no such person or team" },
 	{ "quotas_whole_deals", "amount", "a deal_count quota is a whole number of deals" },
 };
-
-/* Name the field behind a failed write. */
-static enum status
-explain_failure(struct db_conn *c, enum status st, struct issues *e)
-{
-	return row_explain(c, st, constraints, sizeof constraints / sizeof constraints[0], e);
-}
 
 /* The parameters of a write: $n .. $n+10 from assignee type to notes. */
 struct write_params {
@@ -319,52 +310,49 @@ write_params(const struct quota_write *in, struct write_params *b, const char **
 	p[10] = in->notes;
 }
 
+/*
+ * Create (id 0) or update quota `id` by s to the state `in`, by `sub`, into
+ * *out; a failed constraint names its field in e.
+ */
 static enum status
-exec_quota(struct db_conn *c, struct db_stmt *s, int n, const char *const *params, const struct quota_ramp *ramp,
-	   struct rowjson *out, struct issues *e)
+write_quota(struct db_conn *c, struct db_stmt *s, const char *org, const char *sub, int64_t id,
+	    const struct quota_ramp *ramp, const struct quota_write *in, struct rowjson *out, struct issues *e)
 {
-	PGresult *r = db_exec(c, s, n, params);
-	enum status st = db_check(c, r, PGRES_TUPLES_OK);
+	struct write_params b;
+	char idb[24];
+	const char *params[13] = { org, row_id_param(id, idb, sizeof idb) };
+	int first = id > 0 ? 2 : 1; /* an update names the quota in $2 */
+	PGresult *r;
+	enum status st = set_author(c, sub, "api");
 
+	if (st != ST_OK)
+		return st;
+	write_params(in, &b, params + first);
+	st = db_check(c, r = db_exec(c, s, first + 11, params), PGRES_TUPLES_OK);
 	if (st == ST_OK)
 		st = take_quota(r, ramp, out, NULL);
 	else
-		explain_failure(c, st, e);
+		row_explain(c, st, constraints, sizeof constraints / sizeof constraints[0], e);
 	PQclear(r);
 	return st;
 }
 
 enum status
-quota_create(struct db_conn *c, const char *org, const char *sub, const struct quota_ramp *ramp,
-	     const struct quota_write *in, struct rowjson *out, struct issues *e)
+quota_store_create(struct db_conn *c, const char *org, const char *sub, const struct quota_ramp *ramp,
+		   const struct quota_write *in, struct rowjson *out, struct issues *e)
 {
-	struct write_params b;
-	const char *params[12] = { org };
-	enum status st;
-
-	if ((st = set_author(c, sub, "api")) != ST_OK)
-		return st;
-	write_params(in, &b, params + 1);
-	return exec_quota(c, &stmt_quota_create, 12, params, ramp, out, e);
+	return write_quota(c, &stmt_quota_create, org, sub, 0, ramp, in, out, e);
 }
 
 enum status
-quota_update(struct db_conn *c, const char *org, const char *sub, const struct quota_ramp *ramp, int64_t id,
-	     const struct quota_write *in, struct rowjson *out, struct issues *e)
+quota_store_update(struct db_conn *c, const char *org, const char *sub, const struct quota_ramp *ramp, int64_t id,
+		   const struct quota_write *in, struct rowjson *out, struct issues *e)
 {
-	struct write_params b;
-	char idb[24];
-	const char *params[13] = { org, row_id_param(id, idb, sizeof idb) };
-	enum status st;
-
-	if ((st = set_author(c, sub, "api")) != ST_OK)
-		return st;
-	write_params(in, &b, params + 2);
-	return exec_quota(c, &stmt_quota_update, 13, params, ramp, out, e);
+	return write_quota(c, &stmt_quota_update, org, sub, id, ramp, in, out, e);
 }
 
 enum status
-quota_delete(struct db_conn *c, const char *org, const char *sub, int64_t id)
+quota_store_delete(struct db_conn *c, const char *org, const char *sub, int64_t id)
 {
 	char idb[24];
 	enum status st;
@@ -422,7 +410,7 @@ batch_build(struct batch *b, const struct quota_write *items, int n)
 }
 
 enum status
-quota_upsert_many(struct db_conn *c, const char *org, const char *sub, const char *source,
+quota_store_upsert_many(struct db_conn *c, const char *org, const char *sub, const char *source,
 		  const struct quota_ramp *ramp, const struct quota_write *items, int n, int64_t *ids, char **jsons)
 {
 	struct batch b = { 0 };
@@ -472,12 +460,11 @@ out:
 /* ---- reads ----------------------------------------------------------------------- */
 
 enum status
-quota_get(struct db_conn *c, const char *org, const struct quota_ramp *ramp, int64_t id, struct rowjson *out,
+quota_store_get(struct db_conn *c, const char *org, const struct quota_ramp *ramp, int64_t id, struct rowjson *out,
 	  struct quota_ref *assignee)
 {
-	char idb[24];
-	PGresult *r = db_exec(c, &stmt_quota_get, 2, (const char *[]){ org, row_id_param(id, idb, sizeof idb) });
-	enum status st = db_check(c, r, PGRES_TUPLES_OK);
+	PGresult *r;
+	enum status st = exec_quota_row(c, &stmt_quota_get, org, id, &r);
 
 	if (st == ST_OK)
 		st = take_quota(r, ramp, out, assignee);
@@ -486,23 +473,17 @@ quota_get(struct db_conn *c, const char *org, const struct quota_ramp *ramp, int
 }
 
 enum status
-quota_lock(struct db_conn *c, const char *org, int64_t id, struct quota_current *out)
+quota_store_lock(struct db_conn *c, const char *org, int64_t id, struct quota_current *out)
 {
-	char idb[24];
-	PGresult *r = db_exec(c, &stmt_quota_lock, 2, (const char *[]){ org, row_id_param(id, idb, sizeof idb) });
-	enum status st = db_check(c, r, PGRES_TUPLES_OK);
 	struct quota_current q = { 0 };
+	PGresult *r;
+	enum status st = exec_quota_row(c, &stmt_quota_lock, org, id, &r);
 
 	if (st != ST_OK)
 		goto out;
-	if (PQntuples(r) != 1) {
-		st = ST_NOT_FOUND;
-		goto out;
-	}
 	q.id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 	q.version = atoi(PQgetvalue(r, 0, 1));
-	q.key.assignee.type = strcmp(PQgetvalue(r, 0, 2), "team") == 0 ? QUOTA_TEAM : QUOTA_PERSON;
-	q.key.assignee.id = strtoll(PQgetvalue(r, 0, 3), NULL, 10);
+	q.key.assignee = ref_of(r, 0, 2);
 	snprintf(q.key.period.id, sizeof q.key.period.id, "%s", PQgetvalue(r, 0, 4));
 	if (period_grain_parse(PQgetvalue(r, 0, 5), &q.key.period.grain) != ST_OK ||
 	    cal_date_parse(PQgetvalue(r, 0, 6), &q.key.period.start) != ST_OK ||
@@ -511,7 +492,7 @@ quota_lock(struct db_conn *c, const char *org, int64_t id, struct quota_current 
 		st = ST_INTERNAL;
 		goto out;
 	}
-	q.key.metric = strcmp(PQgetvalue(r, 0, 8), "deal_count") == 0 ? QUOTA_DEAL_COUNT : QUOTA_REVENUE;
+	q.key.metric = quota_metric_from_name(PQgetvalue(r, 0, 8));
 	snprintf(q.filter_type, sizeof q.filter_type, "%s", PQgetvalue(r, 0, 9));
 	snprintf(q.filter_segment, sizeof q.filter_segment, "%s", PQgetvalue(r, 0, 10));
 	if (!PQgetisnull(r, 0, 12) && !(q.notes = strdup(PQgetvalue(r, 0, 12)))) {
@@ -527,7 +508,7 @@ out:
 }
 
 enum status
-quota_list(struct db_conn *c, const char *org, const struct quota_ramp *ramp, const struct quota_scope *s,
+quota_store_list(struct db_conn *c, const char *org, const struct quota_ramp *ramp, const struct quota_scope *s,
 	   const struct quota_filter *f, struct page *out)
 {
 	char after[24], self[24], assignee[24], start[16], end[16], team[24], lim[16];
@@ -584,17 +565,13 @@ out:
 /* ---- audit trail ------------------------------------------------------------------ */
 
 enum status
-quota_history_assignee(struct db_conn *c, const char *org, int64_t id, struct quota_ref *out, bool *deleted)
+quota_store_history_assignee(struct db_conn *c, const char *org, int64_t id, struct quota_ref *out, bool *deleted)
 {
-	char idb[24];
-	PGresult *r = db_exec(c, &stmt_history_assignee, 2, (const char *[]){ org, row_id_param(id, idb, sizeof idb) });
-	enum status st = db_check(c, r, PGRES_TUPLES_OK);
+	PGresult *r;
+	enum status st = exec_quota_row(c, &stmt_history_assignee, org, id, &r);
 
-	if (st == ST_OK && PQntuples(r) != 1)
-		st = ST_NOT_FOUND;
 	if (st == ST_OK) {
-		out->type = strcmp(PQgetvalue(r, 0, 0), "team") == 0 ? QUOTA_TEAM : QUOTA_PERSON;
-		out->id = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+		*out = ref_of(r, 0, 0);
 		*deleted = strcmp(PQgetvalue(r, 0, 2), "deleted") == 0;
 	}
 	PQclear(r);
@@ -602,7 +579,7 @@ quota_history_assignee(struct db_conn *c, const char *org, int64_t id, struct qu
 }
 
 enum status
-quota_history_list(struct db_conn *c, const char *org, int64_t id, int64_t after, int limit, struct page *out)
+quota_store_history_list(struct db_conn *c, const char *org, int64_t id, int64_t after, int limit, struct page *out)
 {
 	char idb[24], aft[24], lim[16];
 	const char *params[] = { org, row_id_param(id, idb, sizeof idb), row_int_param(after, aft, sizeof aft),
@@ -618,95 +595,86 @@ quota_history_list(struct db_conn *c, const char *org, int64_t id, int64_t after
 
 /* ---- planning ----------------------------------------------------------------------- */
 
-static char *
-dup_or_null(const char *s, bool *oom)
-{
-	char *d = strdup(s);
+/* Map row i of a tree statement into *item (a team or a person). */
+typedef enum status (*tree_row_fn)(const PGresult *r, int i, void *item);
 
-	if (!d)
-		*oom = true;
-	return d;
+/*
+ * Row i's name (column col, copied into *name) and its quota (id in column
+ * col + 1, amount in col + 2; *has false when the row has none).
+ */
+static enum status
+name_and_quota(const PGresult *r, int i, int col, char **name, bool *has, int64_t *id, int64_t *amount)
+{
+	if (!(*name = strdup(PQgetvalue(r, i, col))))
+		return ST_NOMEM;
+	if (!(*has = !PQgetisnull(r, i, col + 1)))
+		return ST_OK;
+	*id = strtoll(PQgetvalue(r, i, col + 1), NULL, 10);
+	return money_parse_text(PQgetvalue(r, i, col + 2), amount) == ST_OK ? ST_OK : ST_INTERNAL;
 }
 
+/* id, parent, manager, depth, then name_and_quota. */
 static enum status
-load_teams(struct db_conn *c, const char *const *params, struct quota_tree *t)
+team_row(const PGresult *r, int i, void *item)
 {
-	PGresult *r = db_exec(c, &stmt_tree_teams, 7, params);
-	enum status st = db_check(c, r, PGRES_TUPLES_OK);
-	int n;
-	bool oom = false;
+	struct quota_tree_team *tm = item;
 
-	if (st != ST_OK)
-		goto out;
-	if ((n = PQntuples(r)) == 0) {
-		st = ST_NOT_FOUND;
-		goto out;
-	}
-	if (!(t->teams = calloc((size_t)n, sizeof *t->teams))) {
-		st = ST_NOMEM;
-		goto out;
-	}
-	for (int i = 0; i < n; i++) {
-		struct quota_tree_team *tm = &t->teams[t->nteams++];
-		tm->id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
-		tm->parent_id = strtoll(PQgetvalue(r, i, 1), NULL, 10);
-		tm->manager_id = strtoll(PQgetvalue(r, i, 2), NULL, 10);
-		tm->depth = atoi(PQgetvalue(r, i, 3));
-		tm->name = dup_or_null(PQgetvalue(r, i, 4), &oom);
-		tm->has_quota = !PQgetisnull(r, i, 5);
-		if (tm->has_quota) {
-			tm->quota_id = strtoll(PQgetvalue(r, i, 5), NULL, 10);
-			if (money_parse_text(PQgetvalue(r, i, 6), &tm->amount) != ST_OK)
-				st = ST_INTERNAL;
-		}
-	}
-	if (oom)
-		st = ST_NOMEM;
-out:
-	PQclear(r);
-	return st;
+	tm->id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+	tm->parent_id = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+	tm->manager_id = strtoll(PQgetvalue(r, i, 2), NULL, 10);
+	tm->depth = atoi(PQgetvalue(r, i, 3));
+	return name_and_quota(r, i, 4, &tm->name, &tm->has_quota, &tm->quota_id, &tm->amount);
 }
 
+/* id, team, active, hired_on, ramp_months, then name_and_quota. */
 static enum status
-load_people(struct db_conn *c, const char *const *params, struct quota_tree *t)
+person_row(const PGresult *r, int i, void *item)
 {
-	PGresult *r = db_exec(c, &stmt_tree_people, 7, params);
-	enum status st = db_check(c, r, PGRES_TUPLES_OK);
-	int n;
-	bool oom = false;
+	struct quota_tree_person *p = item;
 
-	if (st != ST_OK || (n = PQntuples(r)) == 0)
+	p->id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+	p->team_id = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+	p->active = PQgetvalue(r, i, 2)[0] == 't';
+	if (PQgetisnull(r, i, 3) || cal_date_parse(PQgetvalue(r, i, 3), &p->hired_on) != ST_OK)
+		p->hired_on = -1;
+	p->ramp_months = atoi(PQgetvalue(r, i, 4));
+	return name_and_quota(r, i, 5, &p->name, &p->has_quota, &p->quota_id, &p->amount);
+}
+
+/*
+ * Run tree statement s and map its rows into a new array of `size`-byte
+ * items (*items, calloc'd; *n counts every row mapped, so the tree's clear
+ * frees what a failed row holds). The first failure of a row wins.
+ */
+static enum status
+load_rows(struct db_conn *c, struct db_stmt *s, const char *const *params, size_t size, tree_row_fn map,
+	  void **items, size_t *n)
+{
+	PGresult *r = db_exec(c, s, 7, params);
+	enum status st = db_check(c, r, PGRES_TUPLES_OK);
+	char *v;
+	int rows;
+
+	if (st != ST_OK || (rows = PQntuples(r)) == 0)
 		goto out;
-	if (!(t->people = calloc((size_t)n, sizeof *t->people))) {
+	if (!(v = calloc((size_t)rows, size))) {
 		st = ST_NOMEM;
 		goto out;
 	}
-	for (int i = 0; i < n; i++) {
-		struct quota_tree_person *p = &t->people[t->npeople++];
-		p->id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
-		p->team_id = strtoll(PQgetvalue(r, i, 1), NULL, 10);
-		p->name = dup_or_null(PQgetvalue(r, i, 2), &oom);
-		p->active = PQgetvalue(r, i, 3)[0] == 't';
-		if (PQgetisnull(r, i, 4) || cal_date_parse(PQgetvalue(r, i, 4), &p->hired_on) != ST_OK)
-			p->hired_on = -1;
-		p->ramp_months = atoi(PQgetvalue(r, i, 5));
-		p->has_quota = !PQgetisnull(r, i, 6);
-		if (p->has_quota) {
-			p->quota_id = strtoll(PQgetvalue(r, i, 6), NULL, 10);
-			if (money_parse_text(PQgetvalue(r, i, 7), &p->amount) != ST_OK)
-				st = ST_INTERNAL;
-		}
+	*items = v;
+	for (int i = 0; i < rows; i++, (*n)++) {
+		enum status one = map(r, i, v + (size_t)i * size);
+		if (st == ST_OK)
+			st = one;
 	}
-	if (oom)
-		st = ST_NOMEM;
 out:
 	PQclear(r);
 	return st;
 }
 
 enum status
-quota_tree_load(struct db_conn *c, const char *org, int64_t team_id, const struct quota_key *key,
-		struct quota_tree *out)
+quota_store_tree(struct db_conn *c, const char *org, int64_t team_id, const struct quota_key *key,
+		 struct quota_tree *out)
 {
 	struct quota_tree t = { .root = team_id };
 	struct key_params k;
@@ -716,36 +684,50 @@ quota_tree_load(struct db_conn *c, const char *org, int64_t team_id, const struc
 	key_params(key, &k);
 	const char *params[] = { org, row_id_param(team_id, idb, sizeof idb), k.grain, k.start, k.metric, k.type,
 				 k.segment };
-	if ((st = load_teams(c, params, &t)) == ST_OK && (st = load_people(c, params, &t)) == ST_OK) {
-		quota_tree_sort(&t);
-		*out = t;
-		return ST_OK;
+	st = load_rows(c, &stmt_tree_teams, params, sizeof *t.teams, team_row, (void **)&t.teams, &t.nteams);
+	if (st == ST_OK && t.nteams == 0)
+		st = ST_NOT_FOUND;
+	if (st == ST_OK)
+		st = load_rows(c, &stmt_tree_people, params, sizeof *t.people, person_row, (void **)&t.people,
+			       &t.npeople);
+	if (st != ST_OK) {
+		quota_tree_clear(&t);
+		return st;
 	}
-	quota_tree_clear(&t);
-	return st;
+	quota_tree_sort(&t);
+	*out = t;
+	return ST_OK;
 }
 
-/* Run a won/pipeline statement over persons with key's metric and filter. */
-static PGresult *
-exec_figures(struct db_conn *c, struct db_stmt *s, const char *org, const char *persons, const struct quota_key *key,
-	     cal_date from, cal_date to)
+/*
+ * Run a won/pipeline statement over the people `persons` (n > 0) with key's
+ * metric and filter and dates [from, to] into *out (PQclear it, also on
+ * failure; NULL when the statement could not be sent).
+ */
+static enum status
+exec_figures(struct db_conn *c, struct db_stmt *s, const char *org, const int64_t *persons, size_t n,
+	     const struct quota_key *key, cal_date from, cal_date to, PGresult **out)
 {
-	char f[16], t[16];
+	char f[16], t[16], *lit = ids_literal(persons, n);
 
+	*out = NULL;
+	if (!lit)
+		return ST_NOMEM;
 	cal_date_format(from, f, sizeof f);
 	cal_date_format(to, t, sizeof t);
-	const char *params[] = { org, persons, f, t, quota_metric_name(key->metric), key->filter_type,
+	const char *params[] = { org, lit, f, t, quota_metric_name(key->metric), key->filter_type,
 				 key->filter_segment };
-	return db_exec(c, s, 7, params);
+	*out = db_exec(c, s, 7, params);
+	free(lit);
+	return db_check(c, *out, PGRES_TUPLES_OK);
 }
 
 enum status
-quota_tree_load_history(struct db_conn *c, const char *org, struct quota_tree *t, const struct quota_key *key,
-			cal_date from, cal_date to)
+quota_store_tree_history(struct db_conn *c, const char *org, struct quota_tree *t, const struct quota_key *key,
+			 cal_date from, cal_date to)
 {
 	int64_t *ids;
-	char *persons;
-	PGresult *r;
+	PGresult *r = NULL;
 	enum status st;
 
 	for (size_t i = 0; i < t->npeople; i++)
@@ -756,28 +738,22 @@ quota_tree_load_history(struct db_conn *c, const char *org, struct quota_tree *t
 		return ST_NOMEM;
 	for (size_t i = 0; i < t->npeople; i++)
 		ids[i] = t->people[i].id;
-	persons = ids_literal(ids, t->npeople);
+	st = exec_figures(c, &stmt_won_by_person, org, ids, t->npeople, key, from, to, &r);
 	free(ids);
-	if (!persons)
-		return ST_NOMEM;
-	r = exec_figures(c, &stmt_won_by_person, org, persons, key, from, to);
-	if ((st = db_check(c, r, PGRES_TUPLES_OK)) == ST_OK)
-		for (int i = 0; i < PQntuples(r) && st == ST_OK; i++) {
-			struct quota_tree_person *p = quota_tree_person_find(t, strtoll(PQgetvalue(r, i, 0), NULL, 10));
-			if (p && money_parse_text(PQgetvalue(r, i, 1), &p->history) != ST_OK)
-				st = ST_INTERNAL;
-		}
+	for (int i = 0; st == ST_OK && i < PQntuples(r); i++) {
+		struct quota_tree_person *p = quota_tree_person_find(t, strtoll(PQgetvalue(r, i, 0), NULL, 10));
+		if (p && money_parse_text(PQgetvalue(r, i, 1), &p->history) != ST_OK)
+			st = ST_INTERNAL;
+	}
 	PQclear(r);
-	free(persons);
 	return st;
 }
 
 enum status
-quota_won_monthly(struct db_conn *c, const char *org, const int64_t *persons, size_t n, const struct quota_key *key,
-		  cal_date from, cal_date to, int64_t *out, int nmonths)
+quota_store_won_monthly(struct db_conn *c, const char *org, const int64_t *persons, size_t n,
+			const struct quota_key *key, cal_date from, cal_date to, int64_t *out, int nmonths)
 {
-	char *lit;
-	PGresult *r;
+	PGresult *r = NULL;
 	enum status st;
 	int y0, m0;
 
@@ -785,51 +761,40 @@ quota_won_monthly(struct db_conn *c, const char *org, const int64_t *persons, si
 		out[k] = 0;
 	if (n == 0)
 		return ST_OK;
-	if (!(lit = ids_literal(persons, n)))
-		return ST_NOMEM;
 	cal_date_to_ymd(from, &y0, &m0, NULL);
-	r = exec_figures(c, &stmt_won_monthly, org, lit, key, from, to);
-	if ((st = db_check(c, r, PGRES_TUPLES_OK)) == ST_OK)
-		for (int i = 0; i < PQntuples(r) && st == ST_OK; i++) {
-			int y = atoi(PQgetvalue(r, i, 0)), m = atoi(PQgetvalue(r, i, 0) + 5);
-			int k = (y - y0) * 12 + (m - m0);
-			int64_t v;
-			if (money_parse_text(PQgetvalue(r, i, 1), &v) != ST_OK)
-				st = ST_INTERNAL;
-			else if (k >= 0 && k < nmonths)
-				out[k] += v;
-		}
+	st = exec_figures(c, &stmt_won_monthly, org, persons, n, key, from, to, &r);
+	for (int i = 0; st == ST_OK && i < PQntuples(r); i++) {
+		int y = atoi(PQgetvalue(r, i, 0)), m = atoi(PQgetvalue(r, i, 0) + 5);
+		int k = (y - y0) * 12 + (m - m0);
+		int64_t v;
+		if (money_parse_text(PQgetvalue(r, i, 1), &v) != ST_OK)
+			st = ST_INTERNAL;
+		else if (k >= 0 && k < nmonths)
+			out[k] += v;
+	}
 	PQclear(r);
-	free(lit);
 	return st;
 }
 
 enum status
-quota_open_pipeline(struct db_conn *c, const char *org, const int64_t *persons, size_t n,
-		    const struct quota_key *key, cal_date from, cal_date to, struct quota_pipeline *out)
+quota_store_open_pipeline(struct db_conn *c, const char *org, const int64_t *persons, size_t n,
+			  const struct quota_key *key, cal_date from, cal_date to, struct quota_pipeline *out)
 {
 	struct quota_pipeline p = { 0 };
-	char *lit;
-	PGresult *r;
-	enum status st;
+	PGresult *r = NULL;
+	enum status st = ST_OK;
 
-	if (n == 0) {
-		*out = p;
-		return ST_OK;
-	}
-	if (!(lit = ids_literal(persons, n)))
-		return ST_NOMEM;
-	r = exec_figures(c, &stmt_open_pipeline, org, lit, key, from, to);
-	if ((st = db_check(c, r, PGRES_TUPLES_OK)) == ST_OK) {
+	if (n > 0)
+		st = exec_figures(c, &stmt_open_pipeline, org, persons, n, key, from, to, &r);
+	if (st == ST_OK && n > 0) {
 		if (PQntuples(r) != 1 || money_parse_text(PQgetvalue(r, 0, 0), &p.amount) != ST_OK ||
 		    money_parse_text(PQgetvalue(r, 0, 1), &p.weighted) != ST_OK)
 			st = ST_INTERNAL;
-		else {
+		else
 			p.deals = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
-			*out = p;
-		}
 	}
+	if (st == ST_OK)
+		*out = p;
 	PQclear(r);
-	free(lit);
 	return st;
 }

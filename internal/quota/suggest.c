@@ -62,3 +62,54 @@ quota_suggest(const struct quota_suggest_in *in, struct quota_suggest_out *out)
 	*out = o;
 	return ST_OK;
 }
+
+void
+quota_suggest_periods(const struct period *p, int fy_start, struct quota_suggest_periods *out)
+{
+	struct period q = *p;
+	int y0, m0, y1, m1;
+
+	period_year_ago(p, fy_start, &out->last_year);
+	for (int i = 0; i < QUOTA_TRAILING; i++) {
+		period_prev(&q, fy_start, &out->trailing[i]);
+		period_year_ago(&out->trailing[i], fy_start, &out->prior[i]);
+		q = out->trailing[i];
+	}
+	out->first = out->prior[QUOTA_TRAILING - 1].start;
+	if (out->last_year.start < out->first)
+		out->first = out->last_year.start;
+	cal_date_to_ymd(out->first, &y0, &m0, NULL);
+	cal_date_to_ymd(p->start - 1, &y1, &m1, NULL);
+	out->nmonths = (y1 - y0) * 12 + (m1 - m0) + 1;
+}
+
+/* Sum of the months of p from the monthly series of sp. */
+static int64_t
+sum_months(const struct quota_suggest_periods *sp, const int64_t *months, const struct period *p)
+{
+	int y0, m0, y, m;
+	int64_t s = 0;
+
+	cal_date_to_ymd(sp->first, &y0, &m0, NULL);
+	cal_date_to_ymd(p->start, &y, &m, NULL);
+	int k0 = (y - y0) * 12 + (m - m0);
+	cal_date_to_ymd(p->end, &y, &m, NULL);
+	int k1 = (y - y0) * 12 + (m - m0);
+	for (int k = k0 < 0 ? 0 : k0; k <= k1 && k < sp->nmonths; k++)
+		s += months[k];
+	return s;
+}
+
+void
+quota_suggest_inputs(const struct quota_suggest_periods *sp, const int64_t *months, int64_t pipeline_weighted,
+		     int64_t growth_bp, int64_t unit, struct quota_suggest_in *out)
+{
+	out->last_year = sum_months(sp, months, &sp->last_year);
+	for (int i = 0; i < QUOTA_TRAILING; i++) {
+		out->trailing[i] = sum_months(sp, months, &sp->trailing[i]);
+		out->trailing_prior[i] = sum_months(sp, months, &sp->prior[i]);
+	}
+	out->pipeline_weighted = pipeline_weighted;
+	out->growth_bp = growth_bp;
+	out->unit = unit;
+}

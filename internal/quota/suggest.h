@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "calendar/calendar.h"
 #include "core/status.h"
 
 #define QUOTA_TRAILING 4
@@ -58,6 +59,37 @@ struct quota_suggest_out {
 	bool pipeline_decides;      /* the weighted pipeline exceeded the target */
 	int64_t recommended;
 };
+
+/* Open pipeline dated in a period (a suggestion's input, and shown with it). */
+struct quota_pipeline {
+	int64_t amount;   /* open credit dated in the range (deal_count: deal credits) */
+	int64_t weighted; /* the same × each deal's probability */
+	int64_t deals;    /* distinct open deals */
+};
+
+/*
+ * The periods a suggestion for a period reads: the same period last year,
+ * the QUOTA_TRAILING periods of its grain right before it (most recent
+ * first) and each of those a year earlier; and the month range that covers
+ * them all, from the first day of month `first` for `nmonths` months, up to
+ * the month before the period.
+ */
+struct quota_suggest_periods {
+	struct period last_year;
+	struct period trailing[QUOTA_TRAILING];
+	struct period prior[QUOTA_TRAILING];
+	cal_date first;
+	int nmonths;
+};
+/* The input periods of a suggestion for p, in the calendar of fiscal year start fy_start. */
+void quota_suggest_periods(const struct period *p, int fy_start, struct quota_suggest_periods *out);
+/*
+ * The inputs of the rule from a monthly series of won figures over
+ * sp's month range (months[k] is month k from sp->first), the open
+ * pipeline and the growth asked for. `unit` as in struct quota_suggest_in.
+ */
+void quota_suggest_inputs(const struct quota_suggest_periods *sp, const int64_t *months, int64_t pipeline_weighted,
+			  int64_t growth_bp, int64_t unit, struct quota_suggest_in *out);
 
 /* The rule's text (static), for answers that show how the figure was made. */
 extern const char quota_suggest_rule[];
