@@ -2,7 +2,7 @@
 
 #include <stdlib.h>
 
-#include "org/store.h" /* load_settings and assignee_team only: via org service once merged */
+#include "org/service.h"
 #include "quota/alloc.h"
 #include "quota/render.h"
 #include "quota/shares.h"
@@ -27,8 +27,7 @@ static enum status
 load_settings(struct db_conn *c, const struct caller *who, struct settings *out)
 {
 	struct org_settings s;
-	/* via org service once merged: org_service_settings(c, who, &s) */
-	enum status st = org_settings_get(c, who->org, &s);
+	enum status st = org_service_settings(c, who, &s);
 
 	if (st == ST_OK) {
 		out->fy_start = s.fiscal_year_start_month;
@@ -44,10 +43,9 @@ load_settings(struct db_conn *c, const struct caller *who, struct settings *out)
 static enum status
 assignee_team(struct db_conn *c, const struct caller *who, const struct quota_ref *a, int64_t *team)
 {
-	/* via org service once merged: org_service_person_team / org_service_team_parent (c, who, ...) */
 	if (a->type == QUOTA_PERSON)
-		return person_team(c, who->org, a->id, team);
-	return team_parent(c, who->org, a->id, team);
+		return org_service_person_team(c, who, a->id, team);
+	return org_service_team_parent(c, who, a->id, team);
 }
 
 /*
