@@ -138,23 +138,42 @@ media_is(const char *ctype, const char *type)
 }
 
 bool
-bulk_request(struct req *r, bool *atomic, bool *ndjson)
+bulk_begin(struct req *r, struct bulk_call *bc, const char *noun)
 {
 	const char *ctype = req_header(r, "Content-Type");
 	struct issues e = { 0 };
 
-	*atomic = false;
-	query_bool(r, "atomic", &e, atomic);
+	bc->out.noun = noun;
+	query_bool(r, "atomic", &e, &bc->atomic);
 	if (issues_any(&e)) {
 		respond_errors(r, &e);
 		return false;
 	}
-	*ndjson = media_is(ctype, "application/x-ndjson");
-	if (!*ndjson && !media_is(ctype, "application/json")) {
+	bc->ndjson = media_is(ctype, "application/x-ndjson");
+	if (!bc->ndjson && !media_is(ctype, "application/json")) {
 		respond_problem(r, 415, "the body must be application/json (an array) or application/x-ndjson", NULL);
 		return false;
 	}
-	return true;
+	return req_caller(r, &bc->who);
+}
+
+bool
+bulk_call_read(struct req *r, struct bulk_call *bc, int max, void (*item)(void *ctx, json_t *item, int index),
+	       void (*bad_line)(void *ctx, int index, const char *message), void *ctx)
+{
+	struct bulk_reader br = { bc->out.noun, max, item, bad_line, ctx };
+	size_t len;
+	const char *body = req_body(r, &len);
+
+	return bulk_read(r, &br, bc->ndjson, body, len, &bc->out.count);
+}
+
+void
+bulk_counts(struct bulk_outcome *o, long created, long updated, long unchanged)
+{
+	o->created = created;
+	o->updated = updated;
+	o->unchanged = unchanged;
 }
 
 void

@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "api/api.h"
+#include "auth/scope.h"
 #include "core/issue.h"
 
 struct bulk_reader {
@@ -37,13 +38,6 @@ struct bulk_reader {
  */
 bool bulk_read(struct req *r, const struct bulk_reader *br, bool ndjson, const char *body, size_t len,
 	       int *count);
-
-/*
- * Read ?atomic into *atomic and the Content-Type into *ndjson. False when r
- * is answered: 400 for a bad atomic, 415 unless the body is
- * application/json or application/x-ndjson.
- */
-bool bulk_request(struct req *r, bool *atomic, bool *ndjson);
 
 /* One rejected item and what is wrong with it. */
 struct bulk_rejection {
@@ -84,5 +78,32 @@ void bulk_respond_atomic_failure(struct req *r, struct bulk_outcome *o);
  * (bulk_respond), ST_INVALID the atomic failure, any other status its problem.
  */
 void bulk_respond_status(struct req *r, enum status st, struct bulk_outcome *o);
+
+/*
+ * One bulk call: the request's settings, the caller and the answer's
+ * outcome. A handler's own call struct starts with it, so that the call is
+ * also a struct bulk_outcome (bulk_reject_bad_line's ctx).
+ */
+struct bulk_call {
+	struct bulk_outcome out; /* owned: counts and rejections; first member */
+	struct caller who;       /* borrowed from the request */
+	bool atomic;             /* ?atomic=true: any rejection writes nothing */
+	bool ndjson;             /* the body is NDJSON, else a JSON array */
+};
+/*
+ * Begin call *bc (zeroed by the caller) for items called `noun` ("deals"):
+ * ?atomic, the media type and the caller. False when r is answered: 400 for
+ * a bad atomic, 415 unless the body is application/json or
+ * application/x-ndjson, 503/500 when the caller's scope cannot be loaded.
+ */
+bool bulk_begin(struct req *r, struct bulk_call *bc, const char *noun);
+/*
+ * Read the request body's items (at most max) through item and bad_line with
+ * ctx, counting them in bc->out.count; bulk_read's answers when false.
+ */
+bool bulk_call_read(struct req *r, struct bulk_call *bc, int max, void (*item)(void *ctx, json_t *item, int index),
+		    void (*bad_line)(void *ctx, int index, const char *message), void *ctx);
+/* What the write did, into the outcome's counts. */
+void bulk_counts(struct bulk_outcome *o, long created, long updated, long unchanged);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "api/handlers.h"
 #include "api/parse.h"
+#include "api/write.h"
 #include "api/respond.h"
 #include "deals/service.h"
 
@@ -180,18 +181,6 @@ read_filter(struct req *r, struct deal_filter *f, struct issues *e)
 	query_page(r, e, &f->limit, &f->after);
 }
 
-/* A page from a service call, or its failure. */
-static void
-respond_listed(struct req *r, enum status st, struct issues *e, struct page *p, const char *const *columns)
-{
-	if (st == ST_OK)
-		respond_page(r, p, columns);
-	else
-		respond_store_error(r, st, e);
-	issues_clear(e);
-	page_clear(p);
-}
-
 void
 handle_deals_list(struct req *r)
 {
@@ -203,7 +192,7 @@ handle_deals_list(struct req *r)
 	/* the query's issues go to the service, which adds the stage's: one answer names them all */
 	read_filter(r, &f, &e);
 	if (req_caller(r, &who))
-		respond_listed(r, deals_service_list(r->conn, &who, &f, &p, &e), &e, &p, deal_columns);
+		respond_listing(r, deals_service_list(r->conn, &who, &f, &p, &e), &e, &p, deal_columns);
 	issues_clear(&e);
 }
 
@@ -223,43 +212,25 @@ handle_deals_get(struct req *r)
 void
 handle_deals_create(struct req *r)
 {
+	struct body_write w;
 	struct deal_input in;
-	struct issues e = { 0 };
-	struct rowjson row = { 0 };
-	struct caller who;
-	json_t *body = parse_body_object(r);
 
-	if (!body)
-		return;
-	if (!deal_read(body, DEAL_READ_CREATE, &in, &e))
-		respond_errors(r, &e);
-	else if (req_caller(r, &who))
-		respond_outcome(r, deals_service_create(r->conn, &who, &in, &row, &e), &e, &row, 201, "/v1/deals");
-	issues_clear(&e);
-	rowjson_clear(&row);
-	json_decref(body);
+	if (body_write_begin(r, false, &w) && body_write_ready(r, &w, deal_read(w.body, DEAL_READ_CREATE, &in, &w.e)))
+		body_write_answer(r, &w, deals_service_create(r->conn, &w.who, &in, &w.row, &w.e), 201, "/v1/deals");
+	body_write_clear(&w);
 }
 
 void
 handle_deals_patch(struct req *r)
 {
+	struct body_write w;
 	struct deal_input in;
-	struct issues e = { 0 };
-	struct rowjson row = { 0 };
-	struct caller who;
-	int64_t id;
-	json_t *body;
 
-	if (!req_path_id(r, 0, &id) || !(body = parse_body_object(r)))
-		return;
-	if (!deal_read(body, DEAL_READ_PATCH, &in, &e))
-		respond_errors(r, &e);
-	else if (req_caller(r, &who))
-		respond_outcome(r, deals_service_update(r->conn, &who, id, req_if_match(r), &in, &row, &e), &e, &row,
-				200, NULL);
-	issues_clear(&e);
-	rowjson_clear(&row);
-	json_decref(body);
+	if (body_write_begin(r, true, &w) && body_write_ready(r, &w, deal_read(w.body, DEAL_READ_PATCH, &in, &w.e)))
+		body_write_answer(r, &w,
+				  deals_service_update(r->conn, &w.who, w.id, req_if_match(r), &in, &w.row, &w.e), 200,
+				  NULL);
+	body_write_clear(&w);
 }
 
 void
@@ -294,6 +265,6 @@ handle_deals_history(struct req *r)
 	if (issues_any(&e))
 		respond_errors(r, &e);
 	else if (req_caller(r, &who))
-		respond_listed(r, deals_service_history(r->conn, &who, id, after, limit, &p, &e), &e, &p,
+		respond_listing(r, deals_service_history(r->conn, &who, id, after, limit, &p, &e), &e, &p,
 			       history_columns);
 }

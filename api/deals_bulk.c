@@ -19,10 +19,10 @@
 #include "api/respond.h"
 #include "deals/service.h"
 
-/* One call: the sync the items go to and the answer's outcome. */
+/* One call: the answer's outcome and the sync the items go to. */
 struct call {
+	struct bulk_call bc; /* first: the call is also its outcome */
 	struct deals_sync *sync;
-	struct bulk_outcome out; /* owned: counts and refused items */
 };
 
 static void
@@ -56,40 +56,26 @@ on_refused(void *ctx, int index, struct issues *e)
 {
 	struct call *x = ctx;
 
-	bulk_reject(&x->out, index, e);
+	bulk_reject(&x->bc.out, index, e);
 }
 
 void
 handle_deals_bulk(struct req *r)
 {
-	struct call x = {.out.noun = "deals"};
-	struct deals_sync_refusals to = {on_refused, &x};
-	struct deal_bulk_counts done;
-	struct bulk_reader br = {"deals", DEAL_BULK_MAX, on_item, on_bad_line, &x};
-	struct caller who;
-	bool atomic, ndjson;
-	size_t len;
-	const char *body = req_body(r, &len);
+	struct call x = { 0 };
+	struct deals_sync_refusals to = { on_refused, &x };
+	struct deal_bulk_counts done = { 0 };
 	enum status st;
 
-	if (!bulk_request(r, &atomic, &ndjson) || !req_caller(r, &who))
+	if (!bulk_begin(r, &x.bc, "deals"))
 		return;
-	if ((st = deals_service_sync_open(r->conn, &who, &to, &x.sync)) != ST_OK) {
+	if ((st = deals_service_sync_open(r->conn, &x.bc.who, &to, &x.sync)) != ST_OK)
 		respond_status(r, st, NULL);
-		return;
-	}
-	if (bulk_read(r, &br, ndjson, body, len, &x.out.count)) {
-		st = deals_service_sync_run(r->conn, &who, x.sync, atomic, &done);
-		x.out.created = done.created;
-		x.out.updated = done.updated;
-		x.out.unchanged = done.unchanged;
-		if (st == ST_OK)
-			bulk_respond(r, &x.out);
-		else if (st == ST_INVALID)
-			bulk_respond_atomic_failure(r, &x.out);
-		else
-			respond_status(r, st, NULL);
+	else if (bulk_call_read(r, &x.bc, DEAL_BULK_MAX, on_item, on_bad_line, &x)) {
+		st = deals_service_sync_run(r->conn, &x.bc.who, x.sync, x.bc.atomic, &done);
+		bulk_counts(&x.bc.out, done.created, done.updated, done.unchanged);
+		bulk_respond_status(r, st, &x.bc.out);
 	}
 	deals_service_sync_free(x.sync);
-	bulk_outcome_clear(&x.out);
+	bulk_outcome_clear(&x.bc.out);
 }

@@ -374,7 +374,7 @@ handle_leads_funnel(struct req *r)
  */
 
 struct bulk {
-	struct bulk_outcome out; /* owned: counts and rejections; first, for bulk_reject_bad_line */
+	struct bulk_call bc;     /* first: the call is also its outcome (bulk_reject_bad_line) */
 	struct lead_batch batch; /* owned: the accepted items */
 	bool oom;
 };
@@ -391,7 +391,7 @@ on_item(void *ctx, json_t *item, int index)
 	else
 		lead_read(item, LEAD_BULK, &e);
 	if (issues_any(&e))
-		bulk_reject(&b->out, index, &e);
+		bulk_reject(&b->bc.out, index, &e);
 	else if (lead_batch_add(&b->batch, index, item) != ST_OK)
 		b->oom = true;
 }
@@ -402,36 +402,26 @@ take_result(struct bulk_outcome *o, struct leads_bulk_result *res)
 {
 	for (size_t i = 0; i < res->nrejects; i++)
 		bulk_reject(o, res->rejects[i].index, &res->rejects[i].issues);
-	o->created = res->created;
-	o->updated = res->updated;
-	o->unchanged = res->unchanged;
+	bulk_counts(o, res->created, res->updated, res->unchanged);
 }
 
 void
 handle_leads_bulk(struct req *r)
 {
-	struct bulk b = { .out.noun = "leads" };
+	struct bulk b = { 0 };
 	struct leads_bulk_result res = { 0 };
-	struct bulk_reader br = { "leads", LEAD_BULK_MAX, on_item, bulk_reject_bad_line, &b };
-	struct caller who;
-	bool atomic, ndjson;
-	size_t len;
-	const char *body = req_body(r, &len);
-	enum status st;
+	enum status st = ST_NOMEM;
 
-	if (!bulk_request(r, &atomic, &ndjson) || !req_caller(r, &who) ||
-	    !bulk_read(r, &br, ndjson, body, len, &b.out.count))
+	if (!bulk_begin(r, &b.bc, "leads") ||
+	    !bulk_call_read(r, &b.bc, LEAD_BULK_MAX, on_item, bulk_reject_bad_line, &b))
 		goto out;
-	if (b.oom) {
-		respond_status(r, ST_NOMEM, NULL);
-		goto out;
-	}
-	st = leads_service_bulk(r->conn, &who, &b.batch, atomic, b.out.nrejected > 0, &res);
+	if (!b.oom)
+		st = leads_service_bulk(r->conn, &b.bc.who, &b.batch, b.bc.atomic, b.bc.out.nrejected > 0, &res);
 	if (st == ST_OK || st == ST_INVALID)
-		take_result(&b.out, &res);
-	bulk_respond_status(r, st, &b.out);
+		take_result(&b.bc.out, &res);
+	bulk_respond_status(r, st, &b.bc.out);
 out:
 	leads_service_bulk_result_clear(&res);
 	lead_batch_clear(&b.batch);
-	bulk_outcome_clear(&b.out);
+	bulk_outcome_clear(&b.bc.out);
 }

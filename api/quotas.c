@@ -5,6 +5,7 @@
 
 #include "api/handlers.h"
 #include "api/parse.h"
+#include "api/write.h"
 #include "api/respond.h"
 
 const char *const quota_metrics[] = {"revenue", "deal_count", NULL};
@@ -162,16 +163,6 @@ quota_input_read(json_t *body, enum body_mode mode, struct quota_input *in, stru
 
 /* ---- handlers ----------------------------------------------------------------------- */
 
-/* A list page, or the service's failure. */
-static void
-answer_page(struct req *r, enum status st, struct issues *e, struct page *p, const char *const *columns)
-{
-	if (st == ST_OK)
-		respond_page(r, p, columns);
-	else
-		respond_store_error(r, st, e);
-}
-
 void
 handle_quotas_list(struct req *r)
 {
@@ -194,7 +185,7 @@ handle_quotas_list(struct req *r)
 	if (issues_any(&e))
 		respond_errors(r, &e);
 	else if (req_caller(r, &who))
-		answer_page(r, quota_service_list(r->conn, &who, &q, &p, &e), &e, &p, quota_columns);
+		respond_listing(r, quota_service_list(r->conn, &who, &q, &p, &e), &e, &p, quota_columns);
 	page_clear(&p);
 }
 
@@ -214,22 +205,13 @@ handle_quotas_get(struct req *r)
 void
 handle_quotas_create(struct req *r)
 {
+	struct body_write w;
 	struct quota_input in;
-	struct issues e = {0};
-	struct rowjson row = {0};
-	struct caller who;
-	json_t *body = parse_body_object(r);
 
-	if (!body)
-		return;
-	if (!quota_input_read(body, BODY_CREATE, &in, &e))
-		respond_errors(r, &e);
-	else if (req_caller(r, &who))
-		respond_outcome(r, quota_service_create(r->conn, &who, &in, &row, &e), &e, &row, 201,
-		                "/v1/quotas");
-	issues_clear(&e);
-	rowjson_clear(&row);
-	json_decref(body);
+	if (body_write_begin(r, false, &w) &&
+	    body_write_ready(r, &w, quota_input_read(w.body, BODY_CREATE, &in, &w.e)))
+		body_write_answer(r, &w, quota_service_create(r->conn, &w.who, &in, &w.row, &w.e), 201, "/v1/quotas");
+	body_write_clear(&w);
 }
 
 /* quota_service_replace or quota_service_patch. */
@@ -302,7 +284,7 @@ handle_quotas_history(struct req *r)
 	if (issues_any(&e))
 		respond_errors(r, &e);
 	else if (req_caller(r, &who))
-		answer_page(r, quota_service_history(r->conn, &who, id, after, limit, &p, &e), &e, &p,
+		respond_listing(r, quota_service_history(r->conn, &who, id, after, limit, &p, &e), &e, &p,
 		            history_columns);
 	page_clear(&p);
 }

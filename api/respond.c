@@ -265,6 +265,17 @@ respond_outcome(struct req *r, enum status st, struct issues *e, struct rowjson 
 	respond_row(r, ok_status, row, ok_status == 201 && location_prefix ? location : NULL);
 }
 
+void
+respond_listing(struct req *r, enum status st, struct issues *e, struct page *p, const char *const *columns)
+{
+	if (st == ST_OK)
+		respond_page(r, p, columns);
+	else
+		respond_store_error(r, st, e);
+	issues_clear(e);
+	page_clear(p);
+}
+
 /* ---- cursors ------------------------------------------------------------ */
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

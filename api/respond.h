@@ -56,6 +56,11 @@ void respond_store_error(struct req *r, enum status st, struct issues *e);
 void respond_outcome(struct req *r, enum status st, struct issues *e, struct rowjson *row, int ok_status,
 		     const char *location_prefix);
 /*
+ * The answer to a service call that lists: on ST_OK the page (JSON or CSV
+ * under columns, respond_page), otherwise respond_store_error. Clears e and p.
+ */
+void respond_listing(struct req *r, enum status st, struct issues *e, struct page *p, const char *const *columns);
+/*
  * A list page, as {"items": [...], "next_cursor": ...} or, when the client
  * asks for text/csv, as CSV with `columns` as the header row.
  */

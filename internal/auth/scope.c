@@ -88,6 +88,26 @@ scope_teams_literal(const struct scope *s)
 	return buf_take(&b);
 }
 
+enum status
+scope_rows_of(const struct scope *s, bool write, struct scope_rows *out)
+{
+	char *teams = scope_teams_literal(s);
+
+	if (!teams)
+		return ST_NOMEM;
+	*out = (struct scope_rows){ .all = write ? scope_writes_all_pipeline(s) : scope_reads_all(s),
+				    .person_id = s->person_id,
+				    .teams = teams };
+	return ST_OK;
+}
+
+void
+scope_rows_clear(struct scope_rows *r)
+{
+	free(r->teams);
+	r->teams = NULL;
+}
+
 void
 scope_clear(struct scope *s)
 {

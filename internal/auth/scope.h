@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "auth/principal.h"
+#include "core/status.h"
 
 struct scope {
 	unsigned roles;
@@ -73,6 +74,24 @@ bool scope_may_write_team(const struct scope *s, int64_t id, int64_t parent_id);
  * manager's own record is their manager's call.
  */
 bool scope_is_own_record(const struct scope *s, int64_t id);
+/*
+ * The rows a caller reaches, as the parameters of a store's scope
+ * predicate: every row of the org, or those of the caller's person and of
+ * the managed subtree (each store says what "of" means for its rows).
+ */
+struct scope_rows {
+	bool all;          /* every row of the org */
+	int64_t person_id; /* the caller's person; 0 = none */
+	char *teams;       /* owned: the managed subtree as an array literal "{1,2}"; "{}" = none */
+};
+/*
+ * The rows the caller reads (write false: admins, execs and services read
+ * every row) or writes in the pipeline (write true: admins and services
+ * write every deal and lead) into *out (scope_rows_clear). ST_NOMEM.
+ */
+enum status scope_rows_of(const struct scope *s, bool write, struct scope_rows *out);
+/* Free what r owns; accepts a zeroed struct. */
+void scope_rows_clear(struct scope_rows *r);
 /*
  * The subtree as a PostgreSQL array literal "{1,2,3}" (malloc'd; NULL on
  * OOM), for `team_id = ANY($n)` filters.

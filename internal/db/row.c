@@ -74,6 +74,14 @@ row_money_param(bool set, int64_t cents, char *buf, size_t len)
 	return buf;
 }
 
+void
+row_scope_params(const struct scope_rows *s, char *self, size_t len, const char **out)
+{
+	out[0] = s->all ? "true" : "false";
+	out[1] = row_id_param(s->person_id, self, len);
+	out[2] = s->teams ? s->teams : "{}";
+}
+
 enum status
 row_take(const PGresult *r, struct rowjson *out)
 {

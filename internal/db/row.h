@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth/scope.h"
 #include "calendar/calendar.h"
 #include "core/buf.h"
 #include "core/issue.h"
@@ -61,6 +62,12 @@ const char *row_int_param(long long v, char *buf, size_t len);
 const char *row_date_param(bool set, cal_date d, char *buf, size_t len);
 /* Cents as an exact decimal "123.45"; NULL when !set. */
 const char *row_money_param(bool set, int64_t cents, char *buf, size_t len);
+
+/*
+ * The three text parameters of a store's scope predicate (all, self,
+ * teams) for s into out[0..2]; self (len bytes) holds the person id.
+ */
+void row_scope_params(const struct scope_rows *s, char *self, size_t len, const char **out);
 
 /* ---- running statements ---------------------------------------------------- */
 

@@ -11,24 +11,6 @@
 /* ---- who sees and changes what --------------------------------------------------- */
 
 /*
- * The caller's scope over deals, for reading or for writing, into *ds;
- * *teams receives the malloc'd subtree literal ds->teams points to (the
- * caller frees it).
- */
-static enum status
-scope_of(const struct caller *who, bool write, struct deal_scope *ds, char **teams)
-{
-	const struct scope *s = who->scope;
-
-	if (!(*teams = scope_teams_literal(s)))
-		return ST_NOMEM;
-	ds->all = write ? scope_writes_all_pipeline(s) : scope_reads_all(s);
-	ds->person_id = s->person_id;
-	ds->teams = *teams;
-	return ST_OK;
-}
-
-/*
  * The caller may make `owner` (a person of the org) a deal's owner: writers
  * of every deal, the caller themself, and for a manager anyone of a team of
  * their subtree.
@@ -92,8 +74,7 @@ deals_service_list(struct db_conn *c, const struct caller *who, const struct dea
                    struct issues *e)
 {
 	struct stage_list stages;
-	struct deal_scope ds;
-	char *teams = NULL;
+	struct scope_rows ds = { 0 };
 	enum status st;
 
 	if (f->stage) {
@@ -106,9 +87,9 @@ deals_service_list(struct db_conn *c, const struct caller *who, const struct dea
 	}
 	if (issues_any(e))
 		return ST_INVALID;
-	if ((st = scope_of(who, false, &ds, &teams)) == ST_OK)
+	if ((st = scope_rows_of(who->scope, false, &ds)) == ST_OK)
 		st = deal_list(c, who->org, &ds, f, out);
-	free(teams);
+	scope_rows_clear(&ds);
 	return st;
 }
 
@@ -116,13 +97,12 @@ enum status
 deals_service_get(struct db_conn *c, const struct caller *who, int64_t id, struct rowjson *out,
                   struct issues *e)
 {
-	struct deal_scope ds;
-	char *teams = NULL;
-	enum status st = scope_of(who, false, &ds, &teams);
+	struct scope_rows ds = { 0 };
+	enum status st = scope_rows_of(who->scope, false, &ds);
 
 	if (st == ST_OK)
 		st = deal_get(c, who->org, &ds, id, out);
-	free(teams);
+	scope_rows_clear(&ds);
 	return no_such_deal(st, e);
 }
 
@@ -220,13 +200,12 @@ static enum status
 lock_for_change(struct db_conn *c, const struct caller *who, int64_t id, int if_match,
                 struct deal_current *cur, struct issues *e)
 {
-	struct deal_scope ds;
-	char *teams = NULL;
-	enum status st = scope_of(who, true, &ds, &teams);
+	struct scope_rows ds = { 0 };
+	enum status st = scope_rows_of(who->scope, true, &ds);
 
 	if (st == ST_OK)
 		st = no_such_deal(deal_lock(c, who->org, &ds, id, cur), e);
-	free(teams);
+	scope_rows_clear(&ds);
 	if (st == ST_OK && if_match >= 0 && if_match != cur->version)
 		st = ST_STALE;
 	return st;
@@ -512,8 +491,7 @@ deals_service_sync_run(struct db_conn *c, const struct caller *who, struct deals
                        struct deal_bulk_counts *out)
 {
 	struct deal_bulk_result res = {0};
-	struct deal_scope ds;
-	char *teams = NULL;
+	struct scope_rows ds = { 0 };
 	enum status st;
 
 	*out = (struct deal_bulk_counts){0};
@@ -523,7 +501,7 @@ deals_service_sync_run(struct db_conn *c, const struct caller *who, struct deals
 		return st;
 	if (atomic && s->nrefused)
 		return ST_INVALID;
-	if ((st = scope_of(who, true, &ds, &teams)) == ST_OK)
+	if ((st = scope_rows_of(who->scope, true, &ds)) == ST_OK)
 		st = deal_bulk_run(c, who->org, who->sub, &ds, &s->batch, atomic, &res);
 	for (size_t i = 0; (st == ST_OK || st == ST_INVALID) && i < res.nrejects; i++) {
 		struct issues e = {0};
@@ -534,6 +512,6 @@ deals_service_sync_run(struct db_conn *c, const struct caller *who, struct deals
 	if (st == ST_OK)
 		*out = res.counts;
 	deal_bulk_result_clear(&res);
-	free(teams);
+	scope_rows_clear(&ds);
 	return st;
 }

@@ -33,7 +33,7 @@
 
 /*
  * The scope predicate on `d` (DESIGN §4; store.h), never NULL: $all, $self
- * and $teams are the parameter numbers of deal_scope's fields. The people
+ * and $teams are the parameter numbers of scope_rows' fields. The people
  * of the managed subtree are one uncorrelated subquery, computed once.
  */
 #define SCOPE_PEOPLE(teams)                                                                    \
@@ -45,14 +45,6 @@
 	" OR (d.split_person_ids <> '{}' AND d.split_person_ids && " SCOPE_PEOPLE(teams) "), false)"
 
 
-/* The scope's three parameters (all, self, teams). */
-static void
-scope_params(const struct deal_scope *s, char *self, size_t len, const char **out)
-{
-	out[0] = s->all ? "true" : "false";
-	out[1] = row_id_param(s->person_id, self, len);
-	out[2] = s->teams ? s->teams : "{}";
-}
 
 /* ---- stages ---------------------------------------------------------------- */
 
@@ -363,7 +355,7 @@ DB_STMT(stmt_deal_history,
 	" ORDER BY h.version LIMIT $4");
 
 enum status
-deal_list(struct db_conn *c, const char *org, const struct deal_scope *s, const struct deal_filter *f,
+deal_list(struct db_conn *c, const char *org, const struct scope_rows *s, const struct deal_filter *f,
 	  struct page *out)
 {
 	char team[24], after[24], self[24], owner[24], lim[16];
@@ -371,7 +363,7 @@ deal_list(struct db_conn *c, const char *org, const struct deal_scope *s, const 
 	PGresult *r;
 	enum status st;
 
-	scope_params(s, self, sizeof self, sp);
+	row_scope_params(s, self, sizeof self, sp);
 	const char *params[] = {
 		org,
 		row_int_param(f->after, after, sizeof after),
@@ -402,18 +394,18 @@ deal_list(struct db_conn *c, const char *org, const struct deal_scope *s, const 
 }
 
 enum status
-deal_get(struct db_conn *c, const char *org, const struct deal_scope *s, int64_t id, struct rowjson *out)
+deal_get(struct db_conn *c, const char *org, const struct scope_rows *s, int64_t id, struct rowjson *out)
 {
 	char idb[24], self[24];
 	const char *sp[3];
 
-	scope_params(s, self, sizeof self, sp);
+	row_scope_params(s, self, sizeof self, sp);
 	return row_exec(c, &stmt_deal_get, 5,
 			(const char *[]){ org, row_id_param(id, idb, sizeof idb), sp[0], sp[1], sp[2] }, out);
 }
 
 enum status
-deal_lock(struct db_conn *c, const char *org, const struct deal_scope *s, int64_t id,
+deal_lock(struct db_conn *c, const char *org, const struct scope_rows *s, int64_t id,
 	  struct deal_current *out)
 {
 	char idb[24], self[24];
@@ -422,7 +414,7 @@ deal_lock(struct db_conn *c, const char *org, const struct deal_scope *s, int64_
 	PGresult *r;
 	enum status st;
 
-	scope_params(s, self, sizeof self, sp);
+	row_scope_params(s, self, sizeof self, sp);
 	st = row_exec_one(c, &stmt_deal_lock, 5,
 			  (const char *[]){ org, row_id_param(id, idb, sizeof idb), sp[0], sp[1], sp[2] }, &r);
 	if (st != ST_OK)
@@ -767,7 +759,7 @@ bulk_copy(struct db_conn *c, const struct deal_bulk *b)
 
 /* The items the stored deals refuse, into out->rejects (and dropped unless atomic). */
 static enum status
-bulk_reject(struct db_conn *c, const char *org, const struct deal_scope *s, bool atomic,
+bulk_reject(struct db_conn *c, const char *org, const struct scope_rows *s, bool atomic,
 	    struct deal_bulk_result *out)
 {
 	char self[24];
@@ -777,7 +769,7 @@ bulk_reject(struct db_conn *c, const char *org, const struct deal_scope *s, bool
 	enum status st;
 	int n;
 
-	scope_params(s, self, sizeof self, sp);
+	row_scope_params(s, self, sizeof self, sp);
 	r = db_exec(c, &stmt_bulk_reject, 4, (const char *[]){ org, sp[0], sp[1], sp[2] });
 	if ((st = db_check(c, r, PGRES_TUPLES_OK)) != ST_OK || (n = PQntuples(r)) == 0)
 		goto out;
@@ -810,7 +802,7 @@ out:
 }
 
 enum status
-deal_bulk_run(struct db_conn *c, const char *org, const char *sub, const struct deal_scope *s,
+deal_bulk_run(struct db_conn *c, const char *org, const char *sub, const struct scope_rows *s,
 	      struct deal_bulk *b, bool atomic, struct deal_bulk_result *out)
 {
 	struct deal_bulk_result res = { 0 };

@@ -6,7 +6,7 @@
  * ST_NOMEM, ... as db_check maps a failure); out-parameters are written only
  * on ST_OK.
  *
- * Which deals a scope reaches (struct deal_scope, built by the service from
+ * Which deals a scope reaches (struct scope_rows, built by the service from
  * the caller): a deal belongs to a person when they own it or hold one of
  * its splits, and to a team when it belongs to a member of the team or of a
  * team below it. The same definition answers `team_id` filters.
@@ -21,6 +21,7 @@
 #include "core/buf.h"
 #include "core/issue.h"
 #include "db/db.h"
+#include "auth/scope.h"
 #include "db/row.h"
 #include "deals/deal.h"
 #include "deals/stage.h"
@@ -69,32 +70,25 @@ const struct deal_person *deal_person_find(const struct deal_person *v, size_t n
 
 /* ---- deals ---------------------------------------------------------------------- */
 
-/* The deals a caller reaches: every deal, else those of a person and of a subtree. */
-struct deal_scope {
-	bool all;          /* every deal of the org */
-	int64_t person_id; /* the caller's person; 0 = none */
-	const char *teams; /* borrowed: managed subtree as an array literal "{1,2}"; "{}" = none */
-};
-
 /*
  * A page of the deals of `org` in scope s that match f, in id order, into
  * *out (page_clear): f->limit items after the id f->after, out->more when
  * another page follows. f->team_id narrows to the deals of that team's
  * subtree (within s).
  */
-enum status deal_list(struct db_conn *c, const char *org, const struct deal_scope *s,
+enum status deal_list(struct db_conn *c, const char *org, const struct scope_rows *s,
 		      const struct deal_filter *f, struct page *out);
 /*
  * Deal `id` as the API shows it into *out (rowjson_clear). ST_NOT_FOUND when
  * absent, in another org or outside the scope.
  */
-enum status deal_get(struct db_conn *c, const char *org, const struct deal_scope *s, int64_t id,
+enum status deal_get(struct db_conn *c, const char *org, const struct scope_rows *s, int64_t id,
 		     struct rowjson *out);
 /*
  * Lock deal `id` for a change (until the transaction ends) and load what the
  * change needs into *out. ST_NOT_FOUND when absent or outside the scope.
  */
-enum status deal_lock(struct db_conn *c, const char *org, const struct deal_scope *s, int64_t id,
+enum status deal_lock(struct db_conn *c, const char *org, const struct scope_rows *s, int64_t id,
 		      struct deal_current *out);
 /*
  * Create a deal from a complete input (name, owner_id, segment, type,
@@ -184,7 +178,7 @@ void deal_bulk_result_clear(struct deal_bulk_result *r);
  * (counted unchanged: no new version, no history). *out is filled on
  * ST_OK and ST_INVALID (out->rejects: deal_bulk_result_clear).
  */
-enum status deal_bulk_run(struct db_conn *c, const char *org, const char *sub, const struct deal_scope *s,
+enum status deal_bulk_run(struct db_conn *c, const char *org, const char *sub, const struct scope_rows *s,
 			  struct deal_bulk *b, bool atomic, struct deal_bulk_result *out);
 
 #endif

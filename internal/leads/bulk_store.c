@@ -209,7 +209,7 @@ lead_bulk_facts_free(struct lead_bulk_facts *f)
 }
 
 enum status
-lead_bulk_facts_load(struct db_conn *c, const char *org, const struct lead_scope *s,
+lead_bulk_facts_load(struct db_conn *c, const char *org, const struct scope_rows *s,
 		     const struct lead_batch_item *items, size_t n, struct lead_bulk_facts **out)
 {
 	struct lead_bulk_facts *f = calloc(1, sizeof *f);
@@ -220,7 +220,7 @@ lead_bulk_facts_load(struct db_conn *c, const char *org, const struct lead_scope
 	if (!f)
 		return ST_NOMEM;
 	f->items = items;
-	lead_scope_params(s, self, sizeof self, sp);
+	row_scope_params(s, self, sizeof self, sp);
 	if ((st = load_ids(c, org, sp, items, n, false, &f->owners)) != ST_OK ||
 	    (st = load_ids(c, org, sp, items, n, true, &f->deals)) != ST_OK ||
 	    (st = load_existing(c, org, sp, items, n, &f->ex)) != ST_OK) {

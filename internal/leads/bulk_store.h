@@ -29,7 +29,7 @@ struct lead_bulk_facts;
  * of them are within s. *out (free with lead_bulk_facts_free) borrows items
  * until it is freed.
  */
-enum status lead_bulk_facts_load(struct db_conn *c, const char *org, const struct lead_scope *s,
+enum status lead_bulk_facts_load(struct db_conn *c, const char *org, const struct scope_rows *s,
                                  const struct lead_batch_item *items, size_t n, struct lead_bulk_facts **out);
 /* Free facts; accepts NULL. */
 void lead_bulk_facts_free(struct lead_bulk_facts *f);

@@ -22,24 +22,6 @@
 
 /* ---- who reaches which lead ------------------------------------------------------------- */
 
-/*
- * The caller's scope over leads, for reading or for writing (store.h): admins
- * and services write every lead. *teams receives the malloc'd subtree literal
- * ls->teams points to (the caller frees it).
- */
-static enum status
-leads_scope(const struct caller *who, bool write, struct lead_scope *ls, char **teams)
-{
-	const struct scope *s = who->scope;
-
-	if (!(*teams = scope_teams_literal(s)))
-		return ST_NOMEM;
-	ls->all = write ? scope_writes_all_pipeline(s) : scope_reads_all(s);
-	ls->person_id = s->person_id;
-	ls->teams = *teams;
-	return ST_OK;
-}
-
 /* A lead out of the caller's reach does not exist: say so. Returns st. */
 static enum status
 no_such_lead(enum status st, struct issues *e)
@@ -54,7 +36,7 @@ no_such_lead(enum status st, struct issues *e)
  * their segment (or "") goes to segment (4 bytes).
  */
 static enum status
-owner_check(struct db_conn *c, const char *org, const struct lead_scope *s, const char *owner, char *segment,
+owner_check(struct db_conn *c, const char *org, const struct scope_rows *s, const char *owner, char *segment,
             struct issues *e)
 {
 	struct lead_owner o;
@@ -86,7 +68,7 @@ owner_check(struct db_conn *c, const char *org, const struct lead_scope *s, cons
  * body names an owner: set in merged.
  */
 static enum status
-default_owner(const struct lead_scope *s, const json_t *body, json_t *merged, struct issues *e)
+default_owner(const struct scope_rows *s, const json_t *body, json_t *merged, struct issues *e)
 {
 	char id[24];
 
@@ -137,14 +119,13 @@ enum status
 leads_service_list(struct db_conn *c, const struct caller *who, const struct lead_filter *f, struct page *out,
                    struct issues *e)
 {
-	struct lead_scope ls;
-	char *teams = NULL;
-	enum status st = leads_scope(who, false, &ls, &teams);
+	struct scope_rows ls = { 0 };
+	enum status st = scope_rows_of(who->scope, false, &ls);
 
 	(void)e;
 	if (st == ST_OK)
 		st = lead_store_list(c, who->org, &ls, f, out);
-	free(teams);
+	scope_rows_clear(&ls);
 	return st;
 }
 
@@ -152,13 +133,12 @@ enum status
 leads_service_get(struct db_conn *c, const struct caller *who, int64_t id, struct rowjson *out,
                   struct issues *e)
 {
-	struct lead_scope ls;
-	char *teams = NULL;
-	enum status st = leads_scope(who, false, &ls, &teams);
+	struct scope_rows ls = { 0 };
+	enum status st = scope_rows_of(who->scope, false, &ls);
 
 	if (st == ST_OK)
 		st = lead_store_get(c, who->org, &ls, id, out);
-	free(teams);
+	scope_rows_clear(&ls);
 	return no_such_lead(st, e);
 }
 
@@ -166,13 +146,13 @@ enum status
 leads_service_create(struct db_conn *c, const struct caller *who, const json_t *body, struct rowjson *out,
                      struct issues *e)
 {
-	struct lead_scope ls;
+	struct scope_rows ls = { 0 };
 	struct lead_record rec = {0};
-	char *teams = NULL, owner_segment[4];
+	char owner_segment[4];
 	json_t *merged = NULL;
 	enum status st;
 
-	if ((st = leads_scope(who, true, &ls, &teams)) != ST_OK)
+	if ((st = scope_rows_of(who->scope, true, &ls)) != ST_OK)
 		goto out;
 	if (!(merged = lead_record_merge(NULL, body))) {
 		st = ST_NOMEM;
@@ -188,7 +168,7 @@ leads_service_create(struct db_conn *c, const struct caller *who, const json_t *
 out:
 	lead_record_clear(&rec);
 	json_decref(merged);
-	free(teams);
+	scope_rows_clear(&ls);
 	return st;
 }
 
@@ -196,13 +176,13 @@ enum status
 leads_service_patch(struct db_conn *c, const struct caller *who, int64_t id, const json_t *body,
                     int expect_version, struct rowjson *out, struct issues *e)
 {
-	struct lead_scope ls;
+	struct scope_rows ls = { 0 };
 	struct lead_current cur = {0};
-	char *teams = NULL, owner_segment[4];
+	char owner_segment[4];
 	json_t *merged = NULL;
 	enum status st;
 
-	if ((st = leads_scope(who, true, &ls, &teams)) != ST_OK ||
+	if ((st = scope_rows_of(who->scope, true, &ls)) != ST_OK ||
 	    (st = lead_store_lock(c, who->org, &ls, id, &cur)) != ST_OK)
 		goto out;
 	if (expect_version >= 0 && cur.version != expect_version) {
@@ -223,7 +203,7 @@ leads_service_patch(struct db_conn *c, const struct caller *who, int64_t id, con
 out:
 	json_decref(merged);
 	lead_store_current_clear(&cur);
-	free(teams);
+	scope_rows_clear(&ls);
 	return no_such_lead(st, e);
 }
 
@@ -231,12 +211,11 @@ enum status
 leads_service_delete(struct db_conn *c, const struct caller *who, int64_t id, int expect_version,
                      struct issues *e)
 {
-	struct lead_scope ls;
+	struct scope_rows ls = { 0 };
 	struct lead_current cur = {0};
-	char *teams = NULL;
 	enum status st;
 
-	if ((st = leads_scope(who, true, &ls, &teams)) != ST_OK ||
+	if ((st = scope_rows_of(who->scope, true, &ls)) != ST_OK ||
 	    (st = lead_store_lock(c, who->org, &ls, id, &cur)) != ST_OK)
 		goto out;
 	if (expect_version >= 0 && cur.version != expect_version)
@@ -245,7 +224,7 @@ leads_service_delete(struct db_conn *c, const struct caller *who, int64_t id, in
 		st = lead_store_delete(c, who->org, id);
 out:
 	lead_store_current_clear(&cur);
-	free(teams);
+	scope_rows_clear(&ls);
 	return no_such_lead(st, e);
 }
 
@@ -253,7 +232,7 @@ enum status
 leads_service_score(struct db_conn *c, const struct caller *who, const json_t *body, json_t **out,
                     struct issues *e)
 {
-	struct lead_scope all = {.all = true};
+	struct scope_rows all = {.all = true};
 	struct lead_record rec = {0};
 	struct score_model m = {0};
 	char owner_segment[4];
@@ -286,14 +265,13 @@ enum status
 leads_service_funnel(struct db_conn *c, const struct caller *who, const char *from, const char *to,
                      const char *by, char **out, struct issues *e)
 {
-	struct lead_scope ls;
-	char *teams = NULL;
-	enum status st = leads_scope(who, false, &ls, &teams);
+	struct scope_rows ls = { 0 };
+	enum status st = scope_rows_of(who->scope, false, &ls);
 
 	(void)e;
 	if (st == ST_OK)
 		st = lead_store_funnel(c, who->org, &ls, from, to, by, out);
-	free(teams);
+	scope_rows_clear(&ls);
 	return st;
 }
 
@@ -385,7 +363,7 @@ reject_duplicates(const struct lead_batch *in, bool *dup, struct leads_bulk_resu
 
 /* One bulk call after the duplicates are out. */
 struct bulk_run {
-	const struct lead_scope *scope;
+	const struct scope_rows *scope;
 	struct score_model models[2]; /* b2b, b2c */
 	cal_date today;
 	struct lead_bulk_facts *facts;
@@ -510,14 +488,13 @@ leads_service_bulk(struct db_conn *c, const struct caller *who, const struct lea
 	struct bulk_run *run = calloc(1, sizeof *run);
 	struct lead_batch_item *items = malloc((in->n + 1) * sizeof *items);
 	bool *dup = calloc(in->n + 1, sizeof *dup);
-	struct lead_scope ls;
-	char *teams = NULL;
+	struct scope_rows ls = { 0 };
 	size_t n = 0;
 	enum status st = ST_NOMEM;
 
 	if (!run || !items || !dup || !(res.rejects = calloc(in->n + 1, sizeof *res.rejects)))
 		goto out;
-	if ((st = leads_scope(who, true, &ls, &teams)) != ST_OK ||
+	if ((st = scope_rows_of(who->scope, true, &ls)) != ST_OK ||
 	    (st = reject_duplicates(in, dup, &res)) != ST_OK)
 		goto out;
 	if (atomic && (res.nrejects || rejected_before)) {
@@ -539,7 +516,7 @@ out:
 	free(run);
 	free(items);
 	free(dup);
-	free(teams);
+	scope_rows_clear(&ls);
 	if (st == ST_OK || st == ST_INVALID)
 		*out = res;
 	else
@@ -644,18 +621,18 @@ leads_service_convert(struct db_conn *c, const struct caller *who, int64_t id,
                       const struct lead_conversion *in, struct rowjson *lead_out, struct rowjson *deal_out,
                       struct issues *e)
 {
-	struct lead_scope ls;
+	struct scope_rows ls = { 0 };
 	struct lead_current cur = {0};
 	struct stage_list *stages = malloc(sizeof *stages);
 	struct deal_input *d = malloc(sizeof *d);
 	json_t *merged = NULL;
-	char *teams = NULL, name[256];
+	char name[256];
 	cal_date today;
 	enum status st = ST_NOMEM;
 
 	if (!stages || !d)
 		goto out;
-	if ((st = leads_scope(who, true, &ls, &teams)) != ST_OK ||
+	if ((st = scope_rows_of(who->scope, true, &ls)) != ST_OK ||
 	    (st = lead_store_lock(c, who->org, &ls, id, &cur)) != ST_OK)
 		goto out;
 	if (strcmp(cur.status, "converted") == 0) {
@@ -681,7 +658,7 @@ out:
 	lead_store_current_clear(&cur);
 	free(stages);
 	free(d);
-	free(teams);
+	scope_rows_clear(&ls);
 	return no_such_lead(st, e);
 }
 

@@ -12,7 +12,7 @@
  * whole org: they use who->org only (who->scope may be NULL, as
  * req_caller_unscoped gives it; the route table says who may call them).
  *
- * Who sees and changes which lead: store.h (struct lead_scope). Every write
+ * Who sees and changes which lead: store.h (struct scope_rows). Every write
  * sends the whole lead after the change through its segment's scoring model
  * (record.h); a client never writes a score.
  */

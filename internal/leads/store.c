@@ -52,24 +52,24 @@ DB_STMT(stmt_lead_update,
 DB_STMT(stmt_lead_delete, "DELETE FROM leads WHERE org_id = $1 AND id = $2::bigint");
 
 enum status
-lead_store_get(struct db_conn *c, const char *org, const struct lead_scope *s, int64_t id, struct rowjson *out)
+lead_store_get(struct db_conn *c, const char *org, const struct scope_rows *s, int64_t id, struct rowjson *out)
 {
 	char idb[24], self[24];
 	const char *sp[3];
 
-	lead_scope_params(s, self, sizeof self, sp);
+	row_scope_params(s, self, sizeof self, sp);
 	return row_exec(c, &stmt_lead_get, 5,
 			(const char *[]){ org, row_id_param(id, idb, sizeof idb), sp[0], sp[1], sp[2] }, out);
 }
 
 enum status
-lead_store_list(struct db_conn *c, const char *org, const struct lead_scope *s, const struct lead_filter *f,
+lead_store_list(struct db_conn *c, const char *org, const struct scope_rows *s, const struct lead_filter *f,
 		struct page *out)
 {
 	char self[24], after[24], owner[24], smin[24], smax[24], lim[24];
 	const char *sp[3];
 
-	lead_scope_params(s, self, sizeof self, sp);
+	row_scope_params(s, self, sizeof self, sp);
 	const char *params[] = {
 		org,
 		sp[0],
@@ -98,7 +98,7 @@ lead_store_current_clear(struct lead_current *cur)
 }
 
 enum status
-lead_store_lock(struct db_conn *c, const char *org, const struct lead_scope *s, int64_t id,
+lead_store_lock(struct db_conn *c, const char *org, const struct scope_rows *s, int64_t id,
 		struct lead_current *out)
 {
 	char idb[24], self[24];
@@ -107,7 +107,7 @@ lead_store_lock(struct db_conn *c, const char *org, const struct lead_scope *s, 
 	enum status st;
 
 	memset(out, 0, sizeof *out);
-	lead_scope_params(s, self, sizeof self, sp);
+	row_scope_params(s, self, sizeof self, sp);
 	st = row_exec_one(c, &stmt_lead_lock, 5,
 			  (const char *[]){ org, row_id_param(id, idb, sizeof idb), sp[0], sp[1], sp[2] }, &r);
 	if (st != ST_OK)
@@ -126,7 +126,7 @@ DB_STMT(stmt_owner,
 	" FROM people p WHERE p.org_id = $1 AND p.id = $2::bigint");
 
 enum status
-lead_store_owner(struct db_conn *c, const char *org, const struct lead_scope *s, const char *owner_id,
+lead_store_owner(struct db_conn *c, const char *org, const struct scope_rows *s, const char *owner_id,
 		 struct lead_owner *out)
 {
 	char self[24];
@@ -134,7 +134,7 @@ lead_store_owner(struct db_conn *c, const char *org, const struct lead_scope *s,
 	PGresult *r;
 	enum status st;
 
-	lead_scope_params(s, self, sizeof self, sp);
+	row_scope_params(s, self, sizeof self, sp);
 	st = row_exec_one(c, &stmt_owner, 5, (const char *[]){ org, owner_id, sp[0], sp[1], sp[2] }, &r);
 	if (st != ST_OK)
 		return st;
@@ -211,13 +211,13 @@ DB_STMT(stmt_funnel,
 	" 'total', (SELECT json_build_object(" FUNNEL_FIELDS ") FROM t))::text");
 
 enum status
-lead_store_funnel(struct db_conn *c, const char *org, const struct lead_scope *s, const char *from, const char *to,
+lead_store_funnel(struct db_conn *c, const char *org, const struct scope_rows *s, const char *from, const char *to,
 		  const char *by, char **out)
 {
 	char self[24];
 	const char *sp[3];
 
-	lead_scope_params(s, self, sizeof self, sp);
+	row_scope_params(s, self, sizeof self, sp);
 	PGresult *r = db_exec(c, &stmt_funnel, 7, (const char *[]){ org, sp[0], sp[1], sp[2], by, from, to });
 	enum status st = db_check(c, r, PGRES_TUPLES_OK);
 

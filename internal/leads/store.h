@@ -6,7 +6,7 @@
  * db/row.h); what is written comes as a struct lead_record (record.h), its
  * score already computed in C.
  *
- * Who sees a lead (struct lead_scope): admins, execs and services every
+ * Who sees a lead (struct scope_rows): admins, execs and services every
  * lead of the org; a manager the leads owned by a person of a team of their
  * managed subtree, and their own; a rep their own. Writes: admins and
  * services every lead, managers and reps as they read. Outside the scope a
@@ -22,15 +22,10 @@
 #include <jansson.h>
 
 #include "db/db.h"
+#include "auth/scope.h"
 #include "db/row.h"
 #include "leads/lead.h"
 #include "leads/record.h"
-
-struct lead_scope {
-	bool all;          /* every lead of the org */
-	int64_t person_id; /* the caller's person; 0 = none */
-	const char *teams; /* managed subtree as an array literal "{1,2}"; NULL or "{}" = none */
-};
 
 struct lead_filter {
 	const char *status; /* NULL = any */
@@ -47,10 +42,10 @@ struct lead_filter {
 };
 
 /* Lead `id` within s as GET /v1/leads/{id} shows it. ST_NOT_FOUND when absent or outside s. */
-enum status lead_store_get(struct db_conn *c, const char *org, const struct lead_scope *s, int64_t id,
+enum status lead_store_get(struct db_conn *c, const char *org, const struct scope_rows *s, int64_t id,
                            struct rowjson *out);
 /* A page of the leads within s that pass f, by id (release with page_clear). */
-enum status lead_store_list(struct db_conn *c, const char *org, const struct lead_scope *s,
+enum status lead_store_list(struct db_conn *c, const char *org, const struct scope_rows *s,
                             const struct lead_filter *f, struct page *out);
 
 /* The stored state of a lead a change starts from. */
@@ -68,16 +63,16 @@ void lead_store_current_clear(struct lead_current *cur);
  * its stored state into *out (release with lead_store_current_clear).
  * ST_NOT_FOUND when absent or outside s.
  */
-enum status lead_store_lock(struct db_conn *c, const char *org, const struct lead_scope *s, int64_t id,
+enum status lead_store_lock(struct db_conn *c, const char *org, const struct scope_rows *s, int64_t id,
                             struct lead_current *out);
 
 /* What the store knows of the owner a write names. */
 struct lead_owner {
 	char segment[4]; /* "b2b", "b2c", or "" for none */
-	bool in_scope;   /* within the lead_scope asked about */
+	bool in_scope;   /* within the scope_rows asked about */
 };
 /* Person `owner_id` (decimal text) of the org into *out; ST_NOT_FOUND when no person of the org has it. */
-enum status lead_store_owner(struct db_conn *c, const char *org, const struct lead_scope *s,
+enum status lead_store_owner(struct db_conn *c, const char *org, const struct scope_rows *s,
                              const char *owner_id, struct lead_owner *out);
 
 /*
@@ -99,7 +94,7 @@ enum status lead_store_delete(struct db_conn *c, const char *org, int64_t id);
  * (source, segment, grade or owner): *out = {"items": [...], "total": {...}}
  * as malloc'd text (the caller frees).
  */
-enum status lead_store_funnel(struct db_conn *c, const char *org, const struct lead_scope *s,
+enum status lead_store_funnel(struct db_conn *c, const char *org, const struct scope_rows *s,
                               const char *from, const char *to, const char *by, char **out);
 
 

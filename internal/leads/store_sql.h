@@ -31,19 +31,11 @@
 
 /*
  * The scope predicate on `l` (store.h): $all, $self and $teams are the
- * parameter numbers of lead_scope's fields.
+ * parameter numbers of scope_rows' fields.
  */
 #define LEAD_IN_SCOPE(all, self, teams)                                                                   \
 	"(" all "::bool OR l.owner_id = " self "::bigint OR l.owner_id IN (SELECT p.id FROM people p"       \
 	" WHERE p.org_id = $1 AND p.team_id = ANY(" teams "::bigint[])))"
 
-/* The text parameters of s for LEAD_IN_SCOPE, into out[0..2]; self (len bytes) holds the person id. */
-static inline void
-lead_scope_params(const struct lead_scope *s, char *self, size_t len, const char **out)
-{
-	out[0] = s->all ? "true" : "false";
-	out[1] = row_id_param(s->person_id, self, len);
-	out[2] = s->teams ? s->teams : "{}";
-}
 
 #endif

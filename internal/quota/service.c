@@ -172,18 +172,15 @@ quota_service_list(struct db_conn *c, const struct caller *who, const struct quo
 	                         .team_id = q->team_id,
 	                         .after = q->after,
 	                         .limit = q->limit};
-	char *teams;
+	struct scope_rows qs = {0};
 	enum status st;
 
 	if ((st = load_settings(c, who, &x)) != ST_OK ||
-	    (q->period && (st = place(q->period, &x, e, &f.period)) != ST_OK))
+	    (q->period && (st = place(q->period, &x, e, &f.period)) != ST_OK) ||
+	    (st = scope_rows_of(who->scope, false, &qs)) != ST_OK)
 		return st;
-	if (!(teams = scope_teams_literal(who->scope)))
-		return ST_NOMEM;
-	struct quota_scope qs = {
-	    .all = scope_reads_all(who->scope), .person_id = who->scope->person_id, .teams = teams};
 	st = quota_store_list(c, who->org, &x.ramp, &qs, &f, out);
-	free(teams);
+	scope_rows_clear(&qs);
 	return st;
 }
 

@@ -508,7 +508,7 @@ out:
 }
 
 enum status
-quota_store_list(struct db_conn *c, const char *org, const struct quota_ramp *ramp, const struct quota_scope *s,
+quota_store_list(struct db_conn *c, const char *org, const struct quota_ramp *ramp, const struct scope_rows *s,
 	   const struct quota_filter *f, struct page *out)
 {
 	char after[24], self[24], assignee[24], start[16], end[16], team[24], lim[16];

@@ -29,6 +29,7 @@
 
 #include "calendar/calendar.h"
 #include "db/db.h"
+#include "auth/scope.h"
 #include "db/row.h"
 #include "quota/alloc.h"
 #include "quota/plan.h"
@@ -47,13 +48,6 @@ struct quota_current {
 };
 /* Free what q owns and zero it; accepts a zeroed struct. */
 void quota_current_clear(struct quota_current *q);
-
-/* Who may see which quotas (DESIGN §4), as the list filters them. */
-struct quota_scope {
-	bool all;          /* every quota of the org */
-	int64_t person_id; /* the caller's own person quotas; 0 = none */
-	const char *teams; /* subtree literal "{1,2}": its teams' quotas and their people's; "{}" = none */
-};
 
 /* What a list selects. */
 struct quota_filter {
@@ -101,7 +95,7 @@ enum status quota_store_delete(struct db_conn *c, const char *org, const char *s
  * effective amounts by `ramp`.
  */
 enum status quota_store_list(struct db_conn *c, const char *org, const struct quota_ramp *ramp,
-			     const struct quota_scope *s, const struct quota_filter *f, struct page *out);
+			     const struct scope_rows *s, const struct quota_filter *f, struct page *out);
 
 /*
  * Upsert n quotas by their key with `source` ("allocation" or "split"):
