@@ -1,4 +1,10 @@
-/* handlers.h — every route handler (one file per resource). */
+/*
+ * handlers.h — every route handler (one file per resource). Each answers the
+ * route of its name in routes.c as openapi.yaml states it: it reads the
+ * request (path, query, body), calls one service function with the caller
+ * (internal/<domain>/service.h) and renders the answer through respond.h;
+ * it never returns an error code of its own, and frees all it took.
+ */
 #ifndef ATTAIN_API_HANDLERS_H
 #define ATTAIN_API_HANDLERS_H
 

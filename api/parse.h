@@ -31,6 +31,13 @@ void parse_only(json_t *obj, const char *const *allowed, struct issues *e);
 /* A required field that is absent or null is an error. */
 void parse_require(json_t *obj, const char *field, struct issues *e);
 
+/*
+ * The field readers: each reads body field k of o (absent: FIELD_ABSENT,
+ * null: FIELD_NULL, nothing read), checks its type and range, writes *out
+ * and returns FIELD_SET, or adds an issue naming k and returns FIELD_BAD.
+ * parse_string: a string of minlen..maxlen characters (code points), no
+ * NUL; parse_int: an integer in lo..hi; parse_bool: true or false.
+ */
 enum field_state parse_string(json_t *o, const char *k, size_t minlen, size_t maxlen, struct issues *e,
 			      const char **out);
 enum field_state parse_int(json_t *o, const char *k, long long lo, long long hi, struct issues *e,

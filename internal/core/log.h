@@ -7,7 +7,9 @@
 /* How much is logged: each level includes those above it. */
 enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR };
 
+/* The process-wide level (set once at start): lines below it are not written. */
 void log_set_level(enum log_level lvl);
+/* The level log_set_level set (LOG_INFO until then). */
 enum log_level log_get_level(void);
 /*
  * Write {"ts":..., "level":..., "msg":..., <fields>} where `fields` is

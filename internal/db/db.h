@@ -89,6 +89,8 @@ PGresult *db_exec(struct db_conn *c, struct db_stmt *s, int n, const char *const
 PGresult *db_exec_planned(struct db_conn *c, struct db_stmt *s, int n, const char *const *params);
 /* Run ad-hoc SQL without parameters (migrations, SET, BEGIN). */
 PGresult *db_exec_raw(struct db_conn *c, const char *sql);
+/* Run ad-hoc SQL without parameters whose outcome is `want`; db_check's status. */
+enum status db_run(struct db_conn *c, const char *sql, ExecStatusType want);
 /*
  * Map a result to a status: ST_OK when its status is `want`; ST_CONFLICT
  * for unique/exclusion violations (23505, 23P01); ST_INVALID for check,

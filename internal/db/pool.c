@@ -374,14 +374,20 @@ db_last_constraint(const struct db_conn *c)
 	return c->constraint;
 }
 
-static enum status
-simple(struct db_conn *c, const char *sql)
+enum status
+db_run(struct db_conn *c, const char *sql, ExecStatusType want)
 {
 	PGresult *r = db_exec_raw(c, sql);
-	enum status st = db_check(c, r, PGRES_COMMAND_OK);
+	enum status st = db_check(c, r, want);
 
 	PQclear(r);
 	return st;
+}
+
+static enum status
+simple(struct db_conn *c, const char *sql)
+{
+	return db_run(c, sql, PGRES_COMMAND_OK);
 }
 
 enum status
@@ -446,11 +452,7 @@ db_tx_depth(const struct db_conn *c)
 enum status
 db_copy_start(struct db_conn *c, const char *sql)
 {
-	PGresult *r = db_exec_raw(c, sql);
-	enum status st = db_check(c, r, PGRES_COPY_IN);
-
-	PQclear(r);
-	return st;
+	return db_run(c, sql, PGRES_COPY_IN);
 }
 
 enum status

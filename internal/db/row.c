@@ -59,19 +59,17 @@ row_int_param(long long v, char *buf, size_t len)
 const char *
 row_date_param(bool set, cal_date d, char *buf, size_t len)
 {
-	if (!set)
-		return NULL;
-	cal_date_format(d, buf, len);
-	return buf;
+	if (set)
+		cal_date_format(d, buf, len);
+	return set ? buf : NULL;
 }
 
 const char *
 row_money_param(bool set, int64_t cents, char *buf, size_t len)
 {
-	if (!set)
-		return NULL;
-	money_format(cents, buf, len);
-	return buf;
+	if (set)
+		money_format(cents, buf, len);
+	return set ? buf : NULL;
 }
 
 void
@@ -148,11 +146,7 @@ row_exec_command(struct db_conn *c, struct db_stmt *s, int n, const char *const 
 enum status
 row_exec_raw(struct db_conn *c, const char *sql)
 {
-	PGresult *r = db_exec_raw(c, sql);
-	enum status st = db_check(c, r, PGRES_COMMAND_OK);
-
-	PQclear(r);
-	return st;
+	return db_run(c, sql, PGRES_COMMAND_OK);
 }
 
 enum status
