@@ -361,15 +361,9 @@ period_grain_name(enum period_grain g)
 	return "year";
 }
 
-/*
- * The periods of `grain` inside p, in order, starting from p->start:
- * FY -> 4 quarters or 12 months, quarter -> 3 months. Writes at most max
- * (out may be NULL when max is 0) and returns how many it wrote; -1 when
- * grain is not finer than p's.
- */
-int
-period_children(const struct period *p, enum period_grain grain, int fy_start_month,
-		struct period *out, int max)
+enum status
+period_children(const struct period *p, enum period_grain grain, int fy_start_month, struct period *out, int max,
+		int *nout)
 {
 	int s = valid_start_month(fy_start_month);
 	int step = grain == GRAIN_QUARTER ? 3 : 1;
@@ -377,9 +371,10 @@ period_children(const struct period *p, enum period_grain grain, int fy_start_mo
 	int total, n;
 
 	if (grain >= p->grain || grain < GRAIN_MONTH)
-		return -1;
+		return ST_INVALID;
 	total = (p->grain == GRAIN_YEAR ? 12 : 3) / step;
 	for (n = 0; n < total && n < max; n++)
 		period_containing(month_index_start(first + (int64_t)n * step), grain, s, &out[n]);
-	return n;
+	*nout = n;
+	return ST_OK;
 }

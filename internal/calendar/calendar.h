@@ -61,11 +61,12 @@ void period_year_ago(const struct period *p, int fy_start_month, struct period *
 enum status period_grain_parse(const char *s, enum period_grain *out);
 const char *period_grain_name(enum period_grain g);
 /*
- * The children of p at `grain` (finer than p's): FY -> 4 quarters or 12
- * months; quarter -> 3 months. Writes up to max into out (may be NULL when
- * max <= 0), returns how many it wrote, or -1 when grain is not finer than p's.
+ * The children of p at `grain` (finer than p's), in order from p->start:
+ * FY -> 4 quarters or 12 months; quarter -> 3 months. Writes up to max into
+ * out (may be NULL when max <= 0) and how many it wrote into *nout.
+ * ST_INVALID (nothing written) when grain is not finer than p's.
  */
-int period_children(const struct period *p, enum period_grain grain, int fy_start_month,
-		    struct period *out, int max);
+enum status period_children(const struct period *p, enum period_grain grain, int fy_start_month,
+			    struct period *out, int max, int *nout);
 
 #endif

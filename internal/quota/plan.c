@@ -379,7 +379,7 @@ quota_split_periods(const struct period *p, enum period_grain grain, int fy_star
 		issues_add(e, "grain", "a month quota cannot be split");
 		return ST_INVALID;
 	}
-	if ((k = period_children(p, grain, fy_start, children, max)) < 1) {
+	if (period_children(p, grain, fy_start, children, max, &k) != ST_OK || k < 1) {
 		issues_add(e, "grain", "must be finer than the quota's period (%s)", period_grain_name(p->grain));
 		return ST_INVALID;
 	}
