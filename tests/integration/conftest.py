@@ -220,7 +220,7 @@ class ServerLog:
             found = [e for e in found if e.get("request_id") == request_id]
         return found
 
-    def wait_request(self, request_id, timeout=3.0):
+    def wait_request(self, request_id, timeout=60.0):
         """The log lines of one request, waiting for the first to appear."""
         deadline = time.monotonic() + timeout
         while True:

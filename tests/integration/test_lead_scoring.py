@@ -5,13 +5,14 @@ org's closed leads through the API, its evaluation, the blended scores, and who 
 import csv
 import io
 import json
+import subprocess
 import threading
 import time
 import uuid
 
 import pytest
 
-from conftest import Api
+from conftest import Api, psql
 from contract import ok, problem
 
 MODEL_FIELDS = {"segment", "rules", "group_caps", "thresholds", "bant", "predicted_weight", "predictive",
@@ -88,7 +89,7 @@ def closed_leads(n, seed=1, prefix=None):
 def bulk(api, items):
     body = "".join(json.dumps(x) + "\n" for x in items)
     res = ok(api.post("/v1/leads/bulk?atomic=true", data=body,
-                      headers={"Content-Type": "application/x-ndjson"}, timeout=300))
+                      headers={"Content-Type": "application/x-ndjson"}, timeout=1800))
     assert res["rejected"] == 0
     return res
 
@@ -329,7 +330,7 @@ def test_train_evaluate_and_blend(scratch_admin):
                 for ch, v in (("web", 19), ("fair", 0), ("ads", 10))]
     before_model = ok(api.get("/v1/lead-scoring/models/b2c"))
     t0 = time.monotonic()
-    ev = ok(api.post("/v1/lead-scoring/models/b2c/train", timeout=120))
+    ev = ok(api.post("/v1/lead-scoring/models/b2c/train", timeout=1800))
     assert time.monotonic() - t0 < 60
     assert set(ev) == EVALUATION_FIELDS
     assert ev["segment"] == "b2c" and ev["version"] == 1
@@ -381,7 +382,7 @@ def test_train_evaluate_and_blend(scratch_admin):
     again = ok(api.get(f"/v1/leads/{web['id']}"))
     assert abs(again["score"] - again["probability"]) <= 0.505 and again["score_breakdown"]["rules"] == []
     # training again is version 2
-    ev2 = ok(api.post("/v1/lead-scoring/models/b2c/train", json={}, timeout=120))
+    ev2 = ok(api.post("/v1/lead-scoring/models/b2c/train", json={}, timeout=1800))
     assert ev2["version"] == 2 and ev2["auc"] == ev["auc"]  # same leads, same model
 
 
@@ -391,7 +392,7 @@ def test_scores_follow_a_retrained_model(scratch_admin):
     api = scratch_admin
     items = closed_leads(600, seed=3)
     bulk(api, items)
-    ok(api.post("/v1/lead-scoring/models/b2c/train", timeout=120))
+    ok(api.post("/v1/lead-scoring/models/b2c/train", timeout=1800))
     web = {"segment": "b2c", "attributes": {"channel": "web", "visits": 19}}
     first = {ok(api.post("/v1/leads/score", json=web))["probability"] for _ in range(16)}
     assert len(first) == 1 and first.pop() > 60
@@ -399,42 +400,64 @@ def test_scores_follow_a_retrained_model(scratch_admin):
     for x in items:
         x["status"] = "disqualified" if x["status"] == "converted" else "converted"
     assert bulk(api, items)["updated"] == len(items)
-    ev = ok(api.post("/v1/lead-scoring/models/b2c/train", timeout=120))
+    ev = ok(api.post("/v1/lead-scoring/models/b2c/train", timeout=1800))
     assert ev["version"] == 2
     after = [ok(api.post("/v1/leads/score", json=web)) for _ in range(16)]
     assert {x["probability"] for x in after} == {after[0]["probability"]} and after[0]["probability"] < 40
     assert {x["model_version"] for x in after} == {ok(api.get("/v1/lead-scoring/models/b2c"))["version"]}
 
 
-def test_training_does_not_block_other_requests(scratch_admin):
+def test_training_does_not_block_other_requests(scratch_admin, database):
+    """
+    A training in flight (it holds a worker and a connection, and fits for a
+    while) does not hold up other requests. Proved by events, not by timing:
+    the b2c model row is locked from outside, so the training, once it has
+    read and fitted without locks, waits to store its model; while it waits
+    (seen in pg_stat_activity), other requests must be answered. Then the
+    lock is let go and the training completes.
+    """
     api = scratch_admin
+    org = ok(api.get("/v1/org"))["id"]
     items = closed_leads(12000, seed=7)
     for i in range(0, len(items), 6000):
         bulk(api, items[i:i + 6000])
     probe = ok(api.post("/v1/leads", json={"segment": "b2b"}), 201)
     done = {}
-
     trainer = Api(api.base_url, api.token)  # its own HTTP session
 
-    def train():
-        t0 = time.monotonic()
-        r = trainer.post("/v1/lead-scoring/models/b2c/train", timeout=300)
-        done["status"] = r.status_code
-        done["span"] = (t0, time.monotonic())
+    holder = subprocess.Popen(["psql", database, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
+    try:
+        holder.stdin.write(f"BEGIN;\nSELECT 'locked ' || count(*) FROM (SELECT 1 FROM lead_scoring_models"
+                           f" WHERE org_id = '{org}' AND segment = 'b2c' FOR UPDATE) x;\n")
+        holder.stdin.flush()
+        assert holder.stdout.readline().strip() == "locked 1"
 
-    th = threading.Thread(target=train)
-    th.start()
-    stamps = []
-    while th.is_alive() and len(stamps) < 2000:
-        t0 = time.monotonic()
-        ok(api.get(f"/v1/leads/{probe['id']}"))
-        stamps.append((t0, time.monotonic()))
+        def train():
+            r = trainer.post("/v1/lead-scoring/models/b2c/train", timeout=1800)
+            done["status"] = r.status_code
+
+        th = threading.Thread(target=train)
+        th.start()
+        waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()" \
+                  " AND wait_event_type = 'Lock' AND query ILIKE '%lead_scoring_models%'"
+        while psql(database, waiting) == "0":
+            assert th.is_alive(), f"the training ended without waiting for the model row: {done}"
+            time.sleep(0.1)
+        # The training is in flight, blocked on the row: others are answered all the same.
+        for _ in range(3):
+            assert ok(api.get(f"/v1/leads/{probe['id']}"))["id"] == probe["id"]
+        ok(api.get("/v1/lead-scoring/models/b2b"))
+        assert th.is_alive() and "status" not in done
+        holder.stdin.write("COMMIT;\n")
+        holder.stdin.close()
+        assert holder.wait(timeout=600) == 0
+    finally:
+        if holder.poll() is None:
+            holder.kill()
     th.join()
     assert done["status"] == 200
-    start, end = done["span"]
-    during = [(a, b) for a, b in stamps if a > start and b < end]
-    assert during, "no request completed while the training ran"
-    assert max(b - a for a, b in during) < 2.0
 
 
 # -- the exact answers ---------------------------------------------------------------------------
