@@ -26,7 +26,13 @@ static const struct setting settings[] = {
 	{ "ATTAIN_JWT_PUBLIC_KEYS", NULL, "kid=/path/key.pem[,kid=...]: RS256 (RSA) / ES256 (P-256) public keys" },
 	{ "ATTAIN_JWT_ISSUER", NULL, "required `iss` of tokens (unset: not checked)" },
 	{ "ATTAIN_JWT_AUDIENCE", NULL, "required `aud` of tokens (unset: not checked)" },
-	{ "ATTAIN_MAX_BODY", "33554432", "largest request body in bytes; larger gets 413 (1024..1073741824)" },
+	{ "ATTAIN_MAX_BODY", "33554432", "largest body of a bulk route in bytes; larger gets 413 (1024..1073741824)" },
+	{ "ATTAIN_MAX_SMALL_BODY", "1048576", "largest body of any other route in bytes (capped at ATTAIN_MAX_BODY)" },
+	{ "ATTAIN_MAX_INFLIGHT_BODY_BYTES", "268435456", "request bodies being received, all together; beyond: 503 (>= ATTAIN_MAX_BODY)" },
+	{ "ATTAIN_MAX_CONNECTIONS_PER_IP", "128", "concurrent HTTP connections from one client address (0 = no cap)" },
+	{ "ATTAIN_HEADER_TIMEOUT", "10", "seconds of silence allowed while a request head arrives (1..3600)" },
+	{ "ATTAIN_MAX_CONCURRENT_PER_SUBJECT", "2", "expensive requests running at once for one token subject; beyond: 429" },
+	{ "ATTAIN_MAX_CONCURRENT_PER_ORG", "ATTAIN_THREADS / 2 (min 1)", "expensive requests running at once for one org; beyond: 429" },
 	{ "ATTAIN_LOG_LEVEL", "info", "debug | info | warn | error" },
 	{ "ATTAIN_MIGRATE", "on", "apply pending migrations at start (on | off)" },
 };
@@ -165,6 +171,47 @@ config_load(char *(*get)(const char *), struct config *out, char *err, size_t er
 		if (!parse_int(v, 1024, 1LL << 30, &n))
 			FAIL("ATTAIN_MAX_BODY: expected bytes 1024..1073741824, got \"%s\"", v);
 		c.max_body = (size_t)n;
+	}
+	c.max_small_body = 1u << 20;
+	if ((v = get("ATTAIN_MAX_SMALL_BODY")) && *v) {
+		if (!parse_int(v, 1024, 1LL << 30, &n))
+			FAIL("ATTAIN_MAX_SMALL_BODY: expected bytes 1024..1073741824, got \"%s\"", v);
+		c.max_small_body = (size_t)n;
+	}
+	if (c.max_small_body > c.max_body)
+		c.max_small_body = c.max_body;
+	c.max_inflight_body = 256u << 20;
+	if ((v = get("ATTAIN_MAX_INFLIGHT_BODY_BYTES")) && *v) {
+		if (!parse_int(v, 1024, 1LL << 40, &n))
+			FAIL("ATTAIN_MAX_INFLIGHT_BODY_BYTES: expected bytes 1024..1099511627776, got \"%s\"", v);
+		c.max_inflight_body = (size_t)n;
+	}
+	if (c.max_inflight_body < c.max_body)
+		FAIL("ATTAIN_MAX_INFLIGHT_BODY_BYTES: must be at least ATTAIN_MAX_BODY (%zu), got %zu", c.max_body,
+		     c.max_inflight_body);
+	c.max_connections_per_ip = 128;
+	if ((v = get("ATTAIN_MAX_CONNECTIONS_PER_IP")) && *v) {
+		if (!parse_int(v, 0, 65536, &n))
+			FAIL("ATTAIN_MAX_CONNECTIONS_PER_IP: expected an integer 0..65536, got \"%s\"", v);
+		c.max_connections_per_ip = (int)n;
+	}
+	c.header_timeout_s = 10;
+	if ((v = get("ATTAIN_HEADER_TIMEOUT")) && *v) {
+		if (!parse_int(v, 1, 3600, &n))
+			FAIL("ATTAIN_HEADER_TIMEOUT: expected seconds 1..3600, got \"%s\"", v);
+		c.header_timeout_s = (int)n;
+	}
+	c.max_per_subject = 2;
+	if ((v = get("ATTAIN_MAX_CONCURRENT_PER_SUBJECT")) && *v) {
+		if (!parse_int(v, 1, 1024, &n))
+			FAIL("ATTAIN_MAX_CONCURRENT_PER_SUBJECT: expected an integer 1..1024, got \"%s\"", v);
+		c.max_per_subject = (int)n;
+	}
+	c.max_per_org = c.threads / 2 > 1 ? c.threads / 2 : 1;
+	if ((v = get("ATTAIN_MAX_CONCURRENT_PER_ORG")) && *v) {
+		if (!parse_int(v, 1, 1024, &n))
+			FAIL("ATTAIN_MAX_CONCURRENT_PER_ORG: expected an integer 1..1024, got \"%s\"", v);
+		c.max_per_org = (int)n;
 	}
 	c.log_level = LOG_INFO;
 	if ((v = get("ATTAIN_LOG_LEVEL")) && *v) {
