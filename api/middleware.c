@@ -422,12 +422,12 @@ idempotency_store(struct req *r, const char *key)
 struct limit_entry {
 	struct limit_entry *next;
 	int n;
-	char key[]; /* "o\x1f<org>" or "s\x1f<org>\x1f<sub>" */
+	char key[]; /* "*" (all), "o\x1f<org>" or "s\x1f<org>\x1f<sub>" */
 };
 
 struct limits {
 	pthread_mutex_t lock;
-	struct limit_entry *head; /* one entry per key with n > 0: at most 2 x requests running */
+	struct limit_entry *head; /* one entry per key with n > 0: at most 1 + 2 x requests running */
 };
 
 struct limits *
@@ -494,26 +494,33 @@ limit_keys(const struct principal *who, char org_key[LIMIT_KEY_MAX], char sub_ke
 	snprintf(sub_key, LIMIT_KEY_MAX, "s\x1f%s\x1f%s", who->org, who->sub);
 }
 
-bool
+int
 limits_enter(struct app *app, const struct principal *who)
 {
 	struct limits *l = app->limits;
 	char ok_[LIMIT_KEY_MAX], sk[LIMIT_KEY_MAX];
-	bool in = false;
+	int verdict = 503;
+	/* one worker thread is always left to probes and cheap requests */
+	int all = app->cfg.threads > 1 ? app->cfg.threads - 1 : 1;
 
 	if (!l)
-		return true;
+		return 0;
 	limit_keys(who, ok_, sk);
 	pthread_mutex_lock(&l->lock);
-	struct limit_entry *o = limit_entry(l, ok_), *s = limit_entry(l, sk);
-	if (o && s && o->n < app->cfg.max_per_org && s->n < app->cfg.max_per_subject) {
-		o->n++;
-		s->n++;
-		in = true;
+	struct limit_entry *g = limit_entry(l, "*"), *o = limit_entry(l, ok_), *s = limit_entry(l, sk);
+	if (g && o && s) {
+		if (o->n >= app->cfg.max_per_org || s->n >= app->cfg.max_per_subject)
+			verdict = 429;
+		else if (g->n < all) {
+			g->n++;
+			o->n++;
+			s->n++;
+			verdict = 0;
+		}
 	}
 	limit_prune(l);
 	pthread_mutex_unlock(&l->lock);
-	return in;
+	return verdict;
 }
 
 void
@@ -527,7 +534,7 @@ limits_leave(struct app *app, const struct principal *who)
 	limit_keys(who, ok_, sk);
 	pthread_mutex_lock(&l->lock);
 	for (struct limit_entry *e = l->head; e; e = e->next)
-		if ((strcmp(e->key, ok_) == 0 || strcmp(e->key, sk) == 0) && e->n > 0)
+		if ((strcmp(e->key, "*") == 0 || strcmp(e->key, ok_) == 0 || strcmp(e->key, sk) == 0) && e->n > 0)
 			e->n--;
 	limit_prune(l);
 	pthread_mutex_unlock(&l->lock);
@@ -628,12 +635,18 @@ run(struct req *r)
 			respond_problem(r, 403, "your roles do not allow this operation", NULL);
 			return;
 		}
-		if ((rt->flags & R_EXPENSIVE) && !(r->limited = limits_enter(r->app, &r->who))) {
+		int verdict = (rt->flags & R_EXPENSIVE) ? limits_enter(r->app, &r->who) : 0;
+		if (verdict == 429) {
 			respond_header(r, "Retry-After", "1");
 			respond_problem(r, 429, "too many expensive requests of yours (or your org's) are running; retry shortly",
 					NULL);
 			return;
 		}
+		if (verdict == 503) {
+			respond_problem(r, 503, "every worker that may run expensive requests is busy; retry shortly", NULL);
+			return;
+		}
+		r->limited = (rt->flags & R_EXPENSIVE) != 0;
 	}
 	if (!(rt->flags & R_PUBLIC)) {
 		static const char *const none[] = { NULL };

@@ -82,14 +82,19 @@ MHD_start_daemon(unsigned int flags, uint16_t port, MHD_AcceptPolicyCallback apc
 	return d;
 }
 
-/* MHD_OPTION_URI_LOG_CALLBACK: the request line is in; ulfius's state inside ours. */
+/*
+ * MHD_OPTION_URI_LOG_CALLBACK: the request line is in; ulfius's state inside
+ * ours. The rest of the head must come within ATTAIN_HEADER_TIMEOUT (a new
+ * connection has it from accept, the daemon's default; a kept-alive one
+ * waited for this request under ATTAIN_IDLE_TIMEOUT).
+ */
 static void *
 edge_begin(void *cls, const char *uri, struct MHD_Connection *c)
 {
+	struct server *s = cls;
 	struct edge_req *er = calloc(1, sizeof *er);
 
-	(void)cls;
-	(void)c;
+	MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, (unsigned)s->app->cfg.header_timeout_s);
 	if (er)
 		er->ulfius = ulfius_uri_logger(NULL, uri);
 	return er;
@@ -108,8 +113,6 @@ edge_end(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTe
 	body_release(s->app, er->reserved);
 	free(er);
 	*con_cls = NULL;
-	/* the next request on this connection has its head deadline again */
-	MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, (unsigned)s->app->cfg.header_timeout_s);
 }
 
 static enum MHD_Result
@@ -236,7 +239,7 @@ server_start(struct app *app, char *err, size_t errlen)
 		{ MHD_OPTION_SOCK_ADDR, 0, v6 ? (void *)&s->addr.v6 : (void *)&s->addr.v4 },
 		{ MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL },
 		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)edge_end, s },
-		{ MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)edge_begin, NULL },
+		{ MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)edge_begin, s },
 		{ MHD_OPTION_END, 0, NULL },
 	};
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |

@@ -155,7 +155,7 @@ def test_bodies_in_flight_are_bounded_503_beyond(start_attaind, tokens, org):
 
 def test_slowloris_from_one_address_leaves_healthz_answering(start_attaind):
     srv = start_attaind({"ATTAIN_MAX_CONNECTIONS": "200", "ATTAIN_MAX_CONNECTIONS_PER_IP": "50",
-                         "ATTAIN_THREADS": "4"})
+                         "ATTAIN_THREADS": "4", "ATTAIN_HEADER_TIMEOUT": "600"})
     attack = []
     refused = 0
     try:
@@ -163,13 +163,13 @@ def test_slowloris_from_one_address_leaves_healthz_answering(start_attaind):
             s = raw_head(srv.port, "GET /healthz HTTP/1.1\r\nHost: x\r\n", source="127.0.0.2")
             attack.append(s)
         # Past the per-address cap the connections are closed at once.
-        for s in attack[60:]:
+        for s in attack[60:]:  # (the first 50 hold the address's slots)
             try:
                 if s.recv(1) == b"":
                     refused += 1
             except ConnectionResetError:
                 refused += 1
-        assert refused == len(attack) - 60 or refused >= 190, refused
+        assert refused == len(attack) - 60, refused
         # A probe from another address still gets in and is answered.
         ok(srv.api().get("/healthz", timeout=HANG))
         ok(srv.api().get("/readyz", timeout=HANG))
@@ -258,3 +258,29 @@ def test_expensive_routes_are_capped_per_subject_and_org(start_attaind, database
                 t.join(timeout=HANG)
     assert slow["a"].status_code == 200 and slow["b"].status_code == 200
     ok(c.get("/v1/leads/funnel", timeout=HANG))
+
+
+def test_expensive_work_never_takes_the_last_worker(start_attaind, database, tokens, org, other_org):
+    srv = start_attaind({"ATTAIN_THREADS": "2", "ATTAIN_DB_POOL_WAIT_MS": "60000"})
+    a = srv.api(tokens.token(org, ["admin"], sub="exec-a"))
+    b = srv.api(tokens.token(other_org, ["admin"], sub="admin-b"))
+    ok(a.get("/v1/leads"))
+    ok(b.get("/v1/leads"))
+    locker = hold_lock(database, "LOCK TABLE leads IN ACCESS EXCLUSIVE MODE;")
+    slow = {}
+    t = threading.Thread(target=lambda: slow.update(r=a.get("/v1/leads/funnel", timeout=HANG)))
+    try:
+        t.start()
+        waiting_on_lock(database, 1)
+        # one of the two workers runs expensive work: another org's expensive
+        # call is turned away (503 + Retry-After) instead of queueing ...
+        r = b.get("/v1/leads/funnel", timeout=HANG)
+        problem(r, 503)
+        assert r.headers["Retry-After"] == "1"
+        # ... and the last worker answers probes and cheap requests
+        ok(srv.api().get("/healthz", timeout=HANG))
+        ok(b.get("/v1/org", timeout=HANG))
+    finally:
+        release(locker)
+        t.join(timeout=HANG)
+    assert slow["r"].status_code == 200
