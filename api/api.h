@@ -28,7 +28,6 @@
 
 struct metrics;
 struct org_cache;
-struct limits;
 struct _u_request;
 struct _u_response;
 
@@ -38,7 +37,6 @@ struct app {
 	struct auth_verifier *auth;   /* owned */
 	struct metrics *metrics;      /* owned */
 	struct org_cache *orgs;       /* owned: orgs known to exist */
-	struct limits *limits;        /* owned by the server: expensive requests running per caller */
 	atomic_int inflight;          /* requests inside a handler */
 	atomic_size_t body_bytes;     /* request body bytes reserved by requests being received */
 	atomic_bool draining;         /* SIGTERM received */

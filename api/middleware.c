@@ -425,57 +425,35 @@ struct limit_entry {
 	char key[]; /* "*" (all), "o\x1f<org>" or "s\x1f<org>\x1f<sub>" */
 };
 
-struct limits {
+/* One per process (there is one app): entries live while their count is above zero. */
+static struct {
 	pthread_mutex_t lock;
 	struct limit_entry *head; /* one entry per key with n > 0: at most 1 + 2 x requests running */
-};
+} limits = { PTHREAD_MUTEX_INITIALIZER, NULL };
 
-struct limits *
-limits_new(void)
-{
-	struct limits *l = calloc(1, sizeof *l);
-
-	if (l)
-		pthread_mutex_init(&l->lock, NULL);
-	return l;
-}
-
-void
-limits_free(struct limits *l)
-{
-	if (!l)
-		return;
-	for (struct limit_entry *e = l->head, *next; e; e = next) {
-		next = e->next;
-		free(e);
-	}
-	pthread_mutex_destroy(&l->lock);
-	free(l);
-}
-
-/* The entry of key (created with n = 0; NULL on OOM). Under l->lock. */
+/* The entry of key (created with n = 0; NULL on OOM). Under limits.lock. */
 static struct limit_entry *
-limit_entry(struct limits *l, const char *key)
+limit_entry(const char *key)
 {
 	struct limit_entry *e;
 	size_t n = strlen(key);
 
-	for (e = l->head; e; e = e->next)
+	for (e = limits.head; e; e = e->next)
 		if (strcmp(e->key, key) == 0)
 			return e;
 	if (!(e = calloc(1, sizeof *e + n + 1)))
 		return NULL;
 	memcpy(e->key, key, n + 1);
-	e->next = l->head;
-	l->head = e;
+	e->next = limits.head;
+	limits.head = e;
 	return e;
 }
 
-/* Drop the entries whose count fell to zero. Under l->lock. */
+/* Drop the entries whose count fell to zero. Under limits.lock. */
 static void
-limit_prune(struct limits *l)
+limit_prune(void)
 {
-	for (struct limit_entry **pp = &l->head; *pp;) {
+	for (struct limit_entry **pp = &limits.head; *pp;) {
 		struct limit_entry *e = *pp;
 		if (e->n == 0) {
 			*pp = e->next;
@@ -497,17 +475,14 @@ limit_keys(const struct principal *who, char org_key[LIMIT_KEY_MAX], char sub_ke
 int
 limits_enter(struct app *app, const struct principal *who)
 {
-	struct limits *l = app->limits;
 	char ok_[LIMIT_KEY_MAX], sk[LIMIT_KEY_MAX];
 	int verdict = 503;
 	/* one worker thread is always left to probes and cheap requests */
 	int all = app->cfg.threads > 1 ? app->cfg.threads - 1 : 1;
 
-	if (!l)
-		return 0;
 	limit_keys(who, ok_, sk);
-	pthread_mutex_lock(&l->lock);
-	struct limit_entry *g = limit_entry(l, "*"), *o = limit_entry(l, ok_), *s = limit_entry(l, sk);
+	pthread_mutex_lock(&limits.lock);
+	struct limit_entry *g = limit_entry("*"), *o = limit_entry(ok_), *s = limit_entry(sk);
 	if (g && o && s) {
 		if (o->n >= app->cfg.max_per_org || s->n >= app->cfg.max_per_subject)
 			verdict = 429;
@@ -518,26 +493,23 @@ limits_enter(struct app *app, const struct principal *who)
 			verdict = 0;
 		}
 	}
-	limit_prune(l);
-	pthread_mutex_unlock(&l->lock);
+	limit_prune();
+	pthread_mutex_unlock(&limits.lock);
 	return verdict;
 }
 
 void
-limits_leave(struct app *app, const struct principal *who)
+limits_leave(const struct principal *who)
 {
-	struct limits *l = app->limits;
 	char ok_[LIMIT_KEY_MAX], sk[LIMIT_KEY_MAX];
 
-	if (!l)
-		return;
 	limit_keys(who, ok_, sk);
-	pthread_mutex_lock(&l->lock);
-	for (struct limit_entry *e = l->head; e; e = e->next)
+	pthread_mutex_lock(&limits.lock);
+	for (struct limit_entry *e = limits.head; e; e = e->next)
 		if ((strcmp(e->key, "*") == 0 || strcmp(e->key, ok_) == 0 || strcmp(e->key, sk) == 0) && e->n > 0)
 			e->n--;
-	limit_prune(l);
-	pthread_mutex_unlock(&l->lock);
+	limit_prune();
+	pthread_mutex_unlock(&limits.lock);
 }
 
 /* ---- the request head: checks before any body byte is read ---------------- */
@@ -767,7 +739,7 @@ api_dispatch(const struct _u_request *u, struct _u_response *resp, void *user_da
 	if (r.conn)
 		db_release(app->pool, r.conn);
 	if (r.limited)
-		limits_leave(app, &r.who);
+		limits_leave(&r.who);
 	send_answer(&r, resp);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;

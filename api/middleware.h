@@ -28,17 +28,15 @@ bool body_reserve(struct app *app, size_t n);
 void body_release(struct app *app, size_t n);
 
 /*
- * Per-subject / per-org caps on expensive routes (R_EXPENSIVE) for struct
- * app (limits_new: NULL on OOM; limits_free accepts NULL). limits_enter
+ * Per-subject / per-org caps on expensive routes (R_EXPENSIVE), one table
+ * per process. limits_enter
  * returns 0 (entered), 429 when the caller or its org is at its cap
  * (ATTAIN_MAX_CONCURRENT_*), 503 when all but one of the worker threads
  * already run expensive requests; every 0 is paired with one limits_leave.
  */
-struct limits *limits_new(void);
-void limits_free(struct limits *l);
 struct principal;
 int limits_enter(struct app *app, const struct principal *who);
-void limits_leave(struct app *app, const struct principal *who);
+void limits_leave(const struct principal *who);
 
 /*
  * The orgs known to exist (so a request skips org_service_ensure), for

@@ -198,11 +198,6 @@ server_start(struct app *app, char *err, size_t errlen)
 		return NULL;
 	}
 	s->app = app;
-	if (!(app->limits = limits_new())) {
-		snprintf(err, errlen, "out of memory");
-		free(s);
-		return NULL;
-	}
 	if (v6) {
 		s->addr.v6.sin6_family = AF_INET6;
 		s->addr.v6.sin6_port = htons((uint16_t)cfg->listen_port);
@@ -216,8 +211,6 @@ server_start(struct app *app, char *err, size_t errlen)
 	}
 	if (rc != U_OK) {
 		snprintf(err, errlen, "ATTAIN_LISTEN: cannot initialise the HTTP server");
-		limits_free(app->limits);
-		app->limits = NULL;
 		free(s);
 		return NULL;
 	}
@@ -256,8 +249,6 @@ server_start(struct app *app, char *err, size_t errlen)
 			ulfius_stop_framework(&s->inst);
 		}
 		ulfius_clean_instance(&s->inst);
-		limits_free(app->limits);
-		app->limits = NULL;
 		free(s);
 		return NULL;
 	}
@@ -284,7 +275,5 @@ server_stop(struct server *s, int grace_ms)
 	nanosleep(&nap, NULL);
 	ulfius_stop_framework(&s->inst);
 	ulfius_clean_instance(&s->inst);
-	limits_free(s->app->limits);
-	s->app->limits = NULL;
 	free(s);
 }

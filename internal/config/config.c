@@ -42,7 +42,7 @@ config_print_help(FILE *f)
 {
 	fprintf(f, "Settings (environment variables):\n");
 	for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++)
-		fprintf(f, "  %-28s %s\n  %-28s default: %s\n", settings[i].name, settings[i].help, "",
+		fprintf(f, "  %-34s %s\n  %-34s default: %s\n", settings[i].name, settings[i].help, "",
 			settings[i].def ? settings[i].def : "(unset)");
 }
 
@@ -104,6 +104,23 @@ parse_listen(const char *s, char *host, size_t hostlen, int *port)
 		return false;
 	*port = (int)p;
 	return true;
+}
+
+/*
+ * Setting `name` as an integer in [lo, hi] into *out (def when unset);
+ * false, with err naming the setting, when malformed or out of range.
+ */
+static bool
+int_setting(char *(*get)(const char *), const char *name, long long lo, long long hi, long long def, long long *out,
+	    char *err, size_t errlen)
+{
+	const char *v = get(name);
+
+	*out = def;
+	if (!v || !*v || parse_int(v, lo, hi, out))
+		return true;
+	snprintf(err, errlen, "%s: expected an integer %lld..%lld, got \"%s\"", name, lo, hi, v);
+	return false;
 }
 
 #define FAIL(...)                                   \
@@ -172,47 +189,28 @@ config_load(char *(*get)(const char *), struct config *out, char *err, size_t er
 			FAIL("ATTAIN_MAX_BODY: expected bytes 1024..1073741824, got \"%s\"", v);
 		c.max_body = (size_t)n;
 	}
-	c.max_small_body = 1u << 20;
-	if ((v = get("ATTAIN_MAX_SMALL_BODY")) && *v) {
-		if (!parse_int(v, 1024, 1LL << 30, &n))
-			FAIL("ATTAIN_MAX_SMALL_BODY: expected bytes 1024..1073741824, got \"%s\"", v);
-		c.max_small_body = (size_t)n;
-	}
-	if (c.max_small_body > c.max_body)
-		c.max_small_body = c.max_body;
-	c.max_inflight_body = 256u << 20;
-	if ((v = get("ATTAIN_MAX_INFLIGHT_BODY_BYTES")) && *v) {
-		if (!parse_int(v, 1024, 1LL << 40, &n))
-			FAIL("ATTAIN_MAX_INFLIGHT_BODY_BYTES: expected bytes 1024..1099511627776, got \"%s\"", v);
-		c.max_inflight_body = (size_t)n;
-	}
+	if (!int_setting(get, "ATTAIN_MAX_SMALL_BODY", 1024, 1LL << 30, 1 << 20, &n, err, errlen))
+		goto fail;
+	c.max_small_body = (size_t)n < c.max_body ? (size_t)n : c.max_body;
+	if (!int_setting(get, "ATTAIN_MAX_INFLIGHT_BODY_BYTES", 1024, 1LL << 40, 256 << 20, &n, err, errlen))
+		goto fail;
+	c.max_inflight_body = (size_t)n;
 	if (c.max_inflight_body < c.max_body)
 		FAIL("ATTAIN_MAX_INFLIGHT_BODY_BYTES: must be at least ATTAIN_MAX_BODY (%zu), got %zu", c.max_body,
 		     c.max_inflight_body);
-	c.max_connections_per_ip = 128;
-	if ((v = get("ATTAIN_MAX_CONNECTIONS_PER_IP")) && *v) {
-		if (!parse_int(v, 0, 65536, &n))
-			FAIL("ATTAIN_MAX_CONNECTIONS_PER_IP: expected an integer 0..65536, got \"%s\"", v);
-		c.max_connections_per_ip = (int)n;
-	}
-	c.header_timeout_s = 10;
-	if ((v = get("ATTAIN_HEADER_TIMEOUT")) && *v) {
-		if (!parse_int(v, 1, 3600, &n))
-			FAIL("ATTAIN_HEADER_TIMEOUT: expected seconds 1..3600, got \"%s\"", v);
-		c.header_timeout_s = (int)n;
-	}
-	c.max_per_subject = 2;
-	if ((v = get("ATTAIN_MAX_CONCURRENT_PER_SUBJECT")) && *v) {
-		if (!parse_int(v, 1, 1024, &n))
-			FAIL("ATTAIN_MAX_CONCURRENT_PER_SUBJECT: expected an integer 1..1024, got \"%s\"", v);
-		c.max_per_subject = (int)n;
-	}
-	c.max_per_org = c.threads / 2 > 1 ? c.threads / 2 : 1;
-	if ((v = get("ATTAIN_MAX_CONCURRENT_PER_ORG")) && *v) {
-		if (!parse_int(v, 1, 1024, &n))
-			FAIL("ATTAIN_MAX_CONCURRENT_PER_ORG: expected an integer 1..1024, got \"%s\"", v);
-		c.max_per_org = (int)n;
-	}
+	if (!int_setting(get, "ATTAIN_MAX_CONNECTIONS_PER_IP", 0, 65536, 128, &n, err, errlen))
+		goto fail;
+	c.max_connections_per_ip = (int)n;
+	if (!int_setting(get, "ATTAIN_HEADER_TIMEOUT", 1, 3600, 10, &n, err, errlen))
+		goto fail;
+	c.header_timeout_s = (int)n;
+	if (!int_setting(get, "ATTAIN_MAX_CONCURRENT_PER_SUBJECT", 1, 1024, 2, &n, err, errlen))
+		goto fail;
+	c.max_per_subject = (int)n;
+	if (!int_setting(get, "ATTAIN_MAX_CONCURRENT_PER_ORG", 1, 1024, c.threads / 2 > 1 ? c.threads / 2 : 1, &n, err,
+			 errlen))
+		goto fail;
+	c.max_per_org = (int)n;
 	c.log_level = LOG_INFO;
 	if ((v = get("ATTAIN_LOG_LEVEL")) && *v) {
 		static const char *names[] = { "debug", "info", "warn", "error" };

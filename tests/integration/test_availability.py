@@ -7,12 +7,12 @@ sockets and joins are hang guards only.
 
 import json
 import socket
-import subprocess
 import threading
 import time
 
 from conftest import psql
 from contract import ok, problem
+from test_pool import hold_lock, release
 
 HANG = 60  # seconds: a hang guard, never a speed assertion
 
@@ -198,20 +198,15 @@ def test_request_head_has_a_deadline(start_attaind):
 
 # -- item 3: one caller cannot stall everyone ----------------------------------------------
 
-def hold_lock(url, sql):
-    proc = subprocess.Popen(["psql", "-q", "-v", "ON_ERROR_STOP=1", url],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    proc.stdin.write("BEGIN;\n" + sql + "\n\\echo locked\n")
-    proc.stdin.flush()
-    assert proc.stdout.readline().strip() == "locked"
-    return proc
-
-
-def release(proc):
-    proc.stdin.write("ROLLBACK;\n\\q\n")
-    proc.stdin.flush()
-    proc.wait(timeout=HANG)
+def locked(url, table):
+    """Wait until a session holds `table` in ACCESS EXCLUSIVE mode (granted)."""
+    deadline = time.monotonic() + HANG
+    while time.monotonic() < deadline:
+        if psql(url, "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' AND granted "
+                     f"AND relation = '{table}'::regclass") == "1":
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{table} was never locked")
 
 
 def waiting_on_lock(url, n):
@@ -219,7 +214,7 @@ def waiting_on_lock(url, n):
     while time.monotonic() < deadline:
         out = psql(url, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'attaind' "
                         "AND wait_event_type = 'Lock'")
-        if int(str(out).strip().split()[-1]) >= n:
+        if int(out) >= n:
             return
         time.sleep(0.05)
     raise AssertionError(f"{n} requests never blocked on the lock")
@@ -234,6 +229,7 @@ def test_expensive_routes_are_capped_per_subject_and_org(start_attaind, database
     for api in (a, b, c):
         ok(api.get("/v1/leads"))  # the org exists and is cached
     locker = hold_lock(database, "LOCK TABLE leads IN ACCESS EXCLUSIVE MODE;")
+    locked(database, "leads")
     slow = {}
     threads = [threading.Thread(target=lambda k=k, api=api: slow.update({k: api.get("/v1/leads/funnel", timeout=HANG)}))
                for k, api in (("a", a), ("b", b))]
@@ -267,6 +263,7 @@ def test_expensive_work_never_takes_the_last_worker(start_attaind, database, tok
     ok(a.get("/v1/leads"))
     ok(b.get("/v1/leads"))
     locker = hold_lock(database, "LOCK TABLE leads IN ACCESS EXCLUSIVE MODE;")
+    locked(database, "leads")
     slow = {}
     t = threading.Thread(target=lambda: slow.update(r=a.get("/v1/leads/funnel", timeout=HANG)))
     try:
