@@ -213,71 +213,96 @@ def waiting_on_lock(url, n):
     deadline = time.monotonic() + HANG
     while time.monotonic() < deadline:
         out = psql(url, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'attaind' "
-                        "AND wait_event_type = 'Lock'")
+                        "AND datname = current_database() AND wait_event_type = 'Lock'")
         if int(out) >= n:
             return
         time.sleep(0.05)
     raise AssertionError(f"{n} requests never blocked on the lock")
 
 
+def fresh_get(srv, token, path):
+    """GET on a new connection: a kept-alive one stays with the worker that
+    accepted it, which may be the one blocked on the lock."""
+    return srv.api(token).get(path, timeout=HANG)
+
+
 def test_expensive_routes_are_capped_per_subject_and_org(start_attaind, database, tokens, org):
     srv = start_attaind({"ATTAIN_THREADS": "4", "ATTAIN_MAX_CONCURRENT_PER_SUBJECT": "1",
                          "ATTAIN_MAX_CONCURRENT_PER_ORG": "2", "ATTAIN_DB_POOL_WAIT_MS": "60000"})
-    a = srv.api(tokens.token(org, ["admin"], sub="rep-a"))
-    b = srv.api(tokens.token(org, ["admin"], sub="rep-b"))
-    c = srv.api(tokens.token(org, ["admin"], sub="rep-c"))
-    for api in (a, b, c):
-        ok(api.get("/v1/leads"))  # the org exists and is cached
+    a, b, c = (tokens.token(org, ["admin"], sub=sub) for sub in ("rep-a", "rep-b", "rep-c"))
+    ok(fresh_get(srv, a, "/v1/leads"))  # the org exists and is cached
     locker = hold_lock(database, "LOCK TABLE leads IN ACCESS EXCLUSIVE MODE;")
     locked(database, "leads")
     slow = {}
-    threads = [threading.Thread(target=lambda k=k, api=api: slow.update({k: api.get("/v1/leads/funnel", timeout=HANG)}))
-               for k, api in (("a", a), ("b", b))]
+    threads = [threading.Thread(target=lambda k=k: slow.update({k: fresh_get(srv, k, "/v1/leads/funnel")}))
+               for k in (a, b)]
     try:
         threads[0].start()
         waiting_on_lock(database, 1)
         # the same subject again: over its cap
-        r = a.get("/v1/leads/funnel", timeout=HANG)
+        r = fresh_get(srv, a, "/v1/leads/funnel")
         problem(r, 429)
         assert r.headers["Retry-After"] == "1"
         threads[1].start()
         waiting_on_lock(database, 2)
         # another subject of the same org: the org is at its cap
-        problem(c.get("/v1/leads/funnel", timeout=HANG), 429)
+        problem(fresh_get(srv, c, "/v1/leads/funnel"), 429)
         # cheap routes and the probes still answer
-        ok(c.get("/v1/org", timeout=HANG))
-        ok(srv.api().get("/healthz", timeout=HANG))
+        ok(fresh_get(srv, c, "/v1/org"))
+        ok(fresh_get(srv, None, "/healthz"))
     finally:
         release(locker)
         for t in threads:
-            if t.is_alive() or t.ident:
+            if t.ident:
                 t.join(timeout=HANG)
-    assert slow["a"].status_code == 200 and slow["b"].status_code == 200
-    ok(c.get("/v1/leads/funnel", timeout=HANG))
+    assert slow[a].status_code == 200 and slow[b].status_code == 200
+    ok(fresh_get(srv, c, "/v1/leads/funnel"))
 
 
 def test_expensive_work_never_takes_the_last_worker(start_attaind, database, tokens, org, other_org):
     srv = start_attaind({"ATTAIN_THREADS": "2", "ATTAIN_DB_POOL_WAIT_MS": "60000"})
-    a = srv.api(tokens.token(org, ["admin"], sub="exec-a"))
-    b = srv.api(tokens.token(other_org, ["admin"], sub="admin-b"))
-    ok(a.get("/v1/leads"))
-    ok(b.get("/v1/leads"))
+    a = tokens.token(org, ["admin"], sub="exec-a")
+    b = tokens.token(other_org, ["admin"], sub="admin-b")
+    ok(fresh_get(srv, a, "/v1/leads"))
+    ok(fresh_get(srv, b, "/v1/leads"))
     locker = hold_lock(database, "LOCK TABLE leads IN ACCESS EXCLUSIVE MODE;")
     locked(database, "leads")
     slow = {}
-    t = threading.Thread(target=lambda: slow.update(r=a.get("/v1/leads/funnel", timeout=HANG)))
+    t = threading.Thread(target=lambda: slow.update(r=fresh_get(srv, a, "/v1/leads/funnel")))
     try:
         t.start()
         waiting_on_lock(database, 1)
         # one of the two workers runs expensive work: another org's expensive
         # call is turned away (503 + Retry-After) instead of queueing ...
-        r = b.get("/v1/leads/funnel", timeout=HANG)
+        r = fresh_get(srv, b, "/v1/leads/funnel")
         problem(r, 503)
         assert r.headers["Retry-After"] == "1"
         # ... and the last worker answers probes and cheap requests
-        ok(srv.api().get("/healthz", timeout=HANG))
-        ok(b.get("/v1/org", timeout=HANG))
+        ok(fresh_get(srv, None, "/healthz"))
+        ok(fresh_get(srv, b, "/v1/org"))
     finally:
         release(locker)
         t.join(timeout=HANG)
     assert slow["r"].status_code == 200
+
+
+# -- the settings ------------------------------------------------------------------------
+
+NEW_SETTINGS = ("ATTAIN_MAX_SMALL_BODY", "ATTAIN_MAX_INFLIGHT_BODY_BYTES", "ATTAIN_MAX_CONNECTIONS_PER_IP",
+                "ATTAIN_HEADER_TIMEOUT", "ATTAIN_MAX_CONCURRENT_PER_SUBJECT", "ATTAIN_MAX_CONCURRENT_PER_ORG")
+
+
+def test_help_lists_the_availability_settings(run_attaind):
+    p = run_attaind(args=["--help"])
+    assert p.returncode == 0, (p.returncode, p.stderr)
+    for name in NEW_SETTINGS:
+        assert name in p.stdout
+
+
+def test_bad_availability_settings_stop_the_start(run_attaind):
+    for name, value in (("ATTAIN_MAX_SMALL_BODY", "12"), ("ATTAIN_MAX_CONNECTIONS_PER_IP", "-1"),
+                        ("ATTAIN_HEADER_TIMEOUT", "0"), ("ATTAIN_MAX_CONCURRENT_PER_SUBJECT", "x"),
+                        ("ATTAIN_MAX_CONCURRENT_PER_ORG", "0"), ("ATTAIN_MAX_INFLIGHT_BODY_BYTES", "2048")):
+        p = run_attaind(env={name: value})
+        assert p.returncode == 2, (name, p.returncode, p.stderr)
+        assert p.stderr.count("\n") == 1 and name in p.stderr, (name, p.stderr)
