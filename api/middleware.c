@@ -560,13 +560,14 @@ api_admit(struct app *app, const struct _u_request *u, struct _u_response *resp,
 
 	*limit = api_body_limit(app, idx);
 	*reserved = 0;
+	request_id(&r); /* used only when answered here */
 	if (declared > *limit) {
-		request_id(&r);
 		answer_too_large(&r, *limit);
-	} else if (idx >= 0 && !(api_routes[idx].flags & R_PUBLIC) && (request_id(&r), !authenticate(&r))) {
+	} else if (idx >= 0 && !(api_routes[idx].flags & R_PUBLIC) && !authenticate(&r)) {
 		/* answered 401 */
+	} else if (r.authed && !principal_has(&r.who, api_routes[idx].roles)) {
+		respond_problem(&r, 403, "your roles do not allow this operation", NULL);
 	} else if (declared > 0 && !body_reserve(app, (size_t)declared)) {
-		request_id(&r);
 		respond_problem(&r, 503, "too many request bodies are being received; retry shortly", NULL);
 	} else {
 		*reserved = (size_t)declared;

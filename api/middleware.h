@@ -17,7 +17,8 @@ int api_dispatch(const struct _u_request *u, struct _u_response *resp, void *use
  * against ATTAIN_MAX_INFLIGHT_BODY_BYTES (body_release them when the
  * request ends). Otherwise the status of the answer written into resp:
  * 413 (declared length over the route's limit), 401 (a /v1 route without a
- * valid token), 503 (the in-flight body budget is spent).
+ * valid token), 403 (the token's roles may not call the route), 503 (the
+ * in-flight body budget is spent).
  */
 int api_admit(struct app *app, const struct _u_request *u, struct _u_response *resp, size_t *limit,
 	      size_t *reserved);

@@ -306,3 +306,10 @@ def test_bad_availability_settings_stop_the_start(run_attaind):
         p = run_attaind(env={name: value})
         assert p.returncode == 2, (name, p.returncode, p.stderr)
         assert p.stderr.count("\n") == 1 and name in p.stderr, (name, p.stderr)
+
+
+def test_a_role_that_may_not_call_gets_403_before_its_body(start_attaind, tokens, org):
+    srv = start_attaind()
+    s = raw_head(srv.port, post_head("/v1/deals/bulk", 16 << 20, tokens.token(org, ["rep"]), expect=True))
+    problem_of(*read_answer(s), 403)
+    s.close()
