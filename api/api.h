@@ -38,6 +38,7 @@ struct app {
 	struct metrics *metrics;      /* owned */
 	struct org_cache *orgs;       /* owned: orgs known to exist */
 	atomic_int inflight;          /* requests inside a handler */
+	atomic_size_t body_bytes;     /* request body bytes reserved by requests being received */
 	atomic_bool draining;         /* SIGTERM received */
 };
 
@@ -47,6 +48,8 @@ typedef void (*handler_fn)(struct req *r);
 enum route_flags {
 	R_PUBLIC = 1u << 0, /* no token (operations endpoints) */
 	R_NODB = 1u << 1,   /* handler needs no database connection */
+	R_BULK = 1u << 2,   /* takes bodies up to ATTAIN_MAX_BODY (others: ATTAIN_MAX_SMALL_BODY) */
+	R_EXPENSIVE = 1u << 3, /* counted against the per-subject and per-org concurrency caps */
 };
 
 struct route {
@@ -75,6 +78,7 @@ struct req {
 	struct principal who;
 	struct scope scope; /* owned arrays; loaded on first use (req_scope) */
 	bool scope_loaded;
+	bool limited; /* holds a place under the per-caller caps (released by the dispatcher) */
 	struct db_conn *conn; /* borrowed from the pool for the request */
 	/* the answer */
 	int status;

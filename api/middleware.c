@@ -262,15 +262,31 @@ request_id(struct req *r)
 
 /* ---- guards -------------------------------------------------------------- */
 
+size_t
+api_body_limit(const struct app *app, int route_index)
+{
+	if (route_index >= 0 && (api_routes[route_index].flags & R_BULK))
+		return app->cfg.max_body;
+	return app->cfg.max_small_body;
+}
+
 static bool
-body_too_large(struct req *r)
+body_too_large(struct req *r, size_t max)
 {
 	const char *cl = req_header(r, "Content-Length");
-	size_t max = r->app->cfg.max_body;
 
 	if (cl && strtoull(cl, NULL, 10) > max)
 		return true;
 	return r->u->binary_body_length > max;
+}
+
+static void
+answer_too_large(struct req *r, size_t max)
+{
+	char detail[96];
+
+	snprintf(detail, sizeof detail, "the body exceeds %zu bytes", max);
+	respond_problem(r, 413, detail, NULL);
 }
 
 static bool
@@ -401,6 +417,173 @@ idempotency_store(struct req *r, const char *key)
 		respond_status(r, st, NULL);
 }
 
+/* ---- per-caller caps on expensive routes --------------------------------- */
+
+struct limit_entry {
+	struct limit_entry *next;
+	int n;
+	char key[]; /* "*" (all), "o\x1f<org>" or "s\x1f<org>\x1f<sub>" */
+};
+
+/* One per process (there is one app): entries live while their count is above zero. */
+static struct {
+	pthread_mutex_t lock;
+	struct limit_entry *head; /* one entry per key with n > 0: at most 1 + 2 x requests running */
+} limits = { PTHREAD_MUTEX_INITIALIZER, NULL };
+
+/* The entry of key (created with n = 0; NULL on OOM). Under limits.lock. */
+static struct limit_entry *
+limit_entry(const char *key)
+{
+	struct limit_entry *e;
+	size_t n = strlen(key);
+
+	for (e = limits.head; e; e = e->next)
+		if (strcmp(e->key, key) == 0)
+			return e;
+	if (!(e = calloc(1, sizeof *e + n + 1)))
+		return NULL;
+	memcpy(e->key, key, n + 1);
+	e->next = limits.head;
+	limits.head = e;
+	return e;
+}
+
+/* Drop the entries whose count fell to zero. Under limits.lock. */
+static void
+limit_prune(void)
+{
+	for (struct limit_entry **pp = &limits.head; *pp;) {
+		struct limit_entry *e = *pp;
+		if (e->n == 0) {
+			*pp = e->next;
+			free(e);
+		} else
+			pp = &e->next;
+	}
+}
+
+#define LIMIT_KEY_MAX (sizeof ((struct principal *)0)->org + sizeof ((struct principal *)0)->sub + 4)
+
+static void
+limit_keys(const struct principal *who, char org_key[LIMIT_KEY_MAX], char sub_key[LIMIT_KEY_MAX])
+{
+	snprintf(org_key, LIMIT_KEY_MAX, "o\x1f%s", who->org);
+	snprintf(sub_key, LIMIT_KEY_MAX, "s\x1f%s\x1f%s", who->org, who->sub);
+}
+
+int
+limits_enter(struct app *app, const struct principal *who)
+{
+	char ok_[LIMIT_KEY_MAX], sk[LIMIT_KEY_MAX];
+	int verdict = 503;
+	/* one worker thread is always left to probes and cheap requests */
+	int all = app->cfg.threads > 1 ? app->cfg.threads - 1 : 1;
+
+	limit_keys(who, ok_, sk);
+	pthread_mutex_lock(&limits.lock);
+	struct limit_entry *g = limit_entry("*"), *o = limit_entry(ok_), *s = limit_entry(sk);
+	if (g && o && s) {
+		if (o->n >= app->cfg.max_per_org || s->n >= app->cfg.max_per_subject)
+			verdict = 429;
+		else if (g->n < all) {
+			g->n++;
+			o->n++;
+			s->n++;
+			verdict = 0;
+		}
+	}
+	limit_prune();
+	pthread_mutex_unlock(&limits.lock);
+	return verdict;
+}
+
+void
+limits_leave(const struct principal *who)
+{
+	char ok_[LIMIT_KEY_MAX], sk[LIMIT_KEY_MAX];
+
+	limit_keys(who, ok_, sk);
+	pthread_mutex_lock(&limits.lock);
+	for (struct limit_entry *e = limits.head; e; e = e->next)
+		if ((strcmp(e->key, "*") == 0 || strcmp(e->key, ok_) == 0 || strcmp(e->key, sk) == 0) && e->n > 0)
+			e->n--;
+	limit_prune();
+	pthread_mutex_unlock(&limits.lock);
+}
+
+/* ---- the request head: checks before any body byte is read ---------------- */
+
+bool
+body_reserve(struct app *app, size_t n)
+{
+	size_t cur = atomic_load(&app->body_bytes);
+
+	do {
+		if (n > app->cfg.max_inflight_body || cur > app->cfg.max_inflight_body - n)
+			return false;
+	} while (!atomic_compare_exchange_weak(&app->body_bytes, &cur, cur + n));
+	return true;
+}
+
+void
+body_release(struct app *app, size_t n)
+{
+	atomic_fetch_sub(&app->body_bytes, n);
+}
+
+/* The route of method + path, or -1; answers nothing. */
+static int
+route_lookup(const char *method, const char *path)
+{
+	const char *params[REQ_MAX_PARAMS];
+	char *copy = strdup(path);
+	int found = -1;
+
+	for (int i = 0; copy && i < api_routes_count && found < 0; i++)
+		if (strcmp(api_routes[i].method, method) == 0 && match(api_routes[i].path, copy, params))
+			found = i;
+	free(copy);
+	return found;
+}
+
+static void log_request(struct req *r, double ms);
+static void send_answer(struct req *r, struct _u_response *resp);
+
+int
+api_admit(struct app *app, const struct _u_request *u, struct _u_response *resp, size_t *limit, size_t *reserved)
+{
+	struct req r = { .app = app, .u = u, .route_index = -1, .status = 0 };
+	const char *cl = req_header(&r, "Content-Length");
+	unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
+	int idx = route_lookup(u->http_verb, req_path(&r));
+
+	*limit = api_body_limit(app, idx);
+	*reserved = 0;
+	request_id(&r); /* used only when answered here */
+	if (declared > *limit) {
+		answer_too_large(&r, *limit);
+	} else if (idx >= 0 && !(api_routes[idx].flags & R_PUBLIC) && !authenticate(&r)) {
+		/* answered 401 */
+	} else if (r.authed && !principal_has(&r.who, api_routes[idx].roles)) {
+		respond_problem(&r, 403, "your roles do not allow this operation", NULL);
+	} else if (declared > 0 && !body_reserve(app, (size_t)declared)) {
+		respond_problem(&r, 503, "too many request bodies are being received; retry shortly", NULL);
+	} else {
+		*reserved = (size_t)declared;
+		return 0;
+	}
+	r.route = idx >= 0 ? &api_routes[idx] : NULL;
+	r.authed = false; /* the log names no caller: nothing of the request was run */
+	send_answer(&r, resp);
+	metrics_observe(app->metrics, idx, r.status, 0);
+	log_request(&r, 0);
+	for (int i = 0; i < r.nheaders; i++)
+		free(r.headers[i].value);
+	free(r.body);
+	return r.status;
+}
+
 /* ---- the pipeline -------------------------------------------------------- */
 
 static void
@@ -413,10 +596,9 @@ run(struct req *r)
 	if ((r->route_index = route_find(r)) < 0)
 		return;
 	rt = r->route = &api_routes[r->route_index];
-	if (body_too_large(r)) {
-		char detail[96];
-		snprintf(detail, sizeof detail, "the body exceeds %zu bytes", r->app->cfg.max_body);
-		respond_problem(r, 413, detail, NULL);
+	size_t max = api_body_limit(r->app, r->route_index);
+	if (body_too_large(r, max)) {
+		answer_too_large(r, max);
 		return;
 	}
 	if (!(rt->flags & R_PUBLIC)) {
@@ -426,6 +608,18 @@ run(struct req *r)
 			respond_problem(r, 403, "your roles do not allow this operation", NULL);
 			return;
 		}
+		int verdict = (rt->flags & R_EXPENSIVE) ? limits_enter(r->app, &r->who) : 0;
+		if (verdict == 429) {
+			respond_header(r, "Retry-After", "1");
+			respond_problem(r, 429, "too many expensive requests of yours (or your org's) are running; retry shortly",
+					NULL);
+			return;
+		}
+		if (verdict == 503) {
+			respond_problem(r, 503, "every worker that may run expensive requests is busy; retry shortly", NULL);
+			return;
+		}
+		r->limited = (rt->flags & R_EXPENSIVE) != 0;
 	}
 	if (!(rt->flags & R_PUBLIC)) {
 		static const char *const none[] = { NULL };
@@ -545,6 +739,8 @@ api_dispatch(const struct _u_request *u, struct _u_response *resp, void *user_da
 		respond_problem(&r, 500, "no answer", NULL);
 	if (r.conn)
 		db_release(app->pool, r.conn);
+	if (r.limited)
+		limits_leave(&r.who);
 	send_answer(&r, resp);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;

@@ -101,6 +101,7 @@ static const struct {
 	{ 413, "payload-too-large", "Payload too large" },
 	{ 415, "unsupported-media-type", "Unsupported media type" },
 	{ 422, "unprocessable", "Unprocessable request" },
+	{ 429, "too-many-requests", "Too many requests" },
 	{ 500, "internal", "Internal server error" },
 	{ 503, "unavailable", "Service unavailable" },
 };

@@ -58,7 +58,7 @@ const struct route api_routes[] = {
 
 	{ "GET", "/v1/deals", READ, 0, handle_deals_list, q_deals },
 	{ "POST", "/v1/deals", DEAL_WRITERS, 0, handle_deals_create, NULL },
-	{ "POST", "/v1/deals/bulk", BULK_WRITERS, 0, handle_deals_bulk, q_bulk },
+	{ "POST", "/v1/deals/bulk", BULK_WRITERS, R_BULK | R_EXPENSIVE, handle_deals_bulk, q_bulk },
 	{ "GET", "/v1/deals/{deal_id}", READ, 0, handle_deals_get, NULL },
 	{ "PATCH", "/v1/deals/{deal_id}", DEAL_WRITERS, 0, handle_deals_patch, NULL },
 	{ "DELETE", "/v1/deals/{deal_id}", DEAL_WRITERS, 0, handle_deals_delete, NULL },
@@ -67,9 +67,9 @@ const struct route api_routes[] = {
 	/* the literal paths before /v1/leads/{lead_id} */
 	{ "GET", "/v1/leads", READ, 0, handle_leads_list, q_leads },
 	{ "POST", "/v1/leads", LEAD_WRITERS, 0, handle_leads_create, NULL },
-	{ "POST", "/v1/leads/bulk", LEAD_SYNC, 0, handle_leads_bulk, q_leads_bulk },
-	{ "POST", "/v1/leads/score", READ, 0, handle_leads_score, NULL },
-	{ "GET", "/v1/leads/funnel", READ, 0, handle_leads_funnel, q_funnel },
+	{ "POST", "/v1/leads/bulk", LEAD_SYNC, R_BULK | R_EXPENSIVE, handle_leads_bulk, q_leads_bulk },
+	{ "POST", "/v1/leads/score", READ, R_EXPENSIVE, handle_leads_score, NULL },
+	{ "GET", "/v1/leads/funnel", READ, R_EXPENSIVE, handle_leads_funnel, q_funnel },
 	{ "GET", "/v1/leads/{lead_id}", READ, 0, handle_leads_get, NULL },
 	{ "PATCH", "/v1/leads/{lead_id}", LEAD_WRITERS, 0, handle_leads_patch, NULL },
 	{ "DELETE", "/v1/leads/{lead_id}", LEAD_WRITERS, 0, handle_leads_delete, NULL },
@@ -77,8 +77,8 @@ const struct route api_routes[] = {
 
 	{ "GET", "/v1/lead-scoring/models/{segment}", READ, 0, handle_lead_models_get, NULL },
 	{ "PUT", "/v1/lead-scoring/models/{segment}", ADMIN, 0, handle_lead_models_put, NULL },
-	{ "POST", "/v1/lead-scoring/models/{segment}/train", ADMIN, 0, handle_lead_models_train, NULL },
-	{ "GET", "/v1/lead-scoring/models/{segment}/evaluation", READ, 0, handle_lead_models_evaluation, NULL },
+	{ "POST", "/v1/lead-scoring/models/{segment}/train", ADMIN, R_EXPENSIVE, handle_lead_models_train, NULL },
+	{ "GET", "/v1/lead-scoring/models/{segment}/evaluation", READ, R_EXPENSIVE, handle_lead_models_evaluation, NULL },
 
 	{ "GET", "/v1/quotas", READ, 0, handle_quotas_list, q_quotas },
 	{ "POST", "/v1/quotas", QUOTA_WRITERS, 0, handle_quotas_create, NULL },
@@ -88,9 +88,9 @@ const struct route api_routes[] = {
 	{ "DELETE", "/v1/quotas/{quota_id}", QUOTA_WRITERS, 0, handle_quotas_delete, NULL },
 	{ "GET", "/v1/quotas/{quota_id}/history", READ, 0, handle_quotas_history, q_page },
 	{ "POST", "/v1/quotas/{quota_id}/split", QUOTA_WRITERS, 0, handle_quotas_split, NULL },
-	{ "GET", "/v1/quota-suggestions", READ, 0, handle_quota_suggestions, q_suggest },
-	{ "GET", "/v1/teams/{team_id}/quota", READ, 0, handle_team_quota, q_team_quota },
-	{ "POST", "/v1/teams/{team_id}/quota-allocations", QUOTA_WRITERS, 0, handle_quota_allocations, NULL },
-	{ "GET", "/v1/teams/{team_id}/quota-coverage", READ, 0, handle_quota_coverage, q_team_quota },
+	{ "GET", "/v1/quota-suggestions", READ, R_EXPENSIVE, handle_quota_suggestions, q_suggest },
+	{ "GET", "/v1/teams/{team_id}/quota", READ, R_EXPENSIVE, handle_team_quota, q_team_quota },
+	{ "POST", "/v1/teams/{team_id}/quota-allocations", QUOTA_WRITERS, R_EXPENSIVE, handle_quota_allocations, NULL },
+	{ "GET", "/v1/teams/{team_id}/quota-coverage", READ, R_EXPENSIVE, handle_quota_coverage, q_team_quota },
 };
 const int api_routes_count = sizeof api_routes / sizeof api_routes[0];

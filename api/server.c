@@ -1,11 +1,24 @@
 /*
  * server.c — the ulfius instance on a fixed MHD thread pool (not a thread
- * per connection), with a connection limit and an idle timeout; graceful
- * stop on SIGTERM.
+ * per connection), with a connection limit, a per-address cap, a deadline
+ * for the request head and an idle timeout; graceful stop on SIGTERM.
+ *
+ * The edge. ulfius hands MHD its own access handler (a static function,
+ * ulfius_webservice_dispatcher) and calls ours only once the whole body is
+ * in memory. To see each request at its head, before any body byte is
+ * read, this file defines MHD_start_daemon: the dynamic linker binds
+ * libulfius's call to it (the executable's definition comes first), and it
+ * starts the daemon through MHD_start_daemon_va with edge_access in front
+ * of ulfius's dispatcher. edge_access lets the dispatcher read the head,
+ * then asks api_admit (413 / 401 / 503 at once), counts every body byte
+ * against the route's limit and the in-flight budget, and passes the rest
+ * on unchanged. server_start fails when the hook did not take (another
+ * ulfius that starts MHD otherwise).
  */
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +38,152 @@ struct server {
 		struct sockaddr_in v4;
 		struct sockaddr_in6 v6;
 	} addr;
+	MHD_AccessHandlerCallback inner; /* ulfius's dispatcher */
+	void *inner_cls;
 };
+
+/* ---- the edge ------------------------------------------------------------ */
+
+/* What the edge keeps per request; *con_cls of MHD (ulfius's state inside). */
+struct edge_req {
+	void *ulfius;    /* ulfius's connection_info_struct */
+	bool head_seen;  /* api_admit ran */
+	size_t limit;    /* largest body the route takes */
+	size_t received; /* body bytes handed to ulfius */
+	size_t reserved; /* bytes of the in-flight budget this request holds */
+};
+
+/* The server whose daemon MHD_start_daemon is starting (server_start only). */
+static struct server *starting;
+
+struct MHD_Daemon *
+MHD_start_daemon(unsigned int flags, uint16_t port, MHD_AcceptPolicyCallback apc, void *apc_cls,
+		 MHD_AccessHandlerCallback dh, void *dh_cls, ...);
+
+static enum MHD_Result edge_access(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+				   const char *version, const char *upload, size_t *upload_size, void **con_cls);
+
+struct MHD_Daemon *
+MHD_start_daemon(unsigned int flags, uint16_t port, MHD_AcceptPolicyCallback apc, void *apc_cls,
+		 MHD_AccessHandlerCallback dh, void *dh_cls, ...)
+{
+	struct MHD_Daemon *d;
+	va_list ap;
+
+	if (starting) {
+		starting->inner = dh;
+		starting->inner_cls = dh_cls;
+		dh = edge_access;
+		dh_cls = starting;
+	}
+	va_start(ap, dh_cls);
+	d = MHD_start_daemon_va(flags, port, apc, apc_cls, dh, dh_cls, ap);
+	va_end(ap);
+	return d;
+}
+
+/*
+ * MHD_OPTION_URI_LOG_CALLBACK: the request line is in; ulfius's state inside
+ * ours. The rest of the head must come within ATTAIN_HEADER_TIMEOUT (a new
+ * connection has it from accept, the daemon's default; a kept-alive one
+ * waited for this request under ATTAIN_IDLE_TIMEOUT).
+ */
+static void *
+edge_begin(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct server *s = cls;
+	struct edge_req *er = calloc(1, sizeof *er);
+
+	MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, (unsigned)s->app->cfg.header_timeout_s);
+	if (er)
+		er->ulfius = ulfius_uri_logger(NULL, uri);
+	return er;
+}
+
+/* MHD_OPTION_NOTIFY_COMPLETED: ulfius frees its state, we give back the budget. */
+static void
+edge_end(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	struct server *s = cls;
+	struct edge_req *er = *con_cls;
+
+	if (!er)
+		return;
+	mhd_request_completed(NULL, c, &er->ulfius, toe);
+	body_release(s->app, er->reserved);
+	free(er);
+	*con_cls = NULL;
+}
+
+static enum MHD_Result
+queue_answer(struct MHD_Connection *c, struct _u_response *resp)
+{
+	struct MHD_Response *m =
+		MHD_create_response_from_buffer(resp->binary_body_length, resp->binary_body, MHD_RESPMEM_MUST_COPY);
+	const char **keys = u_map_enum_keys(resp->map_header);
+	enum MHD_Result ret;
+
+	if (!m)
+		return MHD_NO;
+	for (int i = 0; keys && keys[i]; i++)
+		MHD_add_response_header(m, keys[i], u_map_get(resp->map_header, keys[i]));
+	/* the body (if any) was not read: the connection cannot carry another request */
+	MHD_add_response_header(m, MHD_HTTP_HEADER_CONNECTION, "close");
+	ret = MHD_queue_response(c, (unsigned)resp->status, m);
+	MHD_destroy_response(m);
+	return ret;
+}
+
+static enum MHD_Result
+edge_access(void *cls, struct MHD_Connection *c, const char *url, const char *method, const char *version,
+	    const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct server *s = cls;
+	struct edge_req *er = *con_cls;
+	enum MHD_Result ret;
+
+	if (!er || !er->ulfius)
+		return MHD_NO;
+	if (!er->head_seen) {
+		/* ulfius reads the head (method, headers, query) into its request */
+		ret = s->inner(s->inner_cls, c, url, method, version, upload, upload_size, &er->ulfius);
+		if (ret != MHD_YES)
+			return ret;
+		er->head_seen = true;
+		MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, (unsigned)s->app->cfg.idle_timeout_s);
+		struct _u_response resp;
+		if (ulfius_init_response(&resp) != U_OK)
+			return MHD_NO;
+		const struct connection_info_struct *ci = er->ulfius;
+		int status = api_admit(s->app, ci->request, &resp, &er->limit, &er->reserved);
+		ret = status ? queue_answer(c, &resp) : MHD_YES;
+		ulfius_clean_response(&resp);
+		return ret;
+	}
+	if (*upload_size == 0)
+		return s->inner(s->inner_cls, c, url, method, version, upload, upload_size, &er->ulfius);
+	/* Body bytes: at most limit + 1 reach ulfius (so the guard sees the
+	 * excess and answers 413), the rest is dropped; bytes beyond the
+	 * declared length (chunked bodies) are reserved as they come. */
+	size_t n = *upload_size;
+	size_t room = er->received <= er->limit ? er->limit + 1 - er->received : 0;
+	size_t take = n < room ? n : room;
+	*upload_size = 0;
+	if (take == 0)
+		return MHD_YES;
+	if (er->received + take > er->reserved) {
+		size_t more = er->received + take - er->reserved;
+		if (!body_reserve(s->app, more))
+			return MHD_NO; /* the budget is spent mid-body: drop the connection */
+		er->reserved += more;
+	}
+	size_t t = take;
+	ret = s->inner(s->inner_cls, c, url, method, version, upload, &t, &er->ulfius);
+	er->received += take;
+	return ret;
+}
+
+/* ---- start and stop ------------------------------------------------------- */
 
 struct server *
 server_start(struct app *app, char *err, size_t errlen)
@@ -68,18 +226,28 @@ server_start(struct app *app, char *err, size_t errlen)
 	struct MHD_OptionItem ops[] = {
 		{ MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, NULL },
 		{ MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL },
-		{ MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_s, NULL },
+		/* until the head is in; then ATTAIN_IDLE_TIMEOUT (edge_access) */
+		{ MHD_OPTION_CONNECTION_TIMEOUT, cfg->header_timeout_s, NULL },
+		{ MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_connections_per_ip, NULL },
 		{ MHD_OPTION_SOCK_ADDR, 0, v6 ? (void *)&s->addr.v6 : (void *)&s->addr.v4 },
 		{ MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL },
-		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mhd_request_completed, NULL },
-		{ MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)ulfius_uri_logger, NULL },
+		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)edge_end, s },
+		{ MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)edge_begin, s },
 		{ MHD_OPTION_END, 0, NULL },
 	};
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
 			 (v6 ? MHD_USE_IPv6 : 0);
-	if (ulfius_start_framework_with_mhd_options(&s->inst, flags, ops) != U_OK) {
-		snprintf(err, errlen, "ATTAIN_LISTEN: cannot listen on %s:%d (address in use?)", cfg->listen_host,
-			 cfg->listen_port);
+	starting = s;
+	rc = ulfius_start_framework_with_mhd_options(&s->inst, flags, ops);
+	starting = NULL;
+	if (rc != U_OK || !s->inner) {
+		if (rc != U_OK)
+			snprintf(err, errlen, "ATTAIN_LISTEN: cannot listen on %s:%d (address in use?)",
+				 cfg->listen_host, cfg->listen_port);
+		else {
+			snprintf(err, errlen, "ATTAIN_LISTEN: this ulfius does not start MHD through MHD_start_daemon");
+			ulfius_stop_framework(&s->inst);
+		}
 		ulfius_clean_instance(&s->inst);
 		free(s);
 		return NULL;

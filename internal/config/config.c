@@ -26,7 +26,13 @@ static const struct setting settings[] = {
 	{ "ATTAIN_JWT_PUBLIC_KEYS", NULL, "kid=/path/key.pem[,kid=...]: RS256 (RSA) / ES256 (P-256) public keys" },
 	{ "ATTAIN_JWT_ISSUER", NULL, "required `iss` of tokens (unset: not checked)" },
 	{ "ATTAIN_JWT_AUDIENCE", NULL, "required `aud` of tokens (unset: not checked)" },
-	{ "ATTAIN_MAX_BODY", "33554432", "largest request body in bytes; larger gets 413 (1024..1073741824)" },
+	{ "ATTAIN_MAX_BODY", "33554432", "largest body of a bulk route in bytes; larger gets 413 (1024..1073741824)" },
+	{ "ATTAIN_MAX_SMALL_BODY", "1048576", "largest body of any other route in bytes (capped at ATTAIN_MAX_BODY)" },
+	{ "ATTAIN_MAX_INFLIGHT_BODY_BYTES", "268435456", "request bodies being received, all together; beyond: 503 (>= ATTAIN_MAX_BODY)" },
+	{ "ATTAIN_MAX_CONNECTIONS_PER_IP", "128", "concurrent HTTP connections from one client address (0 = no cap)" },
+	{ "ATTAIN_HEADER_TIMEOUT", "10", "seconds of silence allowed while a request head arrives (1..3600)" },
+	{ "ATTAIN_MAX_CONCURRENT_PER_SUBJECT", "2", "expensive requests running at once for one token subject; beyond: 429" },
+	{ "ATTAIN_MAX_CONCURRENT_PER_ORG", "ATTAIN_THREADS / 2 (min 1)", "expensive requests running at once for one org; beyond: 429" },
 	{ "ATTAIN_LOG_LEVEL", "info", "debug | info | warn | error" },
 	{ "ATTAIN_MIGRATE", "on", "apply pending migrations at start (on | off)" },
 };
@@ -36,7 +42,7 @@ config_print_help(FILE *f)
 {
 	fprintf(f, "Settings (environment variables):\n");
 	for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++)
-		fprintf(f, "  %-28s %s\n  %-28s default: %s\n", settings[i].name, settings[i].help, "",
+		fprintf(f, "  %-34s %s\n  %-34s default: %s\n", settings[i].name, settings[i].help, "",
 			settings[i].def ? settings[i].def : "(unset)");
 }
 
@@ -98,6 +104,23 @@ parse_listen(const char *s, char *host, size_t hostlen, int *port)
 		return false;
 	*port = (int)p;
 	return true;
+}
+
+/*
+ * Setting `name` as an integer in [lo, hi] into *out (def when unset);
+ * false, with err naming the setting, when malformed or out of range.
+ */
+static bool
+int_setting(char *(*get)(const char *), const char *name, long long lo, long long hi, long long def, long long *out,
+	    char *err, size_t errlen)
+{
+	const char *v = get(name);
+
+	*out = def;
+	if (!v || !*v || parse_int(v, lo, hi, out))
+		return true;
+	snprintf(err, errlen, "%s: expected an integer %lld..%lld, got \"%s\"", name, lo, hi, v);
+	return false;
 }
 
 #define FAIL(...)                                   \
@@ -166,6 +189,28 @@ config_load(char *(*get)(const char *), struct config *out, char *err, size_t er
 			FAIL("ATTAIN_MAX_BODY: expected bytes 1024..1073741824, got \"%s\"", v);
 		c.max_body = (size_t)n;
 	}
+	if (!int_setting(get, "ATTAIN_MAX_SMALL_BODY", 1024, 1LL << 30, 1 << 20, &n, err, errlen))
+		goto fail;
+	c.max_small_body = (size_t)n < c.max_body ? (size_t)n : c.max_body;
+	if (!int_setting(get, "ATTAIN_MAX_INFLIGHT_BODY_BYTES", 1024, 1LL << 40, 256 << 20, &n, err, errlen))
+		goto fail;
+	c.max_inflight_body = (size_t)n;
+	if (c.max_inflight_body < c.max_body)
+		FAIL("ATTAIN_MAX_INFLIGHT_BODY_BYTES: must be at least ATTAIN_MAX_BODY (%zu), got %zu", c.max_body,
+		     c.max_inflight_body);
+	if (!int_setting(get, "ATTAIN_MAX_CONNECTIONS_PER_IP", 0, 65536, 128, &n, err, errlen))
+		goto fail;
+	c.max_connections_per_ip = (int)n;
+	if (!int_setting(get, "ATTAIN_HEADER_TIMEOUT", 1, 3600, 10, &n, err, errlen))
+		goto fail;
+	c.header_timeout_s = (int)n;
+	if (!int_setting(get, "ATTAIN_MAX_CONCURRENT_PER_SUBJECT", 1, 1024, 2, &n, err, errlen))
+		goto fail;
+	c.max_per_subject = (int)n;
+	if (!int_setting(get, "ATTAIN_MAX_CONCURRENT_PER_ORG", 1, 1024, c.threads / 2 > 1 ? c.threads / 2 : 1, &n, err,
+			 errlen))
+		goto fail;
+	c.max_per_org = (int)n;
 	c.log_level = LOG_INFO;
 	if ((v = get("ATTAIN_LOG_LEVEL")) && *v) {
 		static const char *names[] = { "debug", "info", "warn", "error" };

@@ -47,6 +47,7 @@ PROBLEM_TYPES = {
     413: PROBLEM_BASE + "payload-too-large",
     415: PROBLEM_BASE + "unsupported-media-type",
     422: PROBLEM_BASE + "unprocessable",
+    429: PROBLEM_BASE + "too-many-requests",
     500: PROBLEM_BASE + "internal",
     503: PROBLEM_BASE + "unavailable",
 }

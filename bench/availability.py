@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+"""
+bench/availability.py — the availability attacks of issue 13 against a live
+attaind on loopback, each for a bounded time, printing attaind's RSS and the
+latency of /healthz probes (new connections from 127.0.0.1) during each:
+
+  uploads    N concurrent 32 MiB POST /v1/deals/bulk, anonymous or with a
+             valid token, each sent as fast as the server takes it
+  slowloris  N half-open requests from 127.0.0.2, one header byte every
+             20 s, held past the 60 s idle timeout
+
+  bench/availability.py [--uploads 1000] [--slow 1100] [--slow-seconds 70] [--build build-bench]
+
+Starts its own PostgreSQL cluster (scripts/pg) and a release attaind with
+the default settings and ATTAIN_THREADS=4; stops both whatever happens.
+"""
+
+import argparse
+import os
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+BODY_MB = 32
+CHUNK = b"[" + b" " * ((1 << 20) - 1)
+
+
+def rss_kb(pid):
+    vals = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            if k in ("VmRSS", "VmHWM"):
+                vals[k] = int(v.split()[0])
+    return vals
+
+
+def upload(port, token, results, lock):
+    s = socket.socket()
+    s.settimeout(120)
+    try:
+        s.connect(("127.0.0.1", port))
+        head = (f"POST /v1/deals/bulk HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {BODY_MB << 20}\r\n")
+        if token:
+            head += f"Authorization: Bearer {token}\r\n"
+        s.sendall((head + "\r\n").encode())
+        status = "closed"
+        try:
+            for _ in range(BODY_MB):
+                s.sendall(CHUNK)
+        except OSError:
+            pass  # answered early and closed: the rest of the body is not wanted
+        try:
+            data = s.recv(256)
+            if data.startswith(b"HTTP/1.1 "):
+                status = data[9:12].decode()
+        except OSError:
+            pass
+    except OSError as e:
+        status = type(e).__name__
+    finally:
+        s.close()
+    with lock:
+        results[status] = results.get(status, 0) + 1
+
+
+def slowloris(port, drip, stop, opened, lock):
+    s = socket.socket()
+    s.settimeout(5)
+    try:
+        s.bind(("127.0.0.2", 0))
+        s.connect(("127.0.0.1", port))
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        with lock:
+            opened["open"] += 1
+        while not stop.wait(drip):
+            s.sendall(b"a")
+        with lock:
+            opened["held"] += 1
+    except OSError:
+        with lock:
+            opened["dropped"] += 1
+    finally:
+        s.close()
+
+
+def probe(port):
+    t0 = time.monotonic()
+    try:
+        s = socket.create_connection(("127.0.0.1", port), timeout=30)
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        ok = s.recv(64).startswith(b"HTTP/1.1 200")
+        s.close()
+    except OSError:
+        ok = False
+    return ok, (time.monotonic() - t0) * 1000.0
+
+
+def attack(kind, port, pid, count, seconds, drip=20.0, token=""):
+    threading.stack_size(256 << 10)
+    lock = threading.Lock()
+    stop = threading.Event()
+    results = {}
+    opened = {"open": 0, "held": 0, "dropped": 0}
+    before = rss_kb(pid)
+    workers = []
+    for _ in range(count):
+        if kind == "uploads":
+            t = threading.Thread(target=upload, args=(port, token, results, lock), daemon=True)
+        else:
+            t = threading.Thread(target=slowloris, args=(port, drip, stop, opened, lock), daemon=True)
+        t.start()
+        workers.append(t)
+
+    lat, fails, peak = [], 0, 0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        peak = max(peak, rss_kb(pid)["VmRSS"])
+        ok, ms = probe(port)
+        lat.append(ms)
+        fails += not ok
+        if kind == "uploads" and not any(t.is_alive() for t in workers):
+            break
+        time.sleep(0.2)
+    stop.set()
+    for t in workers:
+        t.join(timeout=30)
+    after = rss_kb(pid)
+    lat.sort()
+    what = f"{count} {'authenticated' if token else 'anonymous'} 32 MiB uploads" if kind == "uploads" \
+        else f"{count} slowloris connections from 127.0.0.2 (a byte every {drip:g} s, {seconds:g} s)"
+    print(f"attack: {what}")
+    print(f"  RSS before {before['VmRSS'] / 1024:.0f} MB, peak sampled {peak / 1024:.0f} MB, "
+          f"VmHWM so far {after['VmHWM'] / 1024:.0f} MB, after {after['VmRSS'] / 1024:.0f} MB")
+    print(f"  /healthz from 127.0.0.1: {len(lat)} probes, {fails} failed, "
+          f"p50 {statistics.median(lat):.1f} ms, max {lat[-1]:.1f} ms")
+    if kind == "uploads":
+        print(f"  answers to the uploads: {dict(sorted(results.items()))}")
+    else:
+        print(f"  attack connections: {opened['open']} opened, {opened['held']} still open at the end, "
+              f"{opened['dropped']} dropped by the server")
+    sys.stdout.flush()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main():
+    ap = argparse.ArgumentParser(description="availability attacks against a live attaind")
+    ap.add_argument("--uploads", type=int, default=1000)
+    ap.add_argument("--slow", type=int, default=1100)
+    ap.add_argument("--slow-seconds", type=float, default=70)
+    ap.add_argument("--build", default="build-bench")
+    a = ap.parse_args()
+    os.chdir(ROOT)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 8192), hard))  # also attaind's (inherited)
+
+    if not os.path.exists(os.path.join(a.build, "build.ninja")):
+        subprocess.run(["meson", "setup", a.build, "-Dbuildtype=release"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["ninja", "-C", a.build], check=True, stdout=subprocess.DEVNULL)
+    bindir = os.path.abspath(a.build)
+    pgdir = tempfile.mkdtemp(prefix="attain-bench-pg.")
+    log = tempfile.NamedTemporaryFile(prefix="attain-bench-attaind.", suffix=".log", delete=False)
+    proc = None
+    try:
+        pgport = free_port()
+        subprocess.run(["scripts/pg", "start", pgdir, str(pgport)], check=True)
+        db_url = subprocess.run(["scripts/pg", "url", pgdir, str(pgport)], check=True, capture_output=True,
+                                text=True).stdout.strip()
+        port = free_port()
+        secret = os.urandom(32).hex()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ATTAIN_")}
+        env.update({"DATABASE_URL": db_url, "ATTAIN_JWT_HS256_SECRET": secret, "ATTAIN_LISTEN": f"127.0.0.1:{port}",
+                    "ATTAIN_THREADS": "4", "ATTAIN_LOG_LEVEL": "warn"})
+        token = subprocess.run([f"{bindir}/attainctl", "token", "--sub", "bench", "--org", "bench", "--roles",
+                                "service", "--ttl", "86400"], env=env, check=True, capture_output=True,
+                               text=True).stdout.strip()
+        proc = subprocess.Popen([f"{bindir}/attaind"], env=env, stdout=log, stderr=log)
+        for _ in range(100):
+            if probe(port)[0]:
+                break
+            if proc.poll() is not None:
+                sys.exit(f"availability.py: attaind exited; see {log.name}")
+            time.sleep(0.1)
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+        print(f"attaind {rev} ({a.build}/), default settings, ATTAIN_THREADS=4; {os.cpu_count()} CPUs")
+        attack("uploads", port, proc.pid, 20, 60)
+        attack("uploads", port, proc.pid, a.uploads, 120)
+        attack("uploads", port, proc.pid, 20, 60, token=token)
+        attack("slowloris", port, proc.pid, a.slow, a.slow_seconds)
+    finally:
+        if proc and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        subprocess.run(["scripts/pg", "stop", pgdir])
+        shutil.rmtree(pgdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
