@@ -22,6 +22,9 @@ may_own(const struct scope *s, const struct deal_person *owner)
 	       (owner->team_id > 0 && scope_has_team(s, owner->team_id));
 }
 
+/* Why a caller who reaches a deal only through a split may not make a change. */
+#define SPLIT_ONLY "you reach this deal only through a split: %s needs write scope over its owner"
+
 /* A deal that cannot be read or locked is "no such deal", whatever the failure. */
 static enum status
 no_such_deal(enum status st, struct issues *e)
@@ -221,6 +224,12 @@ deals_service_update(struct db_conn *c, const struct caller *who, int64_t id, in
 
 	if (st != ST_OK || (st = check_write(c, who->org, in, &cur, &x, e)) != ST_OK)
 		goto out;
+	if (!cur.owner_writable && ((in->owner_id > 0 && in->owner_id != cur.owner_id) || in->set_splits ||
+	                            in->set_amount)) {
+		issues_add(e, NULL, SPLIT_ONLY, "changing its owner, splits or amount");
+		st = ST_FORBIDDEN;
+		goto out;
+	}
 	if (in->owner_id > 0 && in->owner_id != cur.owner_id &&
 	    !may_own(who->scope, deal_person_find(x.people, x.npeople, in->owner_id))) {
 		issues_add(e, NULL, "the new owner is outside the people whose deals you manage");
@@ -239,6 +248,10 @@ deals_service_delete(struct db_conn *c, const struct caller *who, int64_t id, in
 	struct deal_current cur;
 	enum status st = lock_for_change(c, who, id, if_match, &cur, e);
 
+	if (st == ST_OK && !cur.owner_writable) {
+		issues_add(e, NULL, SPLIT_ONLY, "deleting it");
+		return ST_FORBIDDEN;
+	}
 	return st == ST_OK ? deal_delete(c, who->org, who->sub, &cur) : st;
 }
 

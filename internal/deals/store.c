@@ -43,6 +43,14 @@
 	"coalesce(" all "::bool OR d.owner_id = " self "::bigint"                                 \
 	" OR " self "::bigint = ANY(d.split_person_ids) OR d.owner_id = ANY(" SCOPE_PEOPLE(teams) ")" \
 	" OR (d.split_person_ids <> '{}' AND d.split_person_ids && " SCOPE_PEOPLE(teams) "), false)"
+/*
+ * The part of the scope that reaches the deal's owner: what changing its
+ * owner, splits or amount, or deleting it, needs (DESIGN §4). A split held
+ * by the caller or their subtree only lets them read it.
+ */
+#define OWNER_IN_SCOPE(all, self, teams)                                                       \
+	"coalesce(" all "::bool OR d.owner_id = " self "::bigint"                                 \
+	" OR d.owner_id = ANY(" SCOPE_PEOPLE(teams) "), false)"
 
 
 
@@ -289,7 +297,7 @@ DB_STMT(stmt_deal_get,
 	"SELECT " DEAL_JSON " FROM deals d WHERE d.org_id = $1 AND d.id = $2 AND " IN_SCOPE("$3", "$4", "$5"));
 DB_STMT(stmt_deal_lock,
 	"SELECT d.id, d.version, d.owner_id, d.stage, d.probability, d.forecast_category, "
-	DB_DAY("d.close_date") ", " DB_DAY("d.created_on") " FROM deals d"
+	DB_DAY("d.close_date") ", " DB_DAY("d.created_on") ", " OWNER_IN_SCOPE("$3", "$4", "$5") " FROM deals d"
 	" WHERE d.org_id = $1 AND d.id = $2 AND " IN_SCOPE("$3", "$4", "$5") " FOR UPDATE OF d");
 
 /* The history row of a create or change: the state after it, and before. */
@@ -428,8 +436,10 @@ deal_lock(struct db_conn *c, const char *org, const struct scope_rows *s, int64_
 	if (cal_date_parse(PQgetvalue(r, 0, 6), &cur.close_date) != ST_OK ||
 	    cal_date_parse(PQgetvalue(r, 0, 7), &cur.created_on) != ST_OK)
 		st = ST_INTERNAL;
-	else
+	else {
+		cur.owner_writable = PQgetvalue(r, 0, 8)[0] == 't';
 		*out = cur;
+	}
 	PQclear(r);
 	return st;
 }
@@ -595,10 +605,10 @@ DB_STMT(stmt_bulk_reject,
 	"WITH d AS MATERIALIZED (SELECT d.id, d.external_id, d.owner_id, d.split_person_ids, d.created_on"
 	"  FROM deals d JOIN deal_bulk_in t ON d.org_id = $1 AND d.external_id = t.external_id FOR UPDATE OF d)"
 	" SELECT t.idx, CASE WHEN d.id IS NULL THEN " NO_SEGMENT
-	"  WHEN NOT " IN_SCOPE("$2", "$3", "$4") " THEN " OUT_OF_SCOPE " ELSE " CLOSE_BEFORE_CREATED " END"
+	"  WHEN NOT " OWNER_IN_SCOPE("$2", "$3", "$4") " THEN " OUT_OF_SCOPE " ELSE " CLOSE_BEFORE_CREATED " END"
 	" FROM deal_bulk_in t LEFT JOIN d ON d.external_id = t.external_id"
 	" LEFT JOIN people p ON p.org_id = $1 AND p.id = t.owner_id"
-	" WHERE (d.id IS NOT NULL AND NOT " IN_SCOPE("$2", "$3", "$4") ")"
+	" WHERE (d.id IS NOT NULL AND NOT " OWNER_IN_SCOPE("$2", "$3", "$4") ")"
 	"  OR (d.id IS NULL AND t.segment IS NULL AND coalesce(p.segment, '') = '')"
 	"  OR (d.id IS NOT NULL AND t.created_on IS NULL AND d.created_on > t.close_date)"
 	" ORDER BY t.idx");

@@ -86,7 +86,8 @@ enum status deal_get(struct db_conn *c, const char *org, const struct scope_rows
 		     struct rowjson *out);
 /*
  * Lock deal `id` for a change (until the transaction ends) and load what the
- * change needs into *out. ST_NOT_FOUND when absent or outside the scope.
+ * change needs into *out, with out->owner_writable when s reaches its owner
+ * (not only a split holder). ST_NOT_FOUND when absent or outside the scope.
  */
 enum status deal_lock(struct db_conn *c, const char *org, const struct scope_rows *s, int64_t id,
 		      struct deal_current *out);
