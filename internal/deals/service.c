@@ -110,6 +110,19 @@ deals_service_get(struct db_conn *c, const struct caller *who, int64_t id, struc
 }
 
 enum status
+deals_service_readable(struct db_conn *c, const struct caller *who, const int64_t *ids, size_t n, int64_t **out,
+                       size_t *nout)
+{
+	struct scope_rows ds = { 0 };
+	enum status st = scope_rows_of(who->scope, false, &ds);
+
+	if (st == ST_OK)
+		st = deal_readable(c, who->org, &ds, ids, n, out, nout);
+	scope_rows_clear(&ds);
+	return st;
+}
+
+enum status
 deals_service_history(struct db_conn *c, const struct caller *who, int64_t id, int64_t after, int limit,
                       struct page *out, struct issues *e)
 {

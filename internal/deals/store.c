@@ -295,6 +295,9 @@ DB_STMT(stmt_deal_list,
 	" ORDER BY c.id LIMIT $12");
 DB_STMT(stmt_deal_get,
 	"SELECT " DEAL_JSON " FROM deals d WHERE d.org_id = $1 AND d.id = $2 AND " IN_SCOPE("$3", "$4", "$5"));
+DB_STMT(stmt_deal_readable,
+	"SELECT d.id FROM deals d WHERE d.org_id = $1 AND d.id = ANY($2::bigint[]) AND " IN_SCOPE("$3", "$4", "$5")
+	" ORDER BY d.id");
 DB_STMT(stmt_deal_lock,
 	"SELECT d.id, d.version, d.owner_id, d.stage, d.probability, d.forecast_category, "
 	DB_DAY("d.close_date") ", " DB_DAY("d.created_on") ", " OWNER_IN_SCOPE("$3", "$4", "$5") " FROM deals d"
@@ -410,6 +413,47 @@ deal_get(struct db_conn *c, const char *org, const struct scope_rows *s, int64_t
 	row_scope_params(s, self, sizeof self, sp);
 	return row_exec(c, &stmt_deal_get, 5,
 			(const char *[]){ org, row_id_param(id, idb, sizeof idb), sp[0], sp[1], sp[2] }, out);
+}
+
+enum status
+deal_readable(struct db_conn *c, const char *org, const struct scope_rows *s, const int64_t *ids, size_t n,
+	      int64_t **out, size_t *nout)
+{
+	char self[24];
+	const char *sp[3];
+	struct buf lit = { 0 };
+	int64_t *v = NULL;
+	PGresult *r = NULL;
+	enum status st;
+	int rows;
+
+	buf_putc(&lit, '{');
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&lit, i ? ",%" PRId64 : "%" PRId64, ids[i]);
+	buf_putc(&lit, '}');
+	if (lit.oom) {
+		st = ST_NOMEM;
+		goto out;
+	}
+	row_scope_params(s, self, sizeof self, sp);
+	r = db_exec(c, &stmt_deal_readable, 5, (const char *[]){ org, lit.data, sp[0], sp[1], sp[2] });
+	if ((st = db_check(c, r, PGRES_TUPLES_OK)) != ST_OK)
+		goto out;
+	rows = PQntuples(r);
+	if (!(v = malloc((rows ? (size_t)rows : 1) * sizeof *v))) {
+		st = ST_NOMEM;
+		goto out;
+	}
+	for (int i = 0; i < rows; i++)
+		v[i] = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+	*out = v;
+	*nout = (size_t)rows;
+	v = NULL;
+out:
+	free(v);
+	PQclear(r);
+	buf_clear(&lit);
+	return st;
 }
 
 enum status
