@@ -329,19 +329,24 @@ DB_STMT(stmt_deal_create,
 	"  SELECT org_id, id, version, $20, 'created', NULL, stage, NULL, close_date, NULL, amount,"
 	"  probability, forecast_category, status, owner_id, false FROM d)"
 	" SELECT " DEAL_JSON " FROM d");
+/* What a change sets (what it leaves out keeps its stored value). */
+#define DEAL_UPDATE_COLS                                                                       \
+	"external_id, name, account, owner_id, segment, type, amount, stage, probability,"        \
+	" forecast_category, status, close_date, created_on, split_person_ids, split_percents"
+#define DEAL_UPDATE_VALUES                                                                     \
+	"CASE WHEN $2::bool THEN $3::text ELSE external_id END, coalesce($4::text, name),"         \
+	" CASE WHEN $5::bool THEN $6::text ELSE account END, coalesce($7::bigint, owner_id),"     \
+	" coalesce($8::text, segment), coalesce($9::text, type), coalesce($10::numeric, amount),"  \
+	" $11::text, $12::int, $13::text, $14::text, coalesce($15::date, close_date),"            \
+	" coalesce($16::date, created_on),"                                                        \
+	" CASE WHEN $17::bool THEN $18::bigint[] ELSE split_person_ids END,"                      \
+	" CASE WHEN $17::bool THEN $19::numeric[] ELSE split_percents END"
 DB_STMT(stmt_deal_update,
 	"WITH o AS (SELECT stage, close_date, amount, probability, forecast_category FROM deals"
 	"  WHERE org_id = $1 AND id = $21),"
-	" d AS (UPDATE deals SET"
-	"  external_id = CASE WHEN $2::bool THEN $3 ELSE external_id END, name = coalesce($4, name),"
-	"  account = CASE WHEN $5::bool THEN $6 ELSE account END, owner_id = coalesce($7::bigint, owner_id),"
-	"  segment = coalesce($8, segment), type = coalesce($9, type), amount = coalesce($10::numeric, amount),"
-	"  stage = $11, probability = $12::int, forecast_category = $13, status = $14,"
-	"  close_date = coalesce($15::date, close_date), created_on = coalesce($16::date, created_on),"
-	"  split_person_ids = CASE WHEN $17::bool THEN $18::bigint[] ELSE split_person_ids END,"
-	"  split_percents = CASE WHEN $17::bool THEN $19::numeric[] ELSE split_percents END,"
-	"  pushes = pushes + CASE WHEN $15::date > close_date THEN 1 ELSE 0 END,"
-	"  version = version + 1, updated_at = now()"
+	" d AS (UPDATE deals SET (" DEAL_UPDATE_COLS ") = (" DEAL_UPDATE_VALUES "),"
+	"  pushes = pushes + CASE WHEN $15::date > close_date THEN 1 ELSE 0 END"
+	DB_BUMP_IF_CHANGED(DEAL_UPDATE_COLS, DEAL_UPDATE_VALUES)
 	"  WHERE org_id = $1 AND id = $21 RETURNING *),"
 	" h AS (INSERT INTO deal_history (" HISTORY_COLUMNS ")"
 	"  SELECT d.org_id, d.id, d.version, $20, 'changed', o.stage, d.stage, o.close_date, d.close_date,"
