@@ -181,44 +181,55 @@ DB_STMT(stmt_people_load,
 	"SELECT id, coalesce(team_id, 0), coalesce(segment, '') FROM people"
 	" WHERE org_id = $1 AND id = ANY($2::bigint[]) ORDER BY id");
 
-enum status
-deal_people_load(struct db_conn *c, const char *org, const int64_t *ids, size_t n, struct deal_person **out,
-		 size_t *nout)
+/*
+ * Run stmt with org as $1 and ids[0..n) as the array $2, plus the scope s
+ * as $3..$5 when not NULL, into *r (PQclear it whatever the outcome).
+ */
+static enum status
+exec_ids(struct db_conn *c, struct db_stmt *stmt, const char *org, const int64_t *ids, size_t n,
+	 const struct scope_rows *s, PGresult **r)
 {
+	char self[24];
+	const char *sp[3] = { NULL, NULL, NULL };
 	struct buf lit = { 0 };
-	struct deal_person *v = NULL;
-	PGresult *r = NULL;
-	enum status st;
-	int rows;
+	enum status st = ST_NOMEM;
 
+	*r = NULL;
 	buf_putc(&lit, '{');
 	for (size_t i = 0; i < n; i++)
 		buf_printf(&lit, i ? ",%" PRId64 : "%" PRId64, ids[i]);
 	buf_putc(&lit, '}');
-	if (lit.oom) {
-		st = ST_NOMEM;
-		goto out;
+	if (!lit.oom) {
+		if (s)
+			row_scope_params(s, self, sizeof self, sp);
+		*r = db_exec(c, stmt, s ? 5 : 2, (const char *[]){ org, lit.data, sp[0], sp[1], sp[2] });
+		st = db_check(c, *r, PGRES_TUPLES_OK);
 	}
-	r = db_exec(c, &stmt_people_load, 2, (const char *[]){ org, lit.data });
-	if ((st = db_check(c, r, PGRES_TUPLES_OK)) != ST_OK)
-		goto out;
-	rows = PQntuples(r);
-	if (!(v = calloc(rows ? (size_t)rows : 1, sizeof *v))) {
-		st = ST_NOMEM;
-		goto out;
-	}
-	for (int i = 0; i < rows; i++) {
-		v[i].id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
-		v[i].team_id = strtoll(PQgetvalue(r, i, 1), NULL, 10);
-		snprintf(v[i].segment, sizeof v[i].segment, "%s", PQgetvalue(r, i, 2));
-	}
-	*out = v;
-	*nout = (size_t)rows;
-	v = NULL;
-out:
-	free(v);
-	PQclear(r);
 	buf_clear(&lit);
+	return st;
+}
+
+enum status
+deal_people_load(struct db_conn *c, const char *org, const int64_t *ids, size_t n, struct deal_person **out,
+		 size_t *nout)
+{
+	struct deal_person *v = NULL;
+	PGresult *r;
+	enum status st = exec_ids(c, &stmt_people_load, org, ids, n, NULL, &r);
+	int rows = st == ST_OK ? PQntuples(r) : 0;
+
+	if (st == ST_OK && !(v = calloc(rows ? (size_t)rows : 1, sizeof *v)))
+		st = ST_NOMEM;
+	if (st == ST_OK) {
+		for (int i = 0; i < rows; i++) {
+			v[i].id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+			v[i].team_id = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+			snprintf(v[i].segment, sizeof v[i].segment, "%s", PQgetvalue(r, i, 2));
+		}
+		*out = v;
+		*nout = (size_t)rows;
+	}
+	PQclear(r);
 	return st;
 }
 
@@ -424,40 +435,20 @@ enum status
 deal_readable(struct db_conn *c, const char *org, const struct scope_rows *s, const int64_t *ids, size_t n,
 	      int64_t **out, size_t *nout)
 {
-	char self[24];
-	const char *sp[3];
-	struct buf lit = { 0 };
 	int64_t *v = NULL;
-	PGresult *r = NULL;
-	enum status st;
-	int rows;
+	PGresult *r;
+	enum status st = exec_ids(c, &stmt_deal_readable, org, ids, n, s, &r);
+	int rows = st == ST_OK ? PQntuples(r) : 0;
 
-	buf_putc(&lit, '{');
-	for (size_t i = 0; i < n; i++)
-		buf_printf(&lit, i ? ",%" PRId64 : "%" PRId64, ids[i]);
-	buf_putc(&lit, '}');
-	if (lit.oom) {
+	if (st == ST_OK && !(v = malloc((rows ? (size_t)rows : 1) * sizeof *v)))
 		st = ST_NOMEM;
-		goto out;
+	if (st == ST_OK) {
+		for (int i = 0; i < rows; i++)
+			v[i] = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+		*out = v;
+		*nout = (size_t)rows;
 	}
-	row_scope_params(s, self, sizeof self, sp);
-	r = db_exec(c, &stmt_deal_readable, 5, (const char *[]){ org, lit.data, sp[0], sp[1], sp[2] });
-	if ((st = db_check(c, r, PGRES_TUPLES_OK)) != ST_OK)
-		goto out;
-	rows = PQntuples(r);
-	if (!(v = malloc((rows ? (size_t)rows : 1) * sizeof *v))) {
-		st = ST_NOMEM;
-		goto out;
-	}
-	for (int i = 0; i < rows; i++)
-		v[i] = strtoll(PQgetvalue(r, i, 0), NULL, 10);
-	*out = v;
-	*nout = (size_t)rows;
-	v = NULL;
-out:
-	free(v);
 	PQclear(r);
-	buf_clear(&lit);
 	return st;
 }
 

@@ -1,26 +1,11 @@
 """Idempotency-Key (DESIGN §5): a retry by the same caller to the same route and query returns
 the first response and writes nothing new; a stored answer is never replayed to another caller."""
 
-import uuid
-
 import pytest
 
 from conftest import psql
 from contract import ok, problem
-
-
-def uid():
-    return uuid.uuid4().hex[:10]
-
-
-def mk_team(api, **fields):
-    return ok(api.post("/v1/teams", json={"name": "team " + uid(), **fields}), 201)
-
-
-def mk_person(api, team_id, **fields):
-    u = uid()
-    return ok(api.post("/v1/people", json={"name": "p " + u, "email": f"{u}@example.com",
-                                           "team_id": team_id, "segment": "b2b", **fields}), 201)
+from quota_support import mk_person, mk_team, uid
 
 
 @pytest.fixture(scope="module")

@@ -2,15 +2,10 @@
 stored values answers the resource as it is, with the same version and updated_at, and writes
 no audit or history entry."""
 
-import uuid
-
 import pytest
 
 from contract import ok
-
-
-def uid():
-    return uuid.uuid4().hex[:10]
+from quota_support import uid
 
 
 def same(before, after):
