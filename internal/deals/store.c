@@ -75,8 +75,14 @@ DB_STMT(stmt_stages_replace,
 	"  SELECT $1, key, position, name, probability, forecast_category, is_won, is_lost FROM n"
 	"  ON CONFLICT (org_id, key) DO UPDATE SET position = EXCLUDED.position, name = EXCLUDED.name,"
 	"  probability = EXCLUDED.probability, forecast_category = EXCLUDED.forecast_category,"
-	"  is_won = EXCLUDED.is_won, is_lost = EXCLUDED.is_lost)"
-	" UPDATE stage_lists SET version = version + 1, updated_at = now() WHERE org_id = $1");
+	"  is_won = EXCLUDED.is_won, is_lost = EXCLUDED.is_lost),"
+	/* a list equal to the stored one keeps its version (DESIGN §5); every part sees the list before */
+	" changed AS (SELECT EXISTS (SELECT key, position, name, probability, forecast_category, is_won, is_lost"
+	"  FROM n EXCEPT SELECT key, position, name, probability, forecast_category, is_won, is_lost"
+	"  FROM stages WHERE org_id = $1) OR (SELECT count(*) FROM stages WHERE org_id = $1)"
+	"  <> (SELECT count(*) FROM n) AS yes)"
+	" UPDATE stage_lists SET version = version + (SELECT yes FROM changed)::int,"
+	" updated_at = CASE WHEN (SELECT yes FROM changed) THEN now() ELSE updated_at END WHERE org_id = $1");
 
 enum status
 stages_load(struct db_conn *c, const char *org, struct stage_list *out)

@@ -77,3 +77,10 @@ def test_org_patch_that_changes_nothing(scratch_admin):
         same(before, ok(scratch_admin.patch("/v1/org", json=body)))
     assert ok(scratch_admin.patch("/v1/org", json={"name": "renamed " + uid()}))["version"] == \
         before["version"] + 1
+
+
+def test_a_put_that_changes_nothing_keeps_the_version(admin, made):
+    q = ok(admin.get(f"/v1/quotas/{made['quotas']['id']}"))
+    full = {"assignee": q["assignee"], "period": q["period"], "metric": q["metric"],
+            "amount": q["amount"], "notes": q["notes"]}
+    same(q, ok(admin.put(f"/v1/quotas/{q['id']}", json=full)))
