@@ -94,3 +94,21 @@ def test_the_query_string_is_part_of_the_request(admin, t, db, org):
     r = admin.post("/v1/deals/bulk", json=items, headers={"Idempotency-Key": key})
     assert ok(r, 200)["created"] == 1 and r.headers["Idempotent-Replayed"] == "true"
     assert deal_count(db, org) == before
+
+
+def test_another_teams_allocation_is_not_replayed_to_a_manager(admin, client, tokens, org):
+    target = mk_team(admin)
+    mk_person(admin, target["id"])
+    mk_person(admin, target["id"])
+    theirs = mk_team(admin)
+    m = mk_person(admin, theirs["id"])
+    ok(admin.patch(f"/v1/teams/{theirs['id']}", json={"manager_id": m["id"]}))
+    manager = client(tokens.token(org, ["manager"], person_id=m["id"]))
+    path = f"/v1/teams/{target['id']}/quota-allocations"
+    body = {"period": "FY2026", "method": "equal", "total": 1000}
+    key = "k-" + uid()
+    ok(admin.post(path, json=body, headers={"Idempotency-Key": key}), 201)
+    problem(manager.post(path, json=body), 403)  # the direct call
+    r = manager.post(path, json=body, headers={"Idempotency-Key": key})
+    problem(r, 403)
+    assert r.headers.get("Idempotent-Replayed") is None
