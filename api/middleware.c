@@ -349,7 +349,8 @@ request_hash(struct req *r, char out[65])
 static void
 idempotency_caller(const struct req *r, char *out, size_t size)
 {
-	snprintf(out, size, "%u/%s/%s", r->who.roles, r->who.person_id, r->who.sub);
+	/* the person's length keeps the text unambiguous whatever the claims hold */
+	snprintf(out, size, "%u/%zu:%s/%s", r->who.roles, strlen(r->who.person_id), r->who.person_id, r->who.sub);
 }
 
 /*
