@@ -326,9 +326,14 @@ is_write(const char *method)
 	       strcmp(method, "DELETE") == 0;
 }
 
+/*
+ * The fingerprint of a request under an Idempotency-Key: method, path with
+ * its query string as sent, and body. A retry must match it (else 422).
+ */
 static void
 request_hash(struct req *r, char out[65])
 {
+	const char *target = r->u->http_url ? r->u->http_url : req_path(r);
 	unsigned char md[32];
 	unsigned int mdlen = 0;
 	size_t len;
@@ -341,7 +346,7 @@ request_hash(struct req *r, char out[65])
 	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
 	EVP_DigestUpdate(ctx, r->u->http_verb, strlen(r->u->http_verb));
 	EVP_DigestUpdate(ctx, " ", 1);
-	EVP_DigestUpdate(ctx, req_path(r), strlen(req_path(r)));
+	EVP_DigestUpdate(ctx, target, strlen(target));
 	EVP_DigestUpdate(ctx, "\n", 1);
 	if (body && len)
 		EVP_DigestUpdate(ctx, body, len);
@@ -352,13 +357,27 @@ request_hash(struct req *r, char out[65])
 }
 
 /*
- * Claim the Idempotency-Key of a POST. Returns true when the handler should
- * run (no key, or the key is ours now); false when r is already answered
- * (a replay, 422, or an error).
+ * Who owns an Idempotency-Key (DESIGN §5): the subject with its roles and
+ * person, so a stored answer is replayed only to the caller it was written
+ * for, with the authority it was written under. Another caller using the
+ * same key simply has another key.
+ */
+static void
+idempotency_caller(const struct req *r, char *out, size_t size)
+{
+	/* the person's length keeps the text unambiguous whatever the claims hold */
+	snprintf(out, size, "%u/%zu:%s/%s", r->who.roles, strlen(r->who.person_id), r->who.person_id, r->who.sub);
+}
+
+/*
+ * Claim the caller's Idempotency-Key of a POST. Returns true when the
+ * handler should run (no key, or the key is ours now); false when r is
+ * already answered (a replay, 422, or an error).
  */
 static bool
 idempotency_claim(struct req *r, const char **key_out)
 {
+	char caller[IDEM_CALLER_MAX];
 	const char *key = req_header(r, "Idempotency-Key");
 	char hash[65];
 	bool claimed = false;
@@ -375,7 +394,8 @@ idempotency_claim(struct req *r, const char **key_out)
 		return false;
 	}
 	request_hash(r, hash);
-	enum status st = idem_claim(r->conn, r->who.org, key, hash, &claimed, &prev);
+	idempotency_caller(r, caller, sizeof caller);
+	enum status st = idem_claim(r->conn, r->who.org, caller, key, hash, &claimed, &prev);
 	if (st != ST_OK) {
 		respond_status(r, st == ST_CONFLICT ? ST_UNAVAILABLE : st, NULL);
 		return false;
@@ -405,13 +425,15 @@ static void
 idempotency_store(struct req *r, const char *key)
 {
 	const char *location = NULL, *etag = NULL;
+	char caller[IDEM_CALLER_MAX];
 
+	idempotency_caller(r, caller, sizeof caller);
 	for (int i = 0; i < r->nheaders; i++)
 		if (strcasecmp(r->headers[i].name, "Location") == 0)
 			location = r->headers[i].value;
 		else if (strcasecmp(r->headers[i].name, "ETag") == 0)
 			etag = r->headers[i].value;
-	enum status st = idem_store(r->conn, r->who.org, key, r->status, r->content_type ? r->content_type : "",
+	enum status st = idem_store(r->conn, r->who.org, caller, key, r->status, r->content_type ? r->content_type : "",
 				    location, etag, r->body ? r->body : "");
 	if (st != ST_OK)
 		respond_status(r, st, NULL);

@@ -5,14 +5,14 @@
 #include <string.h>
 
 DB_STMT(stmt_idem_claim,
-	"INSERT INTO idempotency_keys (org_id, key, request_hash, status) VALUES ($1, $2, $3, 0) "
+	"INSERT INTO idempotency_keys (org_id, caller, key, request_hash, status) VALUES ($1, $4, $2, $3, 0) "
 	"ON CONFLICT DO NOTHING RETURNING 1");
 DB_STMT(stmt_idem_get,
 	"SELECT request_hash, status, content_type, location, body, etag FROM idempotency_keys "
-	"WHERE org_id = $1 AND key = $2");
+	"WHERE org_id = $1 AND caller = $3 AND key = $2");
 DB_STMT(stmt_idem_store,
 	"UPDATE idempotency_keys SET status = $3, content_type = $4, location = $5, body = $6, etag = $7 "
-	"WHERE org_id = $1 AND key = $2");
+	"WHERE org_id = $1 AND caller = $8 AND key = $2");
 
 static char *
 col(const PGresult *r, int i)
@@ -21,10 +21,10 @@ col(const PGresult *r, int i)
 }
 
 enum status
-idem_claim(struct db_conn *c, const char *org, const char *key, const char *hash, bool *claimed,
-	   struct idem_record *prev)
+idem_claim(struct db_conn *c, const char *org, const char *caller, const char *key, const char *hash,
+	   bool *claimed, struct idem_record *prev)
 {
-	PGresult *r = db_exec(c, &stmt_idem_claim, 3, (const char *[]){ org, key, hash });
+	PGresult *r = db_exec(c, &stmt_idem_claim, 4, (const char *[]){ org, key, hash, caller });
 	enum status st = db_check(c, r, PGRES_TUPLES_OK);
 
 	if (st != ST_OK)
@@ -34,7 +34,7 @@ idem_claim(struct db_conn *c, const char *org, const char *key, const char *hash
 		goto out;
 	}
 	PQclear(r);
-	r = db_exec(c, &stmt_idem_get, 2, (const char *[]){ org, key });
+	r = db_exec(c, &stmt_idem_get, 3, (const char *[]){ org, key, caller });
 	if ((st = db_check(c, r, PGRES_TUPLES_OK)) != ST_OK)
 		goto out;
 	if (PQntuples(r) != 1) {
@@ -62,14 +62,14 @@ out:
 }
 
 enum status
-idem_store(struct db_conn *c, const char *org, const char *key, int status, const char *content_type,
-	   const char *location, const char *etag, const char *body)
+idem_store(struct db_conn *c, const char *org, const char *caller, const char *key, int status,
+	   const char *content_type, const char *location, const char *etag, const char *body)
 {
 	char code[16];
 
 	snprintf(code, sizeof code, "%d", status);
-	PGresult *r = db_exec(c, &stmt_idem_store, 7,
-			      (const char *[]){ org, key, code, content_type, location, body, etag });
+	PGresult *r = db_exec(c, &stmt_idem_store, 8,
+			      (const char *[]){ org, key, code, content_type, location, body, etag, caller });
 	enum status st = db_check(c, r, PGRES_COMMAND_OK);
 	PQclear(r);
 	return st;

@@ -12,6 +12,9 @@
 
 #include "db/db.h"
 
+/* Room for a caller's identity (roles, person id and subject of a principal). */
+#define IDEM_CALLER_MAX 384
+
 struct idem_record {
 	char *request_hash; /* owned */
 	int status;
@@ -22,14 +25,15 @@ struct idem_record {
 };
 
 /*
- * Claim (org, key) for a request whose fingerprint is `hash`. *claimed =
- * true when this request owns the key now; otherwise *prev holds the stored
- * answer (release with idem_record_clear).
+ * Claim (org, caller, key) for a request whose fingerprint is `hash`.
+ * `caller` is who sends it (one caller's key is never another's: DESIGN §5).
+ * *claimed = true when this request owns the key now; otherwise *prev holds
+ * the stored answer (release with idem_record_clear).
  */
-enum status idem_claim(struct db_conn *c, const char *org, const char *key, const char *hash,
-		       bool *claimed, struct idem_record *prev);
-/* Record the answer for a claimed key (same transaction). */
-enum status idem_store(struct db_conn *c, const char *org, const char *key, int status,
+enum status idem_claim(struct db_conn *c, const char *org, const char *caller, const char *key,
+		       const char *hash, bool *claimed, struct idem_record *prev);
+/* Record the answer for a key claimed by the same caller (same transaction). */
+enum status idem_store(struct db_conn *c, const char *org, const char *caller, const char *key, int status,
 		       const char *content_type, const char *location, const char *etag, const char *body);
 void idem_record_clear(struct idem_record *r);
 

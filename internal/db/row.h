@@ -26,6 +26,15 @@
 #define DB_ORG_TZ "(SELECT o.timezone FROM orgs o WHERE o.org_id = $1)"
 /* Today in the time zone of org $1. */
 #define DB_ORG_TODAY "(now() AT TIME ZONE " DB_ORG_TZ ")::date"
+/*
+ * The version and updated_at assignments of an UPDATE that sets the columns
+ * `cols` to the list `values`: a write that changes nothing keeps both
+ * (DESIGN §5), so the new version is counted only when the new list IS
+ * DISTINCT FROM the stored one. Expands to ", version = ..., updated_at = ...".
+ */
+#define DB_BUMP_IF_CHANGED(cols, values)                                                       \
+	", version = version + (ROW(" values ") IS DISTINCT FROM ROW(" cols "))::int,"            \
+	" updated_at = CASE WHEN ROW(" values ") IS DISTINCT FROM ROW(" cols ") THEN now() ELSE updated_at END "
 
 /* One resource as JSON text plus what the HTTP layer needs around it. */
 struct rowjson {

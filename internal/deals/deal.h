@@ -64,6 +64,12 @@ struct deal_current {
 	char forecast_category[12];
 	cal_date close_date;
 	cal_date created_on;
+	/*
+	 * The caller writes the deal's owner's deals (not only through a split
+	 * it or its subtree holds): needed to change owner, splits or amount,
+	 * or to delete (DESIGN §4).
+	 */
+	bool owner_writable;
 };
 
 /* The derived part of the stored state after a write. */

@@ -22,6 +22,9 @@ may_own(const struct scope *s, const struct deal_person *owner)
 	       (owner->team_id > 0 && scope_has_team(s, owner->team_id));
 }
 
+/* Why a caller who reaches a deal only through a split may not make a change. */
+#define SPLIT_ONLY "you reach this deal only through a split: %s needs write scope over its owner"
+
 /* A deal that cannot be read or locked is "no such deal", whatever the failure. */
 static enum status
 no_such_deal(enum status st, struct issues *e)
@@ -104,6 +107,19 @@ deals_service_get(struct db_conn *c, const struct caller *who, int64_t id, struc
 		st = deal_get(c, who->org, &ds, id, out);
 	scope_rows_clear(&ds);
 	return no_such_deal(st, e);
+}
+
+enum status
+deals_service_readable(struct db_conn *c, const struct caller *who, const int64_t *ids, size_t n, int64_t **out,
+                       size_t *nout)
+{
+	struct scope_rows ds = { 0 };
+	enum status st = scope_rows_of(who->scope, false, &ds);
+
+	if (st == ST_OK)
+		st = deal_readable(c, who->org, &ds, ids, n, out, nout);
+	scope_rows_clear(&ds);
+	return st;
 }
 
 enum status
@@ -221,6 +237,12 @@ deals_service_update(struct db_conn *c, const struct caller *who, int64_t id, in
 
 	if (st != ST_OK || (st = check_write(c, who->org, in, &cur, &x, e)) != ST_OK)
 		goto out;
+	if (!cur.owner_writable && ((in->owner_id > 0 && in->owner_id != cur.owner_id) || in->set_splits ||
+	                            in->set_amount)) {
+		issues_add(e, NULL, SPLIT_ONLY, "changing its owner, splits or amount");
+		st = ST_FORBIDDEN;
+		goto out;
+	}
 	if (in->owner_id > 0 && in->owner_id != cur.owner_id &&
 	    !may_own(who->scope, deal_person_find(x.people, x.npeople, in->owner_id))) {
 		issues_add(e, NULL, "the new owner is outside the people whose deals you manage");
@@ -239,6 +261,10 @@ deals_service_delete(struct db_conn *c, const struct caller *who, int64_t id, in
 	struct deal_current cur;
 	enum status st = lock_for_change(c, who, id, if_match, &cur, e);
 
+	if (st == ST_OK && !cur.owner_writable) {
+		issues_add(e, NULL, SPLIT_ONLY, "deleting it");
+		return ST_FORBIDDEN;
+	}
 	return st == ST_OK ? deal_delete(c, who->org, who->sub, &cur) : st;
 }
 

@@ -74,6 +74,13 @@ enum status deals_service_list(struct db_conn *c, const struct caller *who, cons
                                struct page *out, struct issues *e);
 
 /*
+ * The deals among ids (n of them, duplicates allowed) the caller reads, as
+ * deals_service_get decides it, sorted by id into a malloc'd *out (caller
+ * frees) of *nout entries: what a reference to a deal is checked against.
+ */
+enum status deals_service_readable(struct db_conn *c, const struct caller *who, const int64_t *ids, size_t n,
+                                   int64_t **out, size_t *nout);
+/*
  * Deal `id` as GET /v1/deals/{id} shows it into *out (rowjson_clear).
  * ST_NOT_FOUND when absent, in another org or outside the caller's scope;
  * any failure comes with the issue "no such deal" (field NULL).

@@ -43,6 +43,14 @@
 	"coalesce(" all "::bool OR d.owner_id = " self "::bigint"                                 \
 	" OR " self "::bigint = ANY(d.split_person_ids) OR d.owner_id = ANY(" SCOPE_PEOPLE(teams) ")" \
 	" OR (d.split_person_ids <> '{}' AND d.split_person_ids && " SCOPE_PEOPLE(teams) "), false)"
+/*
+ * The part of the scope that reaches the deal's owner: what changing its
+ * owner, splits or amount, or deleting it, needs (DESIGN §4). A split held
+ * by the caller or their subtree only lets them read it.
+ */
+#define OWNER_IN_SCOPE(all, self, teams)                                                       \
+	"coalesce(" all "::bool OR d.owner_id = " self "::bigint"                                 \
+	" OR d.owner_id = ANY(" SCOPE_PEOPLE(teams) "), false)"
 
 
 
@@ -67,8 +75,14 @@ DB_STMT(stmt_stages_replace,
 	"  SELECT $1, key, position, name, probability, forecast_category, is_won, is_lost FROM n"
 	"  ON CONFLICT (org_id, key) DO UPDATE SET position = EXCLUDED.position, name = EXCLUDED.name,"
 	"  probability = EXCLUDED.probability, forecast_category = EXCLUDED.forecast_category,"
-	"  is_won = EXCLUDED.is_won, is_lost = EXCLUDED.is_lost)"
-	" UPDATE stage_lists SET version = version + 1, updated_at = now() WHERE org_id = $1");
+	"  is_won = EXCLUDED.is_won, is_lost = EXCLUDED.is_lost),"
+	/* a list equal to the stored one keeps its version (DESIGN §5); every part sees the list before */
+	" changed AS (SELECT EXISTS (SELECT key, position, name, probability, forecast_category, is_won, is_lost"
+	"  FROM n EXCEPT SELECT key, position, name, probability, forecast_category, is_won, is_lost"
+	"  FROM stages WHERE org_id = $1) OR (SELECT count(*) FROM stages WHERE org_id = $1)"
+	"  <> (SELECT count(*) FROM n) AS yes)"
+	" UPDATE stage_lists SET version = version + (SELECT yes FROM changed)::int,"
+	" updated_at = CASE WHEN (SELECT yes FROM changed) THEN now() ELSE updated_at END WHERE org_id = $1");
 
 enum status
 stages_load(struct db_conn *c, const char *org, struct stage_list *out)
@@ -173,44 +187,55 @@ DB_STMT(stmt_people_load,
 	"SELECT id, coalesce(team_id, 0), coalesce(segment, '') FROM people"
 	" WHERE org_id = $1 AND id = ANY($2::bigint[]) ORDER BY id");
 
-enum status
-deal_people_load(struct db_conn *c, const char *org, const int64_t *ids, size_t n, struct deal_person **out,
-		 size_t *nout)
+/*
+ * Run stmt with org as $1 and ids[0..n) as the array $2, plus the scope s
+ * as $3..$5 when not NULL, into *r (PQclear it whatever the outcome).
+ */
+static enum status
+exec_ids(struct db_conn *c, struct db_stmt *stmt, const char *org, const int64_t *ids, size_t n,
+	 const struct scope_rows *s, PGresult **r)
 {
+	char self[24];
+	const char *sp[3] = { NULL, NULL, NULL };
 	struct buf lit = { 0 };
-	struct deal_person *v = NULL;
-	PGresult *r = NULL;
-	enum status st;
-	int rows;
+	enum status st = ST_NOMEM;
 
+	*r = NULL;
 	buf_putc(&lit, '{');
 	for (size_t i = 0; i < n; i++)
 		buf_printf(&lit, i ? ",%" PRId64 : "%" PRId64, ids[i]);
 	buf_putc(&lit, '}');
-	if (lit.oom) {
-		st = ST_NOMEM;
-		goto out;
+	if (!lit.oom) {
+		if (s)
+			row_scope_params(s, self, sizeof self, sp);
+		*r = db_exec(c, stmt, s ? 5 : 2, (const char *[]){ org, lit.data, sp[0], sp[1], sp[2] });
+		st = db_check(c, *r, PGRES_TUPLES_OK);
 	}
-	r = db_exec(c, &stmt_people_load, 2, (const char *[]){ org, lit.data });
-	if ((st = db_check(c, r, PGRES_TUPLES_OK)) != ST_OK)
-		goto out;
-	rows = PQntuples(r);
-	if (!(v = calloc(rows ? (size_t)rows : 1, sizeof *v))) {
-		st = ST_NOMEM;
-		goto out;
-	}
-	for (int i = 0; i < rows; i++) {
-		v[i].id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
-		v[i].team_id = strtoll(PQgetvalue(r, i, 1), NULL, 10);
-		snprintf(v[i].segment, sizeof v[i].segment, "%s", PQgetvalue(r, i, 2));
-	}
-	*out = v;
-	*nout = (size_t)rows;
-	v = NULL;
-out:
-	free(v);
-	PQclear(r);
 	buf_clear(&lit);
+	return st;
+}
+
+enum status
+deal_people_load(struct db_conn *c, const char *org, const int64_t *ids, size_t n, struct deal_person **out,
+		 size_t *nout)
+{
+	struct deal_person *v = NULL;
+	PGresult *r;
+	enum status st = exec_ids(c, &stmt_people_load, org, ids, n, NULL, &r);
+	int rows = st == ST_OK ? PQntuples(r) : 0;
+
+	if (st == ST_OK && !(v = calloc(rows ? (size_t)rows : 1, sizeof *v)))
+		st = ST_NOMEM;
+	if (st == ST_OK) {
+		for (int i = 0; i < rows; i++) {
+			v[i].id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+			v[i].team_id = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+			snprintf(v[i].segment, sizeof v[i].segment, "%s", PQgetvalue(r, i, 2));
+		}
+		*out = v;
+		*nout = (size_t)rows;
+	}
+	PQclear(r);
 	return st;
 }
 
@@ -287,9 +312,12 @@ DB_STMT(stmt_deal_list,
 	" ORDER BY c.id LIMIT $12");
 DB_STMT(stmt_deal_get,
 	"SELECT " DEAL_JSON " FROM deals d WHERE d.org_id = $1 AND d.id = $2 AND " IN_SCOPE("$3", "$4", "$5"));
+DB_STMT(stmt_deal_readable,
+	"SELECT d.id FROM deals d WHERE d.org_id = $1 AND d.id = ANY($2::bigint[]) AND " IN_SCOPE("$3", "$4", "$5")
+	" ORDER BY d.id");
 DB_STMT(stmt_deal_lock,
 	"SELECT d.id, d.version, d.owner_id, d.stage, d.probability, d.forecast_category, "
-	DB_DAY("d.close_date") ", " DB_DAY("d.created_on") " FROM deals d"
+	DB_DAY("d.close_date") ", " DB_DAY("d.created_on") ", " OWNER_IN_SCOPE("$3", "$4", "$5") " FROM deals d"
 	" WHERE d.org_id = $1 AND d.id = $2 AND " IN_SCOPE("$3", "$4", "$5") " FOR UPDATE OF d");
 
 /* The history row of a create or change: the state after it, and before. */
@@ -318,19 +346,24 @@ DB_STMT(stmt_deal_create,
 	"  SELECT org_id, id, version, $20, 'created', NULL, stage, NULL, close_date, NULL, amount,"
 	"  probability, forecast_category, status, owner_id, false FROM d)"
 	" SELECT " DEAL_JSON " FROM d");
+/* What a change sets (what it leaves out keeps its stored value). */
+#define DEAL_UPDATE_COLS                                                                       \
+	"external_id, name, account, owner_id, segment, type, amount, stage, probability,"        \
+	" forecast_category, status, close_date, created_on, split_person_ids, split_percents"
+#define DEAL_UPDATE_VALUES                                                                     \
+	"CASE WHEN $2::bool THEN $3::text ELSE external_id END, coalesce($4::text, name),"         \
+	" CASE WHEN $5::bool THEN $6::text ELSE account END, coalesce($7::bigint, owner_id),"     \
+	" coalesce($8::text, segment), coalesce($9::text, type), coalesce($10::numeric, amount),"  \
+	" $11::text, $12::int, $13::text, $14::text, coalesce($15::date, close_date),"            \
+	" coalesce($16::date, created_on),"                                                        \
+	" CASE WHEN $17::bool THEN $18::bigint[] ELSE split_person_ids END,"                      \
+	" CASE WHEN $17::bool THEN $19::numeric[] ELSE split_percents END"
 DB_STMT(stmt_deal_update,
 	"WITH o AS (SELECT stage, close_date, amount, probability, forecast_category FROM deals"
 	"  WHERE org_id = $1 AND id = $21),"
-	" d AS (UPDATE deals SET"
-	"  external_id = CASE WHEN $2::bool THEN $3 ELSE external_id END, name = coalesce($4, name),"
-	"  account = CASE WHEN $5::bool THEN $6 ELSE account END, owner_id = coalesce($7::bigint, owner_id),"
-	"  segment = coalesce($8, segment), type = coalesce($9, type), amount = coalesce($10::numeric, amount),"
-	"  stage = $11, probability = $12::int, forecast_category = $13, status = $14,"
-	"  close_date = coalesce($15::date, close_date), created_on = coalesce($16::date, created_on),"
-	"  split_person_ids = CASE WHEN $17::bool THEN $18::bigint[] ELSE split_person_ids END,"
-	"  split_percents = CASE WHEN $17::bool THEN $19::numeric[] ELSE split_percents END,"
-	"  pushes = pushes + CASE WHEN $15::date > close_date THEN 1 ELSE 0 END,"
-	"  version = version + 1, updated_at = now()"
+	" d AS (UPDATE deals SET (" DEAL_UPDATE_COLS ") = (" DEAL_UPDATE_VALUES "),"
+	"  pushes = pushes + CASE WHEN $15::date > close_date THEN 1 ELSE 0 END"
+	DB_BUMP_IF_CHANGED(DEAL_UPDATE_COLS, DEAL_UPDATE_VALUES)
 	"  WHERE org_id = $1 AND id = $21 RETURNING *),"
 	" h AS (INSERT INTO deal_history (" HISTORY_COLUMNS ")"
 	"  SELECT d.org_id, d.id, d.version, $20, 'changed', o.stage, d.stage, o.close_date, d.close_date,"
@@ -405,6 +438,27 @@ deal_get(struct db_conn *c, const char *org, const struct scope_rows *s, int64_t
 }
 
 enum status
+deal_readable(struct db_conn *c, const char *org, const struct scope_rows *s, const int64_t *ids, size_t n,
+	      int64_t **out, size_t *nout)
+{
+	int64_t *v = NULL;
+	PGresult *r;
+	enum status st = exec_ids(c, &stmt_deal_readable, org, ids, n, s, &r);
+	int rows = st == ST_OK ? PQntuples(r) : 0;
+
+	if (st == ST_OK && !(v = malloc((rows ? (size_t)rows : 1) * sizeof *v)))
+		st = ST_NOMEM;
+	if (st == ST_OK) {
+		for (int i = 0; i < rows; i++)
+			v[i] = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+		*out = v;
+		*nout = (size_t)rows;
+	}
+	PQclear(r);
+	return st;
+}
+
+enum status
 deal_lock(struct db_conn *c, const char *org, const struct scope_rows *s, int64_t id,
 	  struct deal_current *out)
 {
@@ -428,8 +482,10 @@ deal_lock(struct db_conn *c, const char *org, const struct scope_rows *s, int64_
 	if (cal_date_parse(PQgetvalue(r, 0, 6), &cur.close_date) != ST_OK ||
 	    cal_date_parse(PQgetvalue(r, 0, 7), &cur.created_on) != ST_OK)
 		st = ST_INTERNAL;
-	else
+	else {
+		cur.owner_writable = PQgetvalue(r, 0, 8)[0] == 't';
 		*out = cur;
+	}
 	PQclear(r);
 	return st;
 }
@@ -595,10 +651,10 @@ DB_STMT(stmt_bulk_reject,
 	"WITH d AS MATERIALIZED (SELECT d.id, d.external_id, d.owner_id, d.split_person_ids, d.created_on"
 	"  FROM deals d JOIN deal_bulk_in t ON d.org_id = $1 AND d.external_id = t.external_id FOR UPDATE OF d)"
 	" SELECT t.idx, CASE WHEN d.id IS NULL THEN " NO_SEGMENT
-	"  WHEN NOT " IN_SCOPE("$2", "$3", "$4") " THEN " OUT_OF_SCOPE " ELSE " CLOSE_BEFORE_CREATED " END"
+	"  WHEN NOT " OWNER_IN_SCOPE("$2", "$3", "$4") " THEN " OUT_OF_SCOPE " ELSE " CLOSE_BEFORE_CREATED " END"
 	" FROM deal_bulk_in t LEFT JOIN d ON d.external_id = t.external_id"
 	" LEFT JOIN people p ON p.org_id = $1 AND p.id = t.owner_id"
-	" WHERE (d.id IS NOT NULL AND NOT " IN_SCOPE("$2", "$3", "$4") ")"
+	" WHERE (d.id IS NOT NULL AND NOT " OWNER_IN_SCOPE("$2", "$3", "$4") ")"
 	"  OR (d.id IS NULL AND t.segment IS NULL AND coalesce(p.segment, '') = '')"
 	"  OR (d.id IS NOT NULL AND t.created_on IS NULL AND d.created_on > t.close_date)"
 	" ORDER BY t.idx");

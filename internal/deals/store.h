@@ -85,8 +85,15 @@ enum status deal_list(struct db_conn *c, const char *org, const struct scope_row
 enum status deal_get(struct db_conn *c, const char *org, const struct scope_rows *s, int64_t id,
 		     struct rowjson *out);
 /*
+ * The deals among ids (n of them, duplicates allowed) that s reads, sorted
+ * by id, into a malloc'd *out (caller frees) of *nout entries.
+ */
+enum status deal_readable(struct db_conn *c, const char *org, const struct scope_rows *s, const int64_t *ids,
+			  size_t n, int64_t **out, size_t *nout);
+/*
  * Lock deal `id` for a change (until the transaction ends) and load what the
- * change needs into *out. ST_NOT_FOUND when absent or outside the scope.
+ * change needs into *out, with out->owner_writable when s reaches its owner
+ * (not only a split holder). ST_NOT_FOUND when absent or outside the scope.
  */
 enum status deal_lock(struct db_conn *c, const char *org, const struct scope_rows *s, int64_t id,
 		      struct deal_current *out);

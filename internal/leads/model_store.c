@@ -39,7 +39,7 @@ DB_STMT(stmt_model_seed, "SELECT leads_seed_models($1)");
 
 DB_STMT(stmt_model_get, "SELECT " MODEL_JSON " FROM lead_scoring_models m WHERE m.org_id = $1 AND m.segment = $2");
 DB_STMT(stmt_model_replace,
-	"UPDATE lead_scoring_models m SET definition = $3::jsonb, version = m.version + 1, updated_at = now()"
+	"UPDATE lead_scoring_models m SET definition = $3::jsonb" DB_BUMP_IF_CHANGED("definition", "$3::jsonb")
 	" WHERE m.org_id = $1 AND m.segment = $2 RETURNING " MODEL_JSON);
 DB_STMT(stmt_model_trained,
 	"UPDATE lead_scoring_models m SET predictive = $3::jsonb, evaluation = $4::jsonb,"

@@ -64,6 +64,37 @@ owner_check(struct db_conn *c, const char *org, const struct scope_rows *s, cons
 }
 
 /*
+ * The deal a write links (converted_deal_id, when the body names one that
+ * `was`, the stored lead or NULL, does not link already) must be one the
+ * caller reads: the same check as reading it, and the same answer, "no such
+ * deal", whether it is absent or out of the caller's reach (DESIGN §4).
+ */
+static enum status
+deal_ref_check(struct db_conn *c, const struct caller *who, const json_t *body, const json_t *was,
+               struct issues *e)
+{
+	const json_t *v = json_object_get(body, "converted_deal_id");
+	const char *linked = was ? lead_record_text(was, "converted_deal_id") : NULL;
+	struct issues quiet = {0};
+	struct rowjson deal = {0};
+	char *end = NULL;
+	long long id;
+	enum status st;
+
+	if (!json_is_string(v) || (linked && strcmp(linked, json_string_value(v)) == 0))
+		return ST_OK;
+	id = strtoll(json_string_value(v), &end, 10);
+	st = end && *end == '\0' && id > 0 ? deals_service_get(c, who, id, &deal, &quiet) : ST_NOT_FOUND;
+	rowjson_clear(&deal);
+	issues_clear(&quiet);
+	if (st == ST_NOT_FOUND) {
+		issues_add(e, "converted_deal_id", "%s", "no such deal");
+		st = ST_INVALID;
+	}
+	return st;
+}
+
+/*
  * A new lead of a caller who may not keep unowned leads is theirs unless the
  * body names an owner: set in merged.
  */
@@ -161,6 +192,7 @@ leads_service_create(struct db_conn *c, const struct caller *who, const json_t *
 	if ((st = default_owner(&ls, body, merged, e)) != ST_OK ||
 	    (st = owner_check(c, who->org, &ls, lead_record_text(merged, "owner_id"), owner_segment, e)) !=
 	        ST_OK ||
+	    (st = deal_ref_check(c, who, body, NULL, e)) != ST_OK ||
 	    (st = lead_record_default_segment(merged, owner_segment)) != ST_OK ||
 	    (st = score_merged(c, who->org, merged, 0, NULL, &rec)) != ST_OK)
 		goto out;
@@ -198,6 +230,8 @@ leads_service_patch(struct db_conn *c, const struct caller *who, int64_t id, con
 	const char *was = lead_record_text(cur.input, "owner_id");
 	if (owner && !(json_is_string(owner) && was && strcmp(was, json_string_value(owner)) == 0) &&
 	    (st = owner_check(c, who->org, &ls, json_string_value(owner), owner_segment, e)) != ST_OK)
+		goto out;
+	if ((st = deal_ref_check(c, who, body, cur.input, e)) != ST_OK)
 		goto out;
 	st = store_change(c, who->org, id, &cur, merged, out, e);
 out:
@@ -369,7 +403,46 @@ struct bulk_run {
 	struct lead_bulk_facts *facts;
 	struct score_result res; /* working space */
 	struct leads_bulk_result *out;
+	bool all_deals;          /* the caller reads every deal */
+	int64_t *deals;          /* owned, sorted: else the deals the items name that the caller reads */
+	size_t ndeals;
 };
+
+static int
+by_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The caller reads deal `id` (an item's converted_deal_id): the check of reading it. */
+static bool
+deal_readable(const struct bulk_run *run, int64_t id)
+{
+	return run->all_deals || (run->ndeals && bsearch(&id, run->deals, run->ndeals, sizeof id, by_id));
+}
+
+/* What deal_readable needs: the deals items[0..n) name that the caller reads. */
+static enum status
+load_readable_deals(struct db_conn *c, const struct caller *who, const struct lead_batch_item *items, size_t n,
+                    struct bulk_run *run)
+{
+	int64_t *ids;
+	size_t k = 0;
+	enum status st;
+
+	if ((run->all_deals = scope_reads_all(who->scope)))
+		return ST_OK;
+	if (!(ids = malloc((n + 1) * sizeof *ids)))
+		return ST_NOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (items[i].converted_deal_id > 0)
+			ids[k++] = items[i].converted_deal_id;
+	st = k ? deals_service_readable(c, who, ids, k, &run->deals, &run->ndeals) : ST_OK;
+	free(ids);
+	return st;
+}
 
 /* Whether item it cannot be written for what it refers to (then it is refused). */
 static bool
@@ -384,7 +457,7 @@ refs_refused(struct bulk_run *run, const struct lead_batch_item *it, const struc
 		field = "owner_id", message = "no such person";
 	else if (it->owner_id > 0 && !f->owner_in_scope)
 		field = "owner_id", message = "outside the people whose leads you manage";
-	else if (it->converted_deal_id > 0 && !f->deal_found)
+	else if (it->converted_deal_id > 0 && (!f->deal_found || !deal_readable(run, it->converted_deal_id)))
 		field = "converted_deal_id", message = "no such deal";
 	if (field)
 		reject(run->out, it->index, field, message);
@@ -506,12 +579,15 @@ leads_service_bulk(struct db_conn *c, const struct caller *who, const struct lea
 			items[n++] = in->items[i];
 	run->scope = &ls;
 	run->out = &res;
+	if ((st = load_readable_deals(c, who, items, n, run)) != ST_OK)
+		goto out;
 	st = bulk_write(c, who->org, run, items, n, atomic, rejected_before);
 out:
 	if (run) {
 		score_model_clear(&run->models[0]);
 		score_model_clear(&run->models[1]);
 		lead_bulk_facts_free(run->facts);
+		free(run->deals);
 	}
 	free(run);
 	free(items);

@@ -47,7 +47,7 @@ DB_STMT(stmt_lead_list,
 DB_STMT(stmt_lead_insert,
 	"INSERT INTO leads AS l (org_id, " LEAD_COLUMNS ") VALUES ($1, " LEAD_VALUES ") RETURNING " LEAD_JSON);
 DB_STMT(stmt_lead_update,
-	"UPDATE leads l SET (" LEAD_COLUMNS ") = (" LEAD_VALUES "), version = l.version + 1, updated_at = now()"
+	"UPDATE leads l SET (" LEAD_COLUMNS ") = (" LEAD_VALUES ")" DB_BUMP_IF_CHANGED(LEAD_COLUMNS, LEAD_VALUES)
 	" WHERE l.org_id = $1 AND l.id = $25::bigint RETURNING " LEAD_JSON);
 DB_STMT(stmt_lead_delete, "DELETE FROM leads WHERE org_id = $1 AND id = $2::bigint");
 

@@ -33,12 +33,13 @@ DB_STMT(stmt_org_get, "SELECT " ORG_JSON " FROM orgs o WHERE o.org_id = $1");
 DB_STMT(stmt_org_settings,
 	"SELECT fiscal_year_start_month, currency, timezone, array_to_string(ramp_curve, ',') "
 	"FROM orgs WHERE org_id = $1");
+#define ORG_COLS "name, fiscal_year_start_month, currency, timezone, ramp_curve"
+#define ORG_VALUES                                                                             \
+	"coalesce($3, name), coalesce($4::int, fiscal_year_start_month), coalesce($5, currency),"  \
+	" coalesce($6, timezone), coalesce($7::numeric[], ramp_curve)"
 DB_STMT(stmt_org_update,
-	"UPDATE orgs o SET name = coalesce($3, name),"
-	" fiscal_year_start_month = coalesce($4::int, fiscal_year_start_month),"
-	" currency = coalesce($5, currency), timezone = coalesce($6, timezone),"
-	" ramp_curve = coalesce($7::numeric[], ramp_curve),"
-	" version = version + 1, updated_at = now() "
+	"UPDATE orgs o SET (" ORG_COLS ") = (" ORG_VALUES ")"
+	DB_BUMP_IF_CHANGED(ORG_COLS, ORG_VALUES)
 	"WHERE org_id = $1 AND ($2::int IS NULL OR version = $2) RETURNING " ORG_JSON);
 DB_STMT(stmt_org_tz, "SELECT 1 FROM pg_timezone_names WHERE name = $1");
 DB_STMT(stmt_org_today, "SELECT " DB_DAY(DB_ORG_TODAY));
@@ -211,12 +212,14 @@ DB_STMT(stmt_team_cycle,
 	" SELECT id, parent_id FROM teams WHERE org_id = $1 AND id = $3"
 	" UNION ALL SELECT t.id, t.parent_id FROM teams t JOIN up ON t.id = up.parent_id WHERE t.org_id = $1)"
 	" SELECT 1 FROM up WHERE id = $2 LIMIT 1");
+#define TEAM_COLS "name, parent_id, manager_id, external_id"
+#define TEAM_VALUES                                                                            \
+	"coalesce($3, name), CASE WHEN $4::bool THEN $5::bigint ELSE parent_id END,"               \
+	" CASE WHEN $6::bool THEN $7::bigint ELSE manager_id END,"                                \
+	" CASE WHEN $8::bool THEN $9::text ELSE external_id END"
 DB_STMT(stmt_team_update,
-	"UPDATE teams t SET name = coalesce($3, name),"
-	" parent_id = CASE WHEN $4::bool THEN $5::bigint ELSE parent_id END,"
-	" manager_id = CASE WHEN $6::bool THEN $7::bigint ELSE manager_id END,"
-	" external_id = CASE WHEN $8::bool THEN $9 ELSE external_id END,"
-	" version = version + 1, updated_at = now() "
+	"UPDATE teams t SET (" TEAM_COLS ") = (" TEAM_VALUES ")"
+	DB_BUMP_IF_CHANGED(TEAM_COLS, TEAM_VALUES)
 	"WHERE org_id = $1 AND id = $2 AND ($10::int IS NULL OR version = $10) RETURNING " TEAM_JSON);
 DB_STMT(stmt_team_version, "SELECT version FROM teams WHERE org_id = $1 AND id = $2");
 DB_STMT(stmt_team_busy,
@@ -475,15 +478,15 @@ DB_STMT(stmt_person_list,
 	"      OR strpos(lower(p.email), lower($7)) > 0)"
 	" AND ($8::text IS NULL OR p.external_id = $8)"
 	" ORDER BY p.id LIMIT $9");
+#define PERSON_COLS "name, email, team_id, title, segment, hired_on, ramp_months, active, external_id"
+#define PERSON_VALUES                                                                          \
+	"coalesce($3, name), coalesce($4, email), CASE WHEN $5::bool THEN $6::bigint ELSE team_id END," \
+	" CASE WHEN $7::bool THEN $8::text ELSE title END, CASE WHEN $9::bool THEN $10::text ELSE segment END," \
+	" CASE WHEN $11::bool THEN $12::date ELSE hired_on END, coalesce($13::int, ramp_months),"   \
+	" coalesce($14::bool, active), CASE WHEN $15::bool THEN $16::text ELSE external_id END"
 DB_STMT(stmt_person_update,
-	"UPDATE people p SET name = coalesce($3, name), email = coalesce($4, email),"
-	" team_id = CASE WHEN $5::bool THEN $6::bigint ELSE team_id END,"
-	" title = CASE WHEN $7::bool THEN $8 ELSE title END,"
-	" segment = CASE WHEN $9::bool THEN $10 ELSE segment END,"
-	" hired_on = CASE WHEN $11::bool THEN $12::date ELSE hired_on END,"
-	" ramp_months = coalesce($13::int, ramp_months), active = coalesce($14::bool, active),"
-	" external_id = CASE WHEN $15::bool THEN $16 ELSE external_id END,"
-	" version = version + 1, updated_at = now() "
+	"UPDATE people p SET (" PERSON_COLS ") = (" PERSON_VALUES ")"
+	DB_BUMP_IF_CHANGED(PERSON_COLS, PERSON_VALUES)
 	"WHERE org_id = $1 AND id = $2 AND ($17::int IS NULL OR version = $17) RETURNING " PERSON_JSON);
 DB_STMT(stmt_person_version, "SELECT version FROM people WHERE org_id = $1 AND id = $2");
 DB_STMT(stmt_person_manages, "SELECT EXISTS (SELECT 1 FROM teams WHERE org_id = $1 AND manager_id = $2)");

@@ -159,12 +159,20 @@ DB_STMT(stmt_quota_create,
 	" period_end, metric, filter_type, filter_segment, amount, notes)"
 	" VALUES ($1, $2, CASE WHEN $2 = 'person' THEN $3::bigint END, CASE WHEN $2 = 'team' THEN $3::bigint END,"
 	" $4, $5, $6::date, $7::date, $8, $9, $10, $11::numeric, $12) RETURNING " QUOTA_COLS);
+/*
+ * A change: only when it changes something (no new version, no audit entry
+ * otherwise: DESIGN §5), so no row when the quota already is `in`.
+ */
+#define QUOTA_UPDATE_COLS                                                                      \
+	"assignee_type, person_id, team_id, period, grain, period_start, period_end, metric,"     \
+	" filter_type, filter_segment, amount, notes"
+#define QUOTA_UPDATE_VALUES                                                                    \
+	"$3::text, CASE WHEN $3 = 'person' THEN $4::bigint END, CASE WHEN $3 = 'team' THEN $4::bigint END," \
+	" $5::text, $6::text, $7::date, $8::date, $9::text, $10::text, $11::text, $12::numeric, $13::text"
 DB_STMT(stmt_quota_update,
-	"UPDATE quotas q SET assignee_type = $3, person_id = CASE WHEN $3 = 'person' THEN $4::bigint END,"
-	" team_id = CASE WHEN $3 = 'team' THEN $4::bigint END, period = $5, grain = $6,"
-	" period_start = $7::date, period_end = $8::date, metric = $9, filter_type = $10, filter_segment = $11,"
-	" amount = $12::numeric, notes = $13, version = version + 1, updated_at = now()"
-	" WHERE q.org_id = $1 AND q.id = $2 RETURNING " QUOTA_COLS);
+	"UPDATE quotas q SET (" QUOTA_UPDATE_COLS ") = (" QUOTA_UPDATE_VALUES "), version = version + 1,"
+	" updated_at = now() WHERE q.org_id = $1 AND q.id = $2"
+	" AND ROW(" QUOTA_UPDATE_VALUES ") IS DISTINCT FROM ROW(" QUOTA_UPDATE_COLS ") RETURNING " QUOTA_COLS);
 DB_STMT(stmt_quota_delete, "DELETE FROM quotas WHERE org_id = $1 AND id = $2");
 
 /* The subtree of $12 for the list, as a CTE in front of it. */
@@ -348,7 +356,10 @@ enum status
 quota_store_update(struct db_conn *c, const char *org, const char *sub, const struct quota_ramp *ramp, int64_t id,
 		   const struct quota_write *in, struct rowjson *out, struct issues *e)
 {
-	return write_quota(c, &stmt_quota_update, org, sub, id, ramp, in, out, e);
+	enum status st = write_quota(c, &stmt_quota_update, org, sub, id, ramp, in, out, e);
+
+	/* no row: the locked quota already is `in`, and stays as it is */
+	return st == ST_NOT_FOUND ? quota_store_get(c, org, ramp, id, out, NULL) : st;
 }
 
 enum status

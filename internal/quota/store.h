@@ -84,7 +84,8 @@ enum status quota_store_create(struct db_conn *c, const char *org, const char *s
 			       const struct quota_write *in, struct rowjson *out, struct issues *e);
 /*
  * Replace the state of quota `id` (locked by quota_store_lock) by `in`;
- * version + 1. Errors as quota_store_create.
+ * version + 1 and an audit entry, unless it already is `in`: then *out is
+ * the quota as it stands, unchanged. Errors as quota_store_create.
  */
 enum status quota_store_update(struct db_conn *c, const char *org, const char *sub, const struct quota_ramp *ramp,
 			       int64_t id, const struct quota_write *in, struct rowjson *out, struct issues *e);

@@ -545,6 +545,37 @@ def test_write_scope(org_tree, scoped, role):
             problem(api.delete(path), 404)
 
 
+def test_a_split_holder_reads_but_does_not_control_the_deal(admin, org_tree):
+    t = org_tree
+    holder, manager = t["as"]["rep_split"], t["as"]["manager"]
+    # rep2 (team B) owns it; rep_split (team A1, the manager's subtree) holds 10 %
+    d = mk_deal(admin, t["rep2"], amount=1000,
+                splits=[{"person_id": t["rep_split"]["id"], "percent": 10},
+                        {"person_id": t["rep2"]["id"], "percent": 90}])
+    path = f"/v1/deals/{d['id']}"
+    assert ok(holder.get(path))["splits"] == d["splits"]  # reads it and sees the credit
+    assert ok(manager.get(path))["id"] == d["id"]
+    attacks = [
+        (holder, {"owner_id": t["rep_split"]["id"]}),
+        (holder, {"splits": [{"person_id": t["rep_split"]["id"], "percent": 100}]}),
+        (holder, {"splits": None}),
+        (holder, {"amount": 5}),
+        (manager, {"owner_id": t["rep"]["id"], "splits": None}),  # into the manager's team
+        (manager, {"amount": 1}),
+    ]
+    for api, body in attacks:
+        problem(api.patch(path, json=body), 403)
+    problem(holder.delete(path), 403)
+    problem(manager.delete(path), 403)
+    after = ok(admin.get(path))
+    assert (after["owner_id"], after["splits"], after["amount"], after["version"]) == \
+        (d["owner_id"], d["splits"], d["amount"], d["version"])
+    assert ok(t["as"]["rep2"].get(path))["id"] == d["id"]  # the owner still has it
+    # the other fields remain theirs to change, and the owner's scope keeps full control
+    assert ok(holder.patch(path, json={"account": "co-sold"}))["account"] == "co-sold"
+    assert ok(t["as"]["manager2"].patch(path, json={"amount": 2000}))["amount"] == 2000
+
+
 def test_exec_never_writes(org_tree, scoped):
     api = org_tree["as"]["exec"]
     problem(api.post("/v1/deals", json=deal_body(org_tree["rep"])), 403)

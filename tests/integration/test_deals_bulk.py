@@ -286,6 +286,21 @@ def test_manager_scope(t, admin):
     assert bulk(mgr, [dict(inside, amount=5)])["updated"] == 1
 
 
+def test_manager_reaching_a_deal_only_through_a_split_cannot_sync_it(t, admin):
+    # rep2 (team B, outside the manager's subtree) owns it; rep (team A) holds 10 %
+    theirs = item(t["rep2"], splits=[{"person_id": t["rep"]["id"], "percent": 10},
+                                     {"person_id": t["rep2"]["id"], "percent": 90}])
+    bulk(t["service"], [theirs])
+    assert by_ext(t["manager"], theirs["external_id"]) is not None  # the manager reads it
+    moved = dict(theirs, owner_id=t["rep"]["id"], name="moved into A")
+    res = bulk(t["manager"], [moved])
+    assert res["rejected"] == 1 and res["errors"][0] == {"index": 0, "errors": [
+        {"field": "external_id",
+         "message": "the existing deal with this external_id is outside your scope"}]}
+    d = by_ext(admin, theirs["external_id"])
+    assert d["owner_id"] == t["rep2"]["id"] and d["name"] == theirs["name"] and d["version"] == 1
+
+
 @pytest.mark.parametrize("role", ["rep_api", "exec"])
 def test_roles_without_bulk(t, role):
     problem(t[role].post("/v1/deals/bulk", json=[item(t["rep"])]), 403)
@@ -384,6 +399,9 @@ def test_100000_deals_in_bounded_time(t, admin, db, org):
         items.append(it)
     raw = json.dumps(items, separators=(",", ":")).encode()
     assert len(raw) < 32 << 20
+    # a fresh connection: a pooled one keeps its last request's 30 s socket timeout while the
+    # body is sent (urllib3 sets the new timeout only for reading), too short under sanitizers
+    t["service"].session.close()
     start = time.monotonic()
     r = t["service"].post("/v1/deals/bulk", data=raw, headers={"Content-Type": "application/json"},
                           timeout=1800)

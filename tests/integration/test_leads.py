@@ -607,6 +607,42 @@ def test_bulk_scope_of_a_manager(tree):
     assert ok(admin.get(f"/v1/leads/{theirs['id']}")) == theirs
 
 
+def test_a_lead_links_only_a_deal_the_caller_reads(tree):
+    admin, rep, mgr = tree["as"]["admin"], tree["as"]["rep"], tree["as"]["manager"]
+    body = {"name": "d " + uid(), "amount": 10, "stage": "prospecting", "close_date": days(30),
+            "segment": "b2b"}
+    mine = ok(admin.post("/v1/deals", json={**body, "owner_id": tree["rep"]["id"]}), 201)
+    hidden = ok(admin.post("/v1/deals", json={**body, "owner_id": tree["rep2"]["id"]}), 201)
+    problem(rep.get(f"/v1/deals/{hidden['id']}"), 404)
+    absent = problem(rep.post("/v1/leads", json={"company": "x", "status": "converted",
+                                                 "converted_deal_id": MISSING}), 400, "converted_deal_id")
+    # another rep's deal is "no such deal", exactly as an absent one
+    for link in [lambda: rep.post("/v1/leads", json={"company": "x", "status": "converted",
+                                                     "converted_deal_id": hidden["id"]}),
+                 lambda: rep.patch(f"/v1/leads/{lead['id']}", json={"status": "converted",
+                                                                   "converted_deal_id": hidden["id"]})]:
+        lead = mk_lead(rep)
+        got = problem(link(), 400, "converted_deal_id")
+        assert got["errors"] == absent["errors"]
+        assert ok(admin.get(f"/v1/leads/{lead['id']}"))["version"] == lead["version"]
+    # a manager's bulk sync: a deal outside the subtree is no such deal either
+    ext = "link-" + uid()
+    res = ok(mgr.post("/v1/leads/bulk", json=[
+        {"external_id": ext, "owner_id": tree["rep"]["id"], "status": "converted",
+         "converted_deal_id": hidden["id"]}]))
+    assert res["rejected"] == 1 and res["errors"] == [{"index": 0, "errors": [
+        {"field": "converted_deal_id", "message": "no such deal"}]}]
+    # a deal they read links as before
+    lead = mk_lead(rep)
+    linked = ok(rep.patch(f"/v1/leads/{lead['id']}", json={"status": "converted",
+                                                          "converted_deal_id": mine["id"]}))
+    assert linked["converted_deal_id"] == mine["id"]
+    res = ok(mgr.post("/v1/leads/bulk", json=[
+        {"external_id": ext, "owner_id": tree["rep"]["id"], "status": "converted",
+         "converted_deal_id": mine["id"]}]))
+    assert res["created"] == 1
+
+
 # -- conversion --------------------------------------------------------------------------------------
 
 def test_convert_creates_the_deal(admin, tree):
