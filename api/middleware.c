@@ -578,6 +578,9 @@ api_admit(struct app *app, const struct _u_request *u, struct _u_response *resp,
 	struct req r = { .app = app, .u = u, .route_index = -1, .status = 0 };
 	const char *cl = req_header(&r, "Content-Length");
 	unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
+	/* Only a request that brings a body is checked here: one without a body
+	 * buffers nothing, and run() verifies its token once, not twice. */
+	bool body = declared > 0 || req_header(&r, "Transfer-Encoding");
 	int idx = route_lookup(u->http_verb, req_path(&r));
 
 	*limit = api_body_limit(app, idx);
@@ -585,7 +588,7 @@ api_admit(struct app *app, const struct _u_request *u, struct _u_response *resp,
 	request_id(&r); /* used only when answered here */
 	if (declared > *limit) {
 		answer_too_large(&r, *limit);
-	} else if (idx >= 0 && !(api_routes[idx].flags & R_PUBLIC) && !authenticate(&r)) {
+	} else if (body && idx >= 0 && !(api_routes[idx].flags & R_PUBLIC) && !authenticate(&r)) {
 		/* answered 401 */
 	} else if (r.authed && !principal_has(&r.who, api_routes[idx].roles)) {
 		respond_problem(&r, 403, "your roles do not allow this operation", NULL);

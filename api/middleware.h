@@ -16,9 +16,10 @@ int api_dispatch(const struct _u_request *u, struct _u_response *resp, void *use
  * may then take at most *limit bytes, *reserved of them already reserved
  * against ATTAIN_MAX_INFLIGHT_BODY_BYTES (body_release them when the
  * request ends). Otherwise the status of the answer written into resp:
- * 413 (declared length over the route's limit), 401 (a /v1 route without a
- * valid token), 403 (the token's roles may not call the route), 503 (the
- * in-flight body budget is spent).
+ * 413 (declared length over the route's limit); for a request that brings
+ * a body, 401 (a /v1 route without a valid token) and 403 (the token's
+ * roles may not call the route); 503 (the in-flight body budget is spent).
+ * A request without a body is authenticated once, by the dispatcher.
  */
 int api_admit(struct app *app, const struct _u_request *u, struct _u_response *resp, size_t *limit,
 	      size_t *reserved);
