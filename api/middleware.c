@@ -572,6 +572,21 @@ route_lookup(const char *method, const char *path)
 static void log_request(struct req *r, double ms);
 static void send_answer(struct req *r, struct _u_response *resp);
 
+/* Send an answer made before the request ran (r->status set), count and log it. */
+static int
+answer_at_edge(struct req *r, int idx, struct _u_response *resp)
+{
+	r->route = idx >= 0 ? &api_routes[idx] : NULL;
+	r->authed = false; /* the log names no caller: nothing of the request was run */
+	send_answer(r, resp);
+	metrics_observe(r->app->metrics, idx, r->status, 0);
+	log_request(r, 0);
+	for (int i = 0; i < r->nheaders; i++)
+		free(r->headers[i].value);
+	free(r->body);
+	return r->status;
+}
+
 int
 api_admit(struct app *app, const struct _u_request *u, struct _u_response *resp, size_t *limit, size_t *reserved)
 {
@@ -598,15 +613,27 @@ api_admit(struct app *app, const struct _u_request *u, struct _u_response *resp,
 		*reserved = (size_t)declared;
 		return 0;
 	}
-	r.route = idx >= 0 ? &api_routes[idx] : NULL;
-	r.authed = false; /* the log names no caller: nothing of the request was run */
-	send_answer(&r, resp);
-	metrics_observe(app->metrics, idx, r.status, 0);
-	log_request(&r, 0);
-	for (int i = 0; i < r.nheaders; i++)
-		free(r.headers[i].value);
-	free(r.body);
-	return r.status;
+	return answer_at_edge(&r, idx, resp);
+}
+
+bool
+api_runs_apart(const struct _u_request *u)
+{
+	struct req r = { .u = u };
+	int idx = route_lookup(u->http_verb, req_path(&r));
+
+	return idx >= 0 && (api_routes[idx].flags & (R_EXPENSIVE | R_BULK));
+}
+
+int
+api_busy(struct app *app, const struct _u_request *u, struct _u_response *resp)
+{
+	struct req r = { .app = app, .u = u, .route_index = -1, .status = 0 };
+
+	request_id(&r);
+	respond_header(&r, "Retry-After", "1");
+	respond_problem(&r, 503, "every worker is busy; retry shortly", NULL);
+	return answer_at_edge(&r, route_lookup(u->http_verb, req_path(&r)), resp);
 }
 
 /* ---- the pipeline -------------------------------------------------------- */

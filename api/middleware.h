@@ -23,6 +23,16 @@ int api_dispatch(const struct _u_request *u, struct _u_response *resp, void *use
  */
 int api_admit(struct app *app, const struct _u_request *u, struct _u_response *resp, size_t *limit,
 	      size_t *reserved);
+/*
+ * Whether the request u is run by a worker instead of the thread that reads
+ * its connection: the routes that may run long (R_EXPENSIVE, R_BULK).
+ */
+bool api_runs_apart(const struct _u_request *u);
+/*
+ * The answer to a request that waited longer than ATTAIN_DB_POOL_WAIT_MS for
+ * a worker: 503 + Retry-After, counted and logged like any other. Returns 503.
+ */
+int api_busy(struct app *app, const struct _u_request *u, struct _u_response *resp);
 /* The largest body route_index (-1: unmatched) takes. */
 size_t api_body_limit(const struct app *app, int route_index);
 /* Reserve n bytes of the in-flight body budget; false when it would overflow. */

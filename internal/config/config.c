@@ -16,7 +16,7 @@ struct setting {
 static const struct setting settings[] = {
 	{ "DATABASE_URL", "postgresql:///attain", "PostgreSQL connection string (libpq URI or key=value)" },
 	{ "ATTAIN_LISTEN", "0.0.0.0:8080", "address:port to serve HTTP on ([::1]:8080 for IPv6)" },
-	{ "ATTAIN_THREADS", "2 x CPUs (min 4)", "HTTP worker threads (fixed pool)" },
+	{ "ATTAIN_THREADS", "2 x CPUs (min 4)", "HTTP threads (fixed pool), and as many workers for expensive and bulk routes" },
 	{ "ATTAIN_DB_POOL", "= ATTAIN_THREADS", "PostgreSQL connections in the pool (1..500)" },
 	{ "ATTAIN_DB_POOL_WAIT_MS", "2000", "how long a request waits for a free connection before 503" },
 	{ "ATTAIN_STATEMENT_TIMEOUT_MS", "30000", "statement_timeout of every connection (also idle-in-transaction timeout)" },

@@ -423,6 +423,9 @@ def test_training_does_not_block_other_requests(scratch_admin, database):
     probe = ok(api.post("/v1/leads", json={"segment": "b2b"}), 201)
     done = {}
     trainer = Api(api.base_url, api.token)  # its own HTTP session
+    others = [Api(api.base_url, api.token) for _ in range(16)]  # kept-alive connections, opened before
+    for other in others:
+        ok(other.get("/v1/org"))
 
     holder = subprocess.Popen(["psql", database, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -436,6 +439,7 @@ def test_training_does_not_block_other_requests(scratch_admin, database):
         def train():
             r = trainer.post("/v1/lead-scoring/models/b2c/train", timeout=1800)
             done["status"] = r.status_code
+            done["body"] = r.text[:300]
 
         th = threading.Thread(target=train)
         th.start()
@@ -444,11 +448,15 @@ def test_training_does_not_block_other_requests(scratch_admin, database):
         while psql(database, waiting) == "0":
             assert th.is_alive(), f"the training ended without waiting for the model row: {done}"
             time.sleep(0.1)
-        # The training is in flight, blocked on the row: others are answered all the same.
+        # The training is in flight, blocked on the row: others are answered all the same,
+        # on new connections and on every kept-alive one (with a fixed pool of server
+        # threads, a connection that shared the training's thread waited for it).
         for _ in range(3):
             assert ok(api.get(f"/v1/leads/{probe['id']}"))["id"] == probe["id"]
+        for other in others:
+            assert ok(other.get(f"/v1/leads/{probe['id']}"))["id"] == probe["id"]
         ok(api.get("/v1/lead-scoring/models/b2b"))
-        assert th.is_alive() and "status" not in done
+        assert th.is_alive() and "status" not in done, done
         holder.stdin.write("COMMIT;\n")
         holder.stdin.close()
         assert holder.wait(timeout=600) == 0
