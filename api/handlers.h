@@ -70,6 +70,8 @@ void handle_quotas_history(struct req *r);
 void handle_quotas_split(struct req *r);
 void handle_quota_suggestions(struct req *r);
 void handle_team_quota(struct req *r);
+
+void handle_performance(struct req *r);
 void handle_quota_allocations(struct req *r);
 void handle_quota_coverage(struct req *r);
 

@@ -451,6 +451,58 @@ respond_csv(struct req *r, json_t *items, const char *const *columns)
 		respond_status(r, ST_NOMEM, NULL);
 }
 
+/* o's scalars into flat under prefix + key (dotted for nested objects); false on OOM. */
+static bool
+flatten(json_t *o, const char *prefix, json_t *flat)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(o, k, v) {
+		char *name = NULL;
+		if (asprintf(&name, "%s%s", prefix, k) < 0)
+			return false;
+		bool ok = true;
+		if (json_is_object(v)) {
+			char *sub = NULL;
+			ok = asprintf(&sub, "%s.", name) >= 0 && flatten(v, sub, flat);
+			free(sub);
+		} else if (!json_is_array(v))
+			ok = json_object_set(flat, name, v) == 0;
+		free(name);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+void
+respond_csv_flat(struct req *r, json_t *items)
+{
+	json_t *flat = json_array(), *item;
+	const char **columns = NULL;
+	size_t i, n = 0;
+	bool ok = flat != NULL;
+
+	json_array_foreach(items, i, item) {
+		json_t *f = json_object();
+		ok = ok && f && flatten(item, "", f) && json_array_append(flat, f) == 0;
+		json_decref(f);
+	}
+	json_t *first = ok ? json_array_get(flat, 0) : NULL;
+	if (ok && (columns = calloc((first ? json_object_size(first) : 0) + 1, sizeof *columns))) {
+		const char *k;
+		json_t *v;
+		if (first)
+			json_object_foreach(first, k, v)
+				columns[n++] = k;
+		respond_csv(r, flat, columns);
+	} else
+		respond_status(r, ST_NOMEM, NULL);
+	free(columns);
+	json_decref(flat);
+}
+
 void
 respond_page(struct req *r, struct page *p, const char *const *columns)
 {

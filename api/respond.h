@@ -71,6 +71,12 @@ char *csv_render(json_t *items, const char *const *columns);
 bool respond_wants_csv(const struct req *r);
 /* 200 with items as CSV under `columns` (500 when out of memory). */
 void respond_csv(struct req *r, json_t *items, const char *const *columns);
+/*
+ * 200 with the objects of `items` (borrowed) as CSV for BI tools: nested
+ * objects flattened to dotted columns ("by_type.renewal.achieved"), arrays
+ * left out; the columns are the first item's, in its order.
+ */
+void respond_csv_flat(struct req *r, json_t *items);
 
 /* Opaque list cursor for "after id". */
 void cursor_encode(int64_t last_id, char *buf, size_t len);

@@ -17,6 +17,7 @@ static const char *const q_leads_bulk[] = { "atomic", NULL };
 static const char *const q_funnel[] = { "from", "to", "by", NULL };
 static const char *const q_quotas[] = { "assignee", "period", "metric", "team_id", "limit", "cursor", NULL };
 static const char *const q_team_quota[] = { "period", "metric", "type", "segment", NULL };
+static const char *const q_performance[] = { "scope", "period", "metric", "as_of", "explain", NULL };
 static const char *const q_suggest[] = { "assignee", "period", "metric", "growth", "type", "segment", NULL };
 
 #define READ ROLE_ANY
@@ -92,5 +93,6 @@ const struct route api_routes[] = {
 	{ "GET", "/v1/teams/{team_id}/quota", READ, R_EXPENSIVE, handle_team_quota, q_team_quota },
 	{ "POST", "/v1/teams/{team_id}/quota-allocations", QUOTA_WRITERS, R_EXPENSIVE, handle_quota_allocations, NULL },
 	{ "GET", "/v1/teams/{team_id}/quota-coverage", READ, R_EXPENSIVE, handle_quota_coverage, q_team_quota },
+	{ "GET", "/v1/performance", READ, 0, handle_performance, q_performance },
 };
 const int api_routes_count = sizeof api_routes / sizeof api_routes[0];

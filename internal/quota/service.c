@@ -408,6 +408,30 @@ quota_service_team(struct db_conn *c, const struct caller *who, int64_t team_id,
 }
 
 enum status
+quota_service_tree(struct db_conn *c, const struct caller *who, int64_t team_id, const struct quota_spec *spec,
+                   struct quota_tree *out, struct period *period, struct issues *e)
+{
+	struct settings x;
+	struct quota_key key;
+	struct quota_tree t = {0};
+	enum status st;
+
+	if ((st = load_settings(c, who, &x)) != ST_OK || (st = spec_key(spec, &x, e, &key)) != ST_OK)
+		return st;
+	st = quota_store_tree(c, who->org, team_id, &key, &t);
+	if (st == ST_NOT_FOUND && team_id == 0)
+		st = ST_OK; /* an org without teams */
+	if (st != ST_OK) {
+		quota_tree_clear(&t);
+		return detail(st, e, "no such team");
+	}
+	quota_tree_roll(&t, x.ramp.curve_bp, x.ramp.ncurve, key.period.start, key.period.end);
+	*out = t;
+	*period = key.period;
+	return ST_OK;
+}
+
+enum status
 quota_service_coverage(struct db_conn *c, const struct caller *who, int64_t team_id,
                        const struct quota_spec *spec, json_t **out, struct issues *e)
 {

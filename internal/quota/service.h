@@ -202,6 +202,20 @@ enum status quota_service_allocate(struct db_conn *c, const struct caller *who, 
 enum status quota_service_split(struct db_conn *c, const struct caller *who, int64_t id,
                                 const struct quota_split_input *in, json_t **out, struct issues *e);
 /*
+ * The quotas that performance figures are measured against: team
+ * `team_id`'s subtree (0: every team of the org, its root teams under a
+ * root 0 that is not in the tree) with spec's quotas, rolled up over spec's
+ * period with the org's ramp curve (each person's ramp_bp set), into *out
+ * (quota_tree_clear), and the period into *period. No access check: the
+ * caller (the performance service) has decided what the caller may see. An
+ * org without teams gives an empty tree. ST_INVALID naming "period";
+ * ST_NOT_FOUND "no such team".
+ */
+enum status quota_service_tree(struct db_conn *c, const struct caller *who, int64_t team_id,
+                               const struct quota_spec *spec, struct quota_tree *out, struct period *period,
+                               struct issues *e);
+
+/*
  * A proposed quota for q's assignee with its inputs, as JSON into *out
  * (quota_render_suggestion). ST_INVALID naming "assignee" when it is no
  * person or team of the org; ST_FORBIDDEN when the caller may not read its

@@ -224,8 +224,10 @@ DB_STMT(stmt_history_list,
 #define KEY_MATCH(col)                                                                             \
 	"q.org_id = $1 AND q." col " AND q.grain = $3 AND q.period_start = $4::date AND q.metric = $5" \
 	" AND q.filter_type IS NOT DISTINCT FROM $6::text AND q.filter_segment IS NOT DISTINCT FROM $7::text"
+/* The subtree of team $2, or every team of the org (from its root teams) when $2 is NULL. */
 #define SUBTREE_2                                                                                  \
-	"WITH RECURSIVE sub(id, depth) AS (SELECT id, 0 FROM teams WHERE org_id = $1 AND id = $2"   \
+	"WITH RECURSIVE sub(id, depth) AS (SELECT id, 0 FROM teams WHERE org_id = $1"                \
+	" AND (id = $2::bigint OR ($2::bigint IS NULL AND parent_id IS NULL))"                      \
 	" UNION ALL SELECT t.id, sub.depth + 1 FROM teams t JOIN sub ON t.parent_id = sub.id WHERE t.org_id = $1) "
 DB_STMT(stmt_tree_teams,
 	SUBTREE_2 "SELECT t.id, coalesce(t.parent_id, 0), coalesce(t.manager_id, 0), sub.depth, t.name, q.id,"
@@ -693,8 +695,8 @@ quota_store_tree(struct db_conn *c, const char *org, int64_t team_id, const stru
 	enum status st;
 
 	key_params(key, &k);
-	const char *params[] = { org, row_id_param(team_id, idb, sizeof idb), k.grain, k.start, k.metric, k.type,
-				 k.segment };
+	const char *params[] = { org, team_id ? row_id_param(team_id, idb, sizeof idb) : NULL, k.grain, k.start,
+				 k.metric, k.type, k.segment };
 	st = load_rows(c, &stmt_tree_teams, params, sizeof *t.teams, team_row, (void **)&t.teams, &t.nteams);
 	if (st == ST_OK && t.nteams == 0)
 		st = ST_NOT_FOUND;

@@ -1,0 +1,83 @@
+/*
+ * performance.c — GET /v1/performance (DESIGN §7 "Performance"): reads the
+ * scope, period, metric, day and explain flag and hands them to the
+ * performance service; JSON, or one flat CSV row for BI tools.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/handlers.h"
+#include "api/parse.h"
+#include "api/quotas.h"
+#include "api/respond.h"
+#include "perf/service.h"
+
+/* "person:ID", "team:ID" or "org" into *s; an issue on "scope" otherwise. */
+static void
+scope_read(const char *text, struct issues *e, struct perf_scope *s)
+{
+	struct quota_ref ref;
+
+	*s = (struct perf_scope){.kind = PERF_ORG};
+	if (strcmp(text, "org") == 0)
+		return;
+	if (quota_ref_parse(text, &ref) != ST_OK) {
+		issues_add(e, "scope", "must be person:ID, team:ID or org");
+		return;
+	}
+	s->kind = ref.type == QUOTA_PERSON ? PERF_PERSON : PERF_TEAM;
+	s->id = ref.id;
+}
+
+/* The query of GET /v1/performance into *q (strings borrowed from the request). */
+static void
+query_read(struct req *r, struct issues *e, struct perf_query *q)
+{
+	const char *scope = NULL, *metric = "revenue";
+
+	*q = (struct perf_query){0};
+	if (query_string(r, "scope", 40, e, &scope) == FIELD_ABSENT)
+		issues_add(e, "scope", "is required");
+	else if (scope)
+		scope_read(scope, e, &q->scope);
+	if (query_string(r, "period", 16, e, &q->period) == FIELD_ABSENT)
+		issues_add(e, "period", "is required");
+	else if (q->period)
+		quota_period_read(q->period, "period", e);
+	query_enum(r, "metric", quota_metrics, e, &metric);
+	q->metric = quota_metric_from_name(metric);
+	q->has_as_of = query_date(r, "as_of", e, &q->as_of) == FIELD_SET;
+	query_bool(r, "explain", e, &q->explain);
+}
+
+void
+handle_performance(struct req *r)
+{
+	struct perf_query q;
+	struct issues e = {0};
+	struct caller who;
+	json_t *out = NULL;
+	enum status st;
+
+	query_read(r, &e, &q);
+	if (issues_any(&e)) {
+		respond_errors(r, &e);
+		return;
+	}
+	if (!req_caller(r, &who))
+		return;
+	if ((st = perf_service_get(r->conn, &who, &q, &out, &e)) != ST_OK) {
+		respond_store_error(r, st, &e);
+		return;
+	}
+	if (respond_wants_csv(r)) {
+		json_t *rows = json_pack("[O]", out);
+		if (rows)
+			respond_csv_flat(r, rows);
+		else
+			respond_status(r, ST_NOMEM, NULL);
+		json_decref(rows);
+		json_decref(out);
+	} else
+		respond_json(r, 200, out);
+}

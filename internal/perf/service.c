@@ -1,0 +1,394 @@
+#include "perf/service.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/money.h"
+#include "org/service.h"
+#include "perf/formulas.h"
+#include "quota/alloc.h"
+#include "quota/service.h"
+
+/* Hundredths (cents, hundredths of a percent, of a deal, of a day) as a JSON number. */
+static json_t *
+hundredths(int64_t v)
+{
+	return money_to_json(v);
+}
+
+static json_t *
+value_json(struct perf_value v)
+{
+	return v.defined ? hundredths(v.v) : json_null();
+}
+
+/* The caller may see scope s: 404 / 403 otherwise. */
+static enum status
+may_see(struct db_conn *c, const struct caller *who, const struct perf_scope *s, int64_t *team, struct issues *e)
+{
+	enum status st;
+
+	*team = 0;
+	switch (s->kind) {
+	case PERF_ORG:
+		if (scope_reads_all(who->scope))
+			return ST_OK;
+		issues_add(e, NULL, "%s", "the org's figures need read access to every team");
+		return ST_FORBIDDEN;
+	case PERF_PERSON:
+		if ((st = org_service_person_team(c, who, s->id, team)) == ST_NOT_FOUND)
+			issues_add(e, NULL, "%s", "no such person");
+		if (st != ST_OK)
+			return st;
+		if (scope_quota_person(who->scope, s->id, *team) >= SCOPE_READ)
+			return ST_OK;
+		issues_add(e, NULL, "%s", "the person is outside the people whose figures you may see");
+		return ST_FORBIDDEN;
+	case PERF_TEAM: {
+		int64_t parent;
+		if ((st = org_service_team_parent(c, who, s->id, &parent)) == ST_NOT_FOUND)
+			issues_add(e, NULL, "%s", "no such team");
+		if (st != ST_OK)
+			return st;
+		*team = s->id;
+		if (scope_quota_team(who->scope, s->id) >= SCOPE_READ)
+			return ST_OK;
+		issues_add(e, NULL, "%s", "the team is outside the teams whose figures you may see");
+		return ST_FORBIDDEN;
+	}
+	}
+	return ST_INTERNAL;
+}
+
+/* A team's quota ramped: its own (not ramped), else its sellers' ramped quotas and its child teams'. */
+static int64_t
+team_effective(const struct quota_tree *t, int64_t team_id, bool *any)
+{
+	const struct quota_tree_team *tm = quota_tree_team_find(t, team_id);
+	int64_t sum = 0;
+
+	if (tm && tm->has_quota) {
+		*any = true;
+		return tm->amount;
+	}
+	for (size_t i = 0; i < t->npeople; i++) {
+		const struct quota_tree_person *p = &t->people[i];
+		if (p->team_id == team_id && p->has_quota && quota_tree_is_seller(t, p)) {
+			sum += quota_apply_factor(p->amount, p->ramp_bp);
+			*any = true;
+		}
+	}
+	for (size_t i = 0; i < t->nteams; i++)
+		if (t->teams[i].parent_id == team_id && t->teams[i].id != team_id && t->teams[i].id != t->root)
+			sum += team_effective(t, t->teams[i].id, any);
+	return sum;
+}
+
+/* The scope's quota, in full and ramped; *has false when it has none. */
+static void
+scope_quota(const struct quota_tree *t, const struct perf_scope *s, bool *has, int64_t *full, int64_t *effective,
+            const char **source)
+{
+	*has = false;
+	*full = *effective = 0;
+	*source = "none";
+	if (s->kind == PERF_PERSON) {
+		const struct quota_tree_person *p = quota_tree_person_find(t, s->id);
+		if (p && p->has_quota) {
+			*has = true;
+			*full = p->amount;
+			*effective = quota_apply_factor(p->amount, p->ramp_bp);
+			*source = "explicit";
+		}
+		return;
+	}
+	for (size_t i = 0; i < t->nteams; i++) {
+		const struct quota_tree_team *tm = &t->teams[i];
+		if (s->kind == PERF_TEAM ? tm->id != s->id : tm->parent_id != 0)
+			continue;
+		int64_t v;
+		enum quota_source src = quota_tree_team_value(tm, &v);
+		if (src == QUOTA_SOURCE_NONE)
+			continue;
+		bool any = false;
+		*has = true;
+		*full += v;
+		*effective += team_effective(t, tm->id, &any);
+		*source = s->kind == PERF_ORG ? "rolled_up" : quota_source_name(src);
+	}
+}
+
+/*
+ * Last year's shape of the period: the scope's credited won value in the
+ * same part of the period a year before (per day for a month, per month
+ * otherwise). *n = 0 when last year has nothing.
+ */
+static enum status
+last_year_shape(struct db_conn *c, const struct caller *who, const struct perf_scope *s, const struct period *p,
+                int fy_start, enum quota_metric metric, struct perf_weight **out, size_t *n)
+{
+	struct period ly;
+	struct perf_day *days = NULL;
+	size_t ndays = 0, nparts;
+	int64_t total = 0;
+	enum status st;
+
+	*out = NULL;
+	*n = 0;
+	period_year_ago(p, fy_start, &ly);
+	if ((st = perf_store_won_by_day(c, who->org, s, ly.start, ly.end, &days, &ndays)) != ST_OK)
+		return st;
+	bool daily = p->grain == GRAIN_MONTH;
+	nparts = daily ? (size_t)(p->end - p->start + 1) : (p->grain == GRAIN_QUARTER ? 3 : 12);
+	struct perf_weight *w = calloc(nparts, sizeof *w);
+	if (!w) {
+		free(days);
+		return ST_NOMEM;
+	}
+	for (size_t k = 0; k < nparts; k++)
+		w[k].end = daily ? p->start + (cal_date)k : cal_date_add_months(p->start, (int)k + 1) - 1;
+	w[nparts - 1].end = p->end;
+	for (size_t i = 0; i < ndays; i++) {
+		int64_t v = metric == QUOTA_DEAL_COUNT ? days[i].count : days[i].amount;
+		size_t k = 0;
+		if (daily)
+			k = (size_t)(days[i].day - ly.start);
+		else
+			while (k + 1 < nparts && days[i].day > cal_date_add_months(ly.start, (int)k + 1) - 1)
+				k++;
+		if (k < nparts) {
+			w[k].weight += v;
+			total += v;
+		}
+	}
+	free(days);
+	if (total <= 0) {
+		free(w);
+		return ST_OK;
+	}
+	*out = w;
+	*n = nparts;
+	return ST_OK;
+}
+
+/* The open pipeline by stage with each stage's historical win rate. */
+static enum status
+stage_inputs(struct db_conn *c, const struct caller *who, const struct perf_when *w, const struct perf_facts *f,
+             enum quota_metric metric, struct perf_stage **out)
+{
+	struct perf_stage_rate *rates = NULL;
+	size_t nrates = 0;
+	enum status st;
+
+	*out = NULL;
+	if (f->nstages == 0)
+		return ST_OK;
+	if ((st = perf_store_stage_rates(c, who->org, w, &rates, &nrates)) != ST_OK)
+		return st;
+	struct perf_stage *v = calloc(f->nstages, sizeof *v);
+	if (!v) {
+		free(rates);
+		return ST_NOMEM;
+	}
+	for (size_t i = 0; i < f->nstages; i++) {
+		v[i].open_amount = metric == QUOTA_DEAL_COUNT ? f->stages[i].count : f->stages[i].amount;
+		for (size_t k = 0; k < nrates; k++)
+			if (strcmp(rates[k].stage, f->stages[i].stage) == 0 && rates[k].closed > 0)
+				v[i].win_rate_bp = (rates[k].won * PERF_PCT_WHOLE * 2 + rates[k].closed) / (2 * rates[k].closed);
+	}
+	free(rates);
+	*out = v;
+	return ST_OK;
+}
+
+/* The inputs of perf_compute for sums s (no quota, no shape, no stages: the caller adds them). */
+static struct perf_inputs
+inputs_of(const struct perf_sums *s, const struct perf_when *w, enum quota_metric metric)
+{
+	return (struct perf_inputs){
+	    .start = w->start,
+	    .end = w->end,
+	    .as_of = w->as_of,
+	    .achieved = metric == QUOTA_DEAL_COUNT ? s->won_count : s->won_amount,
+	    .won_count = s->won_count,
+	    .lost_count = s->lost_count,
+	    .won_amount = s->won_amount,
+	    .lost_amount = s->lost_amount,
+	    .open_pipeline = metric == QUOTA_DEAL_COUNT ? s->open_count : s->open_amount,
+	    .open_count = s->open_count,
+	    .renewal_won_count = s->renewal_won_count,
+	    .renewal_lost_count = s->renewal_lost_count,
+	    .expansion_won_amount = s->expansion_won_amount,
+	    .cycle_days = s->cycle_days,
+	    .ncycles = s->ncycles,
+	};
+}
+
+/* The figures every split has (no quota): into o. */
+static void
+common_json(json_t *o, const struct perf_inputs *in, const struct perf_figures *f)
+{
+	json_object_set_new(o, "achieved", hundredths(in->achieved));
+	json_object_set_new(o, "open_pipeline", hundredths(in->open_pipeline));
+	json_object_set_new(o, "won_count", hundredths(in->won_count));
+	json_object_set_new(o, "lost_count", hundredths(in->lost_count));
+	json_object_set_new(o, "open_count", hundredths(in->open_count));
+	json_object_set_new(o, "won_amount", hundredths(in->won_amount));
+	json_object_set_new(o, "lost_amount", hundredths(in->lost_amount));
+	json_object_set_new(o, "win_rate_count_pct", value_json(f->win_rate_count_pct));
+	json_object_set_new(o, "win_rate_value_pct", value_json(f->win_rate_value_pct));
+	json_object_set_new(o, "avg_deal_size", value_json(f->avg_deal_size));
+	json_object_set_new(o, "avg_cycle_days", value_json(f->avg_cycle_days));
+	json_object_set_new(o, "median_cycle_days", value_json(f->median_cycle_days));
+	json_object_set_new(o, "velocity", value_json(f->velocity));
+	json_object_set_new(o, "renewal_rate_pct", value_json(f->renewal_rate_pct));
+	json_object_set_new(o, "expansion_share_pct", value_json(f->expansion_share_pct));
+}
+
+/* A split's figures (by type, by segment) as JSON; NULL on failure. */
+static json_t *
+split_json(const struct perf_sums *s, const struct perf_when *w, enum quota_metric metric)
+{
+	struct perf_inputs in = inputs_of(s, w, metric);
+	struct perf_figures f;
+	json_t *o;
+
+	if (perf_compute(&in, &f) != ST_OK || !(o = json_object()))
+		return NULL;
+	common_json(o, &in, &f);
+	json_object_set_new(o, "projection_linear", value_json(f.projection_linear));
+	return o;
+}
+
+static json_t *
+date_json(cal_date d)
+{
+	char b[16];
+	cal_date_format(d, b, sizeof b);
+	return json_string(b);
+}
+
+static const char *const kind_names[] = {"person", "team", "org"};
+
+/* The whole answer; NULL on failure. */
+static json_t *
+render(const struct perf_query *q, const struct period *p, const struct perf_when *w, bool has_quota, int64_t full,
+       const char *source, const struct perf_inputs *in, const struct perf_figures *f, const struct perf_facts *facts,
+       bool seasonal)
+{
+	json_t *o = json_object(), *scope = json_object(), *period = json_object(), *proj = json_object(),
+	       *bt = json_object(), *bs = json_object();
+	char id[24];
+
+	if (!o || !scope || !period || !proj || !bt || !bs) {
+		json_decref(o);
+		json_decref(scope);
+		json_decref(period);
+		json_decref(proj);
+		json_decref(bt);
+		json_decref(bs);
+		return NULL;
+	}
+	json_object_set_new(scope, "type", json_string(kind_names[q->scope.kind]));
+	snprintf(id, sizeof id, "%lld", (long long)q->scope.id);
+	json_object_set_new(scope, "id", q->scope.kind == PERF_ORG ? json_null() : json_string(id));
+	json_object_set_new(o, "scope", scope);
+	json_object_set_new(period, "id", json_string(p->id));
+	json_object_set_new(period, "start", date_json(p->start));
+	json_object_set_new(period, "end", date_json(p->end));
+	json_object_set_new(o, "period", period);
+	json_object_set_new(o, "metric", json_string(quota_metric_name(q->metric)));
+	json_object_set_new(o, "as_of", date_json(w->as_of));
+	json_object_set_new(o, "period_days", json_integer(f->period_days));
+	json_object_set_new(o, "elapsed_days", json_integer(f->elapsed_days));
+	json_object_set_new(o, "quota", has_quota ? hundredths(full) : json_null());
+	json_object_set_new(o, "effective_quota", has_quota ? hundredths(in->effective_quota) : json_null());
+	json_object_set_new(o, "quota_source", json_string(source));
+	json_object_set_new(o, "attainment_pct", has_quota ? value_json(f->attainment_pct) : json_null());
+	json_object_set_new(o, "gap", has_quota ? hundredths(f->gap) : json_null());
+	json_object_set_new(o, "expected_to_date", has_quota ? value_json(f->expected_linear) : json_null());
+	json_object_set_new(o, "pace_pct", has_quota ? value_json(f->pace_linear_pct) : json_null());
+	json_object_set_new(o, "expected_to_date_seasonal", has_quota ? value_json(f->expected_seasonal) : json_null());
+	json_object_set_new(o, "pace_seasonal_pct", has_quota ? value_json(f->pace_seasonal_pct) : json_null());
+	json_object_set_new(o, "seasonal_basis", seasonal ? json_string("last_year") : json_null());
+	json_object_set_new(proj, "linear", value_json(f->projection_linear));
+	json_object_set_new(proj, "seasonal", value_json(f->projection_seasonal));
+	json_object_set_new(proj, "pipeline", value_json(f->projection_pipeline));
+	json_object_set_new(o, "projections", proj);
+	json_object_set_new(o, "pipeline_needed", has_quota ? value_json(f->pipeline_needed) : json_null());
+	json_object_set_new(o, "coverage", has_quota ? value_json(f->coverage) : json_null());
+	common_json(o, in, f);
+	for (int i = 0; i < PERF_TYPES; i++)
+		json_object_set_new(bt, perf_type_name(i), split_json(&facts->by_type[i], w, q->metric));
+	for (int i = 0; i < PERF_SEGMENTS; i++)
+		json_object_set_new(bs, perf_segment_name(i), split_json(&facts->by_segment[i], w, q->metric));
+	json_object_set_new(o, "by_type", bt);
+	json_object_set_new(o, "by_segment", bs);
+	return o;
+}
+
+enum status
+perf_service_get(struct db_conn *c, const struct caller *who, const struct perf_query *q, json_t **out,
+                 struct issues *e)
+{
+	struct quota_spec spec = {.period = q->period, .metric = q->metric};
+	struct quota_tree tree = {0};
+	struct period p;
+	struct org_settings settings;
+	struct perf_facts facts = {0};
+	struct perf_weight *weights = NULL;
+	struct perf_stage *stages = NULL;
+	size_t nweights = 0;
+	int64_t team, full, effective;
+	cal_date today;
+	bool has_quota;
+	const char *source;
+	json_t *o = NULL;
+	enum status st;
+
+	if ((st = may_see(c, who, &q->scope, &team, e)) != ST_OK ||
+	    (st = org_service_settings(c, who, &settings)) != ST_OK || (st = org_service_today(c, who, &today)) != ST_OK ||
+	    (st = quota_service_tree(c, who, team, &spec, &tree, &p, e)) != ST_OK)
+		goto out;
+	struct perf_when w = {.start = p.start, .end = p.end, .as_of = q->has_as_of ? q->as_of : today};
+	w.historic = w.as_of < today;
+	scope_quota(&tree, &q->scope, &has_quota, &full, &effective, &source);
+	if ((st = perf_store_facts(c, who->org, &q->scope, &w, &facts)) != ST_OK ||
+	    (st = stage_inputs(c, who, &w, &facts, q->metric, &stages)) != ST_OK ||
+	    (st = last_year_shape(c, who, &q->scope, &p, settings.fiscal_year_start_month, q->metric, &weights,
+	                          &nweights)) != ST_OK)
+		goto out;
+	struct perf_inputs in = inputs_of(&facts.all, &w, q->metric);
+	struct perf_figures f;
+	in.effective_quota = effective;
+	in.stages = stages;
+	in.nstages = facts.nstages;
+	in.weights = weights;
+	in.nweights = nweights;
+	if ((st = perf_compute(&in, &f)) != ST_OK) {
+		st = st == ST_INVALID ? ST_INTERNAL : st;
+		goto out;
+	}
+	if (!(o = render(q, &p, &w, has_quota, full, source, &in, &f, &facts, nweights > 0))) {
+		st = ST_NOMEM;
+		goto out;
+	}
+	if (q->explain) {
+		json_t *won = NULL, *opn = NULL;
+		bool truncated = false;
+		if ((st = perf_store_explain(c, who->org, &q->scope, &w, PERF_EXPLAIN_MAX, &won, &opn, &truncated)) !=
+		    ST_OK)
+			goto out;
+		json_object_set_new(o, "explain", json_pack("{s:o,s:o,s:b}", "achieved", won, "open_pipeline", opn,
+		                                             "truncated", truncated));
+	}
+	*out = o;
+	o = NULL;
+out:
+	json_decref(o);
+	free(weights);
+	free(stages);
+	perf_facts_clear(&facts);
+	quota_tree_clear(&tree);
+	return st;
+}

@@ -1,0 +1,118 @@
+/*
+ * store.h — what performance figures are computed from, read from the deals
+ * (DESIGN §7 "Performance"): the credited won, lost and open business of a
+ * scope in a period as of a day, split by type, segment and stage; the
+ * historical win rate of each stage; the credited won value per day of a
+ * period (seasonal shape); and the deals behind the figures (explain).
+ *
+ * Credit is the one split-credit rule (SQL deal_credit_rows, migration
+ * 0007_perf) applied to the amount a deal had on the day asked about.
+ * Amounts are int64 cents; counts hundredths of a deal (a third of a deal
+ * credited is 33). SQL only: the figures are perf/formulas.h's.
+ */
+#ifndef ATTAIN_PERF_STORE_H
+#define ATTAIN_PERF_STORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "calendar/calendar.h"
+#include "core/status.h"
+#include "db/db.h"
+
+/* Whose figures: one person, a team's whole subtree, or the whole org. */
+enum perf_scope_kind { PERF_PERSON, PERF_TEAM, PERF_ORG };
+
+struct perf_scope {
+	enum perf_scope_kind kind;
+	int64_t id; /* person or team id; 0 for the org */
+};
+
+/* What is read: a period, a day, and whether that day is in the past (the deals' state then, from history). */
+struct perf_when {
+	cal_date start, end; /* the period, inclusive */
+	cal_date as_of;
+	bool historic; /* as_of before today: each deal as it stood at the end of as_of */
+};
+
+#define PERF_TYPES 4    /* new_business, upsell, cross_sell, renewal */
+#define PERF_SEGMENTS 2 /* b2b, b2c */
+
+/* "new_business", ... (static); i < PERF_TYPES. */
+const char *perf_type_name(int i);
+/* "b2b", "b2c" (static); i < PERF_SEGMENTS. */
+const char *perf_segment_name(int i);
+
+/*
+ * Sums over the credited deals of a scope closing in the period: won and
+ * lost are those closed by as_of (a deal that closed after as_of is open
+ * then), open those still open with a close date in the period.
+ */
+struct perf_sums {
+	int64_t won_amount, won_count;
+	int64_t lost_amount, lost_count;
+	int64_t open_amount, open_count;
+	int64_t renewal_won_count, renewal_lost_count;
+	int64_t expansion_won_amount; /* upsell + cross_sell */
+	int64_t *cycle_days;          /* creation to close of each won deal, once per deal (owned) */
+	size_t ncycles;
+};
+
+/* Open business at one stage. */
+struct perf_stage_open {
+	char stage[48];
+	int64_t amount, count;
+};
+
+struct perf_facts {
+	struct perf_sums all;
+	struct perf_sums by_type[PERF_TYPES];
+	struct perf_sums by_segment[PERF_SEGMENTS];
+	struct perf_stage_open *stages; /* owned */
+	size_t nstages;
+};
+
+/* Free what f owns and zero it. */
+void perf_facts_clear(struct perf_facts *f);
+
+/* The facts of scope s at w into *out (perf_facts_clear). */
+enum status perf_store_facts(struct db_conn *c, const char *org, const struct perf_scope *s,
+			     const struct perf_when *w, struct perf_facts *out);
+
+/* A stage's historical win rate: of the deals that were ever at it and have closed (by as_of), the share won. */
+struct perf_stage_rate {
+	char stage[48];
+	int64_t won, closed; /* deals */
+};
+
+/* Every stage's rate as of w->as_of, over the whole org, into *out (free) and *n. */
+enum status perf_store_stage_rates(struct db_conn *c, const char *org, const struct perf_when *w,
+				   struct perf_stage_rate **out, size_t *n);
+
+/* Credited won value on one day. */
+struct perf_day {
+	cal_date day;
+	int64_t amount, count;
+};
+
+/*
+ * The credited won value of scope s per day of [start, end] (the deals as
+ * they stand now), days without any left out, into *out (free) and *n.
+ */
+enum status perf_store_won_by_day(struct db_conn *c, const char *org, const struct perf_scope *s, cal_date start,
+				  cal_date end, struct perf_day **out, size_t *n);
+
+/*
+ * The deals behind scope s's achieved (won in the period by as_of) and
+ * open pipeline at w, each credited holder of the scope once, as JSON
+ * arrays into *achieved and *open (json_decref): {deal_id, name, stage,
+ * status, type, segment, close_date, amount, person_id, percent, credit}.
+ * At most `max` entries in all; *truncated says whether some were left out.
+ */
+enum status perf_store_explain(struct db_conn *c, const char *org, const struct perf_scope *s,
+			       const struct perf_when *w, int max, json_t **achieved, json_t **open,
+			       bool *truncated);
+
+#endif
