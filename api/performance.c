@@ -81,3 +81,105 @@ handle_performance(struct req *r)
 	} else
 		respond_json(r, 200, out);
 }
+
+/* ---- GET /v1/performance/leaderboard and /distribution ---------------------------------- */
+
+/* The query both read: team (absent: the org), period, metric, as_of. */
+static void
+board_read(struct req *r, struct issues *e, struct perf_board_query *q)
+{
+	const char *metric = "revenue";
+	int64_t team = 0;
+
+	*q = (struct perf_board_query){.scope = {.kind = PERF_ORG}, .limit = 50};
+	if (query_id(r, "team", e, &team) == FIELD_SET)
+		q->scope = (struct perf_scope){.kind = PERF_TEAM, .id = team};
+	if (query_string(r, "period", 16, e, &q->period) == FIELD_ABSENT)
+		issues_add(e, "period", "is required");
+	else if (q->period)
+		quota_period_read(q->period, "period", e);
+	query_enum(r, "metric", quota_metrics, e, &metric);
+	q->metric = quota_metric_from_name(metric);
+	q->has_as_of = query_date(r, "as_of", e, &q->as_of) == FIELD_SET;
+}
+
+void
+handle_performance_leaderboard(struct req *r)
+{
+	static const char *const levels[] = {"people", "teams", NULL};
+	static const char *const orders[] = {"desc", "asc", NULL};
+	const char *level = "people", *order = "desc";
+	struct perf_board_query q;
+	struct issues e = {0};
+	struct caller who;
+	json_t *out = NULL;
+	long long limit = 50;
+	int64_t next = -1, after = 0;
+	const char *cursor;
+
+	board_read(r, &e, &q);
+	query_enum(r, "level", levels, &e, &level);
+	query_enum(r, "sort", perf_board_figures, &e, &q.sort);
+	query_enum(r, "order", orders, &e, &order);
+	query_int(r, "limit", 1, 500, &e, &limit);
+	if ((cursor = req_query(r, "cursor")) && !cursor_decode(cursor, &after))
+		issues_add(&e, "cursor", "malformed cursor; pass next_cursor from the previous page");
+	q.teams = strcmp(level, "teams") == 0;
+	q.ascending = strcmp(order, "asc") == 0;
+	q.limit = (int)limit;
+	q.offset = after;
+	if (issues_any(&e)) {
+		respond_errors(r, &e);
+		return;
+	}
+	if (!req_caller(r, &who))
+		return;
+	enum status st = perf_service_leaderboard(r->conn, &who, &q, &out, &next, &e);
+	if (st != ST_OK) {
+		respond_store_error(r, st, &e);
+		return;
+	}
+	char c[64];
+	if (next >= 0) {
+		cursor_encode(next, c, sizeof c);
+		respond_header(r, "X-Next-Cursor", c);
+	}
+	json_object_set_new(out, "next_cursor", next >= 0 ? json_string(c) : json_null());
+	if (respond_wants_csv(r)) {
+		respond_csv_flat(r, json_object_get(out, "items"));
+		json_decref(out);
+	} else
+		respond_json(r, 200, out);
+}
+
+void
+handle_performance_distribution(struct req *r)
+{
+	struct perf_board_query q;
+	struct issues e = {0};
+	struct caller who;
+	json_t *out = NULL;
+
+	board_read(r, &e, &q);
+	if (issues_any(&e)) {
+		respond_errors(r, &e);
+		return;
+	}
+	if (!req_caller(r, &who))
+		return;
+	enum status st = perf_service_distribution(r->conn, &who, &q, &out, &e);
+	if (st != ST_OK) {
+		respond_store_error(r, st, &e);
+		return;
+	}
+	if (respond_wants_csv(r)) {
+		json_t *rows = json_pack("[O]", out);
+		if (rows)
+			respond_csv_flat(r, rows);
+		else
+			respond_status(r, ST_NOMEM, NULL);
+		json_decref(rows);
+		json_decref(out);
+	} else
+		respond_json(r, 200, out);
+}

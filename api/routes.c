@@ -18,6 +18,9 @@ static const char *const q_funnel[] = { "from", "to", "by", NULL };
 static const char *const q_quotas[] = { "assignee", "period", "metric", "team_id", "limit", "cursor", NULL };
 static const char *const q_team_quota[] = { "period", "metric", "type", "segment", NULL };
 static const char *const q_performance[] = { "scope", "period", "metric", "as_of", "explain", NULL };
+static const char *const q_leaderboard[] = { "team",  "period", "metric", "as_of", "level",
+					     "sort",  "order",  "limit",  "cursor", NULL };
+static const char *const q_distribution[] = { "team", "period", "metric", "as_of", NULL };
 static const char *const q_suggest[] = { "assignee", "period", "metric", "growth", "type", "segment", NULL };
 
 #define READ ROLE_ANY
@@ -94,5 +97,7 @@ const struct route api_routes[] = {
 	{ "POST", "/v1/teams/{team_id}/quota-allocations", QUOTA_WRITERS, R_EXPENSIVE, handle_quota_allocations, NULL },
 	{ "GET", "/v1/teams/{team_id}/quota-coverage", READ, R_EXPENSIVE, handle_quota_coverage, q_team_quota },
 	{ "GET", "/v1/performance", READ, 0, handle_performance, q_performance },
+	{ "GET", "/v1/performance/leaderboard", READ, 0, handle_performance_leaderboard, q_leaderboard },
+	{ "GET", "/v1/performance/distribution", READ, 0, handle_performance_distribution, q_distribution },
 };
 const int api_routes_count = sizeof api_routes / sizeof api_routes[0];

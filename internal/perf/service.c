@@ -1,5 +1,6 @@
 #include "perf/service.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -390,5 +391,247 @@ out:
 	free(stages);
 	perf_facts_clear(&facts);
 	quota_tree_clear(&tree);
+	return st;
+}
+
+/* ---- leaderboards and distributions ------------------------------------------------- */
+
+const char *const perf_board_figures[] = {
+    "attainment_pct", "achieved",        "quota",          "effective_quota",    "gap",
+    "expected_to_date", "pace_pct",      "projection_linear", "open_pipeline",   "coverage",
+    "pipeline_needed", "won_count",      "lost_count",     "won_amount",         "lost_amount",
+    "win_rate_count_pct", "win_rate_value_pct", "avg_deal_size", "avg_cycle_days", "median_cycle_days",
+    "velocity",        "renewal_rate_pct", "expansion_share_pct", NULL};
+
+/* One person or child team of a board, its figures computed. */
+struct board_row {
+	int64_t id;
+	json_t *json;  /* the row (owned) */
+	double key;    /* the sort figure */
+	bool key_null; /* it is null: after every other row */
+};
+
+/* The figures of one row into o; false on failure. */
+static bool
+row_figures(json_t *o, const struct perf_sums *s, const struct perf_when *w, enum quota_metric metric, bool has_quota,
+            int64_t full, int64_t effective, int64_t *attainment)
+{
+	static const struct perf_sums none;
+	struct perf_inputs in = inputs_of(s ? s : &none, w, metric);
+	struct perf_figures f;
+
+	in.effective_quota = effective;
+	if (perf_compute(&in, &f) != ST_OK)
+		return false;
+	json_object_set_new(o, "quota", has_quota ? hundredths(full) : json_null());
+	json_object_set_new(o, "effective_quota", has_quota ? hundredths(effective) : json_null());
+	json_object_set_new(o, "attainment_pct", has_quota ? value_json(f.attainment_pct) : json_null());
+	json_object_set_new(o, "gap", has_quota ? hundredths(f.gap) : json_null());
+	json_object_set_new(o, "expected_to_date", has_quota ? value_json(f.expected_linear) : json_null());
+	json_object_set_new(o, "pace_pct", has_quota ? value_json(f.pace_linear_pct) : json_null());
+	json_object_set_new(o, "projection_linear", value_json(f.projection_linear));
+	json_object_set_new(o, "coverage", has_quota ? value_json(f.coverage) : json_null());
+	json_object_set_new(o, "pipeline_needed", has_quota ? value_json(f.pipeline_needed) : json_null());
+	common_json(o, &in, &f);
+	*attainment = has_quota && f.attainment_pct.defined ? f.attainment_pct.v : -1;
+	return true;
+}
+
+static const struct perf_sums *
+group_of(const struct perf_group *g, size_t n, int64_t key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (g[i].key == key)
+			return &g[i].sums;
+	return NULL;
+}
+
+static int
+board_cmp(const void *a, const void *b, void *asc)
+{
+	const struct board_row *x = a, *y = b;
+
+	if (x->key_null != y->key_null)
+		return x->key_null ? 1 : -1;
+	if (!x->key_null && x->key != y->key) {
+		int c = x->key < y->key ? -1 : 1;
+		return *(bool *)asc ? c : -c;
+	}
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* What a board or a distribution reads: access, the period, the tree and the sums. */
+struct board {
+	struct quota_tree tree;
+	struct period period;
+	struct perf_when when;
+	struct perf_group *groups;
+	size_t ngroups;
+};
+
+static void
+board_clear(struct board *b)
+{
+	quota_tree_clear(&b->tree);
+	perf_groups_free(b->groups, b->ngroups);
+	memset(b, 0, sizeof *b);
+}
+
+static enum status
+board_load(struct db_conn *c, const struct caller *who, const struct perf_board_query *q, struct board *b,
+           struct issues *e)
+{
+	struct quota_spec spec = {.period = q->period, .metric = q->metric};
+	int64_t team;
+	cal_date today;
+	enum status st;
+
+	memset(b, 0, sizeof *b);
+	if ((st = may_see(c, who, &q->scope, &team, e)) != ST_OK || (st = org_service_today(c, who, &today)) != ST_OK ||
+	    (st = quota_service_tree(c, who, team, &spec, &b->tree, &b->period, e)) != ST_OK)
+		return st;
+	b->when = (struct perf_when){.start = b->period.start, .end = b->period.end,
+	                             .as_of = q->has_as_of ? q->as_of : today};
+	b->when.historic = b->when.as_of < today;
+	return perf_store_groups(c, who->org, &q->scope, &b->when, q->teams, &b->groups, &b->ngroups);
+}
+
+/* The rows of the board (people or child teams) into *rows (free each json, then the array). */
+static enum status
+board_rows(const struct board *b, const struct perf_board_query *q, const char *sort, struct board_row **rows,
+           size_t *n)
+{
+	const struct quota_tree *t = &b->tree;
+	size_t cap = t->npeople + t->nteams, k = 0;
+	struct board_row *v = calloc(cap + 1, sizeof *v);
+	int64_t att;
+
+	if (!v)
+		return ST_NOMEM;
+	for (size_t i = 0; i < t->nteams && q->teams; i++) {
+		const struct quota_tree_team *tm = &t->teams[i];
+		if (q->scope.kind == PERF_TEAM ? tm->parent_id != q->scope.id || tm->id == t->root : tm->parent_id != 0)
+			continue;
+		int64_t full = 0;
+		bool any = false;
+		bool has = quota_tree_team_value(tm, &full) != QUOTA_SOURCE_NONE;
+		int64_t eff = has ? team_effective(t, tm->id, &any) : 0;
+		json_t *o = json_pack("{s:{s:s,s:s}}", "team", "id", "", "name", tm->name);
+		char id[24];
+		snprintf(id, sizeof id, "%lld", (long long)tm->id);
+		if (!o || json_object_set_new(json_object_get(o, "team"), "id", json_string(id)) != 0 ||
+		    !row_figures(o, group_of(b->groups, b->ngroups, tm->id), &b->when, q->metric, has, full, eff, &att)) {
+			json_decref(o);
+			goto oom;
+		}
+		v[k++] = (struct board_row){.id = tm->id, .json = o};
+	}
+	for (size_t i = 0; i < t->npeople && !q->teams; i++) {
+		const struct quota_tree_person *p = &t->people[i];
+		const struct perf_sums *s = group_of(b->groups, b->ngroups, p->id);
+		if (!p->active && !p->has_quota && !s)
+			continue;
+		char id[24], team[24];
+		snprintf(id, sizeof id, "%lld", (long long)p->id);
+		snprintf(team, sizeof team, "%lld", (long long)p->team_id);
+		json_t *o = json_pack("{s:{s:s,s:s,s:s}}", "person", "id", id, "name", p->name, "team_id", team);
+		int64_t eff = p->has_quota ? quota_apply_factor(p->amount, p->ramp_bp) : 0;
+		if (!o || !row_figures(o, s, &b->when, q->metric, p->has_quota, p->amount, eff, &att)) {
+			json_decref(o);
+			goto oom;
+		}
+		v[k++] = (struct board_row){.id = p->id, .json = o};
+	}
+	for (size_t i = 0; i < k; i++) {
+		json_t *x = json_object_get(v[i].json, sort);
+		v[i].key_null = !json_is_number(x);
+		v[i].key = v[i].key_null ? 0 : json_number_value(x);
+	}
+	*rows = v;
+	*n = k;
+	return ST_OK;
+oom:
+	for (size_t i = 0; i < k; i++)
+		json_decref(v[i].json);
+	free(v);
+	return ST_NOMEM;
+}
+
+enum status
+perf_service_leaderboard(struct db_conn *c, const struct caller *who, const struct perf_board_query *q, json_t **out,
+                         int64_t *next, struct issues *e)
+{
+	const char *sort = q->sort ? q->sort : "attainment_pct";
+	struct board b;
+	struct board_row *rows = NULL;
+	size_t n = 0;
+	bool asc = q->ascending;
+	enum status st;
+
+	if ((st = board_load(c, who, q, &b, e)) == ST_OK && (st = board_rows(&b, q, sort, &rows, &n)) == ST_OK) {
+		qsort_r(rows, n, sizeof *rows, board_cmp, &asc);
+		json_t *items = json_array();
+		size_t ahead = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (i > 0 && (rows[i].key_null != rows[i - 1].key_null || rows[i].key != rows[i - 1].key))
+				ahead = i;
+			json_object_set_new(rows[i].json, "rank", json_integer((json_int_t)ahead + 1));
+			if ((int64_t)i >= q->offset && (int64_t)i < q->offset + q->limit && items)
+				json_array_append(items, rows[i].json);
+		}
+		*next = q->offset + q->limit < (int64_t)n ? q->offset + q->limit : -1;
+		*out = json_pack("{s:s,s:s,s:o,s:s,s:s,s:s,s:I,s:o}", "period", b.period.id, "metric",
+		                 quota_metric_name(q->metric), "as_of", date_json(b.when.as_of), "level",
+		                 q->teams ? "teams" : "people", "sort", sort, "order", asc ? "asc" : "desc", "total",
+		                 (json_int_t)n, "items", items);
+		st = *out ? ST_OK : ST_NOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		json_decref(rows[i].json);
+	free(rows);
+	board_clear(&b);
+	return st;
+}
+
+enum status
+perf_service_distribution(struct db_conn *c, const struct caller *who, const struct perf_board_query *q,
+                          json_t **out, struct issues *e)
+{
+	struct perf_board_query people = *q;
+	struct board b;
+	struct board_row *rows = NULL;
+	int64_t *att = NULL;
+	size_t n = 0, m = 0;
+	enum status st;
+
+	people.teams = false;
+	if ((st = board_load(c, who, &people, &b, e)) == ST_OK &&
+	    (st = board_rows(&b, &people, "attainment_pct", &rows, &n)) == ST_OK &&
+	    (st = (att = calloc(n + 1, sizeof *att)) ? ST_OK : ST_NOMEM) == ST_OK) {
+		for (size_t i = 0; i < n; i++) {
+			json_t *eq = json_object_get(rows[i].json, "effective_quota");
+			if (!rows[i].key_null && json_is_number(eq) && json_number_value(eq) > 0)
+				att[m++] = (int64_t)llround(rows[i].key * 100);
+		}
+		struct perf_distribution d;
+		if ((st = perf_compute_distribution(att, m, &d)) == ST_OK) {
+			json_t *buckets = json_object();
+			for (int i = 0; i < PERF_BUCKETS; i++)
+				json_object_set_new(buckets, perf_bucket_name((enum perf_bucket)i),
+				                    json_integer((json_int_t)d.buckets[i]));
+			*out = json_pack("{s:s,s:s,s:o,s:I,s:I,s:o,s:I,s:o,s:o,s:o,s:o}", "period", b.period.id, "metric",
+			                 quota_metric_name(q->metric), "as_of", date_json(b.when.as_of), "people",
+			                 (json_int_t)d.count, "people_without_quota", (json_int_t)(n - m), "buckets",
+			                 buckets, "at_or_above_quota", (json_int_t)d.at_or_above_quota,
+			                 "at_or_above_quota_pct", value_json(d.at_or_above_quota_pct), "p25",
+			                 value_json(d.p25), "median", value_json(d.median), "p75", value_json(d.p75));
+			st = *out ? ST_OK : ST_NOMEM;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		json_decref(rows[i].json);
+	free(rows);
+	free(att);
+	board_clear(&b);
 	return st;
 }

@@ -42,4 +42,40 @@ struct perf_query {
 enum status perf_service_get(struct db_conn *c, const struct caller *who, const struct perf_query *q, json_t **out,
                              struct issues *e);
 
+/* GET /v1/performance/leaderboard and /distribution: a team's (or the org's) people or child teams. */
+struct perf_board_query {
+	struct perf_scope scope; /* a team (its whole subtree) or the org */
+	const char *period;
+	enum quota_metric metric;
+	bool has_as_of;
+	cal_date as_of;
+	bool teams;       /* rank the child teams (the org: its root teams) instead of the people */
+	const char *sort; /* a figure of perf_board_figures; NULL = attainment_pct */
+	bool ascending;   /* lowest first (default: highest first) */
+	int limit;
+	int64_t offset; /* rows before the page */
+};
+
+/* The figures a leaderboard may be sorted by (NULL-terminated). */
+extern const char *const perf_board_figures[];
+
+/*
+ * The ranked page of q as JSON into *out (json_decref): {period, metric,
+ * as_of, level, sort, order, total, items: [{rank, person|team, figures…}]}
+ * and the offset of the next page into *next (-1 when this is the last).
+ * Ties keep the id order; rank is 1 + the rows strictly ahead. Errors as
+ * perf_service_get.
+ */
+enum status perf_service_leaderboard(struct db_conn *c, const struct caller *who, const struct perf_board_query *q,
+                                     json_t **out, int64_t *next, struct issues *e);
+
+/*
+ * The attainment distribution of q's people who have a quota (effective
+ * quota above 0) as JSON into *out: buckets, the share at or above quota,
+ * quartiles and median (perf_compute_distribution). q->sort, teams, limit
+ * and offset are not used.
+ */
+enum status perf_service_distribution(struct db_conn *c, const struct caller *who,
+                                      const struct perf_board_query *q, json_t **out, struct issues *e);
+
 #endif

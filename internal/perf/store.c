@@ -67,21 +67,41 @@ perf_segment_name(int i)
 	"  WHERE s.kind IS DISTINCT FROM 'deleted' AND s.close_date BETWEEN $4::date AND $5::date"                  \
 	"  AND c.person_id IN (SELECT id FROM inscope)) "
 
+/* The ten columns of struct perf_sums over facts f; `once` picks one row per deal for the cycles. */
+#define SUMS_COLS(once)                                                                                         \
+	" coalesce(sum(f.credit) FILTER (WHERE f.status = 'won'), 0),"                                              \
+	" coalesce(round(sum(f.percent) FILTER (WHERE f.status = 'won')), 0),"                                      \
+	" coalesce(sum(f.credit) FILTER (WHERE f.status = 'lost'), 0),"                                             \
+	" coalesce(round(sum(f.percent) FILTER (WHERE f.status = 'lost')), 0),"                                     \
+	" coalesce(sum(f.credit) FILTER (WHERE f.status = 'open'), 0),"                                             \
+	" coalesce(round(sum(f.percent) FILTER (WHERE f.status = 'open')), 0),"                                     \
+	" coalesce(round(sum(f.percent) FILTER (WHERE f.status = 'won' AND f.type = 'renewal')), 0),"               \
+	" coalesce(round(sum(f.percent) FILTER (WHERE f.status = 'lost' AND f.type = 'renewal')), 0),"              \
+	" coalesce(sum(f.credit) FILTER (WHERE f.status = 'won' AND f.type IN ('upsell', 'cross_sell')), 0),"       \
+	" coalesce(array_agg(f.close_date - f.created_on) FILTER (WHERE f.status = 'won' AND " once "), '{}')"
+
 /* One row per grouping set: all, each type, each segment, each stage (open only matters there). */
 DB_STMT(stmt_perf_facts,
 	PERF_FACTS
 	"SELECT grouping(f.type), grouping(f.segment), grouping(f.stage), f.type, f.segment, f.stage,"
-	" coalesce(sum(f.credit) FILTER (WHERE f.status = 'won'), 0),"
-	" coalesce(round(sum(f.percent) FILTER (WHERE f.status = 'won')), 0),"
-	" coalesce(sum(f.credit) FILTER (WHERE f.status = 'lost'), 0),"
-	" coalesce(round(sum(f.percent) FILTER (WHERE f.status = 'lost')), 0),"
-	" coalesce(sum(f.credit) FILTER (WHERE f.status = 'open'), 0),"
-	" coalesce(round(sum(f.percent) FILTER (WHERE f.status = 'open')), 0),"
-	" coalesce(round(sum(f.percent) FILTER (WHERE f.status = 'won' AND f.type = 'renewal')), 0),"
-	" coalesce(round(sum(f.percent) FILTER (WHERE f.status = 'lost' AND f.type = 'renewal')), 0),"
-	" coalesce(sum(f.credit) FILTER (WHERE f.status = 'won' AND f.type IN ('upsell', 'cross_sell')), 0),"
-	" coalesce(array_agg(f.close_date - f.created_on) FILTER (WHERE f.status = 'won' AND f.nth = 1), '{}')"
-	" FROM facts f GROUP BY GROUPING SETS ((), (f.type), (f.segment), (f.stage))");
+	SUMS_COLS("f.nth = 1") " FROM facts f GROUP BY GROUPING SETS ((), (f.type), (f.segment), (f.stage))");
+
+/* One row per person of the scope with credited business. */
+DB_STMT(stmt_perf_by_person,
+	PERF_FACTS "SELECT f.person_id," SUMS_COLS("true") " FROM facts f GROUP BY f.person_id");
+
+/*
+ * One row per child team of team $3 (the scope) with credited business in
+ * its subtree: br maps each team below $3 to the child it is under; a deal
+ * held by two people under one child counts once there for its cycle.
+ */
+DB_STMT(stmt_perf_by_child_team,
+	PERF_FACTS
+	", br(id, top) AS (SELECT t.id, t.id FROM teams t WHERE t.org_id = $1 AND t.parent_id IS NOT DISTINCT FROM $3::bigint"
+	" UNION ALL SELECT t.id, br.top FROM teams t JOIN br ON t.parent_id = br.id WHERE t.org_id = $1),"
+	" g AS (SELECT f.*, br.top, row_number() OVER (PARTITION BY f.id, br.top ORDER BY f.person_id) AS once"
+	" FROM facts f JOIN people p ON p.org_id = $1 AND p.id = f.person_id JOIN br ON br.id = p.team_id)"
+	" SELECT f.top," SUMS_COLS("f.once = 1") " FROM g f GROUP BY f.top");
 
 DB_STMT(stmt_perf_won_by_day,
 	PERF_FACTS
@@ -197,22 +217,23 @@ int_array(const char *text, int64_t **out, size_t *n)
 	return ST_OK;
 }
 
+/* SUMS_COLS of row i, from column b on, into *s. */
 static enum status
-sums_row(const PGresult *r, int i, struct perf_sums *s)
+sums_row(const PGresult *r, int i, int b, struct perf_sums *s)
 {
 	enum status st;
 
-	if ((st = money_at(r, i, 6, &s->won_amount)) != ST_OK || (st = money_at(r, i, 8, &s->lost_amount)) != ST_OK ||
-	    (st = money_at(r, i, 10, &s->open_amount)) != ST_OK ||
-	    (st = money_at(r, i, 14, &s->expansion_won_amount)) != ST_OK)
+	if ((st = money_at(r, i, b, &s->won_amount)) != ST_OK || (st = money_at(r, i, b + 2, &s->lost_amount)) != ST_OK ||
+	    (st = money_at(r, i, b + 4, &s->open_amount)) != ST_OK ||
+	    (st = money_at(r, i, b + 8, &s->expansion_won_amount)) != ST_OK)
 		return st;
-	s->won_count = int_at(r, i, 7);
-	s->lost_count = int_at(r, i, 9);
-	s->open_count = int_at(r, i, 11);
-	s->renewal_won_count = int_at(r, i, 12);
-	s->renewal_lost_count = int_at(r, i, 13);
+	s->won_count = int_at(r, i, b + 1);
+	s->lost_count = int_at(r, i, b + 3);
+	s->open_count = int_at(r, i, b + 5);
+	s->renewal_won_count = int_at(r, i, b + 6);
+	s->renewal_lost_count = int_at(r, i, b + 7);
 	free(s->cycle_days);
-	return int_array(PQgetvalue(r, i, 15), &s->cycle_days, &s->ncycles);
+	return int_array(PQgetvalue(r, i, b + 9), &s->cycle_days, &s->ncycles);
 }
 
 static int
@@ -243,13 +264,13 @@ perf_store_facts(struct db_conn *c, const char *org, const struct perf_scope *s,
 		bool all_types = PQgetvalue(r, i, 0)[0] == '1', all_segments = PQgetvalue(r, i, 1)[0] == '1',
 		     all_stages = PQgetvalue(r, i, 2)[0] == '1';
 		if (all_types && all_segments && all_stages) {
-			st = sums_row(r, i, &f.all);
+			st = sums_row(r, i, 6, &f.all);
 		} else if (!all_types) {
 			int k = name_index(type_names, PERF_TYPES, PQgetvalue(r, i, 3));
-			st = k < 0 ? ST_INTERNAL : sums_row(r, i, &f.by_type[k]);
+			st = k < 0 ? ST_INTERNAL : sums_row(r, i, 6, &f.by_type[k]);
 		} else if (!all_segments) {
 			int k = name_index(segment_names, PERF_SEGMENTS, PQgetvalue(r, i, 4));
-			st = k < 0 ? ST_INTERNAL : sums_row(r, i, &f.by_segment[k]);
+			st = k < 0 ? ST_INTERNAL : sums_row(r, i, 6, &f.by_segment[k]);
 		} else {
 			struct perf_stage_open *o = &f.stages[f.nstages++];
 			snprintf(o->stage, sizeof o->stage, "%s", PQgetvalue(r, i, 5));
@@ -359,5 +380,42 @@ perf_store_explain(struct db_conn *c, const char *org, const struct perf_scope *
 	*achieved = won;
 	*open = opn;
 	*truncated = rows > max;
+	return ST_OK;
+}
+
+void
+perf_groups_free(struct perf_group *g, size_t n)
+{
+	for (size_t i = 0; g && i < n; i++)
+		free(g[i].sums.cycle_days);
+	free(g);
+}
+
+enum status
+perf_store_groups(struct db_conn *c, const char *org, const struct perf_scope *s, const struct perf_when *w,
+		  bool child_teams, struct perf_group **out, size_t *n)
+{
+	struct facts_params p;
+	PGresult *r;
+	enum status st;
+
+	facts_params(org, s, w->start, w->end, w->as_of, w->historic, &p);
+	if ((st = run(c, child_teams ? &stmt_perf_by_child_team : &stmt_perf_by_person, 7, p.v, &r)) != ST_OK)
+		return st;
+	int rows = PQntuples(r);
+	struct perf_group *g = calloc((size_t)rows + 1, sizeof *g);
+	if (!g)
+		st = ST_NOMEM;
+	for (int i = 0; i < rows && st == ST_OK; i++) {
+		g[i].key = int_at(r, i, 0);
+		st = sums_row(r, i, 1, &g[i].sums);
+	}
+	PQclear(r);
+	if (st != ST_OK) {
+		perf_groups_free(g, (size_t)rows);
+		return st;
+	}
+	*out = g;
+	*n = (size_t)rows;
 	return ST_OK;
 }

@@ -81,6 +81,23 @@ void perf_facts_clear(struct perf_facts *f);
 enum status perf_store_facts(struct db_conn *c, const char *org, const struct perf_scope *s,
 			     const struct perf_when *w, struct perf_facts *out);
 
+/* The sums of one person, or of one child team's subtree. */
+struct perf_group {
+	int64_t key; /* person id, or child team id */
+	struct perf_sums sums;
+};
+
+/* Free n groups and what they own. */
+void perf_groups_free(struct perf_group *g, size_t n);
+
+/*
+ * The sums of scope s at w per person of the scope (child_teams false), or
+ * per child team of team scope s (each with its whole subtree), for those
+ * with credited business in the period, into *out (perf_groups_free) and *n.
+ */
+enum status perf_store_groups(struct db_conn *c, const char *org, const struct perf_scope *s,
+			      const struct perf_when *w, bool child_teams, struct perf_group **out, size_t *n);
+
 /* A stage's historical win rate: of the deals that were ever at it and have closed (by as_of), the share won. */
 struct perf_stage_rate {
 	char stage[48];

@@ -276,8 +276,29 @@ class Contract:
             js = self.deref(js)
             item = self.deref(js.get("properties", {}).get("items", {}).get("items", {}))
             props = list(item.get("properties", {}))
-            if props and sorted(header) != sorted(props):
+            if any("." in h for h in header):
+                if "items" not in js.get("properties", {}):
+                    item = js  # one object as one flat row
+                # nested objects flattened to dotted columns (performance): each column must be
+                # a scalar of the item's schema, reached through its objects
+                flat = self._flat_fields(item)
+                unknown = [h for h in header if h not in flat]
+                if unknown:
+                    raise ContractError(f"{where}: CSV columns {unknown} are no fields of the item schema")
+            elif props and sorted(header) != sorted(props):
                 raise ContractError(f"{where}: CSV header {header} != item fields {props}")
+
+    def _flat_fields(self, schema, prefix=""):
+        """The dotted names of a schema's scalar fields, through nested objects (arrays left out)."""
+        out = set()
+        for name, sub in self.deref(schema).get("properties", {}).items():
+            sub = self.deref(sub)
+            kind = sub.get("type")
+            if kind == "object" or (kind is None and "properties" in sub):
+                out |= self._flat_fields(sub, prefix + name + ".")
+            elif kind != "array":
+                out.add(prefix + name)
+        return out
 
 
 _contract = None

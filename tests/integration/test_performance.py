@@ -276,3 +276,76 @@ def test_credit_function_matches_the_view(world, database):
     assert diff == "0"
     n = psql(database, f"SELECT count(*) FROM deals WHERE org_id = '{org}' AND split_person_ids <> '{{}}'")
     assert int(n) >= 1
+
+
+# -- leaderboard and distribution -----------------------------------------------------------------
+
+def board(api, path="/v1/performance/leaderboard", status=200, **q):
+    return ok(api.get(path, params={"period": PERIOD, "as_of": AS_OF, **q}), status)
+
+
+def test_leaderboard_ranks_pages_and_levels(world):
+    api, t = world["api"], world["T"]
+    ids = {world[k]["id"]: k for k in "MABC"}
+    by_achieved = board(api, team=t["id"], sort="achieved")
+    assert by_achieved["total"] == 4 and by_achieved["level"] == "people"
+    assert [(ids[x["person"]["id"]], x["achieved"], x["rank"]) for x in by_achieved["items"]] == \
+        [("A", 3033.33, 1), ("B", 283.83, 2), ("M", 33.35, 3), ("C", 0, 4)]
+    # the same figures as /v1/performance for each person
+    a_row = by_achieved["items"][0]
+    single = perf(api, f"person:{world['A']['id']}")
+    for k in ("quota", "attainment_pct", "gap", "pace_pct", "open_pipeline", "coverage", "win_rate_count_pct",
+              "avg_deal_size", "avg_cycle_days", "velocity"):
+        assert a_row[k] == single[k], k
+    # attainment: only A has a quota; the rest (null) follow in id order, all ranked 2
+    by_att = board(api, team=t["id"])
+    assert by_att["sort"] == "attainment_pct" and by_att["order"] == "desc"
+    assert [x["rank"] for x in by_att["items"]] == [1, 2, 2, 2]
+    rest = [x["person"]["id"] for x in by_att["items"][1:]]
+    assert rest == sorted(rest, key=int)
+    # pages of 2
+    p1 = board(api, team=t["id"], sort="achieved", limit=2)
+    assert [ids[x["person"]["id"]] for x in p1["items"]] == ["A", "B"] and p1["next_cursor"]
+    p2 = board(api, team=t["id"], sort="achieved", limit=2, cursor=p1["next_cursor"])
+    assert [ids[x["person"]["id"]] for x in p2["items"]] == ["M", "C"] and p2["next_cursor"] is None
+    asc = board(api, team=t["id"], sort="achieved", order="asc")
+    assert [ids[x["person"]["id"]] for x in asc["items"]] == ["C", "M", "B", "A"]
+    # child teams: T has U; the org has its root teams T and X
+    teams = board(api, team=t["id"], level="teams", sort="open_pipeline")
+    assert [(x["team"]["id"], x["open_pipeline"]) for x in teams["items"]] == [(world["U"]["id"], 400)]
+    roots = board(api, level="teams", sort="achieved")
+    assert [(x["team"]["id"], x["achieved"]) for x in roots["items"]] == \
+        [(t["id"], r2(D(3000) + D("100.01") + D("250.5"))), (world["X"]["id"], 999)]
+    csv_r = api.get("/v1/performance/leaderboard", params={"team": t["id"], "period": PERIOD, "as_of": AS_OF},
+                    headers={"Accept": "text/csv"})
+    rows = list(csv.DictReader(io.StringIO(csv_r.text)))
+    assert len(rows) == 4 and "person.name" in rows[0] and "attainment_pct" in rows[0]
+
+
+def test_leaderboard_and_distribution_refusals(world):
+    who = world["as"]
+    problem(who["rep_a"].get("/v1/performance/leaderboard", params={"team": world["T"]["id"], "period": PERIOD}), 403)
+    problem(who["manager"].get("/v1/performance/leaderboard", params={"period": PERIOD}), 403)
+    problem(who["manager"].get("/v1/performance/distribution", params={"team": world["X"]["id"],
+                                                                        "period": PERIOD}), 403)
+    problem(who["admin"].get("/v1/performance/leaderboard", params={"team": 999999999, "period": PERIOD}), 404)
+    for params, field in [({"period": PERIOD, "sort": "luck"}, "sort"), ({"period": PERIOD, "level": "x"}, "level"),
+                          ({"period": PERIOD, "limit": 0}, "limit"), ({"period": PERIOD, "cursor": "zz"}, "cursor"),
+                          ({}, "period")]:
+        problem(who["admin"].get("/v1/performance/leaderboard", params=params), 400, field)
+    ok(who["manager"].get("/v1/performance/leaderboard", params={"team": world["T"]["id"], "period": PERIOD}))
+
+
+def test_distribution_of_attainment(world):
+    api, t = world["api"], world["T"]
+    mk_quota(api, person(world["B"]), PERIOD, 200)     # 283.83 / 200 = 141.92 %
+    mk_quota(api, person(world["M"]), PERIOD, 33.35)   # exactly 100 %
+    mk_quota(api, person(world["C"]), PERIOD, 1000)    # 0 %
+    d = board(api, "/v1/performance/distribution", team=t["id"])
+    assert d["people"] == 4 and d["people_without_quota"] == 0
+    assert d["buckets"] == {"below_50": 2, "50_to_80": 0, "80_to_100": 0, "100_to_120": 1, "120_and_above": 1}
+    assert d["at_or_above_quota"] == 2 and d["at_or_above_quota_pct"] == 50
+    # sorted: 0, 30.33, 100, 141.92 -> p25 at h = 0.75, median at 1.5, p75 at 2.25
+    assert d["median"] == r2((D("30.33") + 100) / 2)
+    assert d["p25"] == r2(D("30.33") * D("0.75"))
+    assert d["p75"] == r2(100 + (D("141.92") - 100) * D("0.25"))
