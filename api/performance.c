@@ -183,3 +183,82 @@ handle_performance_distribution(struct req *r)
 	} else
 		respond_json(r, 200, out);
 }
+
+/* ---- GET /v1/performance/trend and /scorecard ---------------------------------------------- */
+
+/* from, to (required dates), grain (default dflt), metric into *q. */
+static void
+series_read(struct req *r, struct issues *e, struct perf_series_query *q, const char *dflt)
+{
+	static const char *const grains[] = {"month", "quarter", "year", NULL};
+	const char *metric = "revenue", *grain = dflt;
+
+	if (query_date(r, "from", e, &q->from) == FIELD_ABSENT)
+		issues_add(e, "from", "is required");
+	if (query_date(r, "to", e, &q->to) == FIELD_ABSENT)
+		issues_add(e, "to", "is required");
+	query_enum(r, "grain", grains, e, &grain);
+	period_grain_parse(grain, &q->grain);
+	query_enum(r, "metric", quota_metrics, e, &metric);
+	q->metric = quota_metric_from_name(metric);
+}
+
+typedef enum status (*series_fn)(struct db_conn *c, const struct caller *who, const struct perf_series_query *q,
+                                 json_t **out, struct issues *e);
+
+/* Run op on q and answer its JSON, or its points as CSV rows. */
+static void
+series_answer(struct req *r, struct perf_series_query *q, struct issues *e, series_fn op)
+{
+	struct caller who;
+	json_t *out = NULL;
+	enum status st;
+
+	if (issues_any(e)) {
+		respond_errors(r, e);
+		return;
+	}
+	if (!req_caller(r, &who))
+		return;
+	if ((st = op(r->conn, &who, q, &out, e)) != ST_OK) {
+		respond_store_error(r, st, e);
+		return;
+	}
+	if (respond_wants_csv(r)) {
+		respond_csv_flat(r, json_object_get(out, "points"));
+		json_decref(out);
+	} else
+		respond_json(r, 200, out);
+}
+
+void
+handle_performance_trend(struct req *r)
+{
+	struct perf_series_query q = {0};
+	struct issues e = {0};
+	const char *scope = NULL;
+	struct perf_query pq;
+
+	if (query_string(r, "scope", 40, &e, &scope) == FIELD_ABSENT)
+		issues_add(&e, "scope", "is required");
+	else if (scope) {
+		scope_read(scope, &e, &pq.scope);
+		q.scope = pq.scope;
+	}
+	series_read(r, &e, &q, "month");
+	series_answer(r, &q, &e, perf_service_trend);
+}
+
+void
+handle_performance_scorecard(struct req *r)
+{
+	struct perf_series_query q = {0};
+	struct issues e = {0};
+	int64_t person = 0;
+
+	if (query_id(r, "person", &e, &person) == FIELD_ABSENT)
+		issues_add(&e, "person", "is required");
+	q.scope = (struct perf_scope){.kind = PERF_PERSON, .id = person};
+	series_read(r, &e, &q, "quarter");
+	series_answer(r, &q, &e, perf_service_scorecard);
+}

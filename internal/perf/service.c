@@ -635,3 +635,212 @@ perf_service_distribution(struct db_conn *c, const struct caller *who, const str
 	board_clear(&b);
 	return st;
 }
+
+/* ---- series: trend and scorecard --------------------------------------------------------- */
+
+/* The periods of q into *out (free) and *n; ST_INVALID naming "to" when there are none or too many. */
+static enum status
+series_periods(const struct perf_series_query *q, int fy_start, struct period **out, size_t *n, struct issues *e)
+{
+	struct period p, last;
+
+	if (q->to < q->from) {
+		issues_add(e, "to", "must not be before from");
+		return ST_INVALID;
+	}
+	period_containing(q->from, q->grain, fy_start, &p);
+	period_containing(q->to, q->grain, fy_start, &last);
+	struct period *v = calloc(PERF_SERIES_MAX, sizeof *v);
+	size_t k = 0;
+	if (!v)
+		return ST_NOMEM;
+	for (;;) {
+		if (k == PERF_SERIES_MAX) {
+			free(v);
+			issues_add(e, "to", "at most %d periods at a time", PERF_SERIES_MAX);
+			return ST_INVALID;
+		}
+		v[k++] = p;
+		if (p.start >= last.start)
+			break;
+		struct period nx;
+		period_next(&p, fy_start, &nx);
+		p = nx;
+	}
+	*out = v;
+	*n = k;
+	return ST_OK;
+}
+
+static json_t *
+period_json(const struct period *p)
+{
+	return json_pack("{s:s,s:o,s:o}", "id", p->id, "start", date_json(p->start), "end", date_json(p->end));
+}
+
+enum status
+perf_service_trend(struct db_conn *c, const struct caller *who, const struct perf_series_query *q, json_t **out,
+                   struct issues *e)
+{
+	struct org_settings settings;
+	struct period *periods = NULL;
+	struct perf_day *days = NULL;
+	size_t np = 0, nd = 0;
+	int64_t team;
+	cal_date today;
+	json_t *points = NULL;
+	enum status st;
+
+	if ((st = may_see(c, who, &q->scope, &team, e)) != ST_OK ||
+	    (st = org_service_settings(c, who, &settings)) != ST_OK || (st = org_service_today(c, who, &today)) != ST_OK ||
+	    (st = series_periods(q, settings.fiscal_year_start_month, &periods, &np, e)) != ST_OK)
+		goto out;
+	cal_date end = periods[np - 1].end < today ? periods[np - 1].end : today;
+	if (end >= periods[0].start &&
+	    (st = perf_store_won_by_day(c, who->org, &q->scope, periods[0].start, end, &days, &nd)) != ST_OK)
+		goto out;
+	if (!(points = json_array())) {
+		st = ST_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0, d = 0; i < np; i++) {
+		struct quota_tree tree = {0};
+		struct period p;
+		struct quota_spec spec = {.period = periods[i].id, .metric = q->metric};
+		struct perf_sums sums = {0};
+		bool has;
+		int64_t full, eff;
+		const char *source;
+
+		for (; d < nd && days[d].day <= periods[i].end; d++) {
+			if (days[d].day < periods[i].start)
+				continue;
+			sums.won_amount += days[d].amount;
+			sums.won_count += days[d].count;
+		}
+		if ((st = quota_service_tree(c, who, team, &spec, &tree, &p, e)) != ST_OK)
+			goto out;
+		scope_quota(&tree, &q->scope, &has, &full, &eff, &source);
+		quota_tree_clear(&tree);
+		struct perf_when w = {.start = p.start, .end = p.end, .as_of = today};
+		struct perf_inputs in = inputs_of(&sums, &w, q->metric);
+		struct perf_figures f;
+		in.effective_quota = eff;
+		if ((st = perf_compute(&in, &f)) != ST_OK)
+			goto out;
+		json_t *pt = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "period", period_json(&p), "quota",
+		                       has ? hundredths(full) : json_null(), "effective_quota",
+		                       has ? hundredths(eff) : json_null(), "achieved", hundredths(in.achieved),
+		                       "attainment_pct", has ? value_json(f.attainment_pct) : json_null(), "won_count",
+		                       hundredths(sums.won_count));
+		if (!pt || json_array_append_new(points, pt) != 0) {
+			st = ST_NOMEM;
+			goto out;
+		}
+	}
+	char id[24];
+	snprintf(id, sizeof id, "%lld", (long long)q->scope.id);
+	*out = json_pack("{s:{s:s,s:o},s:s,s:s,s:O}", "scope", "type", kind_names[q->scope.kind], "id",
+	                 q->scope.kind == PERF_ORG ? json_null() : json_string(id), "metric",
+	                 quota_metric_name(q->metric), "grain", period_grain_name(q->grain), "points", points);
+	st = *out ? ST_OK : ST_NOMEM;
+out:
+	json_decref(points);
+	free(periods);
+	free(days);
+	return st;
+}
+
+enum status
+perf_service_scorecard(struct db_conn *c, const struct caller *who, const struct perf_series_query *q, json_t **out,
+                       struct issues *e)
+{
+	struct org_settings settings;
+	struct period *periods = NULL;
+	size_t np = 0;
+	int64_t team;
+	cal_date today;
+	json_t *points = NULL;
+	enum status st;
+
+	if ((st = may_see(c, who, &q->scope, &team, e)) != ST_OK ||
+	    (st = org_service_settings(c, who, &settings)) != ST_OK || (st = org_service_today(c, who, &today)) != ST_OK ||
+	    (st = series_periods(q, settings.fiscal_year_start_month, &periods, &np, e)) != ST_OK)
+		goto out;
+	if (!(points = json_array())) {
+		st = ST_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < np; i++) {
+		/* the person's team as a board (the team's aggregates come with the person's figures) */
+		struct perf_board_query bq = {.scope = {.kind = team ? PERF_TEAM : PERF_PERSON, .id = team ? team : q->scope.id},
+		                              .period = periods[i].id, .metric = q->metric};
+		struct quota_spec spec = {.period = periods[i].id, .metric = q->metric};
+		struct board b = {0};
+		struct board_row *rows = NULL;
+		size_t n = 0;
+		json_t *mine = NULL;
+
+		if ((st = quota_service_tree(c, who, team, &spec, &b.tree, &b.period, e)) == ST_OK) {
+			b.when = (struct perf_when){.start = b.period.start, .end = b.period.end, .as_of = today};
+			st = perf_store_groups(c, who->org, &bq.scope, &b.when, false, &b.groups, &b.ngroups);
+		}
+		if (st == ST_OK)
+			st = board_rows(&b, &bq, "attainment_pct", &rows, &n);
+		int64_t *att = st == ST_OK ? calloc(n + 1, sizeof *att) : NULL;
+		size_t m = 0, ahead = 0;
+		bool rated = false;
+		double my = 0;
+		if (st == ST_OK && !att)
+			st = ST_NOMEM;
+		for (size_t k = 0; k < n && st == ST_OK; k++)
+			if (rows[k].id == q->scope.id) {
+				mine = json_incref(rows[k].json);
+				rated = !rows[k].key_null;
+				my = rows[k].key;
+			}
+		for (size_t k = 0; k < n && st == ST_OK; k++) {
+			json_t *eq = json_object_get(rows[k].json, "effective_quota");
+			if (rows[k].key_null || !json_is_number(eq) || json_number_value(eq) <= 0)
+				continue;
+			att[m++] = (int64_t)llround(rows[k].key * 100);
+			if (rated && rows[k].key > my)
+				ahead++;
+		}
+		struct perf_distribution d;
+		if (st == ST_OK && (st = perf_compute_distribution(att, m, &d)) == ST_OK) {
+			if (!mine)
+				mine = json_object(); /* not in the team's tree (no team): no figures */
+			json_t *pt = json_pack("{s:o,s:O,s:{s:o,s:I,s:o}}", "period", period_json(&b.period), "person",
+			                       mine, "team", "id", team ? json_integer(0) : json_null(), "people_with_quota",
+			                       (json_int_t)m, "median_attainment_pct", value_json(d.median));
+			if (pt && team) {
+				char id[24];
+				snprintf(id, sizeof id, "%lld", (long long)team);
+				json_object_set_new(json_object_get(pt, "team"), "id", json_string(id));
+			}
+			if (pt)
+				json_object_set_new(json_object_get(pt, "team"), "rank",
+				                    rated && m ? json_integer((json_int_t)ahead + 1) : json_null());
+			if (!pt || json_array_append_new(points, pt) != 0)
+				st = ST_NOMEM;
+		}
+		json_decref(mine);
+		free(att);
+		for (size_t k = 0; k < n; k++)
+			json_decref(rows[k].json);
+		free(rows);
+		board_clear(&b);
+		if (st != ST_OK)
+			goto out;
+	}
+	char id[24];
+	snprintf(id, sizeof id, "%lld", (long long)q->scope.id);
+	*out = json_pack("{s:s,s:s,s:s,s:O}", "person_id", id, "metric", quota_metric_name(q->metric), "grain",
+	                 period_grain_name(q->grain), "points", points);
+	st = *out ? ST_OK : ST_NOMEM;
+out:
+	json_decref(points);
+	free(periods);
+	return st;
+}

@@ -78,4 +78,34 @@ enum status perf_service_leaderboard(struct db_conn *c, const struct caller *who
 enum status perf_service_distribution(struct db_conn *c, const struct caller *who,
                                       const struct perf_board_query *q, json_t **out, struct issues *e);
 
+/* GET /v1/performance/trend and /scorecard: a series of periods. */
+struct perf_series_query {
+	struct perf_scope scope; /* trend: any scope; scorecard: a person */
+	cal_date from, to;       /* the periods of `grain` containing from .. to */
+	enum period_grain grain;
+	enum quota_metric metric;
+};
+
+/* At most this many periods in a series. */
+#define PERF_SERIES_MAX 120
+
+/*
+ * Quota against achieved per period of q, as JSON into *out: {scope,
+ * metric, grain, points: [{period, quota, effective_quota, achieved,
+ * attainment_pct, won_count}]}, achieved as of today. Errors as
+ * perf_service_get; ST_INVALID naming "to" for to < from or more than
+ * PERF_SERIES_MAX periods.
+ */
+enum status perf_service_trend(struct db_conn *c, const struct caller *who, const struct perf_series_query *q,
+                               json_t **out, struct issues *e);
+
+/*
+ * A person's figures per period of q beside their team: for each period the
+ * person's leaderboard row, the team's median attainment, the person's rank
+ * by attainment among the team's people with a quota and how many they are.
+ * Access: the person's figures (the team's aggregates come with them).
+ */
+enum status perf_service_scorecard(struct db_conn *c, const struct caller *who, const struct perf_series_query *q,
+                                   json_t **out, struct issues *e);
+
 #endif

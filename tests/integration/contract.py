@@ -277,8 +277,9 @@ class Contract:
             item = self.deref(js.get("properties", {}).get("items", {}).get("items", {}))
             props = list(item.get("properties", {}))
             if any("." in h for h in header):
-                if "items" not in js.get("properties", {}):
-                    item = js  # one object as one flat row
+                rows_of = [k for k in ("items", "points") if k in js.get("properties", {})]
+                # a list's (or a series') rows, or one object as one flat row
+                item = self.deref(js["properties"][rows_of[0]].get("items", {})) if rows_of else js
                 # nested objects flattened to dotted columns (performance): each column must be
                 # a scalar of the item's schema, reached through its objects
                 flat = self._flat_fields(item)

@@ -349,3 +349,55 @@ def test_distribution_of_attainment(world):
     assert d["median"] == r2((D("30.33") + 100) / 2)
     assert d["p25"] == r2(D("30.33") * D("0.75"))
     assert d["p75"] == r2(100 + (D("141.92") - 100) * D("0.25"))
+
+
+# -- trend and scorecard -------------------------------------------------------------------------
+
+def test_trend_by_month_and_quarter(world):
+    api, a = world["api"], world["A"]
+    mk_quota(api, person(a), "2025-01", 2000)
+    body = ok(api.get("/v1/performance/trend", params={"scope": f"person:{a['id']}", "from": "2024-12-10",
+                                                       "to": "2025-03-31"}))
+    assert body["grain"] == "month" and body["scope"] == {"type": "person", "id": a["id"]}
+    pts = {p["period"]["id"]: p for p in body["points"]}
+    assert list(pts) == ["2024-12", "2025-01", "2025-02", "2025-03"]
+    # as of today every deal has closed: "later" (1,000) counts in February
+    assert [pts[k]["achieved"] for k in pts] == [700, 3000, r2(D("33.33") + 1000), 0]
+    assert pts["2025-01"]["quota"] == 2000 and pts["2025-01"]["attainment_pct"] == 150
+    assert pts["2025-02"]["quota"] is None and pts["2025-02"]["attainment_pct"] is None
+    assert pts["2025-02"]["won_count"] == 1.33
+    q = ok(api.get("/v1/performance/trend", params={"scope": f"team:{world['T']['id']}", "from": "2025-01-01",
+                                                    "to": "2025-06-30", "grain": "quarter"}))
+    assert [(p["period"]["id"], p["achieved"]) for p in q["points"]] == \
+        [("FY2025-Q1", r2(D(3000) + D("100.01") + D("250.5") + D(1000) + D(400))), ("FY2025-Q2", 0)]
+    assert q["points"][0]["quota"] == 10000
+    rows = list(csv.DictReader(io.StringIO(api.get(
+        "/v1/performance/trend", params={"scope": "org", "from": "2025-01-01", "to": "2025-03-31"},
+        headers={"Accept": "text/csv"}).text)))
+    assert [r["period.id"] for r in rows] == ["2025-01", "2025-02", "2025-03"]
+    for params, field in [({"scope": "org", "to": "2025-01-01"}, "from"),
+                          ({"scope": "org", "from": "2025-02-01", "to": "2025-01-01"}, "to"),
+                          ({"scope": "org", "from": "2000-01-01", "to": "2025-01-01"}, "to"),
+                          ({"scope": "org", "from": "2025-01-01", "to": "2025-02-01", "grain": "week"}, "grain")]:
+        problem(api.get("/v1/performance/trend", params=params), 400, field)
+    problem(world["as"]["rep_a"].get("/v1/performance/trend", params={"scope": "org", "from": "2025-01-01",
+                                                                        "to": "2025-02-01"}), 403)
+
+
+def test_scorecard_beside_the_team(world):
+    api, a, b, m = world["api"], world["A"], world["B"], world["M"]
+    mk_quota(api, person(b), PERIOD, 200)   # 283.83 / 200 = 141.92 % (as of today)
+    mk_quota(api, person(m), PERIOD, 100)   # 33.35 %
+    body = ok(world["as"]["rep_a"].get("/v1/performance/scorecard", params={
+        "person": a["id"], "from": "2024-10-01", "to": "2025-03-31"}))
+    assert body["grain"] == "quarter" and body["person_id"] == a["id"]
+    q4, q1 = body["points"]
+    assert q4["period"]["id"] == "FY2024-Q4" and q4["person"]["achieved"] == 700
+    assert q4["team"]["rank"] is None and q4["team"]["people_with_quota"] == 0
+    # FY2025-Q1 as of today: A 4033.33 / 10000 = 40.33 %, B 141.92 %, M 33.35 %
+    assert q1["person"]["achieved"] == 4033.33 and q1["person"]["attainment_pct"] == 40.33
+    assert q1["team"] == {"id": world["T"]["id"], "people_with_quota": 3, "median_attainment_pct": 40.33,
+                          "rank": 2}
+    problem(world["as"]["rep_z"].get("/v1/performance/scorecard", params={
+        "person": a["id"], "from": "2025-01-01", "to": "2025-03-31"}), 403)
+    problem(api.get("/v1/performance/scorecard", params={"from": "2025-01-01", "to": "2025-03-31"}), 400, "person")
