@@ -117,17 +117,13 @@ DB_STMT(stmt_perf_explain,
 	" LIMIT $8::int");
 
 /*
- * Every stage's historical win rate as of $2: of the deals whose history
- * by then passed through the stage, how many had closed, and how many won
- * (their last row by then).
+ * Every stage's historical win rate as of $2 (stage_outcomes, migration
+ * 0008): of the deals that closed by then (close date) and passed through
+ * the stage, how many closed and how many won.
  */
 DB_STMT(stmt_perf_stage_rates,
-	"WITH h AS (SELECT h.deal_id, h.version, h.stage_to, h.status FROM deal_history h WHERE h.org_id = $1"
-	" AND h.at < ((($2::date + 1)::timestamp) AT TIME ZONE " DB_ORG_TZ ")),"
-	" last AS (SELECT DISTINCT ON (deal_id) deal_id, status FROM h ORDER BY deal_id, version DESC)"
-	" SELECT p.stage_to, count(*) FILTER (WHERE l.status = 'won'), count(*)"
-	" FROM (SELECT DISTINCT deal_id, stage_to FROM h) p JOIN last l ON l.deal_id = p.deal_id"
-	" WHERE l.status IN ('won', 'lost') GROUP BY p.stage_to");
+	"SELECT o.stage, sum(o.won), sum(o.closed) FROM stage_outcomes o WHERE o.org_id = $1 AND o.day <= $2::date"
+	" GROUP BY o.stage");
 
 void
 perf_facts_clear(struct perf_facts *f)

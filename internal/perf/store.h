@@ -98,7 +98,10 @@ void perf_groups_free(struct perf_group *g, size_t n);
 enum status perf_store_groups(struct db_conn *c, const char *org, const struct perf_scope *s,
 			      const struct perf_when *w, bool child_teams, struct perf_group **out, size_t *n);
 
-/* A stage's historical win rate: of the deals that were ever at it and have closed (by as_of), the share won. */
+/*
+ * A stage's historical win rate: of the deals that closed by as_of (their
+ * close date) and whose history passed through the stage, the share won.
+ */
 struct perf_stage_rate {
 	char stage[48];
 	int64_t won, closed; /* deals */

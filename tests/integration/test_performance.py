@@ -126,9 +126,11 @@ def test_person_figures_to_the_cent(world):
     assert body["median_cycle_days"] == 28.5
     assert body["expansion_share_pct"] == r2(D("33.33") / D("3033.33") * 100)
     assert body["renewal_rate_pct"] is None
-    # no history before AS_OF, so no stage has a win rate yet: the pipeline adds nothing
+    # Stage win rates by AS_OF: the deals closed by then passed through closed_won (2, both won)
+    # and closed_lost (1, lost); none through proposal. So "later" (open on AS_OF, but at
+    # closed_won) counts in full and the 5,000 at proposal not at all.
     assert body["projections"] == {"linear": r2(D("3033.33") * 90 / 45), "seasonal": None,
-                                   "pipeline": 3033.33}
+                                   "pipeline": 4033.33}
     assert body["seasonal_basis"] is None and body["expected_to_date_seasonal"] is None
     bt = body["by_type"]
     assert (bt["new_business"]["achieved"], bt["upsell"]["achieved"], bt["renewal"]["open_pipeline"]) == \
@@ -401,3 +403,38 @@ def test_scorecard_beside_the_team(world):
     problem(world["as"]["rep_z"].get("/v1/performance/scorecard", params={
         "person": a["id"], "from": "2025-01-01", "to": "2025-03-31"}), 403)
     problem(api.get("/v1/performance/scorecard", params={"from": "2025-01-01", "to": "2025-03-31"}), 400, "person")
+
+
+def test_stage_outcomes_equal_a_recount_from_history(world, database):
+    """stage_outcomes (0008), kept by a trigger on deal_history, always equals a recount from the
+    history: after creates, a reopening (won -> open), a stage walk, a close-date move, a delete and
+    a bulk upsert that changes some deals and adds others."""
+    api, a, org = world["api"], world["A"], world["org"]
+    d = world["deals"]
+    ok(api.patch(f"/v1/deals/{d['won']['id']}", json={"stage": "negotiation"},
+                 headers={"If-Match": f'"{d["won"]["version"]}"'}))
+    walk = deal(api, a, 640, "prospecting", "2025-03-28")
+    v = walk["version"]
+    for stage in ("qualification", "proposal", "closed_lost"):
+        v = ok(api.patch(f"/v1/deals/{walk['id']}", json={"stage": stage}, headers={"If-Match": f'"{v}"'}))["version"]
+    ok(api.patch(f"/v1/deals/{d['lost']['id']}", json={"close_date": "2025-03-02"},
+                 headers={"If-Match": f'"{d["lost"]["version"]}"'}))
+    ok(api.delete(f"/v1/deals/{d['later']['id']}", headers={"If-Match": f'"{d["later"]["version"]}"'}), 204)
+    items = [{"external_id": f"so-{i}", "name": f"so {i}", "owner_id": a["id"], "amount": 10 + i,
+              "stage": ["proposal", "closed_won", "closed_lost"][i % 3], "close_date": "2025-02-0%d" % (1 + i % 9),
+              "created_on": "2025-01-02", "segment": "b2b"} for i in range(30)]
+    ok(api.post("/v1/deals/bulk", json=items))
+    for it in items[:15]:
+        it["stage"] = "closed_won"
+    ok(api.post("/v1/deals/bulk", json=items))
+    recount = f"""
+        SELECT l.org_id, p.stage_to, l.close_date_to, count(*) FILTER (WHERE l.status = 'won'), count(*)
+        FROM (SELECT DISTINCT ON (deal_id) org_id, deal_id, status, close_date_to FROM deal_history
+              WHERE org_id = '{org}' ORDER BY deal_id, version DESC) l
+        JOIN (SELECT DISTINCT org_id, deal_id, stage_to FROM deal_history WHERE org_id = '{org}') p
+          ON p.deal_id = l.deal_id
+        WHERE l.status IN ('won', 'lost') GROUP BY 1, 2, 3"""
+    kept = f"SELECT org_id, stage, day, won, closed FROM stage_outcomes WHERE org_id = '{org}' AND closed <> 0"
+    assert psql(database, f"SELECT count(*) FROM (({recount}) EXCEPT ({kept})) x") == "0"
+    assert psql(database, f"SELECT count(*) FROM (({kept}) EXCEPT ({recount})) x") == "0"
+    assert int(psql(database, f"SELECT count(*) FROM ({kept}) k")) > 5
