@@ -31,6 +31,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -46,8 +47,36 @@
 #include "api/workers.h"
 #include "core/log.h"
 
+/*
+ * The deadline for a request head. MHD's connection timeout is a limit on
+ * silence, so a client sending a header byte every few seconds could hold a
+ * connection forever. Each connection is watched from its start (and, once
+ * kept alive, from the end of its last answer, with ATTAIN_IDLE_TIMEOUT more
+ * to send the next request) until its head is in; a reaper thread shuts down
+ * the socket of one past its deadline, and MHD then closes it. MHD tells us
+ * a connection is closed before it closes the socket, so under the lock a
+ * watched fd is still that connection's.
+ */
+struct watch {
+	struct watch *prev, *next;
+	int fd;
+	bool head_in;     /* the head of the current request is in */
+	bool reaped;      /* its socket was shut down */
+	long deadline_ms; /* CLOCK_MONOTONIC */
+};
+
+struct watchlist {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct watch *head;
+	bool stop;
+	pthread_t reaper;
+	bool started;
+};
+
 struct server {
 	struct _u_instance inst;
+	struct watchlist watch;
 	struct app *app;
 	union {
 		struct sockaddr_in v4;
@@ -57,6 +86,119 @@ struct server {
 	void *inner_cls;
 	struct workers *workers; /* run the handlers (owned) */
 };
+
+/* ---- the head deadline ------------------------------------------------------ */
+
+static long
+now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)t.tv_sec * 1000L + t.tv_nsec / 1000000L;
+}
+
+/* MHD_OPTION_NOTIFY_CONNECTION: watch a new connection, forget a closed one. */
+static void
+watch_notify(void *cls, struct MHD_Connection *c, void **socket_context, enum MHD_ConnectionNotificationCode code)
+{
+	struct server *s = cls;
+	struct watchlist *wl = &s->watch;
+	struct watch *w = *socket_context;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (!fd || !(w = calloc(1, sizeof *w)))
+			return; /* not watched: the silence limit still holds */
+		w->fd = fd->connect_fd;
+		w->deadline_ms = now_ms() + s->app->cfg.header_timeout_s * 1000L;
+		pthread_mutex_lock(&wl->lock);
+		w->next = wl->head;
+		if (wl->head)
+			wl->head->prev = w;
+		wl->head = w;
+		pthread_mutex_unlock(&wl->lock);
+		*socket_context = w;
+		return;
+	}
+	if (!w)
+		return;
+	pthread_mutex_lock(&wl->lock);
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		wl->head = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	pthread_mutex_unlock(&wl->lock);
+	free(w);
+	*socket_context = NULL;
+}
+
+/* The watch of connection c (NULL when it is not watched). */
+static struct watch *
+watch_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *i = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return i ? i->socket_context : NULL;
+}
+
+/* The head of c's request is in (head_in), or its answer is done and the next one may come (!head_in). */
+static void
+watch_mark(struct server *s, struct MHD_Connection *c, bool head_in)
+{
+	struct watch *w = watch_of(c);
+
+	if (!w)
+		return;
+	pthread_mutex_lock(&s->watch.lock);
+	w->head_in = head_in;
+	if (!head_in)
+		w->deadline_ms = now_ms() + (s->app->cfg.idle_timeout_s + s->app->cfg.header_timeout_s) * 1000L;
+	pthread_mutex_unlock(&s->watch.lock);
+}
+
+static void *
+reaper_main(void *arg)
+{
+	struct server *s = arg;
+	struct watchlist *wl = &s->watch;
+
+	pthread_mutex_lock(&wl->lock);
+	while (!wl->stop) {
+		long now = now_ms();
+		for (struct watch *w = wl->head; w; w = w->next)
+			if (!w->head_in && !w->reaped && now > w->deadline_ms) {
+				shutdown(w->fd, SHUT_RDWR);
+				w->reaped = true;
+			}
+		struct timespec t;
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_nsec += 250 * 1000000L;
+		if (t.tv_nsec >= 1000000000L) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&wl->wake, &wl->lock, &t);
+	}
+	pthread_mutex_unlock(&wl->lock);
+	return NULL;
+}
+
+/* Stop the reaper (MHD has stopped: every watch is gone). */
+static void
+watch_stop(struct server *s)
+{
+	struct watchlist *wl = &s->watch;
+
+	if (!wl->started)
+		return;
+	pthread_mutex_lock(&wl->lock);
+	wl->stop = true;
+	pthread_cond_signal(&wl->wake);
+	pthread_mutex_unlock(&wl->lock);
+	pthread_join(wl->reaper, NULL);
+	wl->started = false;
+}
 
 /* ---- the edge ------------------------------------------------------------ */
 
@@ -132,6 +274,7 @@ edge_end(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTe
 
 	if (!er)
 		return;
+	watch_mark(s, c, false);
 	mhd_request_completed(NULL, c, &er->ulfius, toe);
 	body_release(s->app, er->reserved);
 	free(er);
@@ -203,6 +346,7 @@ edge_access(void *cls, struct MHD_Connection *c, const char *url, const char *me
 		if (ret != MHD_YES)
 			return ret;
 		er->head_seen = true;
+		watch_mark(s, c, true);
 		MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, (unsigned)s->app->cfg.idle_timeout_s);
 		struct _u_response resp;
 		if (ulfius_init_response(&resp) != U_OK)
@@ -307,12 +451,23 @@ server_start(struct app *app, char *err, size_t errlen)
 		{ MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL },
 		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)edge_end, s },
 		{ MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)edge_begin, s },
+		{ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)watch_notify, s },
 		{ MHD_OPTION_END, 0, NULL },
 	};
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC |
 			 (v6 ? MHD_USE_IPv6 : 0);
+	pthread_mutex_init(&s->watch.lock, NULL);
+	pthread_cond_init(&s->watch.wake, NULL);
+	if (pthread_create(&s->watch.reaper, NULL, reaper_main, s) != 0) {
+		snprintf(err, errlen, "cannot start the thread that enforces ATTAIN_HEADER_TIMEOUT");
+		ulfius_clean_instance(&s->inst);
+		free(s);
+		return NULL;
+	}
+	s->watch.started = true;
 	if (!(s->workers = workers_start(cfg->threads))) {
 		snprintf(err, errlen, "ATTAIN_THREADS: cannot start %d worker threads", cfg->threads);
+		watch_stop(s);
 		ulfius_clean_instance(&s->inst);
 		free(s);
 		return NULL;
@@ -330,6 +485,7 @@ server_start(struct app *app, char *err, size_t errlen)
 		}
 		workers_stop(s->workers);
 		workers_free(s->workers);
+		watch_stop(s);
 		ulfius_clean_instance(&s->inst);
 		free(s);
 		return NULL;
@@ -361,6 +517,7 @@ server_stop(struct server *s, int grace_ms)
 	nap.tv_nsec = 100 * 1000000L;
 	nanosleep(&nap, NULL);
 	ulfius_stop_framework(&s->inst);
+	watch_stop(s);
 	ulfius_clean_instance(&s->inst);
 	workers_free(s->workers);
 	free(s);

@@ -30,7 +30,7 @@ static const struct setting settings[] = {
 	{ "ATTAIN_MAX_SMALL_BODY", "1048576", "largest body of any other route in bytes (capped at ATTAIN_MAX_BODY)" },
 	{ "ATTAIN_MAX_INFLIGHT_BODY_BYTES", "268435456", "request bodies being received, all together; beyond: 503 (>= ATTAIN_MAX_BODY)" },
 	{ "ATTAIN_MAX_CONNECTIONS_PER_IP", "128", "concurrent HTTP connections from one client address (0 = no cap)" },
-	{ "ATTAIN_HEADER_TIMEOUT", "10", "seconds of silence allowed while a request head arrives (1..3600)" },
+	{ "ATTAIN_HEADER_TIMEOUT", "10", "seconds for a whole request head to arrive (1..3600), however it drips" },
 	{ "ATTAIN_MAX_CONCURRENT_PER_SUBJECT", "2", "expensive requests running at once for one token subject; beyond: 429" },
 	{ "ATTAIN_MAX_CONCURRENT_PER_ORG", "ATTAIN_THREADS / 2 (min 1)", "expensive requests running at once for one org; beyond: 429" },
 	{ "ATTAIN_LOG_LEVEL", "info", "debug | info | warn | error" },

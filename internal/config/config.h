@@ -31,7 +31,7 @@ struct config {
 	size_t max_small_body;   /* bytes: largest body of any other route (<= max_body) */
 	size_t max_inflight_body; /* bytes: all request bodies being received, together */
 	int max_connections_per_ip; /* HTTP connections from one address (0 = no cap) */
-	int header_timeout_s;    /* seconds of silence allowed while the request head arrives */
+	int header_timeout_s;    /* seconds for a whole request head (and of silence until it is in) */
 	int max_per_subject;     /* concurrent expensive requests of one subject */
 	int max_per_org;         /* concurrent expensive requests of one org */
 	enum log_level log_level;

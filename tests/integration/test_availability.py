@@ -10,6 +10,8 @@ import socket
 import threading
 import time
 
+import requests
+
 from conftest import psql
 from contract import ok, problem
 from test_pool import hold_lock, release
@@ -194,6 +196,43 @@ def test_request_head_has_a_deadline(start_attaind):
     status, _, _ = read_answer(s)
     assert status == 200
     s.close()
+
+
+def drip_until_closed(s, limit=120.0):
+    """Send a header line byte by byte, a byte every 0.2 s (never silent for long), until the
+    server closes the connection; True when it did (before `limit` s, a hang guard)."""
+    import select
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        r, _, _ = select.select([s], [], [], 0.2)
+        if r:
+            try:
+                if s.recv(1) == b"":
+                    return True
+            except ConnectionResetError:
+                return True
+        try:
+            s.send(b"X")
+        except (BrokenPipeError, ConnectionResetError):
+            return True
+    return False
+
+
+def test_a_head_dripped_byte_by_byte_is_cut_at_the_deadline(start_attaind):
+    # Never silent for more than 0.2 s, so MHD's silence limit never fires: only the deadline
+    # for the whole head closes these (ATTAIN_HEADER_TIMEOUT from the connection's start; on a
+    # kept-alive connection, from the end of its last answer plus ATTAIN_IDLE_TIMEOUT).
+    srv = start_attaind({"ATTAIN_HEADER_TIMEOUT": "2", "ATTAIN_IDLE_TIMEOUT": "2"})
+    s = raw_head(srv.port, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Drip: ")
+    assert drip_until_closed(s)
+    s.close()
+    s = raw_head(srv.port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    status, _, _ = read_answer(s)
+    assert status == 200
+    s.send(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Drip: ")
+    assert drip_until_closed(s)
+    s.close()
+    assert requests.get(srv.base_url + "/healthz", timeout=HANG).status_code == 200
 
 
 # -- item 3: one caller cannot stall everyone ----------------------------------------------
