@@ -76,6 +76,8 @@ void handle_performance_leaderboard(struct req *r);
 void handle_performance_distribution(struct req *r);
 void handle_performance_trend(struct req *r);
 void handle_performance_scorecard(struct req *r);
+
+void handle_forecasts(struct req *r);
 void handle_quota_allocations(struct req *r);
 void handle_quota_coverage(struct req *r);
 

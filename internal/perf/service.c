@@ -844,3 +844,159 @@ out:
 	free(periods);
 	return st;
 }
+
+/* ---- the forecast roll-up ------------------------------------------------------------------ */
+
+static const char *const categories[] = {"closed", "commit", "best_case", "pipeline", "omitted"};
+#define NCATEGORIES 5
+
+/* The sums of one scope or child. */
+struct rollup {
+	int64_t amount[NCATEGORIES], count[NCATEGORIES], weighted[NCATEGORIES];
+	int64_t pushed, overdue, stale;
+};
+
+static void
+rollup_add(struct rollup *r, const struct perf_pipeline_row *x)
+{
+	for (int k = 0; k < NCATEGORIES; k++)
+		if (strcmp(x->category, categories[k]) == 0) {
+			r->amount[k] += x->amount;
+			r->count[k] += x->count;
+			r->weighted[k] += x->weighted;
+		}
+	r->pushed += x->pushed;
+	r->overdue += x->overdue;
+	r->stale += x->stale;
+}
+
+/* The figures of r into o (with the quota when has). */
+static json_t *
+rollup_json(json_t *o, const struct rollup *r, bool has, int64_t quota)
+{
+	json_t *cats = json_object();
+	int64_t commit = r->amount[0] + r->amount[1], best = commit + r->amount[2];
+
+	for (int k = 0; k < NCATEGORIES; k++)
+		json_object_set_new(cats, categories[k],
+		                    json_pack("{s:o,s:o,s:o}", "amount", hundredths(r->amount[k]), "count",
+		                              hundredths(r->count[k]), "weighted", hundredths(r->weighted[k])));
+	json_object_set_new(o, "categories", cats);
+	json_object_set_new(o, "commit_forecast", hundredths(commit));
+	json_object_set_new(o, "best_case_forecast", hundredths(best));
+	json_object_set_new(o, "open_pipeline", hundredths(r->amount[1] + r->amount[2] + r->amount[3]));
+	json_object_set_new(o, "weighted_pipeline", hundredths(r->weighted[1] + r->weighted[2] + r->weighted[3]));
+	json_object_set_new(o, "quota", has ? hundredths(quota) : json_null());
+	json_object_set_new(o, "gap", has ? hundredths(quota - r->amount[0]) : json_null());
+	json_object_set_new(o, "commit_gap", has ? hundredths(quota - commit) : json_null());
+	json_object_set_new(o, "risk", json_pack("{s:I,s:I,s:I}", "pushed_twice", (json_int_t)r->pushed, "past_close_date",
+	                                         (json_int_t)r->overdue, "no_stage_change_30d", (json_int_t)r->stale));
+	return o;
+}
+
+enum status
+perf_service_forecast_rollup(struct db_conn *c, const struct caller *who, const struct perf_query *q, json_t **out,
+                             struct issues *e)
+{
+	struct quota_spec spec = {.period = q->period, .metric = QUOTA_REVENUE};
+	struct quota_tree tree = {0};
+	struct period p;
+	struct perf_pipeline_row *rows = NULL;
+	size_t n = 0;
+	int64_t team, full, effective;
+	cal_date today;
+	bool has;
+	const char *source;
+	json_t *o = NULL, *children = NULL;
+	enum status st;
+
+	if ((st = may_see(c, who, &q->scope, &team, e)) != ST_OK || (st = org_service_today(c, who, &today)) != ST_OK ||
+	    (st = quota_service_tree(c, who, team, &spec, &tree, &p, e)) != ST_OK)
+		goto out;
+	struct perf_when w = {.start = p.start, .end = p.end, .as_of = q->has_as_of ? q->as_of : today};
+	w.historic = w.as_of < today;
+	if ((st = perf_store_pipeline(c, who->org, &q->scope, &w, &rows, &n)) != ST_OK)
+		goto out;
+	scope_quota(&tree, &q->scope, &has, &full, &effective, &source);
+	struct rollup whole = {0};
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].whole)
+			rollup_add(&whole, &rows[i]);
+	char id[24];
+	snprintf(id, sizeof id, "%lld", (long long)q->scope.id);
+	o = json_pack("{s:{s:s,s:o},s:o,s:o}", "scope", "type", kind_names[q->scope.kind], "id",
+	              q->scope.kind == PERF_ORG ? json_null() : json_string(id), "period", period_json(&p), "as_of",
+	              date_json(w.as_of));
+	children = json_array();
+	if (!o || !children) {
+		st = ST_NOMEM;
+		goto out;
+	}
+	{
+		char key[48];
+		const char *name = NULL;
+		if (q->scope.kind == PERF_PERSON) {
+			const struct quota_tree_person *pp = quota_tree_person_find(&tree, q->scope.id);
+			name = pp ? pp->name : NULL;
+		} else if (q->scope.kind == PERF_TEAM) {
+			const struct quota_tree_team *tm = quota_tree_team_find(&tree, q->scope.id);
+			name = tm ? tm->name : NULL;
+		}
+		snprintf(key, sizeof key, q->scope.kind == PERF_ORG ? "org" : "%s:%s", kind_names[q->scope.kind], id);
+		json_object_set_new(o, "key", json_string(key));
+		json_object_set_new(o, "name", name ? json_string(name) : json_null());
+	}
+	rollup_json(o, &whole, has, effective);
+	/* the direct children: a team's members, then its child teams (the org: its root teams) */
+	for (size_t i = 0; i < tree.npeople && q->scope.kind == PERF_TEAM; i++) {
+		const struct quota_tree_person *pp = &tree.people[i];
+		if (pp->team_id != q->scope.id)
+			continue;
+		char key[40], pid[24];
+		struct rollup r = {0};
+		snprintf(key, sizeof key, "person:%lld", (long long)pp->id);
+		snprintf(pid, sizeof pid, "%lld", (long long)pp->id);
+		for (size_t k = 0; k < n; k++)
+			if (!rows[k].whole && rows[k].child && strcmp(rows[k].child, key) == 0)
+				rollup_add(&r, &rows[k]);
+		json_t *ch = json_pack("{s:s,s:s,s:{s:s,s:s}}", "key", key, "name", pp->name, "person", "id", pid, "name",
+		                       pp->name);
+		if (!ch || json_array_append_new(children, rollup_json(ch, &r, pp->has_quota,
+		                                                           quota_apply_factor(pp->amount, pp->ramp_bp))) != 0) {
+			st = ST_NOMEM;
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < tree.nteams && q->scope.kind != PERF_PERSON; i++) {
+		const struct quota_tree_team *tm = &tree.teams[i];
+		if (q->scope.kind == PERF_TEAM ? tm->parent_id != q->scope.id || tm->id == tree.root : tm->parent_id != 0)
+			continue;
+		char key[40], tid[24];
+		struct rollup r = {0};
+		int64_t v;
+		bool any = false;
+		snprintf(key, sizeof key, "team:%lld", (long long)tm->id);
+		snprintf(tid, sizeof tid, "%lld", (long long)tm->id);
+		for (size_t k = 0; k < n; k++)
+			if (!rows[k].whole && rows[k].child && strcmp(rows[k].child, key) == 0)
+				rollup_add(&r, &rows[k]);
+		bool th = quota_tree_team_value(tm, &v) != QUOTA_SOURCE_NONE;
+		json_t *ch = json_pack("{s:s,s:s,s:{s:s,s:s}}", "key", key, "name", tm->name, "team", "id", tid, "name",
+		                       tm->name);
+		if (!ch || json_array_append_new(children, rollup_json(ch, &r, th, th ? team_effective(&tree, tm->id, &any)
+		                                                                         : 0)) != 0) {
+			st = ST_NOMEM;
+			goto out;
+		}
+	}
+	json_object_set_new(o, "children", children);
+	children = NULL;
+	*out = o;
+	o = NULL;
+out:
+	json_decref(o);
+	json_decref(children);
+	perf_pipeline_free(rows, n);
+	quota_tree_clear(&tree);
+	return st;
+}

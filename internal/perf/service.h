@@ -78,6 +78,15 @@ enum status perf_service_leaderboard(struct db_conn *c, const struct caller *who
 enum status perf_service_distribution(struct db_conn *c, const struct caller *who,
                                       const struct perf_board_query *q, json_t **out, struct issues *e);
 
+/*
+ * GET /v1/forecasts (the raw layer: the deals alone): q's pipeline by
+ * forecast category with the cumulative views, the probability-weighted
+ * pipeline, the quota and the gaps, the risk signals, and the same for
+ * each direct child, as JSON into *out. q->metric, explain unused.
+ */
+enum status perf_service_forecast_rollup(struct db_conn *c, const struct caller *who, const struct perf_query *q,
+                                         json_t **out, struct issues *e);
+
 /* GET /v1/performance/trend and /scorecard: a series of periods. */
 struct perf_series_query {
 	struct perf_scope scope; /* trend: any scope; scorecard: a person */

@@ -54,12 +54,15 @@ perf_segment_name(int i)
 	" state AS (SELECT d.id, d.name, d.type, d.segment, d.created_on, d.split_person_ids, d.split_percents,"      \
 	"  coalesce(h.owner_id, d.owner_id) AS owner_id, coalesce(h.stage_to, d.stage) AS stage,"                   \
 	"  coalesce(h.amount_to, d.amount) AS amount, coalesce(h.close_date_to, d.close_date) AS close_date,"        \
-	"  coalesce(h.status, d.status) AS status0, h.kind"                                                          \
+	"  coalesce(h.status, d.status) AS status0, h.kind, coalesce(h.forecast_category, d.forecast_category) AS fc,"\
+	"  coalesce(h.probability, d.probability) AS prob, d.pushes"                                                \
 	"  FROM cand JOIN deals d ON d.org_id = $1 AND d.id = cand.id"                                               \
-	"  LEFT JOIN LATERAL (SELECT h.owner_id, h.stage_to, h.amount_to, h.close_date_to, h.status, h.kind"         \
+	"  LEFT JOIN LATERAL (SELECT h.owner_id, h.stage_to, h.amount_to, h.close_date_to, h.status, h.kind,"        \
+	"   h.forecast_category, h.probability"                                                                      \
 	"   FROM deal_history h WHERE h.org_id = $1 AND h.deal_id = d.id AND h.at < " AS_OF_END                      \
 	"   ORDER BY h.version DESC LIMIT 1) h ON $7::bool),"                                                        \
 	" facts AS (SELECT s.id, s.name, s.type, s.segment, s.stage, s.close_date, s.created_on, s.amount,"        \
+	"  s.fc, s.prob, s.pushes,"                                                                                  \
 	"  CASE WHEN s.status0 <> 'open' AND s.close_date > $6::date THEN 'open' ELSE s.status0 END AS status,"     \
 	"  c.person_id, c.percent, c.credit, row_number() OVER (PARTITION BY s.id ORDER BY c.person_id) AS nth"      \
 	"  FROM state s CROSS JOIN LATERAL deal_credit_rows(s.amount, s.owner_id, s.split_person_ids,"              \
@@ -85,6 +88,36 @@ DB_STMT(stmt_perf_facts,
 	PERF_FACTS
 	"SELECT grouping(f.type), grouping(f.segment), grouping(f.stage), f.type, f.segment, f.stage,"
 	SUMS_COLS("f.nth = 1") " FROM facts f GROUP BY GROUPING SETS ((), (f.type), (f.segment), (f.stage))");
+
+/*
+ * The forecast roll-up of the scope: per forecast category (won: closed;
+ * lost: omitted; a deal open on as_of whose category is still 'closed'
+ * counts as commit), its credited
+ * amount and count, the probability-weighted amount, and the risk signals
+ * of its open deals; for the whole scope (child NULL) and for each direct
+ * child of a team scope (a member: 'person:ID'; a child team, with its
+ * subtree: 'team:ID'; the org's children are its root teams).
+ */
+DB_STMT(stmt_perf_categories,
+	PERF_FACTS
+	", br(id, top) AS (SELECT t.id, t.id FROM teams t WHERE t.org_id = $1 AND $2::text <> 'person'"
+	" AND t.parent_id IS NOT DISTINCT FROM $3::bigint"
+	" UNION ALL SELECT t.id, br.top FROM teams t JOIN br ON t.parent_id = br.id WHERE t.org_id = $1),"
+	" g AS (SELECT f.*, CASE WHEN f.status = 'won' THEN 'closed' WHEN f.status = 'lost' THEN 'omitted'"
+	"   WHEN f.fc = 'closed' THEN 'commit' ELSE f.fc END AS cat,"
+	"  CASE WHEN $2::text = 'team' AND p.team_id = $3::bigint THEN 'person:' || f.person_id"
+	"   WHEN br.top IS NOT NULL THEN 'team:' || br.top END AS child"
+	"  FROM facts f JOIN people p ON p.org_id = $1 AND p.id = f.person_id LEFT JOIN br ON br.id = p.team_id),"
+	" r AS (SELECT g.*, g.status = 'open' AND g.close_date < $6::date AS overdue,"
+	"  g.status = 'open' AND NOT EXISTS (SELECT 1 FROM deal_history h WHERE h.org_id = $1 AND h.deal_id = g.id"
+	"   AND (h.kind = 'created' OR h.stage_from IS DISTINCT FROM h.stage_to)"
+	"   AND h.at >= " AS_OF_END " - interval '30 days' AND h.at < " AS_OF_END ") AS stale"
+	"  FROM g)"
+	" SELECT grouping(r.child), r.child, r.cat, coalesce(sum(r.credit), 0), coalesce(round(sum(r.percent)), 0),"
+	" coalesce(round(sum(r.credit * r.prob) / 100, 2), 0),"
+	" count(DISTINCT r.id) FILTER (WHERE r.status = 'open' AND r.pushes >= 2),"
+	" count(DISTINCT r.id) FILTER (WHERE r.overdue), count(DISTINCT r.id) FILTER (WHERE r.stale)"
+	" FROM r GROUP BY GROUPING SETS ((r.cat), (r.child, r.cat))");
 
 /* One row per person of the scope with credited business. */
 DB_STMT(stmt_perf_by_person,
@@ -412,6 +445,52 @@ perf_store_groups(struct db_conn *c, const char *org, const struct perf_scope *s
 		return st;
 	}
 	*out = g;
+	*n = (size_t)rows;
+	return ST_OK;
+}
+
+void
+perf_pipeline_free(struct perf_pipeline_row *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i].child);
+	free(v);
+}
+
+enum status
+perf_store_pipeline(struct db_conn *c, const char *org, const struct perf_scope *s, const struct perf_when *w,
+		    struct perf_pipeline_row **out, size_t *n)
+{
+	struct facts_params p;
+	PGresult *r;
+	enum status st;
+
+	facts_params(org, s, w->start, w->end, w->as_of, w->historic, &p);
+	if ((st = run(c, &stmt_perf_categories, 7, p.v, &r)) != ST_OK)
+		return st;
+	int rows = PQntuples(r);
+	struct perf_pipeline_row *v = calloc((size_t)rows + 1, sizeof *v);
+	if (!v)
+		st = ST_NOMEM;
+	for (int i = 0; i < rows && st == ST_OK; i++) {
+		struct perf_pipeline_row *x = &v[i];
+		if (PQgetvalue(r, i, 0)[0] == '0' && !PQgetisnull(r, i, 1) && !(x->child = strdup(PQgetvalue(r, i, 1))))
+			st = ST_NOMEM;
+		x->whole = PQgetvalue(r, i, 0)[0] == '1';
+		snprintf(x->category, sizeof x->category, "%s", PQgetvalue(r, i, 2));
+		x->count = int_at(r, i, 4);
+		x->pushed = int_at(r, i, 6);
+		x->overdue = int_at(r, i, 7);
+		x->stale = int_at(r, i, 8);
+		if (st == ST_OK && ((st = money_at(r, i, 3, &x->amount)) != ST_OK || (st = money_at(r, i, 5, &x->weighted)) != ST_OK))
+			break;
+	}
+	PQclear(r);
+	if (st != ST_OK) {
+		perf_pipeline_free(v, (size_t)rows);
+		return st;
+	}
+	*out = v;
 	*n = (size_t)rows;
 	return ST_OK;
 }

@@ -98,6 +98,32 @@ void perf_groups_free(struct perf_group *g, size_t n);
 enum status perf_store_groups(struct db_conn *c, const char *org, const struct perf_scope *s,
 			      const struct perf_when *w, bool child_teams, struct perf_group **out, size_t *n);
 
+/* The credited deals of one forecast category, of the whole scope or of one direct child. */
+struct perf_pipeline_row {
+	bool whole;        /* the whole scope (child is NULL) */
+	char *child;       /* "person:ID" or "team:ID" (owned); NULL with whole, or a holder outside every child */
+	char category[16]; /* closed, commit, best_case, pipeline, omitted */
+	int64_t amount;    /* credited, cents */
+	int64_t count;     /* hundredths of a deal */
+	int64_t weighted;  /* credited amount x probability, cents */
+	int64_t pushed;    /* open deals pushed 2 times or more */
+	int64_t overdue;   /* open deals past their close date on as_of */
+	int64_t stale;     /* open deals without a stage change in the 30 days up to as_of */
+};
+
+/* Free n rows and what they own. */
+void perf_pipeline_free(struct perf_pipeline_row *v, size_t n);
+
+/*
+ * The forecast roll-up of scope s at w: per category, the whole scope's
+ * rows and each direct child's (a team's members and child teams; the
+ * org's root teams), into *out (perf_pipeline_free) and *n. Closed is what
+ * was won by as_of, lost deals are omitted, open deals count under their
+ * category then (one still open whose category is closed: commit).
+ */
+enum status perf_store_pipeline(struct db_conn *c, const char *org, const struct perf_scope *s,
+				const struct perf_when *w, struct perf_pipeline_row **out, size_t *n);
+
 /*
  * A stage's historical win rate: of the deals that closed by as_of (their
  * close date) and whose history passed through the stage, the share won.

@@ -292,7 +292,10 @@ class Contract:
     def _flat_fields(self, schema, prefix=""):
         """The dotted names of a schema's scalar fields, through nested objects (arrays left out)."""
         out = set()
-        for name, sub in self.deref(schema).get("properties", {}).items():
+        schema = self.deref(schema)
+        for part in schema.get("allOf", []):
+            out |= self._flat_fields(part, prefix)
+        for name, sub in schema.get("properties", {}).items():
             sub = self.deref(sub)
             kind = sub.get("type")
             if kind == "object" or (kind is None and "properties" in sub):

@@ -1,0 +1,87 @@
+"""GET /v1/forecasts: the roll-up by forecast category of a person, a team (with its members and
+child teams) and the org, as of a day, to the cent; risk signals; roles; CSV. Built on the org of
+test_performance.py (its `world` fixture)."""
+
+import csv
+import io
+
+from contract import ok, problem
+from test_performance import AS_OF, PERIOD, D, deal, r2, world  # noqa: F401 (world is a fixture)
+
+
+def rollup(api, scope, **q):
+    return ok(api.get("/v1/forecasts", params={"scope": scope, "period": PERIOD, "as_of": AS_OF, **q}))
+
+
+def cats(node):
+    return {k: v["amount"] for k, v in node["categories"].items()}
+
+
+def test_team_rollup_by_category_with_children(world):
+    api, t = world["api"], world["T"]
+    body = rollup(api, f"team:{t['id']}")
+    assert body["key"] == f"team:{t['id']}" and body["name"] == t["name"]
+    # On AS_OF: won 3,000 + 100.01 (split, all three holders in T) + 250.50 -> closed; "later" (won
+    # on 02-20) and C's (won on 03-01) are still open and their category is closed -> commit; the
+    # 5,000 at proposal -> best_case; the lost 2,000 -> omitted.
+    assert cats(body) == {"closed": 3350.51, "commit": 1400, "best_case": 5000, "pipeline": 0, "omitted": 2000}
+    assert body["categories"]["closed"]["count"] == 3
+    assert (body["commit_forecast"], body["best_case_forecast"], body["open_pipeline"]) == (4750.51, 9750.51, 6400)
+    # weighted: commit at probability 100, proposal at 60
+    assert body["weighted_pipeline"] == 1400 + 3000
+    assert (body["quota"], body["gap"], body["commit_gap"]) == (10000, 6649.49, 5249.49)
+    # no deal is past its close date on AS_OF; none has a stage change in history by then (every
+    # history row here was written after AS_OF), so all three open deals count as stale
+    assert body["risk"] == {"pushed_twice": 0, "past_close_date": 0, "no_stage_change_30d": 3}
+    kids = {c["key"]: c for c in body["children"]}
+    ids = {f"person:{world[k]['id']}": k for k in "MAB"} | {f"team:{world['U']['id']}": "U"}
+    assert set(kids) == set(ids)
+    by = {ids[k]: cats(v) for k, v in kids.items()}
+    assert by["A"] == {"closed": 3033.33, "commit": 1000, "best_case": 5000, "pipeline": 0, "omitted": 2000}
+    assert by["B"]["closed"] == 283.83 and by["M"]["closed"] == 33.35
+    assert by["U"] == {"closed": 0, "commit": 400, "best_case": 0, "pipeline": 0, "omitted": 0}
+    assert r2(sum(D(str(v["closed"])) for v in by.values())) == 3350.51
+    assert kids[f"person:{world['A']['id']}"]["quota"] == 10000
+    assert kids[f"team:{world['U']['id']}"]["quota"] is None
+
+
+def test_org_person_and_after_the_quarter(world):
+    api = world["api"]
+    org = rollup(api, "org")
+    assert org["key"] == "org" and org["name"] is None
+    assert cats(org)["closed"] == r2(D("3350.51") + 999)
+    assert {c["key"] for c in org["children"]} == {f"team:{world['T']['id']}", f"team:{world['X']['id']}"}
+    a = rollup(api, f"person:{world['A']['id']}")
+    assert a["children"] == [] and cats(a)["closed"] == 3033.33
+    done = rollup(api, f"team:{world['T']['id']}", as_of="2025-04-15")
+    # everything that closed in the quarter has closed; the 5,000 at proposal is past its close date
+    assert cats(done) == {"closed": 4750.51, "commit": 0, "best_case": 5000, "pipeline": 0, "omitted": 2000}
+    assert done["risk"]["past_close_date"] == 1
+
+
+def test_pushes_count_as_a_risk(world):
+    api, a = world["api"], world["A"]
+    d = deal(api, a, 300, "qualification", "2025-03-01")
+    v = d["version"]
+    for close in ("2025-03-10", "2025-03-20"):
+        v = ok(api.patch(f"/v1/deals/{d['id']}", json={"close_date": close}, headers={"If-Match": f'"{v}"'}))["version"]
+    body = ok(api.get("/v1/forecasts", params={"scope": f"person:{a['id']}", "period": PERIOD}))
+    assert body["risk"]["pushed_twice"] == 1
+    assert body["categories"]["pipeline"]["amount"] == 300
+
+
+def test_roles_bad_queries_and_csv(world):
+    who = world["as"]
+    ok(who["rep_a"].get("/v1/forecasts", params={"scope": f"person:{world['A']['id']}", "period": PERIOD}))
+    problem(who["rep_a"].get("/v1/forecasts", params={"scope": f"team:{world['T']['id']}", "period": PERIOD}), 403)
+    problem(who["manager"].get("/v1/forecasts", params={"scope": "org", "period": PERIOD}), 403)
+    problem(who["admin"].get("/v1/forecasts", params={"scope": "team:999999999", "period": PERIOD}), 404)
+    problem(who["admin"].get("/v1/forecasts", params={"period": PERIOD}), 400, "scope")
+    problem(who["admin"].get("/v1/forecasts", params={"scope": "org"}), 400, "period")
+    problem(who["admin"].get("/v1/forecasts", params={"scope": "org", "period": PERIOD, "metric": "x"}), 400,
+            "metric")
+    r = who["manager"].get("/v1/forecasts", params={"scope": f"team:{world['T']['id']}", "period": PERIOD,
+                                                    "as_of": AS_OF}, headers={"Accept": "text/csv"})
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert [x["key"] for x in rows][0] == f"team:{world['T']['id']}" and len(rows) == 5
+    assert float(rows[0]["categories.closed.amount"]) == 3350.51 and "risk.pushed_twice" in rows[0]
