@@ -78,6 +78,13 @@ void handle_performance_trend(struct req *r);
 void handle_performance_scorecard(struct req *r);
 
 void handle_forecasts(struct req *r);
+void handle_forecast_submit(struct req *r);
+void handle_forecast_submissions(struct req *r);
+
+struct perf_scope;
+struct issues;
+/* "person:ID", "team:ID" or "org" into *s; an issue on "scope" otherwise (api/performance.c). */
+void scope_read(const char *text, struct issues *e, struct perf_scope *s);
 void handle_quota_allocations(struct req *r);
 void handle_quota_coverage(struct req *r);
 

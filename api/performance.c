@@ -12,8 +12,8 @@
 #include "api/respond.h"
 #include "perf/service.h"
 
-/* "person:ID", "team:ID" or "org" into *s; an issue on "scope" otherwise. */
-static void
+/* "person:ID", "team:ID" or "org" into *s; an issue on "scope" otherwise (api/handlers.h). */
+void
 scope_read(const char *text, struct issues *e, struct perf_scope *s)
 {
 	struct quota_ref ref;
@@ -261,75 +261,4 @@ handle_performance_scorecard(struct req *r)
 	q.scope = (struct perf_scope){.kind = PERF_PERSON, .id = person};
 	series_read(r, &e, &q, "quarter");
 	series_answer(r, &q, &e, perf_service_scorecard);
-}
-
-/* ---- GET /v1/forecasts (the roll-up; the forecast domain's other routes come with it) ---------- */
-
-/* The roll-up as rows for CSV: the scope, then each child (key, name, then the figures). */
-static json_t *
-forecast_rows(json_t *out)
-{
-	static const char *const skip[] = {"scope", "period", "as_of", "children", "person", "team", NULL};
-	json_t *rows = json_array(), *children = json_object_get(out, "children");
-	size_t n = json_array_size(children);
-
-	if (!rows)
-		return NULL;
-	for (size_t i = 0; i <= n; i++) {
-		json_t *o = i == 0 ? out : json_array_get(children, i - 1), *row = json_object(), *v;
-		const char *k;
-		if (!row || json_array_append_new(rows, row) != 0) {
-			json_decref(rows);
-			return NULL;
-		}
-		json_object_foreach(o, k, v) {
-			bool skipped = false;
-			for (int s = 0; skip[s]; s++)
-				skipped = skipped || strcmp(k, skip[s]) == 0;
-			if (!skipped)
-				json_object_set(row, k, v);
-		}
-	}
-	return rows;
-}
-
-void
-handle_forecasts(struct req *r)
-{
-	struct perf_query q = {0};
-	struct issues e = {0};
-	struct caller who;
-	const char *scope = NULL;
-	json_t *out = NULL;
-	enum status st;
-
-	if (query_string(r, "scope", 40, &e, &scope) == FIELD_ABSENT)
-		issues_add(&e, "scope", "is required");
-	else if (scope)
-		scope_read(scope, &e, &q.scope);
-	if (query_string(r, "period", 16, &e, &q.period) == FIELD_ABSENT)
-		issues_add(&e, "period", "is required");
-	else if (q.period)
-		quota_period_read(q.period, "period", &e);
-	q.has_as_of = query_date(r, "as_of", &e, &q.as_of) == FIELD_SET;
-	if (issues_any(&e)) {
-		respond_errors(r, &e);
-		return;
-	}
-	if (!req_caller(r, &who))
-		return;
-	if ((st = perf_service_forecast_rollup(r->conn, &who, &q, &out, &e)) != ST_OK) {
-		respond_store_error(r, st, &e);
-		return;
-	}
-	if (respond_wants_csv(r)) {
-		json_t *rows = forecast_rows(out);
-		if (rows)
-			respond_csv_flat(r, rows);
-		else
-			respond_status(r, ST_NOMEM, NULL);
-		json_decref(rows);
-		json_decref(out);
-	} else
-		respond_json(r, 200, out);
 }

@@ -22,6 +22,7 @@ static const char *const q_leaderboard[] = { "team",  "period", "metric", "as_of
 					     "sort",  "order",  "limit",  "cursor", NULL };
 static const char *const q_distribution[] = { "team", "period", "metric", "as_of", NULL };
 static const char *const q_forecasts[] = { "scope", "period", "as_of", NULL };
+static const char *const q_submissions[] = { "scope", "period", "limit", "cursor", NULL };
 static const char *const q_trend[] = { "scope", "from", "to", "grain", "metric", NULL };
 static const char *const q_scorecard[] = { "person", "from", "to", "grain", "metric", NULL };
 static const char *const q_suggest[] = { "assignee", "period", "metric", "growth", "type", "segment", NULL };
@@ -105,5 +106,7 @@ const struct route api_routes[] = {
 	{ "GET", "/v1/performance/trend", READ, 0, handle_performance_trend, q_trend },
 	{ "GET", "/v1/performance/scorecard", READ, R_EXPENSIVE, handle_performance_scorecard, q_scorecard },
 	{ "GET", "/v1/forecasts", READ, 0, handle_forecasts, q_forecasts },
+	{ "POST", "/v1/forecasts/submissions", READ, 0, handle_forecast_submit, NULL },
+	{ "GET", "/v1/forecasts/submissions", READ, 0, handle_forecast_submissions, q_submissions },
 };
 const int api_routes_count = sizeof api_routes / sizeof api_routes[0];

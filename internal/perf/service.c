@@ -61,6 +61,13 @@ may_see(struct db_conn *c, const struct caller *who, const struct perf_scope *s,
 	return ST_INTERNAL;
 }
 
+enum status
+perf_service_may_see(struct db_conn *c, const struct caller *who, const struct perf_scope *s, struct issues *e)
+{
+	int64_t team;
+	return may_see(c, who, s, &team, e);
+}
+
 /* A team's quota ramped: its own (not ramped), else its sellers' ramped quotas and its child teams'. */
 static int64_t
 team_effective(const struct quota_tree *t, int64_t team_id, bool *any)

@@ -32,6 +32,13 @@ struct perf_query {
 	bool explain;   /* list the deals behind achieved and open_pipeline */
 };
 
+/*
+ * The caller may see the figures of scope s: ST_OK; ST_NOT_FOUND ("no such
+ * person" / "no such team") or ST_FORBIDDEN otherwise, with the reason in e.
+ */
+enum status perf_service_may_see(struct db_conn *c, const struct caller *who, const struct perf_scope *s,
+                                 struct issues *e);
+
 /* At most this many deals in an explanation (explain_truncated beyond). */
 #define PERF_EXPLAIN_MAX 5000
 

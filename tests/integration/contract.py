@@ -298,9 +298,12 @@ class Contract:
         for name, sub in schema.get("properties", {}).items():
             sub = self.deref(sub)
             kind = sub.get("type")
-            if kind == "object" or (kind is None and "properties" in sub):
+            kinds = kind if isinstance(kind, list) else [kind]
+            if "object" in kinds or (kind is None and "properties" in sub):
                 out |= self._flat_fields(sub, prefix + name + ".")
-            elif kind != "array":
+                if "null" in kinds:
+                    out.add(prefix + name)  # a null object is one empty cell
+            elif "array" not in kinds:
                 out.add(prefix + name)
         return out
 

@@ -85,3 +85,74 @@ def test_roles_bad_queries_and_csv(world):
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert [x["key"] for x in rows][0] == f"team:{world['T']['id']}" and len(rows) == 5
     assert float(rows[0]["categories.closed.amount"]) == 3350.51 and "risk.pushed_twice" in rows[0]
+
+
+# -- submissions: the owner layer ---------------------------------------------------------------
+
+def test_owners_submit_calls_and_the_rollup_shows_them(world, client, tokens):
+    who, t, a = world["as"], world["T"], world["A"]
+    # a rep calls their own number; the manager of T calls the team's
+    mine = ok(who["rep_a"].post("/v1/forecasts/submissions", json={
+        "scope": f"person:{a['id']}", "period": PERIOD, "commit": 4000, "best_case": 6500.5,
+        "notes": "two in legal"}), 201)
+    assert (mine["commit"], mine["best_case"], mine["notes"]) == (4000, 6500.5, "two in legal")
+    assert mine["scope"] == {"type": "person", "id": a["id"]} and mine["period"] == PERIOD
+    team = ok(who["manager"].post("/v1/forecasts/submissions", json={
+        "scope": f"team:{t['id']}", "period": PERIOD, "commit": 5000, "best_case": 9000}), 201)
+    # a later call replaces the earlier as the owner's call; both are kept
+    later = ok(who["rep_a"].post("/v1/forecasts/submissions", json={
+        "scope": f"person:{a['id']}", "period": PERIOD, "commit": 4200, "best_case": 6500}), 201)
+    body = ok(who["manager"].get("/v1/forecasts", params={"scope": f"team:{t['id']}", "period": PERIOD}))
+    assert body["calls"]["owner"]["submission_id"] == team["id"]
+    assert body["calls"]["raw"] == {"commit": body["commit_forecast"], "best_case": body["best_case_forecast"]}
+    kids = {c["key"]: c for c in body["children"]}
+    assert kids[f"person:{a['id']}"]["calls"]["owner"]["commit"] == 4200
+    assert kids[f"person:{world['B']['id']}"]["calls"]["owner"] is None
+    # as of a day before the calls were made, there was no call
+    old = ok(who["manager"].get("/v1/forecasts", params={"scope": f"team:{t['id']}", "period": PERIOD,
+                                                         "as_of": AS_OF}))
+    assert old["calls"]["owner"] is None
+    listed = ok(who["rep_a"].get("/v1/forecasts/submissions", params={"scope": f"person:{a['id']}"}))
+    assert [x["id"] for x in listed["items"]] == [later["id"], mine["id"]]
+    page = ok(who["rep_a"].get("/v1/forecasts/submissions", params={"scope": f"person:{a['id']}", "limit": 1}))
+    assert [x["id"] for x in page["items"]] == [later["id"]] and page["next_cursor"]
+    rest = ok(who["rep_a"].get("/v1/forecasts/submissions", params={"scope": f"person:{a['id']}", "limit": 1,
+                                                                     "cursor": page["next_cursor"]}))
+    assert [x["id"] for x in rest["items"]] == [mine["id"]]
+
+
+def test_only_owners_call_and_bad_calls_write_nothing(world, database):
+    from conftest import psql
+    who, t, a, z = world["as"], world["T"], world["A"], world["Z"]
+    before = psql(database, f"SELECT count(*) FROM forecast_submissions WHERE org_id = '{world['org']}'")
+    body = {"period": PERIOD, "commit": 1, "best_case": 2}
+    for api, scope, status in [(who["rep_a"], f"person:{z['id']}", 403), (who["admin"], f"person:{a['id']}", 403),
+                               (who["rep_a"], f"team:{t['id']}", 403), (who["manager"], f"team:{world['U']['id']}", 403),
+                               (who["manager"], "person:999999999", 404)]:
+        problem(api.post("/v1/forecasts/submissions", json={"scope": scope, **body}), status)
+    for extra, field in [({"best_case": 0.5}, "best_case"), ({"commit": -1}, "commit"), ({"period": "2025-13"}, "period"),
+                         ({"scope": "org"}, "scope"), ({"color": "red"}, "color"), ({"notes": "x" * 2001}, "notes")]:
+        problem(who["rep_a"].post("/v1/forecasts/submissions", json={"scope": f"person:{a['id']}", **body, **extra}),
+                400, field)
+    problem(who["rep_a"].post("/v1/forecasts/submissions", json={"scope": f"person:{a['id']}", "period": PERIOD}),
+            400, "commit")
+    assert psql(database, f"SELECT count(*) FROM forecast_submissions WHERE org_id = '{world['org']}'") == before
+    # reading another's calls follows the figures' rule
+    problem(who["rep_z"].get("/v1/forecasts/submissions", params={"scope": f"person:{a['id']}"}), 403)
+    ok(who["manager"].get("/v1/forecasts/submissions", params={"scope": f"person:{a['id']}"}))
+
+
+def test_a_submission_keeps_its_snapshot(world, database):
+    from conftest import psql
+    who, a = world["as"], world["A"]
+    s = ok(who["rep_a"].post("/v1/forecasts/submissions", json={
+        "scope": f"person:{a['id']}", "period": PERIOD, "commit": 1, "best_case": 1}), 201)
+    snap = psql(database, f"SELECT snapshot->'categories'->'closed'->>'amount' FROM forecast_submissions"
+                          f" WHERE org_id = '{world['org']}' AND id = {s['id']}")
+    now = ok(who["rep_a"].get("/v1/forecasts", params={"scope": f"person:{a['id']}", "period": PERIOD}))
+    assert float(snap) == now["categories"]["closed"]["amount"]
+    problem_text = psql(database, f"DO $$ BEGIN UPDATE forecast_submissions SET commit_amount = 2 WHERE org_id ="
+                                  f" '{world['org']}' AND id = {s['id']}; EXCEPTION WHEN restrict_violation THEN"
+                                  f" RAISE NOTICE 'kept'; END $$")
+    assert psql(database, f"SELECT commit_amount FROM forecast_submissions WHERE org_id = '{world['org']}'"
+                          f" AND id = {s['id']}") == "1.00"

@@ -1,0 +1,155 @@
+/*
+ * forecasts.c — /v1/forecasts (DESIGN §7 "Forecasts"): the roll-up with the
+ * owners' calls, and the calls (submissions). Each handler reads its request
+ * and hands it to the forecast service.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/handlers.h"
+#include "api/parse.h"
+#include "api/quotas.h"
+#include "api/respond.h"
+#include "api/write.h"
+#include "forecast/service.h"
+
+/* The roll-up as rows for CSV: the scope, then each child (key, name, then the figures). */
+static json_t *
+forecast_rows(json_t *out)
+{
+	static const char *const skip[] = {"scope", "period", "as_of", "children", "person", "team", NULL};
+	json_t *rows = json_array(), *children = json_object_get(out, "children");
+	size_t n = json_array_size(children);
+
+	if (!rows)
+		return NULL;
+	for (size_t i = 0; i <= n; i++) {
+		json_t *o = i == 0 ? out : json_array_get(children, i - 1), *row = json_object(), *v;
+		const char *k;
+		if (!row || json_array_append_new(rows, row) != 0) {
+			json_decref(rows);
+			return NULL;
+		}
+		json_object_foreach(o, k, v) {
+			bool skipped = false;
+			for (int s = 0; skip[s]; s++)
+				skipped = skipped || strcmp(k, skip[s]) == 0;
+			if (!skipped)
+				json_object_set(row, k, v);
+		}
+	}
+	return rows;
+}
+
+void
+handle_forecasts(struct req *r)
+{
+	struct perf_query q = {0};
+	struct issues e = {0};
+	struct caller who;
+	const char *scope = NULL;
+	json_t *out = NULL;
+	enum status st;
+
+	if (query_string(r, "scope", 40, &e, &scope) == FIELD_ABSENT)
+		issues_add(&e, "scope", "is required");
+	else if (scope)
+		scope_read(scope, &e, &q.scope);
+	if (query_string(r, "period", 16, &e, &q.period) == FIELD_ABSENT)
+		issues_add(&e, "period", "is required");
+	else if (q.period)
+		quota_period_read(q.period, "period", &e);
+	q.has_as_of = query_date(r, "as_of", &e, &q.as_of) == FIELD_SET;
+	if (issues_any(&e)) {
+		respond_errors(r, &e);
+		return;
+	}
+	if (!req_caller(r, &who))
+		return;
+	if ((st = forecast_service_rollup(r->conn, &who, &q, &out, &e)) != ST_OK) {
+		respond_store_error(r, st, &e);
+		return;
+	}
+	if (respond_wants_csv(r)) {
+		json_t *rows = forecast_rows(out);
+		if (rows)
+			respond_csv_flat(r, rows);
+		else
+			respond_status(r, ST_NOMEM, NULL);
+		json_decref(rows);
+		json_decref(out);
+	} else
+		respond_json(r, 200, out);
+}
+
+/* ---- POST /v1/forecasts/submissions ------------------------------------------------------------ */
+
+static bool
+call_read(json_t *body, struct forecast_call *in, struct issues *e)
+{
+	static const char *const allowed[] = {"scope", "period", "commit", "best_case", "notes", NULL};
+	const char *scope = NULL;
+
+	*in = (struct forecast_call){0};
+	parse_only(body, allowed, e);
+	parse_require(body, "scope", e);
+	parse_require(body, "period", e);
+	parse_require(body, "commit", e);
+	parse_require(body, "best_case", e);
+	if (parse_string(body, "scope", 1, 40, e, &scope) == FIELD_SET)
+		scope_read(scope, e, &in->scope);
+	if (parse_string(body, "period", 1, 16, e, &in->period) == FIELD_SET)
+		quota_period_read(in->period, "period", e);
+	parse_money(body, "commit", false, e, &in->commit);
+	parse_money(body, "best_case", false, e, &in->best_case);
+	parse_string(body, "notes", 0, 2000, e, &in->notes);
+	return !issues_any(e);
+}
+
+void
+handle_forecast_submit(struct req *r)
+{
+	struct body_write w;
+	struct forecast_call in;
+
+	if (body_write_begin(r, false, &w) && body_write_ready(r, &w, call_read(w.body, &in, &w.e)))
+		body_write_answer(r, &w, forecast_service_submit(r->conn, &w.who, &in, &w.row, &w.e), 201, NULL);
+	body_write_clear(&w);
+}
+
+/* ---- GET /v1/forecasts/submissions ------------------------------------------------------------- */
+
+void
+handle_forecast_submissions(struct req *r)
+{
+	static const char *const columns[] = {"id", "scope", "period", "commit", "best_case", "notes", "sub",
+	                                      "submitted_at", NULL};
+	struct perf_scope scope = {.kind = PERF_ORG};
+	struct issues e = {0};
+	struct caller who;
+	struct page p = {0};
+	const char *text = NULL, *period = NULL;
+	int limit;
+	int64_t before;
+	enum status st;
+
+	if (query_string(r, "scope", 40, &e, &text) == FIELD_ABSENT)
+		issues_add(&e, "scope", "is required");
+	else if (text)
+		scope_read(text, &e, &scope);
+	if (query_string(r, "period", 16, &e, &period) == FIELD_SET)
+		quota_period_read(period, "period", &e);
+	query_page(r, &e, &limit, &before);
+	if (issues_any(&e)) {
+		respond_errors(r, &e);
+		return;
+	}
+	if (!req_caller(r, &who))
+		return;
+	if ((st = forecast_service_submissions(r->conn, &who, &scope, period, before, limit, &p, &e)) != ST_OK)
+		respond_store_error(r, st, &e);
+	else
+		respond_page(r, &p, columns);
+	page_clear(&p);
+	issues_clear(&e);
+}

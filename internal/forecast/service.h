@@ -1,0 +1,59 @@
+/*
+ * service.h — the forecast operations (DESIGN §7 "Forecasts"): the roll-up
+ * of a scope with the owners' calls, and the calls themselves.
+ *
+ * Layers: every call figure is given `raw` (the deals alone: the roll-up's
+ * commit and best-case forecasts, perf_service_forecast_rollup) and
+ * `owner` (the scope owner's latest submission made by the end of as_of;
+ * null when none). Adjustments (the `final` layer) are not built yet.
+ *
+ * Who calls: a person for themself, a manager for a team they lead (its
+ * manager). Who reads: as /v1/performance (auth/scope.h scope_quota_*).
+ */
+#ifndef ATTAIN_FORECAST_SERVICE_H
+#define ATTAIN_FORECAST_SERVICE_H
+
+#include <jansson.h>
+
+#include "auth/scope.h"
+#include "core/issue.h"
+#include "core/status.h"
+#include "db/db.h"
+#include "db/row.h"
+#include "perf/service.h"
+
+/* A call as a request makes it. Strings borrowed. */
+struct forecast_call {
+	struct perf_scope scope; /* a person or a team */
+	const char *period;
+	int64_t commit, best_case; /* cents */
+	const char *notes;         /* NULL = none */
+};
+
+/*
+ * The roll-up of q (perf_service_forecast_rollup) with a `calls` object
+ * {raw, owner} on the scope and on each child, as JSON into *out.
+ */
+enum status forecast_service_rollup(struct db_conn *c, const struct caller *who, const struct perf_query *q,
+                                    json_t **out, struct issues *e);
+
+/*
+ * Submit call `in` (kept forever, with the snapshot of the scope's roll-up
+ * at this moment) into *out. ST_NOT_FOUND for an unknown person or team;
+ * ST_FORBIDDEN unless the caller owns the scope; ST_INVALID naming "scope"
+ * for the org, "period" for a bad period, "best_case" below commit.
+ */
+enum status forecast_service_submit(struct db_conn *c, const struct caller *who, const struct forecast_call *in,
+                                    struct rowjson *out, struct issues *e);
+
+/*
+ * A page of the submissions of `scope` (person or team) for `period` (NULL
+ * = any), newest first, ids below `before` (0 = from the newest), into
+ * *out. Read access to the scope's figures is needed (403 / 404 as
+ * /v1/performance).
+ */
+enum status forecast_service_submissions(struct db_conn *c, const struct caller *who, const struct perf_scope *scope,
+                                         const char *period, int64_t before, int limit, struct page *out,
+                                         struct issues *e);
+
+#endif

@@ -1,0 +1,65 @@
+#include "forecast/store.h"
+
+#include <stdio.h>
+
+#include "core/money.h"
+
+#define SUBMISSION_JSON                                                                                     \
+	"json_build_object('id', s.id::text, 'scope', json_build_object('type', s.scope_type, 'id',           \
+	 s.scope_id::text), 'period', s.period, 'commit', s.commit_amount, 'best_case', s.best_case_amount,     \
+	 'notes', s.notes, 'sub', s.sub, 'submitted_at', " DB_TS("s.submitted_at") ")::text, s.id"
+
+DB_STMT(stmt_submit,
+	"INSERT INTO forecast_submissions AS s (org_id, scope_type, scope_id, period, period_start, period_end,"
+	" commit_amount, best_case_amount, notes, sub, snapshot)"
+	" VALUES ($1, $2, $3::bigint, $4, $5::date, $6::date, $7::numeric, $8::numeric, $9, $10, $11::jsonb)"
+	" RETURNING " SUBMISSION_JSON ", 1");
+DB_STMT(stmt_submissions,
+	"SELECT " SUBMISSION_JSON " FROM forecast_submissions s WHERE s.org_id = $1 AND s.scope_type = $2"
+	" AND s.scope_id = $3::bigint AND ($4::text IS NULL OR s.period = $4)"
+	" AND ($5::bigint = 0 OR s.id < $5::bigint) ORDER BY s.id DESC LIMIT $6::int");
+DB_STMT(stmt_latest,
+	"SELECT " SUBMISSION_JSON " FROM forecast_submissions s WHERE s.org_id = $1 AND s.scope_type = $2"
+	" AND s.scope_id = $3::bigint AND s.period = $4"
+	" AND s.submitted_at < ((($5::date + 1)::timestamp) AT TIME ZONE " DB_ORG_TZ ")"
+	" ORDER BY s.submitted_at DESC, s.id DESC LIMIT 1");
+
+enum status
+forecast_store_submit(struct db_conn *c, const char *org, const struct forecast_submission *s, struct rowjson *out)
+{
+	char id[24], start[16], end[16], commit[32], best[32];
+
+	snprintf(id, sizeof id, "%lld", (long long)s->scope_id);
+	cal_date_format(s->period->start, start, sizeof start);
+	cal_date_format(s->period->end, end, sizeof end);
+	money_format(s->commit, commit, sizeof commit);
+	money_format(s->best_case, best, sizeof best);
+	const char *params[] = {org, s->scope_type, id, s->period->id, start, end, commit, best, s->notes, s->sub,
+				s->snapshot};
+	return row_exec(c, &stmt_submit, 11, params, out);
+}
+
+enum status
+forecast_store_submissions(struct db_conn *c, const char *org, const char *scope_type, int64_t scope_id,
+			   const char *period, int64_t before, int limit, struct page *out)
+{
+	char id[24], b[24], lim[16];
+
+	snprintf(id, sizeof id, "%lld", (long long)scope_id);
+	snprintf(b, sizeof b, "%lld", (long long)before);
+	snprintf(lim, sizeof lim, "%d", limit + 1);
+	const char *params[] = {org, scope_type, id, period, b, lim};
+	return row_exec_page(c, &stmt_submissions, 6, params, limit, out);
+}
+
+enum status
+forecast_store_latest(struct db_conn *c, const char *org, const char *scope_type, int64_t scope_id,
+		      const char *period, cal_date as_of, struct rowjson *out)
+{
+	char id[24], day[16];
+
+	snprintf(id, sizeof id, "%lld", (long long)scope_id);
+	cal_date_format(as_of, day, sizeof day);
+	const char *params[] = {org, scope_type, id, period, day};
+	return row_exec(c, &stmt_latest, 5, params, out);
+}

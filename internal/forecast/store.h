@@ -1,0 +1,47 @@
+/*
+ * store.h — forecast calls in the database: submissions (append-only, each
+ * with the snapshot of its roll-up). SQL only.
+ */
+#ifndef ATTAIN_FORECAST_STORE_H
+#define ATTAIN_FORECAST_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "calendar/calendar.h"
+#include "core/status.h"
+#include "db/db.h"
+#include "db/row.h"
+
+/* A submission to write. Strings borrowed. */
+struct forecast_submission {
+	const char *scope_type; /* "person" or "team" */
+	int64_t scope_id;
+	const struct period *period;
+	int64_t commit, best_case; /* cents */
+	const char *notes;         /* NULL = none */
+	const char *sub;
+	const char *snapshot; /* the roll-up JSON text */
+};
+
+/* Write s; the stored submission as JSON into *out (rowjson_clear). */
+enum status forecast_store_submit(struct db_conn *c, const char *org, const struct forecast_submission *s,
+				  struct rowjson *out);
+
+/*
+ * A page of submissions, newest first (ids below `before`, 0 = from the
+ * newest), of scope (type, id) and period (NULL = any), into *out.
+ */
+enum status forecast_store_submissions(struct db_conn *c, const char *org, const char *scope_type,
+				       int64_t scope_id, const char *period, int64_t before, int limit,
+				       struct page *out);
+
+/*
+ * The latest submission of scope (type, id) for period made before the end
+ * of day `as_of` in the org's time zone, as JSON into *out; ST_NOT_FOUND
+ * when there is none.
+ */
+enum status forecast_store_latest(struct db_conn *c, const char *org, const char *scope_type, int64_t scope_id,
+				  const char *period, cal_date as_of, struct rowjson *out);
+
+#endif
