@@ -74,7 +74,7 @@ scripts/pg start "$pgdir" "$pgport"
 admin_url=$(scripts/pg url "$pgdir" "$pgport")
 secret=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 token=$(ATTAIN_JWT_HS256_SECRET=$secret "$bin/attainctl" token --sub bench --org bench --roles admin --ttl 86400)
-auth=(-H "Authorization: Bearer $token" -H "Content-Type: application/json")
+auth=(-H "Authorization: Bearer $token")
 
 # closed b2c leads whose conversion follows their channel and visits (deterministic)
 "$PY" - >"$work/closed.ndjson" <<'PYEOF'
