@@ -50,6 +50,7 @@ enum route_flags {
 	R_NODB = 1u << 1,   /* handler needs no database connection */
 	R_BULK = 1u << 2,   /* takes bodies up to ATTAIN_MAX_BODY (others: ATTAIN_MAX_SMALL_BODY) */
 	R_EXPENSIVE = 1u << 3, /* counted against the per-subject and per-org concurrency caps */
+	R_NOTX = 1u << 4,   /* a POST that writes nothing: no transaction, no Idempotency-Key */
 };
 
 struct route {

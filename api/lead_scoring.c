@@ -93,15 +93,16 @@ handle_lead_models_train(struct req *r)
 
 /*
  * The evaluation as one CSV table for BI: a row per calibration decile and
- * per grade, each with the model's version and headline metrics.
+ * per grade, each with the training's version and headline metrics.
  */
 static void
 evaluation_csv(struct req *r, const char *text)
 {
-	static const char *const columns[] = { "segment", "version", "trained_at", "auc", "brier", "log_loss",
+	static const char *const columns[] = { "segment", "trained_version", "trained_at", "auc", "brier", "log_loss",
 					       "section", "bucket", "count", "predicted_pct", "observed_pct",
 					       "converted", "conversion_rate_pct", NULL };
-	static const char *const head[] = { "segment", "version", "trained_at", "auc", "brier", "log_loss", NULL };
+	static const char *const head[] = { "segment", "trained_version", "trained_at", "auc", "brier", "log_loss",
+					    NULL };
 	json_t *ev = json_loads(text, 0, NULL), *rows = json_array();
 	size_t i;
 	json_t *item;

@@ -24,7 +24,7 @@ static const char *const lead_columns[] = {
 	"source",     "budget",		   "authority", "need",		  "timeline",	    "employees",
 	"industry",   "engagement",	   "attributes", "owner_id",	  "status",	    "converted_deal_id",
 	"score",      "grade",		   "probability", "suggested_status", "bant",	    "score_breakdown",
-	"version",    "created_at",	   "updated_at", NULL,
+	"forced_conversion", "version", "created_at", "updated_at", NULL,
 };
 static const char *const funnel_columns[] = { "key",	      "total",	   "new",
 					      "qualified",    "nurture",   "disqualified",
@@ -250,7 +250,7 @@ out:
 static bool
 conversion_read(struct req *r, json_t **body, struct lead_conversion *in)
 {
-	static const char *const allowed[] = { "name", "amount", "stage", "type", "close_date", NULL };
+	static const char *const allowed[] = { "name", "amount", "stage", "type", "close_date", "force", NULL };
 	struct issues e = { 0 };
 	size_t len;
 
@@ -267,6 +267,7 @@ conversion_read(struct req *r, json_t **body, struct lead_conversion *in)
 	parse_string(*body, "stage", 1, 40, &e, &in->stage);
 	parse_enum(*body, "type", deal_types, &e, &in->type);
 	in->set_close_date = parse_date(*body, "close_date", &e, &in->close_date) == FIELD_SET;
+	parse_bool(*body, "force", &e, &in->force);
 	if (issues_any(&e)) {
 		respond_errors(r, &e);
 		return false;

@@ -695,7 +695,7 @@ run(struct req *r)
 			}
 			org_remember(r->app->orgs, r->who.org);
 		}
-		if (is_write(r->u->http_verb)) {
+		if (is_write(r->u->http_verb) && !(rt->flags & R_NOTX)) {
 			if ((st = db_begin(r->conn)) != ST_OK) {
 				respond_status(r, st, NULL);
 				return;

@@ -76,7 +76,7 @@ const struct route api_routes[] = {
 	{ "GET", "/v1/leads", READ, 0, handle_leads_list, q_leads },
 	{ "POST", "/v1/leads", LEAD_WRITERS, 0, handle_leads_create, NULL },
 	{ "POST", "/v1/leads/bulk", LEAD_SYNC, R_BULK | R_EXPENSIVE, handle_leads_bulk, q_leads_bulk },
-	{ "POST", "/v1/leads/score", READ, R_EXPENSIVE, handle_leads_score, NULL },
+	{ "POST", "/v1/leads/score", READ, R_EXPENSIVE | R_NOTX, handle_leads_score, NULL },
 	{ "GET", "/v1/leads/funnel", READ, R_EXPENSIVE, handle_leads_funnel, q_funnel },
 	{ "GET", "/v1/leads/{lead_id}", READ, 0, handle_leads_get, NULL },
 	{ "PATCH", "/v1/leads/{lead_id}", LEAD_WRITERS, 0, handle_leads_patch, NULL },

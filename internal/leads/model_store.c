@@ -23,28 +23,37 @@ DB_STMT(stmt_model_peek, MODEL_HEAD);
 DB_STMT(stmt_model_predictive,
 	"SELECT m.predictive::text FROM lead_scoring_models m WHERE m.org_id = $1 AND m.segment = $2"
 	" AND m.predictive IS NOT NULL AND " TRAINED_KEY " = $3");
-DB_STMT(stmt_model_lock, "SELECT m.version, m.predictive::text, " DB_DAY(DB_ORG_TODAY)
+DB_STMT(stmt_model_lock, "SELECT m.version, m.predictive::text, " DB_DAY(DB_ORG_TODAY) ", m.predictive_version"
 			 " FROM lead_scoring_models m WHERE m.org_id = $1 AND m.segment = $2 FOR UPDATE");
 DB_STMT(stmt_model_seed, "SELECT leads_seed_models($1)");
 
+/*
+ * Two numbers, two names: `version` is the rules' (the resource's ETag, what
+ * If-Match on PUT checks; only a PUT that changes the definition bumps it),
+ * `trained_version` numbers the trainings (predictive_version).
+ */
 #define MODEL_JSON                                                                                        \
 	"(m.definition || jsonb_build_object('segment', m.segment, 'predictive', CASE WHEN m.predictive IS    \
-	 NULL THEN NULL ELSE jsonb_build_object('version', m.predictive_version, 'trained_at', "             \
+	 NULL THEN NULL ELSE jsonb_build_object('trained_version', m.predictive_version, 'trained_at', "     \
 	DB_TS("m.trained_at") ", 'auc', m.evaluation->'auc', 'n_train', m.evaluation->'n_train',               \
 	 'n_holdout', m.evaluation->'n_holdout', 'columns', m.evaluation->'columns') END,                    \
 	 'version', m.version, 'updated_at', " DB_TS("m.updated_at") "))::text, 0, m.version"
 #define EVALUATION_JSON                                                                                   \
-	"(m.evaluation || jsonb_build_object('segment', m.segment, 'version', m.predictive_version,          \
+	"(m.evaluation || jsonb_build_object('segment', m.segment, 'trained_version', m.predictive_version,  \
 	 'trained_at', " DB_TS("m.trained_at") "))::text, 0, m.predictive_version"
 
 DB_STMT(stmt_model_get, "SELECT " MODEL_JSON " FROM lead_scoring_models m WHERE m.org_id = $1 AND m.segment = $2");
+/* A changed definition bumps the rules' version; updated_at never goes before trained_at (0009). */
 DB_STMT(stmt_model_replace,
-	"UPDATE lead_scoring_models m SET definition = $3::jsonb" DB_BUMP_IF_CHANGED("definition", "$3::jsonb")
-	" WHERE m.org_id = $1 AND m.segment = $2 RETURNING " MODEL_JSON);
+	"UPDATE lead_scoring_models m SET definition = $3::jsonb,"
+	" version = m.version + (m.definition IS DISTINCT FROM $3::jsonb)::int,"
+	" updated_at = CASE WHEN m.definition IS DISTINCT FROM $3::jsonb THEN greatest(now(), m.trained_at)"
+	" ELSE m.updated_at END WHERE m.org_id = $1 AND m.segment = $2 RETURNING " MODEL_JSON);
+/* A training leaves the rules' version alone; its time is the row's updated_at too. */
 DB_STMT(stmt_model_trained,
 	"UPDATE lead_scoring_models m SET predictive = $3::jsonb, evaluation = $4::jsonb,"
-	" predictive_version = m.predictive_version + 1, trained_at = clock_timestamp(), version = m.version + 1,"
-	" updated_at = now() WHERE m.org_id = $1 AND m.segment = $2 RETURNING " EVALUATION_JSON);
+	" predictive_version = m.predictive_version + 1, trained_at = t.at, updated_at = t.at"
+	" FROM (SELECT clock_timestamp() AS at) t WHERE m.org_id = $1 AND m.segment = $2 RETURNING " EVALUATION_JSON);
 DB_STMT(stmt_model_evaluation, "SELECT " EVALUATION_JSON " FROM lead_scoring_models m"
 			       " WHERE m.org_id = $1 AND m.segment = $2 AND m.evaluation IS NOT NULL");
 
@@ -213,6 +222,7 @@ model_store_load(struct db_conn *c, const char *org, const char *segment, bool p
 		const char *trained = PQgetvalue(r, 0, 1);
 		if (strncmp(trained, "0@", 2) == 0) /* never trained */
 			break;
+		out->trained_version = atoi(trained);
 		if ((st = predictive_load(c, org, segment, trained, &out->predictive)) == ST_OK)
 			break;
 		score_model_clear(out);
@@ -279,6 +289,7 @@ model_store_replace(struct db_conn *c, const char *org, const char *segment, str
 	if ((st = row_exec(c, &stmt_model_replace, 3, (const char *[]){ org, segment, def }, out)) != ST_OK)
 		goto out;
 	m->predictive = predictive;
+	m->trained_version = predictive ? atoi(PQgetvalue(r, 0, 3)) : 0;
 	predictive = NULL;
 out:
 	model_free(predictive);

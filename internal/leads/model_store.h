@@ -23,10 +23,12 @@
 
 /*
  * Load the model of `segment`, with its trained part, into *out (release with
- * score_model_clear), and today in the org's time zone into *today; its
- * version into *version unless NULL. The row is read FOR SHARE (until the
- * transaction ends), or without a lock when `peek` (a training's long read
- * phase, during which a training may commit: then it reads again).
+ * score_model_clear; out->trained_version numbers its training), and today in
+ * the org's time zone into *today; the rules' version into *version unless
+ * NULL. The row is read FOR SHARE (until the transaction ends), or without a
+ * lock when `peek` (a training's long read phase, or a read outside any
+ * transaction such as POST /v1/leads/score: a training may commit between
+ * its statements, then it reads again).
  */
 enum status model_store_load(struct db_conn *c, const char *org, const char *segment, bool peek,
                              struct score_model *out, cal_date *today, int *version);
@@ -44,8 +46,8 @@ enum status model_store_evaluation(struct db_conn *c, const char *org, const cha
  * ends. ST_NOT_FOUND when the org has no such model; ST_STALE when
  * expect_version >= 0 differs from its version. On ST_OK, *out is the model
  * as model_store_get shows it, m->predictive the stored trained part (NULL
- * when never trained; m owns it) and *today the org's day: what re-scoring
- * the segment takes.
+ * when never trained; m owns it) with m->trained_version, and *today the
+ * org's day: what re-scoring the segment takes.
  */
 enum status model_store_replace(struct db_conn *c, const char *org, const char *segment,
                                 struct score_model *m, int expect_version, struct rowjson *out,
@@ -53,9 +55,9 @@ enum status model_store_replace(struct db_conn *c, const char *org, const char *
 
 /*
  * Store what a training learned and its evaluation (training.h) as the
- * segment's trained part (a new predictive version), the row locked FOR
- * UPDATE until the transaction ends. *out is the evaluation as
- * model_store_evaluation shows it.
+ * segment's trained part (the next trained_version; the rules' version and
+ * so the ETag stay), the row locked FOR UPDATE until the transaction ends.
+ * *out is the evaluation as model_store_evaluation shows it.
  */
 enum status model_store_trained(struct db_conn *c, const char *org, const char *segment,
                                 const struct model *learned, const json_t *evaluation, struct rowjson *out);

@@ -144,12 +144,12 @@ percent_or_null(const char *text)
 }
 
 json_t *
-lead_record_preview(const struct lead_record *r, int model_version)
+lead_record_preview(const struct lead_record *r, int rules_version, int trained_version)
 {
-	return json_pack("{s:s,s:i,s:s,s:o,s:s,s:o,s:o,s:i}", "segment", r->v[LEAD_RECORD_SEGMENT], "score",
+	return json_pack("{s:s,s:i,s:s,s:o,s:s,s:o,s:o,s:i,s:o}", "segment", r->v[LEAD_RECORD_SEGMENT], "score",
 	                 atoi(r->v[LEAD_RECORD_SCORE]), "grade", r->v[LEAD_RECORD_GRADE], "probability",
 	                 percent_or_null(r->v[LEAD_RECORD_PROBABILITY]), "suggested_status",
 	                 r->v[LEAD_RECORD_SUGGESTED_STATUS], "bant", json_loads(r->bant, 0, NULL),
-	                 "score_breakdown", json_loads(r->breakdown, 0, NULL), "model_version",
-	                 model_version);
+	                 "score_breakdown", json_loads(r->breakdown, 0, NULL), "rules_version", rules_version,
+	                 "trained_version", trained_version > 0 ? json_integer(trained_version) : json_null());
 }

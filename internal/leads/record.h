@@ -92,8 +92,10 @@ void lead_record_clear(struct lead_record *r);
 /*
  * The score of a record as POST /v1/leads/score shows it: {segment, score,
  * grade, probability, suggested_status, bant, score_breakdown,
- * model_version} (new reference; NULL when out of memory).
+ * rules_version, trained_version} (new reference; NULL when out of memory):
+ * the rules' version of the model and the training behind the probability
+ * (0: none, shown as null).
  */
-json_t *lead_record_preview(const struct lead_record *r, int model_version);
+json_t *lead_record_preview(const struct lead_record *r, int rules_version, int trained_version);
 
 #endif

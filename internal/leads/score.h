@@ -134,6 +134,7 @@ struct score_model {
 	struct bant_config bant;
 	double predicted_weight;     /* 0..1 */
 	struct model *predictive;    /* owned; NULL until a model is trained */
+	int trained_version;         /* the training that made `predictive` (1, 2, ...); 0 without */
 };
 
 /* A definition's problems reported at most: the rest are counted, not listed. */
@@ -192,7 +193,8 @@ json_t *score_bant_json(const struct score_result *r);
 /*
  * {"fit", "rules": [{rule_id, field, group, points, raw_points}],
  *  "predicted": null | {points, probability, weight, top_factors:
- *  [{feature, value, contribution}]}} (new reference; NULL on OOM).
+ *  [{feature, value, contribution}], trained_version}} (new reference; NULL
+ *  on OOM).
  */
 json_t *score_breakdown_json(const struct score_model *m, const struct score_result *r);
 

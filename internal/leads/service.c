@@ -280,11 +280,11 @@ leads_service_score(struct db_conn *c, const struct caller *who, const json_t *b
 	if ((st = owner_check(c, who->org, &all, lead_record_text(merged, "owner_id"), owner_segment, e)) !=
 	        ST_OK ||
 	    (st = lead_record_default_segment(merged, owner_segment)) != ST_OK ||
-	    (st = model_store_load(c, who->org, lead_record_text(merged, "segment"), false, &m, &today,
+	    (st = model_store_load(c, who->org, lead_record_text(merged, "segment"), true, &m, &today,
 	                           &version)) != ST_OK ||
 	    (st = lead_record_fill(&rec, merged, 0, NULL, &m, today, NULL)) != ST_OK)
 		goto out;
-	if ((v = lead_record_preview(&rec, version)) != NULL)
+	if ((v = lead_record_preview(&rec, version, m.trained_version)) != NULL)
 		*out = v;
 	else
 		st = ST_NOMEM;
@@ -326,12 +326,13 @@ rescore_one(void *ctx, int64_t id, const json_t *input, const cal_date *created_
 	return st == ST_INVALID ? ST_INTERNAL : st;
 }
 
-/* Re-score the open leads of `segment` with m as of today. */
+/* Re-score the open leads of `segment` (and the closed ones when `closed_too`) with m as of today. */
 static enum status
-rescore(struct db_conn *c, const char *org, const char *segment, const struct score_model *m, cal_date today)
+rescore(struct db_conn *c, const char *org, const char *segment, bool closed_too, const struct score_model *m,
+        cal_date today)
 {
 	struct rescoring rs = {.m = m, .today = today, .res = malloc(sizeof *rs.res)};
-	enum status st = rs.res ? lead_store_rescore(c, org, segment, rescore_one, &rs) : ST_NOMEM;
+	enum status st = rs.res ? lead_store_rescore(c, org, segment, closed_too, rescore_one, &rs) : ST_NOMEM;
 
 	free(rs.res);
 	return st;
@@ -716,6 +717,12 @@ leads_service_convert(struct db_conn *c, const struct caller *who, int64_t id,
 		st = ST_CONFLICT;
 		goto out;
 	}
+	bool forced = strcmp(cur.status, "disqualified") == 0;
+	if (forced && !in->force) {
+		issues_add(e, "status", "%s", "the lead is disqualified: send \"force\": true to convert it anyway");
+		st = ST_CONFLICT;
+		goto out;
+	}
 	if ((st = org_service_today(c, who, &today)) != ST_OK || (st = deals_service_stages(c, who, stages)) != ST_OK ||
 	    (st = conversion_input(cur.input, id, in, stages, today, d, name, sizeof name, e)) != ST_OK)
 		goto out;
@@ -728,7 +735,10 @@ leads_service_convert(struct db_conn *c, const struct caller *who, int64_t id,
 		st = ST_NOMEM;
 		goto out;
 	}
-	st = store_change(c, who->org, id, &cur, merged, lead_out, e);
+	if ((st = store_change(c, who->org, id, &cur, merged, lead_out, e)) == ST_OK && forced) {
+		rowjson_clear(lead_out);
+		st = lead_store_forced(c, who->org, id, who->sub, lead_out);
+	}
 out:
 	json_decref(merged);
 	lead_store_current_clear(&cur);
@@ -811,7 +821,7 @@ leads_service_model_put(struct db_conn *c, const struct caller *who, const char 
 	if ((st = put_body(c, who->org, segment, body, e)) == ST_OK &&
 	    (st = score_model_parse(body, &m, e)) == ST_OK &&
 	    (st = model_store_replace(c, who->org, segment, &m, expect_version, out, &today)) == ST_OK)
-		st = rescore(c, who->org, segment, &m, today);
+		st = rescore(c, who->org, segment, false, &m, today);
 	score_model_clear(&m);
 	return st;
 }
@@ -840,11 +850,14 @@ leads_service_model_train(struct db_conn *c, const struct caller *who, const cha
 		issues_add(e, NULL, "%s", why);
 	if (st != ST_OK)
 		goto out;
-	/* The short part: store it (the row is now ours until commit) and re-score with the current rules. */
+	/*
+	 * The short part: store it (the row is now ours until commit) and re-score with the current rules,
+	 * the closed leads too: each lead carries the probability of the newest model.
+	 */
 	if ((st = model_store_trained(c, who->org, segment, learned, evaluation, out)) != ST_OK ||
 	    (st = model_store_load(c, who->org, segment, false, &now, &today, NULL)) != ST_OK)
 		goto out;
-	st = rescore(c, who->org, segment, &now, today);
+	st = rescore(c, who->org, segment, true, &now, today);
 out:
 	score_model_clear(&m);
 	score_model_clear(&now);

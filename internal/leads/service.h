@@ -69,8 +69,8 @@ enum status leads_service_delete(struct db_conn *c, const struct caller *who, in
 /*
  * Score a checked lead body without storing it, as create would (an owner
  * it names must be a person of the org): *out = {segment, score, grade,
- * probability, suggested_status, bant, score_breakdown, model_version} (new
- * reference).
+ * probability, suggested_status, bant, score_breakdown, rules_version,
+ * trained_version} (new reference).
  */
 enum status leads_service_score(struct db_conn *c, const struct caller *who, const json_t *body, json_t **out,
                                 struct issues *e);
@@ -126,14 +126,16 @@ struct lead_conversion {
 	const char *type;  /* default: new_business */
 	bool set_close_date;
 	cal_date close_date; /* default: the timeline when not past, else today + 30 days */
+	bool force;          /* convert a disqualified lead (recorded on it: who and when) */
 };
 
 /*
  * Create the deal of lead `id` (through the deals domain), owned by the
  * lead's owner, link it and mark the lead converted (re-scored), in the
  * caller's transaction. ST_NOT_FOUND ("no such lead") when out of reach;
- * ST_CONFLICT naming status when the lead is already converted, or owner_id
- * when it has no owner; ST_INVALID naming amount when neither the request nor
+ * ST_CONFLICT naming status when the lead is already converted or is
+ * disqualified without in->force (with it, who->sub and the time are recorded
+ * on the lead), or owner_id when it has no owner; ST_INVALID naming amount when neither the request nor
  * the lead gives one, stage when the org has no open stage, or the field of
  * the deal at fault (close_date, stage, amount, else body). *lead_out is the
  * lead, *deal_out the deal (as GET /v1/deals/{id} shows it).

@@ -15,7 +15,9 @@
 	 'attributes', l.attributes, 'owner_id', l.owner_id::text, 'status', l.status,                       \
 	 'converted_deal_id', l.converted_deal_id::text, 'score', l.score, 'grade', l.grade,                 \
 	 'probability', l.probability, 'suggested_status', l.suggested_status, 'bant', l.bant,               \
-	 'score_breakdown', l.score_breakdown, 'version', l.version,                                         \
+	 'score_breakdown', l.score_breakdown, 'forced_conversion', CASE WHEN l.conversion_forced_at IS NULL \
+	 THEN NULL ELSE json_build_object('by', l.conversion_forced_by, 'at', " DB_TS("l.conversion_forced_at") ") \
+	 END, 'version', l.version,                                                                          \
 	 'created_at', " DB_TS("l.created_at") ", 'updated_at', " DB_TS("l.updated_at") ")::text, l.id, l.version"
 
 #define LEAD_VALUES                                                                                       \
@@ -50,6 +52,10 @@ DB_STMT(stmt_lead_update,
 	"UPDATE leads l SET (" LEAD_COLUMNS ") = (" LEAD_VALUES ")" DB_BUMP_IF_CHANGED(LEAD_COLUMNS, LEAD_VALUES)
 	" WHERE l.org_id = $1 AND l.id = $25::bigint RETURNING " LEAD_JSON);
 DB_STMT(stmt_lead_delete, "DELETE FROM leads WHERE org_id = $1 AND id = $2::bigint");
+/* Who forced the conversion of a disqualified lead, and when (0009); not a change of the lead's version. */
+DB_STMT(stmt_lead_forced,
+	"UPDATE leads l SET conversion_forced_by = $3, conversion_forced_at = now()"
+	" WHERE l.org_id = $1 AND l.id = $2::bigint RETURNING " LEAD_JSON);
 
 enum status
 lead_store_get(struct db_conn *c, const char *org, const struct scope_rows *s, int64_t id, struct rowjson *out)
@@ -184,6 +190,14 @@ lead_store_delete(struct db_conn *c, const char *org, int64_t id)
 	return row_exec_command(c, &stmt_lead_delete, 2, (const char *[]){ org, row_id_param(id, idb, sizeof idb) });
 }
 
+enum status
+lead_store_forced(struct db_conn *c, const char *org, int64_t id, const char *by, struct rowjson *out)
+{
+	char idb[24];
+
+	return row_exec(c, &stmt_lead_forced, 3, (const char *[]){ org, row_id_param(id, idb, sizeof idb), by }, out);
+}
+
 /* ---- funnel ------------------------------------------------------------------------- */
 
 #define FUNNEL_COUNTS                                                                                     \
@@ -237,6 +251,9 @@ lead_store_funnel(struct db_conn *c, const char *org, const struct scope_rows *s
 DB_STMT(stmt_open_leads,
 	"SELECT l.id, " LEAD_INPUT_JSON ", " LEAD_CREATED_ON " FROM leads l"
 	" WHERE l.org_id = $1 AND l.segment = $2 AND l.status IN ('new', 'qualified', 'nurture') ORDER BY l.id");
+DB_STMT(stmt_segment_leads,
+	"SELECT l.id, " LEAD_INPUT_JSON ", " LEAD_CREATED_ON " FROM leads l"
+	" WHERE l.org_id = $1 AND l.segment = $2 ORDER BY l.id");
 DB_STMT(stmt_rescore,
 	"UPDATE leads l SET score = r.score, grade = r.grade, probability = r.probability,"
 	" suggested_status = r.suggested_status, bant = r.bant, score_breakdown = r.score_breakdown,"
@@ -277,10 +294,11 @@ rescore_line(const PGresult *r, int i, lead_store_scorer score, void *ctx, struc
 }
 
 enum status
-lead_store_rescore(struct db_conn *c, const char *org, const char *segment, lead_store_scorer score, void *ctx)
+lead_store_rescore(struct db_conn *c, const char *org, const char *segment, bool closed_too, lead_store_scorer score,
+		   void *ctx)
 {
 	struct buf b = { 0 };
-	PGresult *r = db_exec(c, &stmt_open_leads, 2, (const char *[]){ org, segment });
+	PGresult *r = db_exec(c, closed_too ? &stmt_segment_leads : &stmt_open_leads, 2, (const char *[]){ org, segment });
 	enum status st = db_check(c, r, PGRES_TUPLES_OK), st2;
 
 	if (st != ST_OK || PQntuples(r) == 0)

@@ -85,6 +85,11 @@ enum status lead_store_insert(struct db_conn *c, const char *org, const struct l
 /* Replace every stored column of lead `id` by record r (a new version); as lead_store_insert otherwise. */
 enum status lead_store_update(struct db_conn *c, const char *org, int64_t id, const struct lead_record *r,
                               struct rowjson *out, struct issues *e);
+/*
+ * Record on lead `id` (locked by lead_store_lock) that `by` (a token's sub)
+ * forced its conversion past `disqualified`, now; *out is the lead after it.
+ */
+enum status lead_store_forced(struct db_conn *c, const char *org, int64_t id, const char *by, struct rowjson *out);
 /* Delete lead `id` (locked by lead_store_lock). */
 enum status lead_store_delete(struct db_conn *c, const char *org, int64_t id);
 
@@ -105,11 +110,12 @@ enum status lead_store_funnel(struct db_conn *c, const char *org, const struct s
 typedef enum status (*lead_store_scorer)(void *ctx, int64_t id, const json_t *input,
                                          const cal_date *created_on, struct lead_record *out);
 /*
- * Re-score the open leads (new, qualified, nurture) of `segment` through
+ * Re-score the open leads (new, qualified, nurture) of `segment`, and its
+ * closed ones (converted, disqualified) too when `closed_too`, through
  * `score`, in the caller's transaction: a lead whose score columns change
  * gets a new version. The first error of `score` stops it.
  */
-enum status lead_store_rescore(struct db_conn *c, const char *org, const char *segment,
+enum status lead_store_rescore(struct db_conn *c, const char *org, const char *segment, bool closed_too,
                                lead_store_scorer score, void *ctx);
 
 /* The closed leads (converted or disqualified) of a segment, for a training. */

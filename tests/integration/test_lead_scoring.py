@@ -17,7 +17,7 @@ from contract import ok, problem
 
 MODEL_FIELDS = {"segment", "rules", "group_caps", "thresholds", "bant", "predicted_weight", "predictive",
                 "version", "updated_at"}
-EVALUATION_FIELDS = {"segment", "version", "trained_at", "auc", "brier", "log_loss", "base_rate_pct",
+EVALUATION_FIELDS = {"segment", "trained_version", "trained_at", "auc", "brier", "log_loss", "base_rate_pct",
                      "n_train", "n_holdout", "n_converted", "n_unconverted", "alpha", "columns",
                      "calibration", "by_grade"}
 BANT = {"required": ["budget", "authority"],
@@ -332,7 +332,7 @@ def test_train_evaluate_and_blend(scratch_admin):
     ev = ok(api.post("/v1/lead-scoring/models/b2c/train", timeout=1800))
     assert time.monotonic() - t0 < 60
     assert set(ev) == EVALUATION_FIELDS
-    assert ev["segment"] == "b2c" and ev["version"] == 1
+    assert ev["segment"] == "b2c" and ev["trained_version"] == 1
     assert ev["n_train"] + ev["n_holdout"] == 600 and 60 < ev["n_holdout"] < 180
     assert ev["n_converted"] + ev["n_unconverted"] == 600
     assert ev["auc"] > 0.7 and 0 < ev["brier"] < 0.25 and ev["columns"] > 0 and ev["alpha"] > 0
@@ -347,17 +347,19 @@ def test_train_evaluate_and_blend(scratch_admin):
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert [x["bucket"] for x in rows] == [str(d) for d in range(1, 11)] + ["A", "B", "C", "D"]
-    assert {x["auc"] for x in rows} == {str(ev["auc"])} and {x["version"] for x in rows} == {"1"}
+    assert {x["auc"] for x in rows} == {str(ev["auc"])} and {x["trained_version"] for x in rows} == {"1"}
     assert [int(x["count"]) for x in rows[:10]] == [b["count"] for b in ev["calibration"]]
     assert [float(x["observed_pct"]) for x in rows[:10]] == [b["observed_pct"] for b in ev["calibration"]]
     assert [x["converted"] for x in rows[10:]] == [str(g["converted"]) for g in ev["by_grade"]]
 
     m = ok(api.get("/v1/lead-scoring/models/b2c"))
-    assert m["version"] == before_model["version"] + 1
-    assert m["predictive"]["version"] == 1 and m["predictive"]["auc"] == ev["auc"]
+    # a training numbers its model apart: the rules' version (the ETag) stays
+    assert m["version"] == before_model["version"]
+    assert m["predictive"]["trained_version"] == 1 and m["predictive"]["auc"] == ev["auc"]
+    assert m["predictive"]["trained_at"] == ev["trained_at"] and m["updated_at"] >= m["predictive"]["trained_at"]
     assert m["predictive"]["n_train"] == ev["n_train"]
 
-    # the open leads are re-scored with the blend; the closed ones keep their score
+    # every lead of the segment is re-scored with the blend, the closed ones too
     leads = {x["id"]: x for x in all_leads(api, segment="b2c")}
     web, fair, ads = (leads[i] for i in open_ids)
     for lead in (web, fair, ads):
@@ -369,12 +371,18 @@ def test_train_evaluate_and_blend(scratch_admin):
     assert web["probability"] > ads["probability"] > fair["probability"]
     factors = {f["feature"]: f for f in web["score_breakdown"]["predicted"]["top_factors"]}
     assert factors["attributes.channel"]["value"] == "web" and factors["attributes.channel"]["contribution"] > 0
-    assert all(x["probability"] is None for x in leads.values() if x["status"] != "new")
+    closed = [x for x in leads.values() if x["status"] != "new"]
+    assert len(closed) == 600
+    for lead in closed:
+        assert lead["probability"] is not None and lead["version"] == 2, lead
+        assert lead["score_breakdown"]["predicted"]["probability"] == lead["probability"]
+        assert lead["score_breakdown"]["predicted"]["trained_version"] == 1
 
     # new writes and previews use the model
     preview = ok(api.post("/v1/leads/score", json={"segment": "b2c", "attributes": {"channel": "web",
                                                                                      "visits": 19}}))
-    assert preview["probability"] == web["probability"] and preview["model_version"] == m["version"]
+    assert preview["probability"] == web["probability"] and preview["rules_version"] == m["version"]
+    assert preview["trained_version"] == 1 and preview["score_breakdown"]["predicted"]["trained_version"] == 1
     # a model whose score is the probability alone
     only = ok(api.put("/v1/lead-scoring/models/b2c", json=model([], predicted_weight=1)))
     assert only["predictive"] == m["predictive"]
@@ -382,7 +390,7 @@ def test_train_evaluate_and_blend(scratch_admin):
     assert abs(again["score"] - again["probability"]) <= 0.505 and again["score_breakdown"]["rules"] == []
     # training again is version 2
     ev2 = ok(api.post("/v1/lead-scoring/models/b2c/train", json={}, timeout=1800))
-    assert ev2["version"] == 2 and ev2["auc"] == ev["auc"]  # same leads, same model
+    assert ev2["trained_version"] == 2 and ev2["auc"] == ev["auc"]  # same leads, same model
 
 
 def test_scores_follow_a_retrained_model(scratch_admin):
@@ -400,10 +408,11 @@ def test_scores_follow_a_retrained_model(scratch_admin):
         x["status"] = "disqualified" if x["status"] == "converted" else "converted"
     assert bulk(api, items)["updated"] == len(items)
     ev = ok(api.post("/v1/lead-scoring/models/b2c/train", timeout=1800))
-    assert ev["version"] == 2
+    assert ev["trained_version"] == 2
     after = [ok(api.post("/v1/leads/score", json=web)) for _ in range(16)]
     assert {x["probability"] for x in after} == {after[0]["probability"]} and after[0]["probability"] < 40
-    assert {x["model_version"] for x in after} == {ok(api.get("/v1/lead-scoring/models/b2c"))["version"]}
+    assert {x["trained_version"] for x in after} == {2}
+    assert {x["rules_version"] for x in after} == {ok(api.get("/v1/lead-scoring/models/b2c"))["version"]}
 
 
 def test_training_does_not_block_other_requests(scratch_admin, database):

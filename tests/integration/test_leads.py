@@ -13,7 +13,8 @@ from contract import ok, parse_csv, problem
 LEAD_FIELDS = {"id", "external_id", "company", "contact_name", "email", "segment", "source", "budget",
                "authority", "need", "timeline", "employees", "industry", "engagement", "attributes",
                "owner_id", "status", "converted_deal_id", "score", "grade", "probability",
-               "suggested_status", "bant", "score_breakdown", "version", "created_at", "updated_at"}
+               "suggested_status", "bant", "score_breakdown", "forced_conversion", "version", "created_at",
+               "updated_at"}
 MISSING = "999999999999"
 
 
@@ -483,7 +484,9 @@ def test_score_preview_writes_nothing(scratch_admin):
     r = ok(api.post("/v1/leads/score", json={"segment": "b2c", "engagement": 80, "need": "medium",
                                               "timeline": days(20)}))
     assert set(r) == {"segment", "score", "grade", "probability", "suggested_status", "bant",
-                      "score_breakdown", "model_version"}
+                      "score_breakdown", "rules_version", "trained_version"}
+    assert r["rules_version"] == ok(api.get("/v1/lead-scoring/models/b2c"))["version"]
+    assert r["trained_version"] is None
     # b2c defaults: timeline 15 + 10 + 10, engagement 10 + 10 + 15, need medium 8
     assert r["score"] == 78 and r["grade"] == "B" and r["probability"] is None
     assert r["bant"]["need"] == "partial" and r["bant"]["timeline"] == "yes" and r["bant"]["passes"]

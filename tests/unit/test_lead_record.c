@@ -126,13 +126,14 @@ test_fill(void **state)
 	assert_string_equal(json_string_value(json_object_get(bant, "budget")), "yes");
 	assert_int_equal(json_array_size(json_object_get(breakdown, "rules")), 2);
 
-	json_t *p = lead_record_preview(&r, 3);
+	json_t *p = lead_record_preview(&r, 3, 0);
 	assert_non_null(p);
-	assert_int_equal(json_object_size(p), 8);
+	assert_int_equal(json_object_size(p), 9);
 	assert_string_equal(json_string_value(json_object_get(p, "segment")), "b2b");
 	assert_int_equal(json_integer_value(json_object_get(p, "score")), 70);
 	assert_true(json_is_null(json_object_get(p, "probability")));
-	assert_int_equal(json_integer_value(json_object_get(p, "model_version")), 3);
+	assert_int_equal(json_integer_value(json_object_get(p, "rules_version")), 3);
+	assert_true(json_is_null(json_object_get(p, "trained_version")));
 	assert_true(json_equal(json_object_get(p, "score_breakdown"), breakdown));
 	json_decref(p);
 	json_decref(bant);

@@ -655,11 +655,14 @@ test_predicted_blend(void **state)
 	snprintf(text, sizeof text, "{\"source\":\"Bing\",\"attributes\":{\"visits\":%.17g}}", exp(2.0) - 1);
 	score_of(&m, text, r);
 	assert_true(fabs(r->probability - logistic(-1 + 1 + 1 - 1)) < 1e-9);
+	m.trained_version = 3;
 	json_t *bd = score_breakdown_json(&m, r);
 	json_t *pred = json_object_get(bd, "predicted");
 	assert_true(json_is_object(pred));
 	assert_true(fabs(json_real_value(json_object_get(pred, "probability")) - 50.0) < 1e-9);
 	assert_true(fabs(json_real_value(json_object_get(pred, "weight")) - 0.5) < 1e-12);
+	/* the training behind the probability is named */
+	assert_int_equal(json_integer_value(json_object_get(pred, "trained_version")), 3);
 	json_decref(bd);
 	/* the JSON of the model reads back to the same predictions */
 	json_t *again = model_to_json(m.predictive);

@@ -1,4 +1,4 @@
--- 0009_forecasts: forecast calls (DESIGN §7 "Forecasts"; issue 11 items 2 and 4).
+-- 0010_forecasts: forecast calls (DESIGN §7 "Forecasts"; issue 11 items 2 and 4).
 --
 -- A submission is the call of a scope's owner (a person for themself, a
 -- manager for a team they lead) for a period: commit, best case, notes.
