@@ -117,13 +117,26 @@ handle_forecast_submit(struct req *r)
 	body_write_clear(&w);
 }
 
-/* ---- GET /v1/forecasts/submissions ------------------------------------------------------------- */
+/* ---- PUT /v1/forecasts/adjustments, GET /v1/forecasts/adjustments ---------------------------------- */
 
 void
-handle_forecast_submissions(struct req *r)
+handle_forecast_adjust(struct req *r)
 {
-	static const char *const columns[] = {"id", "scope", "period", "commit", "best_case", "notes", "sub",
-	                                      "submitted_at", NULL};
+	struct body_write w;
+	struct forecast_call in;
+
+	if (body_write_begin(r, false, &w) && body_write_ready(r, &w, call_read(w.body, &in, &w.e)))
+		body_write_answer(r, &w, forecast_service_adjust(r->conn, &w.who, &in, &w.row, &w.e), 200, NULL);
+	body_write_clear(&w);
+}
+
+typedef enum status (*list_fn)(struct db_conn *c, const struct caller *who, const struct perf_scope *scope,
+                               const char *period, int64_t before, int limit, struct page *out, struct issues *e);
+
+/* A list of calls (submissions or adjustments) of ?scope=&period=, newest first. */
+static void
+calls_list(struct req *r, list_fn op, const char *const *columns)
+{
 	struct perf_scope scope = {.kind = PERF_ORG};
 	struct issues e = {0};
 	struct caller who;
@@ -146,10 +159,26 @@ handle_forecast_submissions(struct req *r)
 	}
 	if (!req_caller(r, &who))
 		return;
-	if ((st = forecast_service_submissions(r->conn, &who, &scope, period, before, limit, &p, &e)) != ST_OK)
+	if ((st = op(r->conn, &who, &scope, period, before, limit, &p, &e)) != ST_OK)
 		respond_store_error(r, st, &e);
 	else
 		respond_page(r, &p, columns);
 	page_clear(&p);
 	issues_clear(&e);
+}
+
+void
+handle_forecast_adjustments(struct req *r)
+{
+	static const char *const columns[] = {"id", "scope", "period", "commit", "best_case", "notes", "sub",
+	                                      "by_person", "made_at", NULL};
+	calls_list(r, forecast_service_adjustments, columns);
+}
+
+void
+handle_forecast_submissions(struct req *r)
+{
+	static const char *const columns[] = {"id", "scope", "period", "commit", "best_case", "notes", "sub",
+	                                      "submitted_at", NULL};
+	calls_list(r, forecast_service_submissions, columns);
 }

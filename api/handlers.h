@@ -80,6 +80,8 @@ void handle_performance_scorecard(struct req *r);
 void handle_forecasts(struct req *r);
 void handle_forecast_submit(struct req *r);
 void handle_forecast_submissions(struct req *r);
+void handle_forecast_adjust(struct req *r);
+void handle_forecast_adjustments(struct req *r);
 
 struct perf_scope;
 struct issues;

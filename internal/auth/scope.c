@@ -152,6 +152,14 @@ scope_quota_team(const struct scope *s, int64_t team_id)
 }
 
 bool
+scope_forecast_adjusts(const struct scope *s, bool is_team, int64_t id, int64_t team_id)
+{
+	if (is_team)
+		return scope_has_team(s, id) && !scope_manages_team(s, id);
+	return !scope_is_self(s, id) && team_id > 0 && scope_has_team(s, team_id);
+}
+
+bool
 scope_quota_plans(const struct scope *s, int64_t team_id)
 {
 	return scope_writes_all(s) || scope_has_team(s, team_id);

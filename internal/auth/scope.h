@@ -125,6 +125,15 @@ enum scope_access scope_quota_person(const struct scope *s, int64_t person_id, i
  */
 enum scope_access scope_quota_team(const struct scope *s, int64_t team_id);
 /*
+ * The caller may adjust the forecast call of a person (member of team
+ * `team_id`) or of a team (is_team; team_id is the team): they are a
+ * manager above it — the person is in their subtree and not themself, the
+ * team is strictly below a team they manage. Roles alone (admin, exec,
+ * service) do not make anyone a manager above.
+ */
+bool scope_forecast_adjusts(const struct scope *s, bool is_team, int64_t id, int64_t team_id);
+
+/*
  * The caller may plan inside team `team_id` (split its number across its
  * parts): admins, and the managers of the team or of a team above it. Each
  * part's quota still needs write access (scope_quota_person/_team).

@@ -14,13 +14,69 @@ scope_type_name(const struct perf_scope *s)
 	return s->kind == PERF_PERSON ? "person" : "team";
 }
 
-/* The owner's call standing on as_of for scope (type, id) and the raw figures of node, as `calls`. */
+/*
+ * Whether the caller may see the adjustments of scope (type, id): they read
+ * everything, or they are a manager above it. Its owner does not see what
+ * was decided above them.
+ */
+static enum status
+sees_adjustments(struct db_conn *c, const struct caller *who, const char *type, int64_t id, bool *out)
+{
+	int64_t team = 0;
+	enum status st = ST_OK;
+
+	*out = scope_reads_all(who->scope);
+	if (*out)
+		return ST_OK;
+	if (strcmp(type, "person") == 0 && (st = org_service_person_team(c, who, id, &team)) != ST_OK)
+		return st == ST_NOT_FOUND ? ST_OK : st;
+	*out = scope_forecast_adjusts(who->scope, strcmp(type, "team") == 0, id, team);
+	return ST_OK;
+}
+
+/* The final layer of scope (type, id): the latest adjustment the caller may see, else the owner's call. */
+static enum status
+final_call(struct db_conn *c, const struct caller *who, const char *type, int64_t id, const char *period,
+           cal_date as_of, json_t *owner, json_t **out)
+{
+	struct rowjson latest = {0};
+	bool sees;
+	enum status st = sees_adjustments(c, who, type, id, &sees);
+
+	*out = NULL;
+	if (st == ST_OK && sees && (st = forecast_store_latest_adjustment(c, who->org, type, id, period, as_of,
+	                                                                   &latest)) == ST_OK) {
+		json_t *a = json_loads(latest.json, 0, NULL);
+		*out = a ? json_pack("{s:s,s:O,s:O,s:O,s:O,s:O,s:O,s:O}", "source", "adjustment", "adjustment_id",
+		                     json_object_get(a, "id"), "commit", json_object_get(a, "commit"), "best_case",
+		                     json_object_get(a, "best_case"), "notes", json_object_get(a, "notes"), "by_person",
+		                     json_object_get(a, "by_person"), "sub", json_object_get(a, "sub"), "at",
+		                     json_object_get(a, "made_at"))
+		         : NULL;
+		json_decref(a);
+		st = *out ? ST_OK : ST_NOMEM;
+	} else if (st == ST_OK || st == ST_NOT_FOUND) {
+		st = ST_OK;
+		*out = json_is_null(owner) ? json_null()
+		                           : json_pack("{s:s,s:O,s:O,s:O,s:O,s:O,s:O}", "source", "owner", "submission_id",
+		                                       json_object_get(owner, "submission_id"), "commit",
+		                                       json_object_get(owner, "commit"), "best_case",
+		                                       json_object_get(owner, "best_case"), "notes",
+		                                       json_object_get(owner, "notes"), "sub", json_object_get(owner, "sub"),
+		                                       "at", json_object_get(owner, "submitted_at"));
+		st = *out ? ST_OK : ST_NOMEM;
+	}
+	rowjson_clear(&latest);
+	return st;
+}
+
+/* The calls of node (scope (type, id), NULL type: the org) on as_of by layer: raw, owner, final. */
 static enum status
 add_calls(struct db_conn *c, const struct caller *who, json_t *node, const char *type, int64_t id,
           const char *period, cal_date as_of)
 {
 	struct rowjson latest = {0};
-	json_t *owner = json_null();
+	json_t *owner = json_null(), *final = json_null();
 	enum status st = ST_OK;
 
 	if (type) {
@@ -40,12 +96,18 @@ add_calls(struct db_conn *c, const struct caller *who, json_t *node, const char 
 			st = ST_OK;
 		rowjson_clear(&latest);
 	}
+	if (st == ST_OK && type) {
+		json_decref(final);
+		st = final_call(c, who, type, id, period, as_of, owner, &final);
+	}
 	if (st != ST_OK) {
 		json_decref(owner);
+		json_decref(final);
 		return st;
 	}
-	json_t *calls = json_pack("{s:{s:O,s:O},s:o}", "raw", "commit", json_object_get(node, "commit_forecast"),
-	                          "best_case", json_object_get(node, "best_case_forecast"), "owner", owner);
+	json_t *calls = json_pack("{s:{s:O,s:O},s:o,s:o}", "raw", "commit", json_object_get(node, "commit_forecast"),
+	                          "best_case", json_object_get(node, "best_case_forecast"), "owner", owner, "final",
+	                          final);
 	if (!calls)
 		return ST_NOMEM;
 	json_object_set_new(node, "calls", calls);
@@ -186,4 +248,68 @@ forecast_service_submissions(struct db_conn *c, const struct caller *who, const 
 	if ((st = perf_service_may_see(c, who, scope, e)) != ST_OK)
 		return st;
 	return forecast_store_submissions(c, who->org, scope_type_name(scope), scope->id, period, before, limit, out);
+}
+
+enum status
+forecast_service_adjust(struct db_conn *c, const struct caller *who, const struct forecast_call *in,
+                        struct rowjson *out, struct issues *e)
+{
+	struct org_settings settings;
+	struct period p;
+	int64_t team = 0;
+	enum status st;
+
+	if (in->scope.kind == PERF_ORG) {
+		issues_add(e, "scope", "%s", "an adjustment is of a person's or a team's call: person:ID or team:ID");
+		return ST_INVALID;
+	}
+	if (in->best_case < in->commit) {
+		issues_add(e, "best_case", "%s", "must not be below commit");
+		return ST_INVALID;
+	}
+	if (in->scope.kind == PERF_PERSON) {
+		if ((st = org_service_person_team(c, who, in->scope.id, &team)) == ST_NOT_FOUND)
+			issues_add(e, NULL, "%s", "no such person");
+	} else if ((st = org_service_team_parent(c, who, in->scope.id, &team)) == ST_NOT_FOUND)
+		issues_add(e, NULL, "%s", "no such team");
+	if (st != ST_OK)
+		return st;
+	if (!who->scope->person_id ||
+	    !scope_forecast_adjusts(who->scope, in->scope.kind == PERF_TEAM, in->scope.id, team)) {
+		issues_add(e, NULL, "%s", "only a manager above a person or a team adjusts its call");
+		return ST_FORBIDDEN;
+	}
+	if ((st = org_service_settings(c, who, &settings)) != ST_OK ||
+	    (st = quota_period_place(in->period, settings.fiscal_year_start_month, "period", e, &p)) != ST_OK)
+		return st;
+	struct forecast_adjustment a = {.call = {.scope_type = scope_type_name(&in->scope),
+	                                         .scope_id = in->scope.id,
+	                                         .period = &p,
+	                                         .commit = in->commit,
+	                                         .best_case = in->best_case,
+	                                         .notes = in->notes,
+	                                         .sub = who->sub},
+	                                .by_person = who->scope->person_id};
+	return forecast_store_adjust(c, who->org, &a, out);
+}
+
+enum status
+forecast_service_adjustments(struct db_conn *c, const struct caller *who, const struct perf_scope *scope,
+                             const char *period, int64_t before, int limit, struct page *out, struct issues *e)
+{
+	bool sees;
+	enum status st;
+
+	if (scope->kind == PERF_ORG) {
+		issues_add(e, "scope", "%s", "adjustments are of a person's or a team's call: person:ID or team:ID");
+		return ST_INVALID;
+	}
+	if ((st = perf_service_may_see(c, who, scope, e)) != ST_OK ||
+	    (st = sees_adjustments(c, who, scope_type_name(scope), scope->id, &sees)) != ST_OK)
+		return st;
+	if (!sees) {
+		issues_add(e, NULL, "%s", "the adjustments made above a scope are for the managers above it");
+		return ST_FORBIDDEN;
+	}
+	return forecast_store_adjustments(c, who->org, scope_type_name(scope), scope->id, period, before, limit, out);
 }

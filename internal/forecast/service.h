@@ -2,10 +2,11 @@
  * service.h — the forecast operations (DESIGN §7 "Forecasts"): the roll-up
  * of a scope with the owners' calls, and the calls themselves.
  *
- * Layers: every call figure is given `raw` (the deals alone: the roll-up's
- * commit and best-case forecasts, perf_service_forecast_rollup) and
- * `owner` (the scope owner's latest submission made by the end of as_of;
- * null when none). Adjustments (the `final` layer) are not built yet.
+ * Layers: every call is given `raw` (the deals alone: the roll-up's commit
+ * and best-case forecasts, perf_service_forecast_rollup), `owner` (the
+ * scope owner's latest submission made by the end of as_of; null when
+ * none) and `final` (the latest adjustment by a manager above, made by the
+ * end of as_of, when the caller may see it; else the owner's call).
  *
  * Who calls: a person for themself, a manager for a team they lead (its
  * manager). Who reads: as /v1/performance (auth/scope.h scope_quota_*).
@@ -53,6 +54,24 @@ enum status forecast_service_submit(struct db_conn *c, const struct caller *who,
  * /v1/performance).
  */
 enum status forecast_service_submissions(struct db_conn *c, const struct caller *who, const struct perf_scope *scope,
+                                         const char *period, int64_t before, int limit, struct page *out,
+                                         struct issues *e);
+
+/*
+ * Adjust the call of `in`'s scope (a new layer, kept forever with who made
+ * it) into *out. Only a manager above the scope (auth/scope.h
+ * scope_forecast_adjusts): ST_FORBIDDEN otherwise; errors otherwise as
+ * forecast_service_submit.
+ */
+enum status forecast_service_adjust(struct db_conn *c, const struct caller *who, const struct forecast_call *in,
+                                    struct rowjson *out, struct issues *e);
+
+/*
+ * A page of the adjustments of `scope` for `period` (NULL = any), newest
+ * first. Execs, admins, services and the managers above the scope see them;
+ * the scope's owner does not (ST_FORBIDDEN).
+ */
+enum status forecast_service_adjustments(struct db_conn *c, const struct caller *who, const struct perf_scope *scope,
                                          const char *period, int64_t before, int limit, struct page *out,
                                          struct issues *e);
 

@@ -63,3 +63,64 @@ forecast_store_latest(struct db_conn *c, const char *org, const char *scope_type
 	const char *params[] = {org, scope_type, id, period, day};
 	return row_exec(c, &stmt_latest, 5, params, out);
 }
+
+#define ADJUSTMENT_JSON                                                                                     \
+	"json_build_object('id', a.id::text, 'scope', json_build_object('type', a.scope_type, 'id',           \
+	 a.scope_id::text), 'period', a.period, 'commit', a.commit_amount, 'best_case', a.best_case_amount,     \
+	 'notes', a.notes, 'sub', a.sub, 'by_person', a.by_person::text, 'made_at', " DB_TS("a.made_at") ")::text, a.id"
+
+DB_STMT(stmt_adjust,
+	"INSERT INTO forecast_adjustments AS a (org_id, scope_type, scope_id, period, period_start, period_end,"
+	" commit_amount, best_case_amount, notes, sub, by_person)"
+	" VALUES ($1, $2, $3::bigint, $4, $5::date, $6::date, $7::numeric, $8::numeric, $9, $10, $11::bigint)"
+	" RETURNING " ADJUSTMENT_JSON ", 1");
+DB_STMT(stmt_latest_adjustment,
+	"SELECT " ADJUSTMENT_JSON " FROM forecast_adjustments a WHERE a.org_id = $1 AND a.scope_type = $2"
+	" AND a.scope_id = $3::bigint AND a.period = $4"
+	" AND a.made_at < ((($5::date + 1)::timestamp) AT TIME ZONE " DB_ORG_TZ ")"
+	" ORDER BY a.made_at DESC, a.id DESC LIMIT 1");
+DB_STMT(stmt_adjustments,
+	"SELECT " ADJUSTMENT_JSON " FROM forecast_adjustments a WHERE a.org_id = $1 AND a.scope_type = $2"
+	" AND a.scope_id = $3::bigint AND ($4::text IS NULL OR a.period = $4)"
+	" AND ($5::bigint = 0 OR a.id < $5::bigint) ORDER BY a.id DESC LIMIT $6::int");
+
+enum status
+forecast_store_adjust(struct db_conn *c, const char *org, const struct forecast_adjustment *a, struct rowjson *out)
+{
+	const struct forecast_submission *s = &a->call;
+	char id[24], start[16], end[16], commit[32], best[32], by[24];
+
+	snprintf(id, sizeof id, "%lld", (long long)s->scope_id);
+	snprintf(by, sizeof by, "%lld", (long long)a->by_person);
+	cal_date_format(s->period->start, start, sizeof start);
+	cal_date_format(s->period->end, end, sizeof end);
+	money_format(s->commit, commit, sizeof commit);
+	money_format(s->best_case, best, sizeof best);
+	const char *params[] = {org, s->scope_type, id, s->period->id, start, end, commit, best, s->notes, s->sub, by};
+	return row_exec(c, &stmt_adjust, 11, params, out);
+}
+
+enum status
+forecast_store_latest_adjustment(struct db_conn *c, const char *org, const char *scope_type, int64_t scope_id,
+				 const char *period, cal_date as_of, struct rowjson *out)
+{
+	char id[24], day[16];
+
+	snprintf(id, sizeof id, "%lld", (long long)scope_id);
+	cal_date_format(as_of, day, sizeof day);
+	const char *params[] = {org, scope_type, id, period, day};
+	return row_exec(c, &stmt_latest_adjustment, 5, params, out);
+}
+
+enum status
+forecast_store_adjustments(struct db_conn *c, const char *org, const char *scope_type, int64_t scope_id,
+			   const char *period, int64_t before, int limit, struct page *out)
+{
+	char id[24], b[24], lim[16];
+
+	snprintf(id, sizeof id, "%lld", (long long)scope_id);
+	snprintf(b, sizeof b, "%lld", (long long)before);
+	snprintf(lim, sizeof lim, "%d", limit + 1);
+	const char *params[] = {org, scope_type, id, period, b, lim};
+	return row_exec_page(c, &stmt_adjustments, 6, params, limit, out);
+}

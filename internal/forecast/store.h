@@ -44,4 +44,27 @@ enum status forecast_store_submissions(struct db_conn *c, const char *org, const
 enum status forecast_store_latest(struct db_conn *c, const char *org, const char *scope_type, int64_t scope_id,
 				  const char *period, cal_date as_of, struct rowjson *out);
 
+/* An adjustment to write: a submission's fields plus the manager who makes it. */
+struct forecast_adjustment {
+	struct forecast_submission call; /* snapshot unused */
+	int64_t by_person;
+};
+
+/* Write a; the stored adjustment as JSON into *out (rowjson_clear). */
+enum status forecast_store_adjust(struct db_conn *c, const char *org, const struct forecast_adjustment *a,
+				  struct rowjson *out);
+
+/*
+ * The latest adjustment of scope (type, id) for period made by the end of
+ * day `as_of` (org time zone), as JSON into *out; ST_NOT_FOUND when none.
+ */
+enum status forecast_store_latest_adjustment(struct db_conn *c, const char *org, const char *scope_type,
+					     int64_t scope_id, const char *period, cal_date as_of,
+					     struct rowjson *out);
+
+/* A page of the adjustments of scope (type, id) for period (NULL = any), newest first, as submissions. */
+enum status forecast_store_adjustments(struct db_conn *c, const char *org, const char *scope_type,
+				       int64_t scope_id, const char *period, int64_t before, int limit,
+				       struct page *out);
+
 #endif

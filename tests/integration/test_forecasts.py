@@ -156,3 +156,66 @@ def test_a_submission_keeps_its_snapshot(world, database):
                                   f" RAISE NOTICE 'kept'; END $$")
     assert psql(database, f"SELECT commit_amount FROM forecast_submissions WHERE org_id = '{world['org']}'"
                           f" AND id = {s['id']}") == "1.00"
+
+
+# -- adjustments: the final layer ---------------------------------------------------------------
+
+def test_managers_adjust_below_them_and_owners_do_not_see_it(world, database):
+    from conftest import psql
+    who, t, a, u = world["as"], world["T"], world["A"], world["U"]
+    ok(who["rep_a"].post("/v1/forecasts/submissions", json={
+        "scope": f"person:{a['id']}", "period": PERIOD, "commit": 4000, "best_case": 6000}), 201)
+    adj = ok(who["manager"].put("/v1/forecasts/adjustments", json={
+        "scope": f"person:{a['id']}", "period": PERIOD, "commit": 3500, "best_case": 5000,
+        "notes": "the big one slips"}))
+    assert (adj["commit"], adj["best_case"], adj["by_person"]) == (3500, 5000, world["M"]["id"])
+    ok(who["manager"].put("/v1/forecasts/adjustments", json={
+        "scope": f"team:{u['id']}", "period": PERIOD, "commit": 300, "best_case": 400}))
+    # the manager sees the layers of each child: A's final is the adjustment, its owner layer the call
+    team = ok(who["manager"].get("/v1/forecasts", params={"scope": f"team:{t['id']}", "period": PERIOD}))
+    kids = {c["key"]: c["calls"] for c in team["children"]}
+    mine = kids[f"person:{a['id']}"]
+    assert mine["owner"]["commit"] == 4000
+    assert (mine["final"]["source"], mine["final"]["commit"], mine["final"]["adjustment_id"]) == \
+        ("adjustment", 3500, adj["id"])
+    assert kids[f"team:{u['id']}"]["final"]["commit"] == 300 and kids[f"team:{u['id']}"]["owner"] is None
+    # B has neither a call nor an adjustment
+    assert kids[f"person:{world['B']['id']}"]["final"] is None
+    # the rep does not see what was decided above them: their final is their own call
+    own = ok(who["rep_a"].get("/v1/forecasts", params={"scope": f"person:{a['id']}", "period": PERIOD}))
+    assert own["calls"]["final"] == {**own["calls"]["final"], "source": "owner", "commit": 4000}
+    assert "adjustment_id" not in own["calls"]["final"]
+    problem(who["rep_a"].get("/v1/forecasts/adjustments", params={"scope": f"person:{a['id']}"}), 403)
+    # execs see them; the trail lists every adjustment, newest first
+    ex = ok(who["exec"].get("/v1/forecasts", params={"scope": f"person:{a['id']}", "period": PERIOD}))
+    assert ex["calls"]["final"]["source"] == "adjustment"
+    later = ok(who["manager"].put("/v1/forecasts/adjustments", json={
+        "scope": f"person:{a['id']}", "period": PERIOD, "commit": 3600, "best_case": 5000}))
+    trail = ok(who["exec"].get("/v1/forecasts/adjustments", params={"scope": f"person:{a['id']}",
+                                                                     "period": PERIOD}))
+    assert [x["id"] for x in trail["items"]] == [later["id"], adj["id"]]
+    # as of a day before any of it, there was nothing
+    old = ok(who["manager"].get("/v1/forecasts", params={"scope": f"person:{a['id']}", "period": PERIOD,
+                                                         "as_of": AS_OF}))
+    assert old["calls"]["final"] is None and old["calls"]["owner"] is None
+    # kept as made
+    n = psql(database, f"SELECT count(*) FROM forecast_adjustments WHERE org_id = '{world['org']}'")
+    assert n == "3"
+
+
+def test_only_managers_above_adjust(world, database):
+    from conftest import psql
+    who, t, a = world["as"], world["T"], world["A"]
+    body = {"period": PERIOD, "commit": 1, "best_case": 2}
+    for api, scope, status in [(who["manager"], f"team:{t['id']}", 403),          # their own team
+                               (who["manager"], f"person:{world['M']['id']}", 403),  # themself
+                               (who["manager"], f"person:{world['Z']['id']}", 403),  # outside
+                               (who["rep_a"], f"person:{a['id']}", 403),
+                               (who["admin"], f"person:{a['id']}", 403),
+                               (who["exec"], f"person:{a['id']}", 403),
+                               (who["manager"], "team:999999999", 404)]:
+        problem(api.put("/v1/forecasts/adjustments", json={"scope": scope, **body}), status)
+    problem(who["manager"].put("/v1/forecasts/adjustments", json={"scope": f"person:{a['id']}", **body,
+                                                                  "best_case": 0}), 400, "best_case")
+    problem(who["manager"].put("/v1/forecasts/adjustments", json={"scope": "org", **body}), 400, "scope")
+    assert psql(database, f"SELECT count(*) FROM forecast_adjustments WHERE org_id = '{world['org']}'") == "0"
