@@ -137,8 +137,8 @@ cmd_token(int argc, char **argv)
 	return 0;
 }
 
-/* The demo's deals: about 140 per rep over the three years. */
-#define DEMO_DEALS 4000
+/* The demo's deals: about 200 per rep over the three years. */
+#define DEMO_DEALS 6000
 
 /* What `attainctl seed` was asked for. */
 struct seed_args {

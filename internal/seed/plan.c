@@ -51,18 +51,11 @@ plan_months(struct seed_plan *pl, cal_date today, int fy)
 	}
 }
 
-/* The quarters of every fiscal year from the window's first to the horizon's, and their sizes. */
+/* The quarters of every fiscal year from the window's first to the horizon's, and their weights. */
 static void
-plan_quarters(struct seed_plan *pl, int fy)
+plan_quarters(struct seed_plan *pl, cal_date today, int fy)
 {
 	struct period y, last, q;
-	double window_w = 0, window_days = 0;
-
-	for (int i = 0; i < pl->nmonths; i++) {
-		window_w += pl->months[i].weight;
-		window_days += pl->months[i].days;
-	}
-	double per_day = window_w / window_days;
 
 	pl->nquarters = 0;
 	period_containing(pl->first, GRAIN_YEAR, fy, &y);
@@ -70,22 +63,22 @@ plan_quarters(struct seed_plan *pl, int fy)
 	period_containing(y.start, GRAIN_QUARTER, fy, &q);
 	while (q.start <= last.end && pl->nquarters < SEED_QUARTERS_MAX) {
 		struct seed_quarter *sq = &pl->quarters[pl->nquarters++];
-		struct period m, ym;
-		double w = 0;
+		struct period m, ym, next;
 
+		memset(sq, 0, sizeof *sq);
 		sq->q = q;
 		period_containing(q.start, GRAIN_YEAR, fy, &ym);
 		memcpy(sq->year_id, ym.id, sizeof sq->year_id);
 		period_containing(q.start, GRAIN_MONTH, fy, &m);
 		for (int k = 0; k < 3; k++) {
-			w += seed_month_weight(m.number, fy, years_since(pl->first, m.start)) *
-			     (m.end - m.start + 1);
-			struct period next;
+			double w = seed_month_weight(m.number, fy, years_since(pl->first, m.start));
+			cal_date from = m.start < pl->first ? pl->first : m.start, to = m.end > today ? today : m.end;
+			sq->weight += w * (m.end - m.start + 1);
+			if (to >= from)
+				sq->covered += w * (to - from + 1);
 			period_next(&m, fy, &next);
 			m = next;
 		}
-		sq->factor = w / (double)(q.end - q.start + 1) / per_day;
-		struct period next;
 		period_next(&q, fy, &next);
 		q = next;
 	}
@@ -112,7 +105,7 @@ seed_plan_make(const struct seed_params *p, struct seed_plan *out)
 	}
 	pl.horizon = q.end;
 	plan_months(&pl, p->today, p->fy_start_month);
-	plan_quarters(&pl, p->fy_start_month);
+	plan_quarters(&pl, p->today, p->fy_start_month);
 	*out = pl;
 	return ST_OK;
 }

@@ -40,7 +40,8 @@ struct seed_month {
 struct seed_quarter {
 	struct period q;  /* the quarter */
 	char year_id[16]; /* its fiscal year's id ("FY2026") */
-	double factor;    /* its seasonal size against an average quarter of the window (1 = average) */
+	double weight;    /* the seasonal weights of its months x their days */
+	double covered;   /* the same, of its days inside the window (0 when it lies outside) */
 };
 
 /* The plan of one seeding. */

@@ -209,7 +209,7 @@ DB_STMT(stmt_draft,
                                                                                  "'upsell' THEN 0.5 WHEN "
                                                                                  "'cross_sell' THEN 0.6 ELSE "
                                                                                  "1 END"
-                                                                                 "    * exp(0.85 * sqrt(-2 * "
+                                                                                 "    * exp(0.75 * sqrt(-2 * "
                                                                                  "ln(1 - " U(
                                                                                      "g.n",
                                                                                      7) ")) * cos(2 * pi() "
@@ -365,30 +365,38 @@ DB_STMT(stmt_author,
         "SELECT set_config('attain.sub', 'attainctl-seed', true), set_config('attain.source', 'api', true)");
 
 /*
- * Quotas: a deal owner's revenue (deal_count) quota of a quarter is their
- * won credit (credited deals) per day of the window x the quarter's days x
- * its seasonal factor, divided by the attainment drawn for them (revenue
- * rounded to 1,000, at least one deal); a team's the sum of the owners'
- * below it; a manager's their team's (the largest when several); anyone
- * else's 0. A fiscal year's is the sum of its quarters. $4.. are the
- * plan's quarters: id, year id, first and last day, seasonal factor.
+ * Quotas. A deal owner's revenue (deal_count) quota of a quarter is their
+ * won credit (credited deals) per unit of seasonal weight in its fiscal
+ * year (inside the window; the whole window's when the window holds less
+ * than a quarter of that year's weight) x the quarter's weight, divided by
+ * the attainment drawn for them (revenue rounded to 1,000, at least one
+ * deal): so a year's attainment is the drawn one, its quarters' vary around
+ * it. A team's is the sum of the owners' below it; a manager's their team's
+ * (the largest when several); anyone else's 0. A fiscal year's is the sum
+ * of its quarters. $4.. are the plan's quarters: id, year id, first and
+ * last day, seasonal weight, the weight inside the window.
  */
-DB_STMT(
-    stmt_quotas,
-    "WITH RECURSIVE q AS (SELECT * FROM unnest($4::text[], $5::text[], $6::date[], $7::date[], $8::float8[])"
-    "   AS q (period, fy, ps, pe, f)),"
-    " wd AS MATERIALIZED (SELECT id FROM deals WHERE org_id = $1 AND status = 'won'"
-    "   AND close_date BETWEEN $2::date AND $3::date),"
-    " won AS (SELECT c.person_id, sum(c.credit) AS rev, count(*) AS cnt FROM deal_credits c"
-    "   JOIN wd ON wd.id = c.deal_id WHERE c.org_id = $1 GROUP BY c.person_id),"
-    " rate AS (SELECT r.id, r.team_id, r.target, coalesce(w.rev, 0)::float8 / ($3::date - $2::date + 1) AS "
-    "rev_day,"
-    "   coalesce(w.cnt, 0)::float8 / ($3::date - $2::date + 1) AS cnt_day FROM seed_reps r"
-    "   LEFT JOIN won w ON w.person_id = r.id),"
-    " rq AS (SELECT r.id, r.team_id, q.*, round((r.rev_day * (q.pe - q.ps + 1) * q.f / r.target)::numeric, "
-    "-3) AS rev,"
-    "   greatest(1, round(r.cnt_day * (q.pe - q.ps + 1) * q.f / r.target)) AS cnt FROM rate r CROSS JOIN q),"
-    " tree AS (SELECT id AS top, id AS team FROM teams WHERE org_id = $1"
+DB_STMT(stmt_quotas,
+	"WITH RECURSIVE q AS (SELECT * FROM unnest($4::text[], $5::text[], $6::date[], $7::date[], $8::float8[],"
+	"   $9::float8[]) AS q (period, fy, ps, pe, wf, wc)),"
+	" wd AS MATERIALIZED (SELECT id, close_date FROM deals WHERE org_id = $1 AND status = 'won'"
+	"   AND close_date BETWEEN $2::date AND $3::date),"
+	" wq AS (SELECT c.person_id, q.fy, sum(c.credit) AS rev, count(*) AS cnt FROM deal_credits c"
+	"   JOIN wd ON wd.id = c.deal_id JOIN q ON wd.close_date BETWEEN q.ps AND q.pe WHERE c.org_id = $1"
+	"   GROUP BY c.person_id, q.fy),"
+	" wall AS (SELECT person_id, sum(rev) AS rev, sum(cnt) AS cnt FROM wq GROUP BY person_id),"
+	" fyw AS (SELECT fy, sum(wf) AS wf, sum(wc) AS wc FROM q GROUP BY fy),"
+	" tot AS (SELECT sum(wc) AS wc FROM q),"
+	" rate AS (SELECT r.id, r.team_id, r.target, f.fy,"
+	"   CASE WHEN f.wc >= 0.25 * f.wf THEN coalesce(y.rev, 0)::float8 / f.wc ELSE coalesce(a.rev, 0)::float8 / t.wc END"
+	"    AS rev_w,"
+	"   CASE WHEN f.wc >= 0.25 * f.wf THEN coalesce(y.cnt, 0)::float8 / f.wc ELSE coalesce(a.cnt, 0)::float8 / t.wc END"
+	"    AS cnt_w"
+	"   FROM seed_reps r CROSS JOIN fyw f CROSS JOIN tot t LEFT JOIN wq y ON y.person_id = r.id AND y.fy = f.fy"
+	"   LEFT JOIN wall a ON a.person_id = r.id),"
+	" rq AS (SELECT r.id, r.team_id, q.*, round((r.rev_w * q.wf / r.target)::numeric, -3) AS rev,"
+	"   greatest(1, round(r.cnt_w * q.wf / r.target)) AS cnt FROM rate r JOIN q ON q.fy = r.fy),"
+" tree AS (SELECT id AS top, id AS team FROM teams WHERE org_id = $1"
     "   UNION ALL SELECT t.top, c.id FROM tree t JOIN teams c ON c.org_id = $1 AND c.parent_id = t.team),"
     " tsum AS (SELECT tr.top, rq.period, sum(rq.rev) AS rev, sum(rq.cnt) AS cnt FROM tree tr"
     "   JOIN rq ON rq.team_id = tr.team GROUP BY tr.top, rq.period),"
@@ -425,7 +433,7 @@ DB_STMT(stmt_counts, "SELECT (SELECT count(*) FROM deals WHERE org_id = $1), (SE
                      " (SELECT count(*) FROM quotas WHERE org_id = $1)");
 
 /* Text of a PostgreSQL array literal of the plan's months or quarters, one field each. */
-enum array_field { A_CUM, A_FIRST, A_DAYS, A_QID, A_YID, A_QSTART, A_QEND, A_FACTOR };
+enum array_field { A_CUM, A_FIRST, A_DAYS, A_QID, A_YID, A_QSTART, A_QEND, A_WEIGHT, A_COVERED };
 
 static char *
 plan_array(const struct seed_plan *pl, enum array_field f)
@@ -457,7 +465,8 @@ plan_array(const struct seed_plan *pl, enum array_field f)
 			cal_date_format(q->q.end, day, sizeof day);
 			buf_puts(&b, day);
 			break;
-		case A_FACTOR: buf_printf(&b, "%.17g", q->factor); break;
+		case A_WEIGHT: buf_printf(&b, "%.17g", q->weight); break;
+		case A_COVERED: buf_printf(&b, "%.17g", q->covered); break;
 		}
 	}
 	buf_putc(&b, '}');
@@ -584,23 +593,23 @@ seed_store_renewals(struct db_conn *c, const char *org, long n, long limit, int6
 enum status
 seed_store_quotas(struct db_conn *c, const char *org, const struct seed_plan *pl, cal_date today)
 {
-	char *a[5] = {plan_array(pl, A_QID), plan_array(pl, A_YID), plan_array(pl, A_QSTART),
-	              plan_array(pl, A_QEND), plan_array(pl, A_FACTOR)};
+	char *a[6] = {plan_array(pl, A_QID),  plan_array(pl, A_YID),    plan_array(pl, A_QSTART),
+	              plan_array(pl, A_QEND), plan_array(pl, A_WEIGHT), plan_array(pl, A_COVERED)};
 	char first[16], anchor[16];
 	enum status st = ST_NOMEM;
 
-	if (a[0] && a[1] && a[2] && a[3] && a[4]) {
+	if (a[0] && a[1] && a[2] && a[3] && a[4] && a[5]) {
 		cal_date_format(pl->first, first, sizeof first);
 		cal_date_format(today, anchor, sizeof anchor);
 		PGresult *r = NULL;
 		st = row_exec_one(c, &stmt_author, 0, NULL, &r);
 		PQclear(r);
 		if (st == ST_OK)
-			st = run_counted(c, &stmt_quotas, 8,
-			                 (const char *[]){org, first, anchor, a[0], a[1], a[2], a[3], a[4]},
+			st = run_counted(c, &stmt_quotas, 9,
+			                 (const char *[]){org, first, anchor, a[0], a[1], a[2], a[3], a[4], a[5]},
 			                 NULL);
 	}
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 6; i++)
 		free(a[i]);
 	return st;
 }

@@ -46,11 +46,11 @@ def new_org(prefix):
 
 
 @pytest.fixture(scope="module")
-def demo(database):
-    """A demo org seeded with the default seed at TODAY."""
+def demo(database, server):
+    """A demo org seeded with the default seed at TODAY (the server has migrated the database)."""
     org = new_org("seed")
     out = seed(database, org)
-    assert "seeded demo org" in out and "4000 deals" in out and "1520 leads" in out, out
+    assert "seeded demo org" in out and "6000 deals" in out and "1520 leads" in out, out
     return org
 
 
@@ -75,7 +75,7 @@ def test_the_shares_of_types_outcomes_splits_and_pushes(database, demo):
                count(*) FILTER (WHERE type = 'upsell'), count(*) FILTER (WHERE type = 'cross_sell'),
                count(*) FILTER (WHERE cardinality(split_person_ids) = 3)
         FROM deals WHERE org_id = '{demo}'""")[0])
-    assert n == 4000
+    assert n == 6000
     assert 0.25 <= won / (won + lost) <= 0.40
     assert 0.15 <= split / n <= 0.25 and three > 0
     assert 0.10 <= pushed / n <= 0.25
@@ -247,7 +247,7 @@ def aggregates(database, org):
         LEFT JOIN people p ON p.org_id = q.org_id AND p.id = q.person_id
         LEFT JOIN teams t ON t.org_id = q.org_id AND t.id = q.team_id
         WHERE q.org_id = '{org}' ORDER BY 1, 2, 3""")
-    leads = rows(database, f"SELECT external_id, status, score, budget, created_at FROM leads"
+    leads = rows(database, f"SELECT external_id, status, budget, authority, need, created_at FROM leads"
                            f" WHERE org_id = '{org}' ORDER BY 1")
     return per_person, per_stage, history, quotas, leads
 
@@ -306,7 +306,7 @@ def test_a_seeded_org_is_left_alone(database, demo):
     assert aggregates(database, demo) == before
 
 
-def test_the_benchmark_generator(database):
+def test_the_benchmark_generator(database, server):
     org = new_org("seed-bench")
     out = seed(database, org, "--teams", "12", "--people", "150", "--deals", "5000", "--seed", "3")
     assert "seeded org" in out and "5000 deals" in out, out

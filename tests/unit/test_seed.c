@@ -121,11 +121,24 @@ test_quarters(void **state)
 	assert_string_equal(pl.quarters[19].q.id, "FY2027-Q4");
 	for (int i = 1; i < pl.nquarters; i++)
 		assert_int_equal(pl.quarters[i].q.start, pl.quarters[i - 1].q.end + 1);
-	/* Q4 is the biggest quarter of a year; later years are bigger; an average quarter is about 1 */
-	assert_true(pl.quarters[15].factor > pl.quarters[14].factor);
-	assert_true(pl.quarters[14].factor > pl.quarters[12].factor * 0.9);
-	assert_true(pl.quarters[12].factor > pl.quarters[8].factor);
-	assert_true(pl.quarters[8].factor > 0.7 && pl.quarters[8].factor < 1.4);
+	/* Q4 is the biggest quarter of a year; later years are bigger */
+	assert_true(pl.quarters[15].weight > pl.quarters[14].weight * 1.2);
+	assert_true(pl.quarters[12].weight > pl.quarters[8].weight);
+	/* the window's part: none of FY2023 but its last 25 days; all of FY2024; FY2026-Q4 up to today */
+	assert_true(pl.quarters[0].covered == 0 && pl.quarters[2].covered == 0);
+	assert_true(pl.quarters[3].covered > 0 && pl.quarters[3].covered < pl.quarters[3].weight * 0.4);
+	for (int i = 4; i < 15; i++)
+		assert_true(pl.quarters[i].covered == pl.quarters[i].weight);
+	assert_true(pl.quarters[15].covered > pl.quarters[15].weight * 0.6);
+	assert_true(pl.quarters[15].covered < pl.quarters[15].weight * 0.75);
+	assert_true(pl.quarters[16].covered == 0);
+	/* the covered weights are the months' */
+	double cov = 0, months = 0;
+	for (int i = 0; i < pl.nquarters; i++)
+		cov += pl.quarters[i].covered;
+	for (int i = 0; i < pl.nmonths; i++)
+		months += pl.months[i].weight;
+	assert_true(cov > months * 0.999999 && cov < months * 1.000001);
 
 	/* a fiscal year from February, today in its Q4: the horizon runs into the next year's Q2 */
 	p.fy_start_month = 2;
