@@ -346,11 +346,7 @@ plan_array(const struct seed_plan *pl, enum array_field f)
 		}
 	}
 	buf_putc(&b, '}');
-	if (b.oom) {
-		buf_clear(&b);
-		return NULL;
-	}
-	return buf_take(&b);
+	return buf_take(&b); /* NULL when out of memory */
 }
 
 enum status

@@ -16,13 +16,21 @@
 #include "calendar/calendar.h"
 #include "seed/plan.h"
 
+/* A date from its text; -1 (failing every check) when it is none. */
 static cal_date
 d(const char *s)
 {
-	cal_date v = 0;
+	cal_date v = -1;
+	return cal_date_parse(s, &v) == ST_OK ? v : -1;
+}
 
-	assert_int_equal(cal_date_parse(s, &v), ST_OK);
-	return v;
+/* The plan of 1,000 deals at `today` for a fiscal year starting in fy_start. */
+static void
+plan_at(const char *today, int fy_start, struct seed_plan *pl)
+{
+	struct seed_params p = {.deals = 1000, .seed = 1, .today = d(today), .fy_start_month = fy_start};
+
+	assert_int_equal(seed_plan_make(&p, pl), ST_OK);
 }
 
 /* The last month of a fiscal quarter weighs most, fiscal Q4 more than Q1, and later years more. */
@@ -63,22 +71,41 @@ test_counts(void **state)
 	assert_int_equal(pl.renewal, 1200000);
 	assert_int_equal(pl.open, 1000000);
 	assert_int_equal(pl.closed, 7800000);
-	p.deals = 0;
+}
+
+/* No deals, or a fiscal year start that is no month: refused. */
+static void
+test_refused(void **state)
+{
+	struct seed_plan pl;
+	struct seed_params p = {.deals = 0, .seed = 1, .today = d("2026-12-06"), .fy_start_month = 1};
+	(void)state;
+
 	assert_int_equal(seed_plan_make(&p, &pl), ST_INVALID);
 	p.deals = 10;
 	p.fy_start_month = 13;
 	assert_int_equal(seed_plan_make(&p, &pl), ST_INVALID);
+	p.fy_start_month = 0;
+	assert_int_equal(seed_plan_make(&p, &pl), ST_INVALID);
+}
+
+/* The group's plan: 1,000 deals at 2026-12-06, calendar fiscal years. */
+static int
+plan_setup(void **state)
+{
+	static struct seed_plan pl;
+	struct seed_params p = {.deals = 1000, .seed = 1, .today = d("2026-12-06"), .fy_start_month = 1};
+
+	*state = &pl;
+	return seed_plan_make(&p, &pl) == ST_OK ? 0 : -1;
 }
 
 /* The window is three years up to today; its months tile it; the shares climb from 0 below 1. */
 static void
 test_months(void **state)
 {
-	struct seed_plan pl;
-	struct seed_params p = {.deals = 1000, .seed = 1, .today = d("2026-12-06"), .fy_start_month = 1};
-	(void)state;
+	const struct seed_plan pl = *(const struct seed_plan *)*state;
 
-	assert_int_equal(seed_plan_make(&p, &pl), ST_OK);
 	assert_int_equal(pl.first, d("2023-12-07"));
 	assert_int_equal(pl.nmonths, 37);
 	assert_int_equal(pl.months[0].first, d("2023-12-07"));
@@ -109,11 +136,8 @@ test_months(void **state)
 static void
 test_quarters(void **state)
 {
-	struct seed_plan pl;
-	struct seed_params p = {.deals = 1000, .seed = 1, .today = d("2026-12-06"), .fy_start_month = 1};
-	(void)state;
+	struct seed_plan pl = *(const struct seed_plan *)*state;
 
-	assert_int_equal(seed_plan_make(&p, &pl), ST_OK);
 	assert_int_equal(pl.horizon, d("2027-06-30"));
 	assert_int_equal(pl.nquarters, 20);
 	assert_string_equal(pl.quarters[0].q.id, "FY2023-Q1");
@@ -141,9 +165,7 @@ test_quarters(void **state)
 	assert_true(cov > months * 0.999999 && cov < months * 1.000001);
 
 	/* a fiscal year from February, today in its Q4: the horizon runs into the next year's Q2 */
-	p.fy_start_month = 2;
-	p.today = d("2026-12-06");
-	assert_int_equal(seed_plan_make(&p, &pl), ST_OK);
+	plan_at("2026-12-06", 2, &pl);
 	assert_int_equal(pl.horizon, d("2027-07-31"));
 	assert_string_equal(pl.quarters[0].q.id, "FY2024-Q1");
 	assert_int_equal(pl.quarters[0].q.start, d("2023-02-01"));
@@ -155,10 +177,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_month_weight),
-	    cmocka_unit_test(test_counts),
-	    cmocka_unit_test(test_months),
+	    cmocka_unit_test(test_month_weight), cmocka_unit_test(test_counts),
+	    cmocka_unit_test(test_refused),      cmocka_unit_test(test_months),
 	    cmocka_unit_test(test_quarters),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, plan_setup, NULL);
 }
