@@ -23,10 +23,11 @@
 static const char *const scratch_sql[] = {
     "CREATE TEMP TABLE seed_stages (idx int PRIMARY KEY, key text NOT NULL, probability int NOT NULL,"
     " forecast_category text NOT NULL, status text NOT NULL)",
-    "CREATE TEMP TABLE seed_reps (r int PRIMARY KEY, id bigint NOT NULL, team_id bigint,"
-    " segment text NOT NULL, win float8 NOT NULL, size float8 NOT NULL, target float8 NOT NULL)",
+    "CREATE TEMP TABLE seed_reps (r int PRIMARY KEY, h int NOT NULL UNIQUE, id bigint NOT NULL,"
+    " team_id bigint, hired date NOT NULL, segment text NOT NULL, win float8 NOT NULL, size float8 NOT NULL,"
+    " target float8 NOT NULL)",
     "CREATE TEMP TABLE seed_cfg (anchor date NOT NULL, horizon date NOT NULL, tz text NOT NULL,"
-    " k int NOT NULL, amt_stage int NOT NULL, nreps int NOT NULL)",
+    " k int NOT NULL, amt_stage int NOT NULL, nreps int NOT NULL, hires date[] NOT NULL)",
     /* The deals of a batch before their path: who, what, how much, when it closes, how it ends. */
     "CREATE TEMP TABLE seed_d (n bigint PRIMARY KEY, id bigint NOT NULL, owner_id bigint NOT NULL,"
     " segment text NOT NULL, type text NOT NULL, account text NOT NULL, amount numeric(14,2) NOT NULL,"
@@ -75,36 +76,42 @@ DB_STMT(
 
 /*
  * The deal owners (the active people who manage no team; every active
- * person when all do), numbered r = 0.. by team and id, each with a win
+ * person when all do), numbered r = 0.. by team and id and h = 0.. by
+ * hire date (none: first) and id, each with a win
  * rate (20-42 % of their closed deals), a deal size factor (0.6-1.6) and
  * the attainment their quotas are sized for: a tenth far under (40-60 %),
  * some under (60-85 %), most near (85-115 %), some over (115-140 %).
  */
 DB_STMT(stmt_reps,
         "WITH m AS (SELECT manager_id AS id FROM teams WHERE org_id = $1 AND manager_id IS NOT NULL),"
-        " c AS (SELECT p.id, p.team_id, coalesce(p.segment, 'b2b') AS segment FROM people p"
+        " c AS (SELECT p.id, p.team_id, coalesce(p.hired_on, date '1900-01-01') AS hired,"
+        "   coalesce(p.segment, 'b2b') AS segment FROM people p"
         "  WHERE p.org_id = $1 AND p.active AND (p.id NOT IN (SELECT id FROM m) OR NOT EXISTS"
         "   (SELECT 1 FROM people q WHERE q.org_id = $1 AND q.active AND q.id NOT IN (SELECT id FROM m)))),"
-        " r AS (SELECT (row_number() OVER (ORDER BY team_id NULLS LAST, id) - 1)::int AS r, * FROM c),"
+        " r AS (SELECT (row_number() OVER (ORDER BY team_id NULLS LAST, id) - 1)::int AS r,"
+        "   (row_number() OVER (ORDER BY hired, id) - 1)::int AS h, * FROM c),"
         " u AS (SELECT r.*, pg_temp.seed_u(r.r, 103) AS band, pg_temp.seed_u(r.r, 104) AS at FROM r)"
         " INSERT INTO seed_reps"
-        " SELECT u.r, u.id, u.team_id, u.segment, 0.20 + 0.22 * pg_temp.seed_u(u.r, 101),"
+        " SELECT u.r, u.h, u.id, u.team_id, u.hired, u.segment, 0.20 + 0.22 * pg_temp.seed_u(u.r, 101),"
         "  0.6 + pg_temp.seed_u(u.r, 102),"
         "  CASE WHEN u.band < 0.1 THEN 0.40 + 0.2 * u.at WHEN u.band < 0.25 THEN 0.6 + 0.25 * u.at"
         "   WHEN u.band < 0.85 THEN 0.85 + 0.3 * u.at ELSE 1.15 + 0.25 * u.at END"
         " FROM u ORDER BY u.r");
 
-DB_STMT(stmt_cfg, "INSERT INTO seed_cfg SELECT $2::date, $3::date, o.timezone, s.k, greatest(2, s.k - 1), r.n"
-                  " FROM orgs o, (SELECT count(*) FILTER (WHERE status = 'open')::int AS k,"
-                  "   count(*) FILTER (WHERE status <> 'open')::int AS closing FROM seed_stages) s,"
-                  "  (SELECT count(*)::int AS n FROM seed_reps) r"
-                  " WHERE o.org_id = $1 AND s.k > 0 AND s.closing = 2 AND r.n > 0");
+DB_STMT(stmt_cfg,
+        "INSERT INTO seed_cfg SELECT $2::date, $3::date, o.timezone, s.k, greatest(2, s.k - 1), r.n, r.hires"
+        " FROM orgs o, (SELECT count(*) FILTER (WHERE status = 'open')::int AS k,"
+        "   count(*) FILTER (WHERE status <> 'open')::int AS closing FROM seed_stages) s,"
+        "  (SELECT count(*)::int AS n, array_agg(hired ORDER BY h) AS hires FROM seed_reps) r"
+        " WHERE o.org_id = $1 AND s.k > 0 AND s.closing = 2 AND r.n > 0");
 
 /*
  * A batch of new business, upsell and cross-sell deals, numbered $1..$2:
  * those up to $3 closed in the window (the month by its seasonal weight:
  * width_bucket over the months' cumulative shares $4, starting on $5 with
- * $6 days), the others open, closing after the anchor up to the horizon.
+ * $6 days), the others open, closing after the anchor up to the horizon;
+ * owned by one of the owners hired 90 days or more before it closes (any
+ * owner when none was).
  * Amounts are log-normal (b2b median 24,000, b2c 2,500) times the owner's
  * size; 23 % of these deals are split two or three ways with the owner's
  * next colleagues, percents in id order.
@@ -117,9 +124,7 @@ DB_STMT(
     "  CASE WHEN pg_temp.seed_u(g.n, 12) < 0.35"
     "   THEN round(x.amount * (0.7 + 0.6 * pg_temp.seed_u(g.n, 13))::numeric, -2) ELSE x.amount END,"
     "  CASE WHEN g.n > $3 THEN 'open' WHEN pg_temp.seed_u(g.n, 5) < o.win THEN 'won' ELSE 'lost' END,"
-    "  CASE WHEN g.n > $3"
-    "   THEN cfg.anchor + 1 + floor(pg_temp.seed_u(g.n, 3) * (cfg.horizon - cfg.anchor))::int"
-    "   ELSE ($5::date[])[m.i] + floor(pg_temp.seed_u(g.n, 3) * ($6::int[])[m.i])::int END,"
+    "  cd.close_date,"
     "  CASE s.ways WHEN 2 THEN ARRAY[least(o.id, p1.id), greatest(o.id, p1.id)]"
     "   WHEN 3 THEN ARRAY[least(o.id, p1.id, p2.id), o.id + p1.id + p2.id - least(o.id, p1.id, p2.id)"
     "    - greatest(o.id, p1.id, p2.id), greatest(o.id, p1.id, p2.id)] ELSE '{}' END,"
@@ -127,10 +132,15 @@ DB_STMT(
     "   WHEN 3 THEN (ARRAY['{33.34,33.33,33.33}', '{50,25,25}', '{40,30,30}', '{45.5,30.25,24.25}'])[s.j]"
     "   ELSE '{}' END)::numeric(5,2)[]"
     " FROM generate_series($1::bigint, $2::bigint) g (n) CROSS JOIN seed_cfg cfg"
-    " JOIN seed_reps o ON o.r = floor(pg_temp.seed_u(g.n, 1) * cfg.nreps)::int"
+    " CROSS JOIN LATERAL (SELECT width_bucket(pg_temp.seed_u(g.n, 2), $4::float8[]) AS i) m"
+    " CROSS JOIN LATERAL (SELECT CASE WHEN g.n > $3"
+    "   THEN cfg.anchor + 1 + floor(pg_temp.seed_u(g.n, 3) * (cfg.horizon - cfg.anchor))::int"
+    "   ELSE ($5::date[])[m.i] + floor(pg_temp.seed_u(g.n, 3) * ($6::int[])[m.i])::int END AS close_date) cd"
+    " CROSS JOIN LATERAL (SELECT width_bucket(cd.close_date - 90, cfg.hires) AS hired) e"
+    " JOIN seed_reps o ON o.h = floor(pg_temp.seed_u(g.n, 1)"
+    "   * CASE WHEN e.hired > 0 THEN e.hired ELSE cfg.nreps END)::int"
     " LEFT JOIN seed_reps p1 ON p1.r = (o.r + 1) % cfg.nreps"
     " LEFT JOIN seed_reps p2 ON p2.r = (o.r + 2) % cfg.nreps"
-    " CROSS JOIN LATERAL (SELECT width_bucket(pg_temp.seed_u(g.n, 2), $4::float8[]) AS i) m"
     " CROSS JOIN LATERAL (SELECT CASE WHEN pg_temp.seed_u(g.n, 6) < 0.66 THEN 'new_business'"
     "   WHEN pg_temp.seed_u(g.n, 6) < 0.86 THEN 'upsell' ELSE 'cross_sell' END AS type) t"
     " CROSS JOIN LATERAL (SELECT t.type,"
@@ -245,7 +255,7 @@ DB_STMT(stmt_author,
  * year (inside the window; the whole window's when the window holds less
  * than a quarter of that year's weight) x the quarter's weight, divided by
  * the attainment drawn for them (revenue rounded to 1,000, at least one
- * deal): so a year's attainment is the drawn one, its quarters' vary around
+ * deal when they won any): so a year's attainment is the drawn one, its quarters' vary around
  * it. A team's is the sum of the owners' below it; a manager's their team's
  * (the largest when several); anyone else's 0. A fiscal year's is the sum
  * of its quarters. $4.. are the plan's quarters: id, year id, first and
@@ -270,7 +280,7 @@ DB_STMT(stmt_quotas,
         "   FROM seed_reps r CROSS JOIN fyw f CROSS JOIN tot t"
         "   LEFT JOIN wq y ON y.person_id = r.id AND y.fy = f.fy LEFT JOIN wall a ON a.person_id = r.id),"
         " rq AS (SELECT r.id, r.team_id, q.*, round((r.rev_w * q.wf / r.target)::numeric, -3) AS rev,"
-        "   greatest(1, round(r.cnt_w * q.wf / r.target)) AS cnt FROM rate r JOIN q ON q.fy = r.fy),"
+        "   greatest(sign(r.cnt_w), round(r.cnt_w * q.wf / r.target)) AS cnt FROM rate r JOIN q ON q.fy = r.fy),"
         " tree AS (SELECT id AS top, id AS team FROM teams WHERE org_id = $1"
         "   UNION ALL SELECT t.top, c.id FROM tree t JOIN teams c ON c.org_id = $1 AND c.parent_id = t.team),"
         " tsum AS (SELECT tr.top, rq.period, sum(rq.rev) AS rev, sum(rq.cnt) AS cnt FROM tree tr"

@@ -103,6 +103,10 @@ def test_the_shares_of_types_outcomes_splits_and_pushes(database, demo):
         SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY amount), max(amount) FROM deals
         WHERE org_id = '{demo}' AND type = 'new_business'""")[0])
     assert top > 8 * med
+    # deals go to people hired 90 days or more before they close
+    early = one(database, f"SELECT count(*) FROM deals d JOIN people p ON p.org_id = d.org_id AND p.id = d.owner_id"
+                          f" WHERE d.org_id = '{demo}' AND d.close_date < p.hired_on + 90")
+    assert early == "0"
     cycles = rows(database, f"SELECT min(close_date - created_on), max(close_date - created_on) FROM deals"
                             f" WHERE org_id = '{demo}' AND status <> 'open'")[0]
     assert 10 <= int(cycles[0]) and int(cycles[1]) <= 180
@@ -205,14 +209,15 @@ def test_quotas_for_every_person_and_team_every_quarter(database, demo):
             AND q.person_id IS NOT DISTINCT FROM y.person_id AND q.team_id IS NOT DISTINCT FROM y.team_id
             AND q.period_start BETWEEN y.period_start AND y.period_end)""")
     assert bad == "0"
-    # attainment of the sellers over FY2025 spreads: some far under, most near, some over
+    # attainment of the sellers over FY2025 spreads: some far under, most near, some over (a rep hired
+    # after it has no deal in it, and a quota of 0)
     pct = [float(r[0]) for r in rows(database, f"""
         SELECT 100 * coalesce((SELECT sum(c.credit) FROM deal_credits c JOIN deals d
             ON d.org_id = c.org_id AND d.id = c.deal_id WHERE c.org_id = q.org_id AND c.person_id = q.person_id
             AND d.status = 'won' AND d.close_date BETWEEN q.period_start AND q.period_end), 0) / q.amount
         FROM quotas q WHERE q.org_id = '{demo}' AND q.period = 'FY2025' AND q.metric = 'revenue'
-        AND q.person_id IN (SELECT owner_id FROM deals WHERE org_id = '{demo}')""")]
-    assert len(pct) == 30
+        AND q.amount > 0 AND q.person_id IN (SELECT owner_id FROM deals WHERE org_id = '{demo}')""")]
+    assert len(pct) >= 25
     assert min(pct) < 70 and max(pct) > 115
     assert sum(1 for p in pct if 80 <= p <= 125) >= len(pct) / 3
 
