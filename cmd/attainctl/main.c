@@ -255,7 +255,11 @@ cmd_seed(int argc, char **argv)
 	rc = 0;
 	goto out;
 fail:
-	fprintf(stderr, "attainctl seed: failed (%s, SQLSTATE %s)\n", status_name(st), db_last_sqlstate(c));
+	if (st == ST_UNPROCESSABLE)
+		fprintf(stderr, "attainctl seed: org %s needs an active person and an open, a won and a lost stage\n",
+			a.org);
+	else
+		fprintf(stderr, "attainctl seed: failed (%s, SQLSTATE %s)\n", status_name(st), db_last_sqlstate(c));
 out:
 	db_release(p, c);
 	db_pool_free(p);

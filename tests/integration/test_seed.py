@@ -5,13 +5,14 @@ team, closed and open leads; deterministic from --seed and --today. Run on
 scratch orgs of the session's database, read back over SQL and the API.
 """
 import os
+import secrets
 import subprocess
 import uuid
 from decimal import Decimal
 
 import pytest
 
-from conftest import ATTAINCTL, psql
+from conftest import ATTAINCTL, pg_url, psql, with_dbname
 from contract import ok
 
 TODAY = "2026-12-06"
@@ -345,3 +346,27 @@ def test_the_benchmark_generator(database, server):
 def test_bad_arguments(database, args):
     r = attainctl(database, "seed", "--org", new_org("seed-bad"), *args)
     assert r.returncode == 2 and r.stderr
+
+
+def test_byte_for_byte_ids_included_on_an_empty_database(server):
+    """Two empty databases, the same arguments: the same rows, ids and backdated instants included."""
+    dumps = []
+    for _ in range(2):
+        name = "attain_it_seed_" + secrets.token_hex(4)
+        psql(pg_url(), f"CREATE DATABASE {name}")
+        url = with_dbname(pg_url(), name)
+        try:
+            assert attainctl(url, "migrate").returncode == 0
+            seed(url, "demo", "--seed", "5")
+            dumps.append([one(url, f"SELECT md5(string_agg(t::text, '|' ORDER BY {key})) FROM {table} t")
+                          for table, key in (("deals", "id"), ("deal_history", "deal_id, version"),
+                                             ("deal_splits", "deal_id, person_id"))]
+                         + [one(url, "SELECT md5(string_agg(row(id, person_id, team_id, period, metric, amount)::text,"
+                                     " '|' ORDER BY id)) FROM quotas"),
+                            one(url, "SELECT md5(string_agg(row(id, external_id, owner_id, status, score, budget,"
+                                     " created_at, updated_at)::text, '|' ORDER BY id)) FROM leads"),
+                            one(url, "SELECT md5(string_agg(row(id, name, team_id, hired_on)::text, '|' ORDER BY id))"
+                                     " FROM people")])
+        finally:
+            psql(pg_url(), f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    assert dumps[0] == dumps[1] and all(dumps[0])
