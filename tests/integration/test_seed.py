@@ -370,3 +370,31 @@ def test_byte_for_byte_ids_included_on_an_empty_database(server):
         finally:
             psql(pg_url(), f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     assert dumps[0] == dumps[1] and all(dumps[0])
+
+
+def test_the_orgs_fiscal_year_and_time_zone(database, client, tokens):
+    """An org whose fiscal year starts in February, in Los Angeles: its quarters get the quotas, its
+    history happens in its working hours, and its anchor day is its own."""
+    org = new_org("seed-fy")
+    api = client(tokens.token(org, ["admin"]))
+    ok(api.patch("/v1/org", json={"fiscal_year_start_month": 2, "timezone": "America/Los_Angeles"}))
+    seed(database, org, "--teams", "3", "--people", "20", "--deals", "2000")
+    periods = rows(database, f"SELECT grain, min(period), max(period), count(DISTINCT period) FROM quotas"
+                             f" WHERE org_id = '{org}' GROUP BY 1 ORDER BY 1")
+    assert periods == [["quarter", "FY2024-Q1", "FY2028-Q4", "20"], ["year", "FY2024", "FY2028", "5"]]
+    starts = one(database, f"SELECT min(period_start) FROM quotas WHERE org_id = '{org}'")
+    assert starts == "2023-02-01"
+    hours = {h for (h,) in rows(database, f"SELECT DISTINCT to_char(at AT TIME ZONE 'America/Los_Angeles', 'HH24')"
+                                          f" FROM deal_history WHERE org_id = '{org}'")}
+    assert hours == {"09", "17"}
+    hi = one(database, f"SELECT max(close_date) FROM deals WHERE org_id = '{org}'")
+    assert "2027-07-01" <= hi <= "2027-07-31"  # the end of FY2028-Q2
+    # without --today: today in the org's time zone
+    other = new_org("seed-tz")
+    ok(client(tokens.token(other, ["admin"])).patch("/v1/org", json={"timezone": "Pacific/Kiritimati"}))
+    day = "SELECT (now() AT TIME ZONE 'Pacific/Kiritimati')::date"
+    before = one(database, day)
+    r = attainctl(database, "seed", "--org", other, "--teams", "1", "--people", "3", "--deals", "50")
+    assert r.returncode == 0, r.stderr
+    after = one(database, day)  # the same day unless midnight passed there meanwhile
+    assert f"up to {before}" in r.stdout or f"up to {after}" in r.stdout
