@@ -45,12 +45,12 @@ struct demo_team {
 static const struct demo_team demo_teams[] = {
 	{ "global", "Global Sales", -1, "b2b", "Alex Morgan", "VP Sales", 0 },
 	{ "na", "North America", 0, "b2b", "Jordan Lee", "RVP North America", 0 },
-	{ "na-ent", "NA Enterprise", 1, "b2b", "Priya Shah", "Sales Director", 5 },
-	{ "na-mm", "NA Mid-Market", 1, "b2b", "Marcus Chen", "Sales Manager", 5 },
+	{ "na-ent", "NA Enterprise", 1, "b2b", "Priya Shah", "Sales Director", 7 },
+	{ "na-mm", "NA Mid-Market", 1, "b2b", "Marcus Chen", "Sales Manager", 6 },
 	{ "emea", "EMEA", 0, "b2b", "Sofia Rossi", "RVP EMEA", 0 },
-	{ "emea-ent", "EMEA Enterprise", 4, "b2b", "Lukas Becker", "Sales Director", 4 },
-	{ "emea-inside", "EMEA Inside Sales", 4, "b2c", "Chloe Martin", "Inside Sales Manager", 5 },
-	{ "apac", "APAC", 0, "b2b", "Kenji Watanabe", "Sales Manager", 4 },
+	{ "emea-ent", "EMEA Enterprise", 4, "b2b", "Lukas Becker", "Sales Director", 5 },
+	{ "emea-inside", "EMEA Inside Sales", 4, "b2c", "Chloe Martin", "Inside Sales Manager", 6 },
+	{ "apac", "APAC", 0, "b2b", "Kenji Watanabe", "Sales Manager", 6 },
 };
 
 static const char *const first_names[] = {
