@@ -10,6 +10,7 @@ latency of /healthz probes (new connections from 127.0.0.1) during each:
              20 s, held past the 60 s idle timeout
 
   bench/availability.py [--uploads 1000] [--slow 1100] [--slow-seconds 70] [--build build-bench]
+                        [--only uploads,slowloris,stall]
 
 Starts its own PostgreSQL cluster (scripts/pg) and a release attaind with
 the default settings and ATTAIN_THREADS=4; stops both whatever happens.
@@ -151,6 +152,69 @@ def attack(kind, port, pid, count, seconds, drip=20.0, token=""):
     sys.stdout.flush()
 
 
+def get(port, token, path, keep=None):
+    """GET path with a bearer token; (status, ms). `keep`: a kept-alive http.client connection."""
+    import http.client
+    t0 = time.monotonic()
+    c = keep or http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        c.request("GET", path, headers={"Authorization": f"Bearer {token}"})
+        r = c.getresponse()
+        r.read()
+        status = r.status
+    except OSError:
+        status = 0
+    if keep is None:
+        c.close()
+    return status, (time.monotonic() - t0) * 1000.0
+
+
+def stall(port, tokens, person, seconds=20):
+    """Issue 13 item 3: a rep's 24 and an exec's 16 concurrent quota-suggestion calls (expensive
+    routes), again and again for `seconds`, while an admin reads /v1/org on a kept-alive connection
+    and /healthz is probed on new connections."""
+    path = f"/v1/quota-suggestions?assignee=person:{person}&period=FY2027&metric=revenue"
+    stop = threading.Event()
+    lock = threading.Lock()
+    answers = {}
+
+    def caller(token):
+        while not stop.is_set():
+            st, _ = get(port, token, path)
+            with lock:
+                answers[st] = answers.get(st, 0) + 1
+
+    workers = [threading.Thread(target=caller, args=(tokens["rep"],), daemon=True) for _ in range(24)]
+    workers += [threading.Thread(target=caller, args=(tokens["exec"],), daemon=True) for _ in range(16)]
+    for t in workers:
+        t.start()
+    import http.client
+    keep = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    probes, admin, fails = [], [], 0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        ok, ms = probe(port)
+        probes.append(ms)
+        fails += not ok
+        st, ms = get(port, tokens["admin"], "/v1/org", keep)
+        admin.append(ms)
+        fails += st != 200
+        time.sleep(0.1)
+    stop.set()
+    for t in workers:
+        t.join(timeout=60)
+    keep.close()
+    probes.sort()
+    admin.sort()
+    print("attack: a rep's 24 and an exec's 16 concurrent GET /v1/quota-suggestions, repeated, "
+          f"{seconds:g} s")
+    print(f"  /healthz (new connections): {len(probes)} probes, p50 {statistics.median(probes):.1f} ms, "
+          f"max {probes[-1]:.1f} ms; an admin's GET /v1/org (kept alive): p50 {statistics.median(admin):.1f} ms, "
+          f"max {admin[-1]:.1f} ms; {fails} failed")
+    print(f"  answers to the expensive calls: {dict(sorted(answers.items()))}")
+    sys.stdout.flush()
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -163,6 +227,7 @@ def main():
     ap.add_argument("--slow", type=int, default=1100)
     ap.add_argument("--slow-seconds", type=float, default=70)
     ap.add_argument("--build", default="build-bench")
+    ap.add_argument("--only", default="uploads,slowloris,stall", help="which attacks, comma-separated")
     a = ap.parse_args()
     os.chdir(ROOT)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -197,10 +262,26 @@ def main():
             time.sleep(0.1)
         rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
         print(f"attaind {rev} ({a.build}/), default settings, ATTAIN_THREADS=4; {os.cpu_count()} CPUs")
-        attack("uploads", port, proc.pid, 20, 60)
-        attack("uploads", port, proc.pid, a.uploads, 120)
-        attack("uploads", port, proc.pid, 20, 60, token=token)
-        attack("slowloris", port, proc.pid, a.slow, a.slow_seconds)
+        only = set(a.only.split(","))
+        if "uploads" in only:
+            attack("uploads", port, proc.pid, 20, 60)
+            attack("uploads", port, proc.pid, a.uploads, 120)
+            attack("uploads", port, proc.pid, 20, 60, token=token)
+        if "slowloris" in only:
+            attack("slowloris", port, proc.pid, a.slow, a.slow_seconds)
+        if "stall" not in only:
+            return
+        subprocess.run([f"{bindir}/attainctl", "seed", "--org", "bench", "--teams", "10", "--people", "100",
+                        "--deals", "20000"], env=env, check=True, stdout=subprocess.DEVNULL)
+        person = subprocess.run(["psql", "-X", "-At", db_url, "-c",
+                                 "SELECT max(id) FROM people WHERE org_id = 'bench'"],
+                                check=True, capture_output=True, text=True).stdout.strip()
+        tok = {}
+        for role, extra in (("rep", ["--person", person]), ("exec", []), ("admin", [])):
+            tok[role] = subprocess.run([f"{bindir}/attainctl", "token", "--sub", f"bench-{role}", "--org", "bench",
+                                        "--roles", role, "--ttl", "86400", *extra], env=env, check=True,
+                                       capture_output=True, text=True).stdout.strip()
+        stall(port, tok, person)
     finally:
         if proc and proc.poll() is None:
             proc.terminate()
