@@ -44,42 +44,22 @@ forecast_rows(json_t *out)
 void
 handle_forecasts(struct req *r)
 {
-	struct perf_query q = {0};
+	struct perf_query q;
 	struct issues e = {0};
 	struct caller who;
-	const char *scope = NULL;
 	json_t *out = NULL;
-	enum status st;
 
-	if (query_string(r, "scope", 40, &e, &scope) == FIELD_ABSENT)
-		issues_add(&e, "scope", "is required");
-	else if (scope)
-		scope_read(scope, &e, &q.scope);
-	if (query_string(r, "period", 16, &e, &q.period) == FIELD_ABSENT)
-		issues_add(&e, "period", "is required");
-	else if (q.period)
-		quota_period_read(q.period, "period", &e);
-	q.has_as_of = query_date(r, "as_of", &e, &q.as_of) == FIELD_SET;
-	if (issues_any(&e)) {
-		respond_errors(r, &e);
+	perf_query_read(r, &e, &q);
+	if (!respond_read_ready(r, &e, &who))
 		return;
-	}
-	if (!req_caller(r, &who))
-		return;
-	if ((st = forecast_service_rollup(r->conn, &who, &q, &out, &e)) != ST_OK) {
-		respond_store_error(r, st, &e);
-		return;
-	}
-	if (respond_wants_csv(r)) {
+	enum status st = forecast_service_rollup(r->conn, &who, &q, &out, &e);
+	if (st == ST_OK && respond_wants_csv(r)) {
 		json_t *rows = forecast_rows(out);
-		if (rows)
-			respond_csv_flat(r, rows);
-		else
-			respond_status(r, ST_NOMEM, NULL);
-		json_decref(rows);
 		json_decref(out);
-	} else
-		respond_json(r, 200, out);
+		out = rows ? json_pack("{s:o}", "rows", rows) : NULL;
+		st = out ? ST_OK : ST_NOMEM;
+	}
+	respond_read(r, st, &e, out, "rows");
 }
 
 /* ---- POST /v1/forecasts/submissions ------------------------------------------------------------ */

@@ -87,6 +87,9 @@ struct perf_scope;
 struct issues;
 /* "person:ID", "team:ID" or "org" into *s; an issue on "scope" otherwise (api/performance.c). */
 void scope_read(const char *text, struct issues *e, struct perf_scope *s);
+struct perf_query;
+/* scope, period (required), metric, as_of and explain of a performance read into *q (api/performance.c). */
+void perf_query_read(struct req *r, struct issues *e, struct perf_query *q);
 void handle_quota_allocations(struct req *r);
 void handle_quota_coverage(struct req *r);
 

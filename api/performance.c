@@ -29,9 +29,9 @@ scope_read(const char *text, struct issues *e, struct perf_scope *s)
 	s->id = ref.id;
 }
 
-/* The query of GET /v1/performance into *q (strings borrowed from the request). */
-static void
-query_read(struct req *r, struct issues *e, struct perf_query *q)
+/* The query of GET /v1/performance into *q (strings borrowed from the request; api/handlers.h). */
+void
+perf_query_read(struct req *r, struct issues *e, struct perf_query *q)
 {
 	const char *scope = NULL, *metric = "revenue";
 
@@ -57,29 +57,12 @@ handle_performance(struct req *r)
 	struct issues e = {0};
 	struct caller who;
 	json_t *out = NULL;
-	enum status st;
 
-	query_read(r, &e, &q);
-	if (issues_any(&e)) {
-		respond_errors(r, &e);
+	perf_query_read(r, &e, &q);
+	if (!respond_read_ready(r, &e, &who))
 		return;
-	}
-	if (!req_caller(r, &who))
-		return;
-	if ((st = perf_service_get(r->conn, &who, &q, &out, &e)) != ST_OK) {
-		respond_store_error(r, st, &e);
-		return;
-	}
-	if (respond_wants_csv(r)) {
-		json_t *rows = json_pack("[O]", out);
-		if (rows)
-			respond_csv_flat(r, rows);
-		else
-			respond_status(r, ST_NOMEM, NULL);
-		json_decref(rows);
-		json_decref(out);
-	} else
-		respond_json(r, 200, out);
+	enum status st = perf_service_get(r->conn, &who, &q, &out, &e);
+	respond_read(r, st, &e, out, NULL);
 }
 
 /* ---- GET /v1/performance/leaderboard and /distribution ---------------------------------- */
@@ -128,28 +111,18 @@ handle_performance_leaderboard(struct req *r)
 	q.ascending = strcmp(order, "asc") == 0;
 	q.limit = (int)limit;
 	q.offset = after;
-	if (issues_any(&e)) {
-		respond_errors(r, &e);
-		return;
-	}
-	if (!req_caller(r, &who))
+	if (!respond_read_ready(r, &e, &who))
 		return;
 	enum status st = perf_service_leaderboard(r->conn, &who, &q, &out, &next, &e);
-	if (st != ST_OK) {
-		respond_store_error(r, st, &e);
-		return;
+	if (st == ST_OK) {
+		char c[64];
+		if (next >= 0) {
+			cursor_encode(next, c, sizeof c);
+			respond_header(r, "X-Next-Cursor", c);
+		}
+		json_object_set_new(out, "next_cursor", next >= 0 ? json_string(c) : json_null());
 	}
-	char c[64];
-	if (next >= 0) {
-		cursor_encode(next, c, sizeof c);
-		respond_header(r, "X-Next-Cursor", c);
-	}
-	json_object_set_new(out, "next_cursor", next >= 0 ? json_string(c) : json_null());
-	if (respond_wants_csv(r)) {
-		respond_csv_flat(r, json_object_get(out, "items"));
-		json_decref(out);
-	} else
-		respond_json(r, 200, out);
+	respond_read(r, st, &e, out, "items");
 }
 
 void
@@ -161,27 +134,10 @@ handle_performance_distribution(struct req *r)
 	json_t *out = NULL;
 
 	board_read(r, &e, &q);
-	if (issues_any(&e)) {
-		respond_errors(r, &e);
-		return;
-	}
-	if (!req_caller(r, &who))
+	if (!respond_read_ready(r, &e, &who))
 		return;
 	enum status st = perf_service_distribution(r->conn, &who, &q, &out, &e);
-	if (st != ST_OK) {
-		respond_store_error(r, st, &e);
-		return;
-	}
-	if (respond_wants_csv(r)) {
-		json_t *rows = json_pack("[O]", out);
-		if (rows)
-			respond_csv_flat(r, rows);
-		else
-			respond_status(r, ST_NOMEM, NULL);
-		json_decref(rows);
-		json_decref(out);
-	} else
-		respond_json(r, 200, out);
+	respond_read(r, st, &e, out, NULL);
 }
 
 /* ---- GET /v1/performance/trend and /scorecard ---------------------------------------------- */
@@ -212,23 +168,11 @@ series_answer(struct req *r, struct perf_series_query *q, struct issues *e, seri
 {
 	struct caller who;
 	json_t *out = NULL;
-	enum status st;
 
-	if (issues_any(e)) {
-		respond_errors(r, e);
+	if (!respond_read_ready(r, e, &who))
 		return;
-	}
-	if (!req_caller(r, &who))
-		return;
-	if ((st = op(r->conn, &who, q, &out, e)) != ST_OK) {
-		respond_store_error(r, st, e);
-		return;
-	}
-	if (respond_wants_csv(r)) {
-		respond_csv_flat(r, json_object_get(out, "points"));
-		json_decref(out);
-	} else
-		respond_json(r, 200, out);
+	enum status st = op(r->conn, &who, q, &out, e);
+	respond_read(r, st, e, out, "points");
 }
 
 void

@@ -503,6 +503,36 @@ respond_csv_flat(struct req *r, json_t *items)
 	json_decref(flat);
 }
 
+bool
+respond_read_ready(struct req *r, struct issues *e, struct caller *who)
+{
+	if (issues_any(e)) {
+		respond_errors(r, e);
+		return false;
+	}
+	return req_caller(r, who);
+}
+
+void
+respond_read(struct req *r, enum status st, struct issues *e, json_t *out, const char *rows)
+{
+	if (st != ST_OK) {
+		respond_store_error(r, st, e);
+		return;
+	}
+	if (!respond_wants_csv(r)) {
+		respond_json(r, 200, out);
+		return;
+	}
+	json_t *list = rows ? json_incref(json_object_get(out, rows)) : json_pack("[O]", out);
+	if (list)
+		respond_csv_flat(r, list);
+	else
+		respond_status(r, ST_NOMEM, NULL);
+	json_decref(list);
+	json_decref(out);
+}
+
 void
 respond_page(struct req *r, struct page *p, const char *const *columns)
 {

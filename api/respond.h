@@ -77,6 +77,18 @@ void respond_csv(struct req *r, json_t *items, const char *const *columns);
  * left out; the columns are the first item's, in its order.
  */
 void respond_csv_flat(struct req *r, json_t *items);
+/*
+ * The start of a read: 400 with the request's issues e if it has any, else
+ * the caller into *who. False when r is answered.
+ */
+bool respond_read_ready(struct req *r, struct issues *e, struct caller *who);
+/*
+ * The answer of a read whose service returned st and, on ST_OK, the JSON
+ * *out (taken): its failure with e; or 200 with it as JSON; or, for a
+ * client asking for text/csv, respond_csv_flat of the array at `rows` in
+ * it (NULL: the object itself as one row).
+ */
+void respond_read(struct req *r, enum status st, struct issues *e, json_t *out, const char *rows);
 
 /* Opaque list cursor for "after id". */
 void cursor_encode(int64_t last_id, char *buf, size_t len);

@@ -1,6 +1,7 @@
 #include "forecast/store.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "core/money.h"
 
@@ -24,19 +25,33 @@ DB_STMT(stmt_latest,
 	" AND s.submitted_at < ((($5::date + 1)::timestamp) AT TIME ZONE " DB_ORG_TZ ")"
 	" ORDER BY s.submitted_at DESC, s.id DESC LIMIT 1");
 
+/* The ten parameters a call shares ($1..$10 of stmt_submit and stmt_adjust) as text. */
+struct call_params {
+	char id[24], start[16], end[16], commit[32], best[32];
+	const char *v[11];
+};
+
+static void
+call_params(const char *org, const struct forecast_submission *s, struct call_params *p)
+{
+	snprintf(p->id, sizeof p->id, "%lld", (long long)s->scope_id);
+	cal_date_format(s->period->start, p->start, sizeof p->start);
+	cal_date_format(s->period->end, p->end, sizeof p->end);
+	money_format(s->commit, p->commit, sizeof p->commit);
+	money_format(s->best_case, p->best, sizeof p->best);
+	const char *v[] = {org, s->scope_type, p->id, s->period->id, p->start, p->end, p->commit, p->best, s->notes,
+			   s->sub, NULL};
+	memcpy(p->v, v, sizeof v);
+}
+
 enum status
 forecast_store_submit(struct db_conn *c, const char *org, const struct forecast_submission *s, struct rowjson *out)
 {
-	char id[24], start[16], end[16], commit[32], best[32];
+	struct call_params p;
 
-	snprintf(id, sizeof id, "%lld", (long long)s->scope_id);
-	cal_date_format(s->period->start, start, sizeof start);
-	cal_date_format(s->period->end, end, sizeof end);
-	money_format(s->commit, commit, sizeof commit);
-	money_format(s->best_case, best, sizeof best);
-	const char *params[] = {org, s->scope_type, id, s->period->id, start, end, commit, best, s->notes, s->sub,
-				s->snapshot};
-	return row_exec(c, &stmt_submit, 11, params, out);
+	call_params(org, s, &p);
+	p.v[10] = s->snapshot;
+	return row_exec(c, &stmt_submit, 11, p.v, out);
 }
 
 enum status
@@ -87,17 +102,13 @@ DB_STMT(stmt_adjustments,
 enum status
 forecast_store_adjust(struct db_conn *c, const char *org, const struct forecast_adjustment *a, struct rowjson *out)
 {
-	const struct forecast_submission *s = &a->call;
-	char id[24], start[16], end[16], commit[32], best[32], by[24];
+	struct call_params p;
+	char by[24];
 
-	snprintf(id, sizeof id, "%lld", (long long)s->scope_id);
+	call_params(org, &a->call, &p);
 	snprintf(by, sizeof by, "%lld", (long long)a->by_person);
-	cal_date_format(s->period->start, start, sizeof start);
-	cal_date_format(s->period->end, end, sizeof end);
-	money_format(s->commit, commit, sizeof commit);
-	money_format(s->best_case, best, sizeof best);
-	const char *params[] = {org, s->scope_type, id, s->period->id, start, end, commit, best, s->notes, s->sub, by};
-	return row_exec(c, &stmt_adjust, 11, params, out);
+	p.v[10] = by;
+	return row_exec(c, &stmt_adjust, 11, p.v, out);
 }
 
 enum status
