@@ -256,8 +256,9 @@ DB_STMT(stmt_author,
  * than a quarter of that year's weight) x the quarter's weight, divided by
  * the attainment drawn for them (revenue rounded to 1,000, at least one
  * deal when they won any): so a year's attainment is the drawn one, its quarters' vary around
- * it. A team's is the sum of the owners' below it; a manager's their team's
- * (the largest when several); anyone else's 0. A fiscal year's is the sum
+ * it. A team's is the sum of the owners' below it; anyone else's 0 (a
+ * manager sells nothing themself: their number is their team's, and a
+ * personal quota of it would show them at 0 % on every leaderboard). A fiscal year's is the sum
  * of its quarters. $4.. are the plan's quarters: id, year id, first and
  * last day, seasonal weight, the weight inside the window.
  */
@@ -287,12 +288,9 @@ DB_STMT(stmt_quotas,
         "   JOIN rq ON rq.team_id = tr.team GROUP BY tr.top, rq.period),"
         " tq AS (SELECT t.id, q.*, coalesce(s.rev, 0) AS rev, coalesce(s.cnt, 0) AS cnt FROM teams t"
         "   CROSS JOIN q LEFT JOIN tsum s ON s.top = t.id AND s.period = q.period WHERE t.org_id = $1),"
-        " mgr AS (SELECT DISTINCT ON (t.manager_id, tq.period) t.manager_id AS id, tq.period, tq.rev, tq.cnt"
-        "   FROM teams t JOIN tq ON tq.id = t.id WHERE t.org_id = $1 AND t.manager_id IS NOT NULL"
-        "   ORDER BY t.manager_id, tq.period, tq.rev DESC, t.id),"
-        " pq AS (SELECT p.id, q.*, coalesce(rq.rev, m.rev, 0) AS rev, coalesce(rq.cnt, m.cnt, 0) AS cnt"
+        " pq AS (SELECT p.id, q.*, coalesce(rq.rev, 0) AS rev, coalesce(rq.cnt, 0) AS cnt"
         "   FROM people p CROSS JOIN q LEFT JOIN rq ON rq.id = p.id AND rq.period = q.period"
-        "   LEFT JOIN mgr m ON m.id = p.id AND m.period = q.period WHERE p.org_id = $1),"
+        "   WHERE p.org_id = $1),"
         " quarters AS (SELECT 'person' AS kind, id, period, 'quarter' AS grain, ps, pe, rev, cnt FROM pq"
         "   UNION ALL SELECT 'team', id, period, 'quarter', ps, pe, rev, cnt FROM tq),"
         " qrows AS (SELECT * FROM quarters UNION ALL"
