@@ -162,3 +162,40 @@ handle_forecast_submissions(struct req *r)
 	                                      "submitted_at", NULL};
 	calls_list(r, forecast_service_submissions, columns);
 }
+
+/* ---- POST /v1/forecasts/snapshots, GET /v1/forecasts/snapshots ---------------------------------------- */
+
+static bool
+snapshot_read(json_t *body, struct perf_query *q, struct issues *e)
+{
+	static const char *const allowed[] = {"scope", "period", NULL};
+	const char *scope = NULL;
+
+	*q = (struct perf_query){.scope = {.kind = PERF_ORG}};
+	parse_only(body, allowed, e);
+	parse_require(body, "scope", e);
+	parse_require(body, "period", e);
+	if (parse_string(body, "scope", 1, 40, e, &scope) == FIELD_SET)
+		scope_read(scope, e, &q->scope);
+	if (parse_string(body, "period", 1, 16, e, &q->period) == FIELD_SET)
+		quota_period_read(q->period, "period", e);
+	return !issues_any(e);
+}
+
+void
+handle_forecast_snapshot(struct req *r)
+{
+	struct body_write w;
+	struct perf_query q;
+
+	if (body_write_begin(r, false, &w) && body_write_ready(r, &w, snapshot_read(w.body, &q, &w.e)))
+		body_write_answer(r, &w, forecast_service_snapshot(r->conn, &w.who, &q, &w.row, &w.e), 201, NULL);
+	body_write_clear(&w);
+}
+
+void
+handle_forecast_snapshots(struct req *r)
+{
+	static const char *const columns[] = {"id", "scope", "period", "sub", "taken_at", "rollup", NULL};
+	calls_list(r, forecast_service_snapshots, columns);
+}

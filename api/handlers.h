@@ -82,6 +82,8 @@ void handle_forecast_submit(struct req *r);
 void handle_forecast_submissions(struct req *r);
 void handle_forecast_adjust(struct req *r);
 void handle_forecast_adjustments(struct req *r);
+void handle_forecast_snapshot(struct req *r);
+void handle_forecast_snapshots(struct req *r);
 
 struct perf_scope;
 struct issues;

@@ -110,5 +110,7 @@ const struct route api_routes[] = {
 	{ "GET", "/v1/forecasts/submissions", READ, 0, handle_forecast_submissions, q_submissions },
 	{ "PUT", "/v1/forecasts/adjustments", READ, 0, handle_forecast_adjust, NULL },
 	{ "GET", "/v1/forecasts/adjustments", READ, 0, handle_forecast_adjustments, q_submissions },
+	{ "POST", "/v1/forecasts/snapshots", READ, 0, handle_forecast_snapshot, NULL },
+	{ "GET", "/v1/forecasts/snapshots", READ, 0, handle_forecast_snapshots, q_submissions },
 };
 const int api_routes_count = sizeof api_routes / sizeof api_routes[0];

@@ -313,3 +313,43 @@ forecast_service_adjustments(struct db_conn *c, const struct caller *who, const 
 	}
 	return forecast_store_adjustments(c, who->org, scope_type_name(scope), scope->id, period, before, limit, out);
 }
+
+static const char *
+any_scope_type(const struct perf_scope *s)
+{
+	return s->kind == PERF_ORG ? "org" : scope_type_name(s);
+}
+
+enum status
+forecast_service_snapshot(struct db_conn *c, const struct caller *who, const struct perf_query *q, struct rowjson *out,
+                          struct issues *e)
+{
+	struct perf_query now = *q;
+	json_t *rollup = NULL;
+	char *text;
+	enum status st;
+
+	now.has_as_of = false;
+	if ((st = forecast_service_rollup(c, who, &now, &rollup, e)) != ST_OK)
+		return st;
+	const char *period = json_string_value(json_object_get(json_object_get(rollup, "period"), "id"));
+	if (!period || !(text = json_dumps(rollup, JSON_COMPACT | JSON_REAL_PRECISION(15)))) {
+		json_decref(rollup);
+		return ST_NOMEM;
+	}
+	st = forecast_store_snapshot(c, who->org, any_scope_type(&q->scope), q->scope.id, period, who->sub, text, out);
+	free(text);
+	json_decref(rollup);
+	return st;
+}
+
+enum status
+forecast_service_snapshots(struct db_conn *c, const struct caller *who, const struct perf_scope *scope,
+                           const char *period, int64_t before, int limit, struct page *out, struct issues *e)
+{
+	enum status st = perf_service_may_see(c, who, scope, e);
+
+	if (st != ST_OK)
+		return st;
+	return forecast_store_snapshots(c, who->org, any_scope_type(scope), scope->id, period, before, limit, out);
+}

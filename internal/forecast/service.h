@@ -75,4 +75,17 @@ enum status forecast_service_adjustments(struct db_conn *c, const struct caller 
                                          const char *period, int64_t before, int limit, struct page *out,
                                          struct issues *e);
 
+/*
+ * Freeze the roll-up of q's scope and period (as getForecastRollup answers
+ * it now, calls included) into *out. Anyone who may read the scope's
+ * figures may; errors as perf_service_forecast_rollup.
+ */
+enum status forecast_service_snapshot(struct db_conn *c, const struct caller *who, const struct perf_query *q,
+                                      struct rowjson *out, struct issues *e);
+
+/* A page of the snapshots of `scope` (the org too) for `period` (NULL = any), newest first. Read access as above. */
+enum status forecast_service_snapshots(struct db_conn *c, const struct caller *who, const struct perf_scope *scope,
+                                       const char *period, int64_t before, int limit, struct page *out,
+                                       struct issues *e);
+
 #endif

@@ -135,3 +135,40 @@ forecast_store_adjustments(struct db_conn *c, const char *org, const char *scope
 	const char *params[] = {org, scope_type, id, period, b, lim};
 	return row_exec_page(c, &stmt_adjustments, 6, params, limit, out);
 }
+
+#define SNAPSHOT_JSON                                                                                       \
+	"json_build_object('id', n.id::text, 'scope', json_build_object('type', n.scope_type, 'id',           \
+	 n.scope_id::text), 'period', n.period, 'sub', n.sub, 'taken_at', " DB_TS("n.taken_at") ",            \
+	 'rollup', n.rollup)::text, n.id"
+
+DB_STMT(stmt_snapshot,
+	"INSERT INTO forecast_snapshots AS n (org_id, scope_type, scope_id, period, sub, rollup)"
+	" VALUES ($1, $2, nullif($3::bigint, 0), $4, $5, $6::jsonb) RETURNING " SNAPSHOT_JSON ", 1");
+DB_STMT(stmt_snapshots,
+	"SELECT " SNAPSHOT_JSON " FROM forecast_snapshots n WHERE n.org_id = $1 AND n.scope_type = $2"
+	" AND n.scope_id IS NOT DISTINCT FROM nullif($3::bigint, 0) AND ($4::text IS NULL OR n.period = $4)"
+	" AND ($5::bigint = 0 OR n.id < $5::bigint) ORDER BY n.id DESC LIMIT $6::int");
+
+enum status
+forecast_store_snapshot(struct db_conn *c, const char *org, const char *scope_type, int64_t scope_id,
+			const char *period, const char *sub, const char *rollup, struct rowjson *out)
+{
+	char id[24];
+
+	snprintf(id, sizeof id, "%lld", (long long)scope_id);
+	const char *params[] = {org, scope_type, id, period, sub, rollup};
+	return row_exec(c, &stmt_snapshot, 6, params, out);
+}
+
+enum status
+forecast_store_snapshots(struct db_conn *c, const char *org, const char *scope_type, int64_t scope_id,
+			 const char *period, int64_t before, int limit, struct page *out)
+{
+	char id[24], b[24], lim[16];
+
+	snprintf(id, sizeof id, "%lld", (long long)scope_id);
+	snprintf(b, sizeof b, "%lld", (long long)before);
+	snprintf(lim, sizeof lim, "%d", limit + 1);
+	const char *params[] = {org, scope_type, id, period, b, lim};
+	return row_exec_page(c, &stmt_snapshots, 6, params, limit, out);
+}

@@ -67,4 +67,12 @@ enum status forecast_store_adjustments(struct db_conn *c, const char *org, const
 				       int64_t scope_id, const char *period, int64_t before, int limit,
 				       struct page *out);
 
+/* Freeze `rollup` (JSON text) of scope (type, id; "org" with id 0) for period; the snapshot into *out. */
+enum status forecast_store_snapshot(struct db_conn *c, const char *org, const char *scope_type, int64_t scope_id,
+				   const char *period, const char *sub, const char *rollup, struct rowjson *out);
+
+/* A page of the snapshots of scope (type, id) for period (NULL = any), newest first, each with its roll-up. */
+enum status forecast_store_snapshots(struct db_conn *c, const char *org, const char *scope_type, int64_t scope_id,
+				     const char *period, int64_t before, int limit, struct page *out);
+
 #endif

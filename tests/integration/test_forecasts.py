@@ -219,3 +219,30 @@ def test_only_managers_above_adjust(world, database):
                                                                   "best_case": 0}), 400, "best_case")
     problem(who["manager"].put("/v1/forecasts/adjustments", json={"scope": "org", **body}), 400, "scope")
     assert psql(database, f"SELECT count(*) FROM forecast_adjustments WHERE org_id = '{world['org']}'") == "0"
+
+
+# -- snapshots ---------------------------------------------------------------------------------
+
+def test_snapshots_freeze_the_rollup(world):
+    who, t, a = world["as"], world["T"], world["A"]
+    snap = ok(who["manager"].post("/v1/forecasts/snapshots", json={"scope": f"team:{t['id']}", "period": PERIOD}),
+              201)
+    assert snap["scope"] == {"type": "team", "id": t["id"]} and snap["period"] == PERIOD
+    closed = snap["rollup"]["categories"]["closed"]["amount"]
+    # the pipeline moves on; the snapshot does not
+    deal(world["api"], a, 777, "closed_won", "2025-02-03")
+    now = ok(who["manager"].get("/v1/forecasts", params={"scope": f"team:{t['id']}", "period": PERIOD}))
+    assert now["categories"]["closed"]["amount"] == r2(D(str(closed)) + 777)
+    later = ok(who["manager"].post("/v1/forecasts/snapshots", json={"scope": f"team:{t['id']}", "period": PERIOD}),
+               201)
+    listed = ok(who["manager"].get("/v1/forecasts/snapshots", params={"scope": f"team:{t['id']}",
+                                                                       "period": PERIOD}))
+    assert [x["id"] for x in listed["items"]] == [later["id"], snap["id"]]
+    assert listed["items"][1]["rollup"]["categories"]["closed"]["amount"] == closed
+    org = ok(who["exec"].post("/v1/forecasts/snapshots", json={"scope": "org", "period": PERIOD}), 201)
+    assert org["scope"] == {"type": "org", "id": None}
+    assert [x["id"] for x in ok(who["exec"].get("/v1/forecasts/snapshots", params={"scope": "org"}))["items"]] \
+        == [org["id"]]
+    problem(who["rep_a"].post("/v1/forecasts/snapshots", json={"scope": f"team:{t['id']}", "period": PERIOD}), 403)
+    problem(who["rep_a"].get("/v1/forecasts/snapshots", params={"scope": "org"}), 403)
+    problem(who["manager"].post("/v1/forecasts/snapshots", json={"scope": f"team:{t['id']}"}), 400, "period")
