@@ -21,9 +21,10 @@
 #define MIN_POINTS 4
 
 static const char *const method_names[FC_METHOD_COUNT] = {
-    [FC_AUTO] = "auto",   [FC_NAIVE] = "naive", [FC_SNAIVE] = "seasonal_naive",
-    [FC_SES] = "ses",     [FC_HOLT] = "holt",   [FC_DAMPED] = "damped",
-    [FC_THETA] = "theta", [FC_COMB] = "comb",   [FC_CROSTON] = "croston",
+    [FC_AUTO] = "auto",       [FC_NAIVE] = "naive", [FC_SNAIVE] = "seasonal_naive",
+    [FC_SES] = "ses",         [FC_HOLT] = "holt",   [FC_DAMPED] = "damped",
+    [FC_THETA] = "theta",     [FC_COMB] = "comb",   [FC_WCOMB] = "weighted_comb",
+    [FC_CROSTON] = "croston",
 };
 
 const char *
@@ -111,6 +112,10 @@ fc_mase(const double *history, size_t n, int frequency, const double *actual, co
 
 /* ---- seasonal adjustment ------------------------------------------------ */
 
+/* When to adjust: after the 90 % test, never, or whenever possible (three
+ * full seasons, positive values). */
+enum seas_mode { SEAS_TEST, SEAS_OFF, SEAS_ON };
+
 /* Autocorrelation of x at lag k (x of mean mu and sum of squares ss). */
 static double
 acf(const double *x, size_t n, double mu, double ss, size_t k)
@@ -147,19 +152,19 @@ seasonality_test(const double *x, size_t n, size_t m)
  * season and normalised to a mean of 1. False when not seasonal (then si is
  * all 1). */
 static bool
-seasonal_indices(const double *x, size_t n, size_t m, double *si)
+seasonal_indices(const double *x, size_t n, size_t m, enum seas_mode mode, double *si)
 {
 	double sum[12] = {0}, cnt[12] = {0}, mean = 0;
 	size_t half = m / 2;
 
 	for (size_t k = 0; k < m; k++)
 		si[k] = 1;
-	if (m <= 1 || n < 3 * m)
+	if (m <= 1 || n < 3 * m || mode == SEAS_OFF)
 		return false;
 	for (size_t t = 0; t < n; t++)
 		if (!(x[t] > 0))
 			return false;
-	if (!seasonality_test(x, n, m))
+	if (mode == SEAS_TEST && !seasonality_test(x, n, m))
 		return false;
 	for (size_t t = half; t + half < n; t++) {
 		double c = 0;
@@ -208,8 +213,16 @@ struct path {
 	bool ok;
 };
 
+/* Paths beyond the public methods: the same methods on the logarithm of a
+ * positive history (a multiplicative trend), members of weighted_comb. */
+enum { P_LSES = FC_METHOD_COUNT, P_LDAMPED, P_LTHETA, NPATHS };
+
+#define BIT(p) (1u << (p))
+/* The members of weighted_comb, and what each path needs computed first. */
+#define WCOMB_MEMBERS (BIT(FC_THETA) | BIT(P_LDAMPED) | BIT(P_LTHETA))
+
 struct bundle {
-	struct path p[FC_METHOD_COUNT];
+	struct path p[NPATHS];
 	bool seasonal;
 };
 
@@ -314,6 +327,8 @@ ets_path(const struct smooth_fit *s, size_t h, struct path *p)
 }
 
 /* Theta: SES plus half the slope of the linear trend, as a drift. */
+
+/* Theta: SES plus half the slope of the linear trend, as a drift. */
 static void
 theta_path(const double *x, size_t n, const struct smooth_fit *ses, size_t h, struct path *p)
 {
@@ -333,99 +348,191 @@ theta_path(const double *x, size_t n, const struct smooth_fit *ses, size_t h, st
 	p->ok = true;
 }
 
-/* Every method on y[0..n) (already scaled), h steps; x and si are scratch
- * (n and 12 doubles). */
+/* Mean of the paths in `members` (forecasts and sds), with weights w (NULL:
+ * equal). */
 static void
-bundle_run(const double *y, size_t n, size_t m, size_t h, double *x, struct bundle *b)
+mix(struct bundle *b, unsigned members, const double *w, size_t h, struct path *out)
 {
-	double si[12];
-	struct smooth_fit ses, holt, damped;
+	double wsum = 0;
 
-	memset(b, 0, sizeof(*b));
-	b->seasonal = seasonal_indices(y, n, m, si);
-	for (size_t t = 0; t < n; t++)
-		x[t] = b->seasonal ? y[t] / si[t % m] : y[t];
+	memset(out, 0, sizeof(*out));
+	for (int q = 0; q < NPATHS; q++)
+		if (members & BIT(q))
+			wsum += w ? w[q] : 1;
+	for (int q = 0; q < NPATHS; q++) {
+		double wq;
 
-	snaive_path(y, n, m, h, &b->p[FC_SNAIVE]);
-	croston_path(y, n, h, &b->p[FC_CROSTON]);
-	naive_path(x, n, h, &b->p[FC_NAIVE]);
-	smooth_fit(x, n, SMOOTH_NONE, &ses);
-	smooth_fit(x, n, SMOOTH_LINEAR, &holt);
-	smooth_fit(x, n, SMOOTH_DAMPED, &damped);
-	ets_path(&ses, h, &b->p[FC_SES]);
-	ets_path(&holt, h, &b->p[FC_HOLT]);
-	ets_path(&damped, h, &b->p[FC_DAMPED]);
-	theta_path(x, n, &ses, h, &b->p[FC_THETA]);
-	for (size_t k = 0; k < h; k++) {
-		b->p[FC_COMB].f[k] = (b->p[FC_SES].f[k] + b->p[FC_DAMPED].f[k] + b->p[FC_THETA].f[k]) / 3;
-		b->p[FC_COMB].sd[k] = (b->p[FC_SES].sd[k] + b->p[FC_DAMPED].sd[k] + b->p[FC_THETA].sd[k]) / 3;
+		if (!(members & BIT(q)))
+			continue;
+		wq = (w ? w[q] : 1) / wsum;
+		for (size_t k = 0; k < h; k++) {
+			out->f[k] += wq * b->p[q].f[k];
+			out->sd[k] += wq * b->p[q].sd[k];
+		}
 	}
-	b->p[FC_COMB].ok = true;
+	out->ok = true;
+}
+
+/* The paths in `need` (a BIT set; dependencies added here) on y[0..n)
+ * (already scaled), h steps; x is scratch of 2n doubles. */
+static void
+bundle_run(const double *y, size_t n, size_t m, size_t h, enum seas_mode mode, unsigned need, double *x,
+           struct bundle *b)
+{
+	double si[12], *lx = x + n;
+	struct smooth_fit fit;
+	bool pos = true;
+
+	if (need & BIT(FC_COMB))
+		need |= BIT(FC_SES) | BIT(FC_DAMPED) | BIT(FC_THETA);
+	if (need & BIT(FC_WCOMB))
+		need |= WCOMB_MEMBERS;
+	memset(b, 0, sizeof(*b));
+	b->seasonal = seasonal_indices(y, n, m, mode, si);
+	for (size_t t = 0; t < n; t++) {
+		x[t] = b->seasonal ? y[t] / si[t % m] : y[t];
+		pos = pos && x[t] > 0;
+	}
+
+	if (need & BIT(FC_SNAIVE))
+		snaive_path(y, n, m, h, &b->p[FC_SNAIVE]);
+	if (need & BIT(FC_CROSTON))
+		croston_path(y, n, h, &b->p[FC_CROSTON]);
+	if (need & BIT(FC_NAIVE))
+		naive_path(x, n, h, &b->p[FC_NAIVE]);
+	if (need & (BIT(FC_SES) | BIT(FC_THETA))) {
+		smooth_fit(x, n, SMOOTH_NONE, &fit);
+		ets_path(&fit, h, &b->p[FC_SES]);
+		theta_path(x, n, &fit, h, &b->p[FC_THETA]);
+	}
+	if (need & BIT(FC_HOLT)) {
+		smooth_fit(x, n, SMOOTH_LINEAR, &fit);
+		ets_path(&fit, h, &b->p[FC_HOLT]);
+	}
+	if (need & BIT(FC_DAMPED)) {
+		smooth_fit(x, n, SMOOTH_DAMPED, &fit);
+		ets_path(&fit, h, &b->p[FC_DAMPED]);
+	}
+	if (need & (BIT(P_LSES) | BIT(P_LDAMPED) | BIT(P_LTHETA))) {
+		if (pos) {
+			/* On logs: back with exp(f), the sd by the delta method. */
+			for (size_t t = 0; t < n; t++)
+				lx[t] = log(x[t]);
+			smooth_fit(lx, n, SMOOTH_NONE, &fit);
+			ets_path(&fit, h, &b->p[P_LSES]);
+			theta_path(lx, n, &fit, h, &b->p[P_LTHETA]);
+			smooth_fit(lx, n, SMOOTH_DAMPED, &fit);
+			ets_path(&fit, h, &b->p[P_LDAMPED]);
+			for (int q = P_LSES; q <= P_LTHETA; q++) {
+				for (size_t k = 0; k < h; k++) {
+					double f = exp(fmin(b->p[q].f[k], 700));
+
+					b->p[q].f[k] = f;
+					b->p[q].sd[k] = f * fmin(b->p[q].sd[k], 10);
+				}
+			}
+		} else {
+			/* Not positive: the additive versions stand in. */
+			smooth_fit(x, n, SMOOTH_NONE, &fit);
+			ets_path(&fit, h, &b->p[P_LSES]);
+			theta_path(x, n, &fit, h, &b->p[P_LTHETA]);
+			smooth_fit(x, n, SMOOTH_DAMPED, &fit);
+			ets_path(&fit, h, &b->p[P_LDAMPED]);
+		}
+	}
 	if (b->seasonal) {
-		for (int mm = FC_NAIVE; mm < FC_METHOD_COUNT; mm++) {
-			if (mm == FC_SNAIVE || mm == FC_CROSTON)
+		for (int q = 0; q < NPATHS; q++) {
+			if (q == FC_SNAIVE || q == FC_CROSTON || !b->p[q].ok)
 				continue;
 			for (size_t k = 0; k < h; k++) {
 				double s = si[(n + k) % m];
-				b->p[mm].f[k] *= s;
-				b->p[mm].sd[k] *= s;
+
+				b->p[q].f[k] *= s;
+				b->p[q].sd[k] *= s;
 			}
 		}
 	}
+	if (need & BIT(FC_COMB))
+		mix(b, BIT(FC_SES) | BIT(FC_DAMPED) | BIT(FC_THETA), NULL, h, &b->p[FC_COMB]);
+	if (need & BIT(FC_WCOMB))
+		mix(b, WCOMB_MEMBERS, NULL, h, &b->p[FC_WCOMB]);
 }
 
 /* ---- back-test ----------------------------------------------------------- */
 
-struct score {
-	double smape, mase, z2; /* z2: mean squared standardised error */
-	size_t origins, points;
+/* The forecasts of every origin of a rolling-origin back-test over the last
+ * H points: up to BACKTEST_ORIGINS origins, each forecasting to the end of
+ * the history (at most h points). H = h, or fewer so that every origin keeps
+ * at least half the history and MIN_POINTS points. */
+struct backtest {
+	struct bundle at[BACKTEST_ORIGINS];
+	size_t origin[BACKTEST_ORIGINS], steps[BACKTEST_ORIGINS], count;
 };
 
-/* Rolling origin over the last H points: up to BACKTEST_ORIGINS origins,
- * each forecasting to the end of the history (at most h points). H = h, or
- * fewer so that every origin keeps at least half the history and
- * MIN_POINTS points. */
 static void
-backtest(const double *y, size_t n, size_t m, size_t h, double *x, struct bundle *b, struct score *sc)
+backtest_run(const double *y, size_t n, size_t m, size_t h, enum seas_mode mode, unsigned need, double *x,
+             struct backtest *bt)
 {
 	size_t keep = n / 2 > MIN_POINTS ? n / 2 : MIN_POINTS;
 	size_t H = n > keep ? n - keep : 0, step;
 
-	memset(sc, 0, sizeof(struct score) * FC_METHOD_COUNT);
+	bt->count = 0;
 	if (H > h)
 		H = h;
 	if (H == 0)
 		return;
 	step = H / BACKTEST_ORIGINS > 0 ? H / BACKTEST_ORIGINS : 1;
-	for (size_t o = n - H; o < n; o += step) {
-		size_t hh = n - o;
+	for (size_t o = n - H; o < n && bt->count < BACKTEST_ORIGINS; o += step) {
+		size_t hh = n - o < h ? n - o : h;
 
-		if (hh > h)
-			hh = h;
-		bundle_run(y, o, m, hh, x, b);
-		for (int mm = FC_NAIVE; mm < FC_METHOD_COUNT; mm++) {
-			if (!b->p[mm].ok)
-				continue;
-			sc[mm].smape += fc_smape(y + o, b->p[mm].f, hh);
-			sc[mm].mase += fc_mase(y, o, (int)m, y + o, b->p[mm].f, hh);
-			for (size_t k = 0; k < hh; k++) {
-				double sd = b->p[mm].sd[k], e = y[o + k] - b->p[mm].f[k];
-				double z = sd > 0 ? e / sd : (e != 0 ? 10 : 0);
-				sc[mm].z2 += z * z;
-			}
-			sc[mm].origins++;
-			sc[mm].points += hh;
+		bundle_run(y, o, m, hh, mode, need, x, &bt->at[bt->count]);
+		bt->origin[bt->count] = o;
+		bt->steps[bt->count] = hh;
+		bt->count++;
+	}
+}
+
+struct score {
+	double smape, mase, z2; /* z2: mean squared standardised error */
+	bool ok;
+};
+
+/* The back-test score of path q, or of the mix of `members` with weights w
+ * when members is not 0. */
+static struct score
+backtest_score(struct backtest *bt, const double *y, size_t m, int q, unsigned members, const double *w)
+{
+	struct score sc = {0};
+	size_t points = 0, used = 0;
+
+	for (size_t i = 0; i < bt->count; i++) {
+		size_t o = bt->origin[i], hh = bt->steps[i];
+		struct path mixed;
+		const struct path *p = &bt->at[i].p[q];
+
+		if (members) {
+			mix(&bt->at[i], members, w, hh, &mixed);
+			p = &mixed;
 		}
-		if (sc[FC_NAIVE].origins >= BACKTEST_ORIGINS)
-			break;
-	}
-	for (int mm = 0; mm < FC_METHOD_COUNT; mm++) {
-		if (sc[mm].origins == 0)
+		if (!p->ok)
 			continue;
-		sc[mm].smape /= (double)sc[mm].origins;
-		sc[mm].mase /= (double)sc[mm].origins;
-		sc[mm].z2 /= (double)sc[mm].points;
+		sc.smape += fc_smape(y + o, p->f, hh);
+		sc.mase += fc_mase(y, o, (int)m, y + o, p->f, hh);
+		for (size_t k = 0; k < hh; k++) {
+			double e = y[o + k] - p->f[k], z = p->sd[k] > 0 ? e / p->sd[k] : (e != 0 ? 10 : 0);
+
+			sc.z2 += z * z;
+		}
+		points += hh;
+		used++;
 	}
+	if (used > 0) {
+		sc.ok = true;
+		sc.smape /= (double)used;
+		sc.mase /= (double)used;
+		sc.z2 /= (double)points;
+	}
+	return sc;
 }
 
 /* ---- putting it together ------------------------------------------------ */
@@ -471,20 +578,23 @@ emit(const struct path *p, size_t h, double scale, double widen, bool nonneg, do
 	}
 }
 
-static const enum fc_method auto_candidates[] = {FC_NAIVE,  FC_SNAIVE, FC_SES, FC_HOLT,
-                                                 FC_DAMPED, FC_THETA,  FC_COMB};
+struct work {
+	struct backtest bt;
+	struct bundle final;
+};
 
 enum status
 fc_forecast(const double *y, size_t n, int frequency, size_t horizon, enum fc_method method,
             struct fc_result *out)
 {
 	struct fc_result r;
-	struct bundle *b;
-	struct score sc[FC_METHOD_COUNT];
-	double *work, *ys, *x, scale = 0, widen = 1;
+	struct work *wk;
+	struct score sc = {0};
+	double *buf, *ys, *x, scale = 0, widen = 1, w[NPATHS] = {0};
 	size_t m, zeros = 0;
 	bool nonneg = true;
 	enum fc_method use = method;
+	unsigned members = 0;
 	const char *note = NULL;
 
 	if (y == NULL || n == 0 || n > FC_MAX_N || horizon == 0 || horizon > FC_MAX_HORIZON ||
@@ -509,15 +619,15 @@ fc_forecast(const double *y, size_t n, int frequency, size_t horizon, enum fc_me
 		return ST_OK;
 	}
 
-	work = malloc(sizeof(double) * 2 * n);
-	b = malloc(sizeof(*b));
-	if (work == NULL || b == NULL) {
-		free(work);
-		free(b);
+	buf = malloc(sizeof(double) * 3 * n);
+	wk = malloc(sizeof(*wk));
+	if (buf == NULL || wk == NULL) {
+		free(buf);
+		free(wk);
 		return ST_NOMEM;
 	}
-	ys = work;
-	x = work + n;
+	ys = buf;
+	x = buf + n;
 	for (size_t t = 0; t < n; t++)
 		ys[t] = y[t] / scale;
 
@@ -530,32 +640,36 @@ fc_forecast(const double *y, size_t n, int frequency, size_t horizon, enum fc_me
 	} else if (method == FC_SNAIVE && n < m + 1) {
 		use = FC_NAIVE;
 		note = "history shorter than a season and a point: naive instead of seasonal_naive";
+	} else if (method == FC_AUTO) {
+		use = FC_WCOMB;
 	}
 
-	backtest(ys, n, m, horizon, x, b, sc);
-	if (use == FC_AUTO) {
-		double best = INFINITY;
+	backtest_run(ys, n, m, horizon, SEAS_TEST, BIT(use), x, &wk->bt);
+	if (use == FC_WCOMB && wk->bt.count > 0) {
+		/* Weights 1 / (sMAPE + 0.5)² of each member's own back-test. */
+		members = WCOMB_MEMBERS;
+		for (int q = 0; q < NPATHS; q++) {
+			if (members & BIT(q)) {
+				struct score s = backtest_score(&wk->bt, ys, m, q, 0, NULL);
+				double d = s.ok ? s.smape + 0.5 : 200;
 
-		use = FC_COMB;
-		for (size_t i = 0; i < sizeof(auto_candidates) / sizeof(auto_candidates[0]); i++) {
-			enum fc_method c = auto_candidates[i];
-
-			if (sc[c].origins > 0 && sc[c].smape < best) {
-				best = sc[c].smape;
-				use = c;
+				w[q] = 1 / (d * d);
 			}
 		}
+		sc = backtest_score(&wk->bt, ys, m, FC_WCOMB, members, w);
+	} else {
+		if (use == FC_WCOMB)
+			members = WCOMB_MEMBERS; /* equal weights: nothing to weigh them by */
+		sc = backtest_score(&wk->bt, ys, m, use, 0, NULL);
 	}
-	bundle_run(ys, n, m, horizon, x, b);
-	if (!b->p[use].ok) {
-		use = FC_NAIVE;
-		note = "history shorter than a season and a point: naive instead of seasonal_naive";
-	}
-	if (sc[use].origins > 0) {
+	bundle_run(ys, n, m, horizon, SEAS_TEST, BIT(use), x, &wk->final);
+	if (members)
+		mix(&wk->final, members, wk->bt.count > 0 ? w : NULL, horizon, &wk->final.p[FC_WCOMB]);
+	if (sc.ok) {
 		r.backtested = true;
-		r.smape = sc[use].smape;
-		r.mase = sc[use].mase;
-		widen = sqrt(sc[use].z2);
+		r.smape = sc.smape;
+		r.mase = sc.mase;
+		widen = sqrt(sc.z2);
 		if (!(widen >= 1))
 			widen = 1;
 		if (widen > 3)
@@ -564,10 +678,10 @@ fc_forecast(const double *y, size_t n, int frequency, size_t horizon, enum fc_me
 	r.method = use;
 	r.method_name = fc_method_name(use);
 	r.note = note;
-	r.seasonal = b->seasonal && use != FC_SNAIVE && use != FC_CROSTON;
-	emit(&b->p[use], horizon, scale, widen, nonneg, ys[n - 1], &r);
-	free(work);
-	free(b);
+	r.seasonal = wk->final.seasonal && use != FC_SNAIVE && use != FC_CROSTON;
+	emit(&wk->final.p[use], horizon, scale, widen, nonneg, ys[n - 1], &r);
+	free(buf);
+	free(wk);
 	*out = r;
 	return ST_OK;
 }

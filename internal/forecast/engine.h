@@ -3,13 +3,18 @@
  * globals, deterministic. A series is `const double *y, size_t n` with a
  * frequency of 1 (yearly), 4 (quarterly) or 12 (monthly).
  *
- * Methods: naive, seasonal_naive, ses (simple exponential smoothing), holt
- * (additive trend), damped (damped additive trend), theta (SES with drift =
- * half the slope of the linear trend), comb (the mean of ses, damped and
- * theta) and auto, which picks among all of them by a rolling-origin
- * back-test on the last `horizon` points of the history (fewer for a short
- * one), never by in-sample fit. Every method but naive and seasonal_naive
- * runs on seasonally adjusted data when the series is seasonal: classical
+ * Methods: naive (on seasonally adjusted data when seasonal: M3's Naive2),
+ * seasonal_naive, ses (simple exponential smoothing), holt (additive trend),
+ * damped (damped additive trend), theta (SES with drift = half the slope of
+ * the linear trend: the standard Theta method), comb (the mean of ses, damped
+ * and theta), and weighted_comb: theta, damped on the logarithm of the series
+ * and theta on its logarithm (multiplicative trends; the additive versions
+ * stand in for a series with a value <= 0), weighted by 1 / (sMAPE + 0.5)²
+ * of each one's own rolling-origin back-test on the last `horizon` points of
+ * the history (fewer for a short one), never by in-sample fit; equal weights
+ * when the history is too short to back-test. auto is weighted_comb, or a
+ * fallback below. Every method but seasonal_naive and croston runs on
+ * seasonally adjusted data when the series is seasonal: classical
  * multiplicative decomposition, applied when the autocorrelation at lag =
  * frequency passes the 90 % test (the M4/Theta practice), the series has at
  * least three full seasons and no value <= 0. Smoothing parameters and
@@ -17,8 +22,9 @@
  * fixed start, bounded; deterministic).
  *
  * Intervals: the in-sample one-step residual standard deviation scaled by
- * the method's h-step variance factor (the ETS psi weights), widened by the
- * back-test when its errors were larger than that predicts; normal 80 % and
+ * the method's h-step variance factor (the ETS psi weights; a combination
+ * takes the weighted mean of its members'), widened by the back-test when
+ * its errors were larger than that predicts (by at most 3×); normal 80 % and
  * 95 % quantiles. A series with no negative value gets no negative bound.
  *
  * Fallbacks (said in `note`, `method` names what ran): an all-zero history
@@ -48,7 +54,8 @@ enum fc_method {
 	FC_DAMPED,
 	FC_THETA,
 	FC_COMB,
-	FC_CROSTON, /* only as a fallback: not asked for, not a candidate of auto */
+	FC_WCOMB,
+	FC_CROSTON, /* only as a fallback: not asked for */
 	FC_METHOD_COUNT,
 };
 
@@ -73,7 +80,7 @@ enum status fc_forecast(const double *y, size_t n, int frequency, size_t horizon
                         struct fc_result *out);
 
 /* "auto", "naive", "seasonal_naive", "ses", "holt", "damped", "theta",
- * "comb", "croston". */
+ * "comb", "weighted_comb", "croston". */
 const char *fc_method_name(enum fc_method method);
 /* ST_INVALID for an unknown name or "croston" (a fallback only). */
 enum status fc_method_parse(const char *name, enum fc_method *out);
