@@ -135,9 +135,14 @@ seasonality_test(const double *x, size_t n, size_t m)
 
 	for (size_t t = 0; t < n; t++)
 		mu += x[t] / (double)n;
-	for (size_t t = 0; t < n; t++)
+	double sq = 0;
+
+	for (size_t t = 0; t < n; t++) {
 		ss += (x[t] - mu) * (x[t] - mu);
-	if (!(ss > 0))
+		sq += x[t] * x[t];
+	}
+	/* Constant but for rounding: nothing to test. */
+	if (!(ss > 1e-12 * sq))
 		return false;
 	for (size_t k = 1; k < m; k++) {
 		double r = acf(x, n, mu, ss, k);
