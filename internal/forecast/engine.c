@@ -199,9 +199,15 @@ seasonal_indices(const double *x, size_t n, size_t m, enum seas_mode mode, doubl
 	}
 	if (!(mean > 0))
 		return false;
+	double dev = 0;
+
 	for (size_t k = 0; k < m; k++) {
 		si[k] /= mean;
-		if (!(si[k] > 0) || !isfinite(si[k])) {
+		dev = fmax(dev, fabs(si[k] - 1));
+	}
+	/* Failed, or no seasonality at all (a constant series): not adjusted. */
+	for (size_t k = 0; k < m; k++) {
+		if (!(si[k] > 0) || !isfinite(si[k]) || !(dev > 1e-9)) {
 			for (size_t j = 0; j < m; j++)
 				si[j] = 1;
 			return false;
@@ -502,23 +508,17 @@ struct score {
 	bool ok;
 };
 
-/* The back-test score of path q, or of the mix of `members` with weights w
- * when members is not 0. */
+/* The back-test score of path q. */
 static struct score
-backtest_score(struct backtest *bt, const double *y, size_t m, int q, unsigned members, const double *w)
+backtest_score(struct backtest *bt, const double *y, size_t m, int q)
 {
 	struct score sc = {0};
 	size_t points = 0, used = 0;
 
 	for (size_t i = 0; i < bt->count; i++) {
 		size_t o = bt->origin[i], hh = bt->steps[i];
-		struct path mixed;
 		const struct path *p = &bt->at[i].p[q];
 
-		if (members) {
-			mix(&bt->at[i], members, w, hh, &mixed);
-			p = &mixed;
-		}
 		if (!p->ok)
 			continue;
 		sc.smape += fc_smape(y + o, p->f, hh);
@@ -584,9 +584,48 @@ emit(const struct path *p, size_t h, double scale, double widen, bool nonneg, do
 }
 
 struct work {
-	struct backtest bt;
-	struct bundle final;
+	struct backtest bt, bt2;
+	struct bundle final, final2;
 };
+
+/* weighted_comb's weights, 1 / (sMAPE + 0.5)² of each member's own
+ * back-test, into w; returns their sum. */
+static double
+weigh(struct backtest *bt, const double *ys, size_t m, double *w)
+{
+	double sum = 0;
+
+	for (int q = 0; q < NPATHS; q++) {
+		if (WCOMB_MEMBERS & BIT(q)) {
+			struct score s = backtest_score(bt, ys, m, q);
+			double d = s.ok ? s.smape + 0.5 : 200;
+
+			w[q] = 1 / (d * d);
+			sum += w[q];
+		}
+	}
+	return sum;
+}
+
+/* weighted_comb with weights w, at every origin of the back-test and in the
+ * final bundle. */
+static void
+mix_all(struct backtest *bt, struct bundle *final, const double *w, size_t h)
+{
+	for (size_t i = 0; i < bt->count; i++)
+		mix(&bt->at[i], WCOMB_MEMBERS, w, bt->steps[i], &bt->at[i].p[FC_WCOMB]);
+	mix(final, WCOMB_MEMBERS, w, h, &final->p[FC_WCOMB]);
+}
+
+/* a = (wa a + wb b) / (wa + wb), forecasts and sds. */
+static void
+blend(struct path *a, const struct path *b, double wa, double wb, size_t h)
+{
+	for (size_t k = 0; k < h; k++) {
+		a->f[k] = (wa * a->f[k] + wb * b->f[k]) / (wa + wb);
+		a->sd[k] = (wa * a->sd[k] + wb * b->sd[k]) / (wa + wb);
+	}
+}
 
 enum status
 fc_forecast(const double *y, size_t n, int frequency, size_t horizon, enum fc_method method,
@@ -599,7 +638,7 @@ fc_forecast(const double *y, size_t n, int frequency, size_t horizon, enum fc_me
 	size_t m, zeros = 0;
 	bool nonneg = true;
 	enum fc_method use = method;
-	unsigned members = 0;
+	bool blended = false;
 	const char *note = NULL;
 
 	if (y == NULL || n == 0 || n > FC_MAX_N || horizon == 0 || horizon > FC_MAX_HORIZON ||
@@ -650,26 +689,29 @@ fc_forecast(const double *y, size_t n, int frequency, size_t horizon, enum fc_me
 	}
 
 	backtest_run(ys, n, m, horizon, SEAS_TEST, BIT(use), x, &wk->bt);
+	bundle_run(ys, n, m, horizon, SEAS_TEST, BIT(use), x, &wk->final);
 	if (use == FC_WCOMB && wk->bt.count > 0) {
-		/* Weights 1 / (sMAPE + 0.5)² of each member's own back-test. */
-		members = WCOMB_MEMBERS;
-		for (int q = 0; q < NPATHS; q++) {
-			if (members & BIT(q)) {
-				struct score s = backtest_score(&wk->bt, ys, m, q, 0, NULL);
-				double d = s.ok ? s.smape + 0.5 : 200;
+		double wsum = weigh(&wk->bt, ys, m, w);
 
-				w[q] = 1 / (d * d);
+		mix_all(&wk->bt, &wk->final, w, horizon);
+		if (!wk->final.seasonal && m > 1) {
+			/* Not seasonal by the test: the members on data adjusted
+			 * anyway join, weighed by their own back-test too. */
+			backtest_run(ys, n, m, horizon, SEAS_ON, BIT(use), x, &wk->bt2);
+			bundle_run(ys, n, m, horizon, SEAS_ON, BIT(use), x, &wk->final2);
+			if (wk->final2.seasonal && wk->bt2.count == wk->bt.count) {
+				double w2[NPATHS] = {0}, wsum2 = weigh(&wk->bt2, ys, m, w2);
+
+				mix_all(&wk->bt2, &wk->final2, w2, horizon);
+				for (size_t i = 0; i < wk->bt.count; i++)
+					blend(&wk->bt.at[i].p[FC_WCOMB], &wk->bt2.at[i].p[FC_WCOMB], wsum,
+					      wsum2, wk->bt.steps[i]);
+				blend(&wk->final.p[FC_WCOMB], &wk->final2.p[FC_WCOMB], wsum, wsum2, horizon);
+				blended = true;
 			}
 		}
-		sc = backtest_score(&wk->bt, ys, m, FC_WCOMB, members, w);
-	} else {
-		if (use == FC_WCOMB)
-			members = WCOMB_MEMBERS; /* equal weights: nothing to weigh them by */
-		sc = backtest_score(&wk->bt, ys, m, use, 0, NULL);
 	}
-	bundle_run(ys, n, m, horizon, SEAS_TEST, BIT(use), x, &wk->final);
-	if (members)
-		mix(&wk->final, members, wk->bt.count > 0 ? w : NULL, horizon, &wk->final.p[FC_WCOMB]);
+	sc = backtest_score(&wk->bt, ys, m, use);
 	if (sc.ok) {
 		r.backtested = true;
 		r.smape = sc.smape;
@@ -683,7 +725,7 @@ fc_forecast(const double *y, size_t n, int frequency, size_t horizon, enum fc_me
 	r.method = use;
 	r.method_name = fc_method_name(use);
 	r.note = note;
-	r.seasonal = wk->final.seasonal && use != FC_SNAIVE && use != FC_CROSTON;
+	r.seasonal = (wk->final.seasonal || blended) && use != FC_SNAIVE && use != FC_CROSTON;
 	emit(&wk->final.p[use], horizon, scale, widen, nonneg, ys[n - 1], &r);
 	free(buf);
 	free(wk);

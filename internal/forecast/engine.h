@@ -12,8 +12,11 @@
  * stand in for a series with a value <= 0), weighted by 1 / (sMAPE + 0.5)²
  * of each one's own rolling-origin back-test on the last `horizon` points of
  * the history (fewer for a short one), never by in-sample fit; equal weights
- * when the history is too short to back-test. auto is weighted_comb, or a
- * fallback below. Every method but seasonal_naive and croston runs on
+ * when the history is too short to back-test. When the seasonality test
+ * (below) says no, weighted_comb also runs its members on seasonally adjusted
+ * data anyway and blends both by the sums of their back-test weights (the
+ * test is a hard call; the back-test softens it). auto is weighted_comb, or
+ * a fallback below. Every method but seasonal_naive and croston runs on
  * seasonally adjusted data when the series is seasonal: classical
  * multiplicative decomposition, applied when the autocorrelation at lag =
  * frequency passes the 90 % test (the M4/Theta practice), the series has at
@@ -67,7 +70,7 @@ struct fc_result {
 	enum fc_method method;   /* what ran (auto never appears here) */
 	const char *method_name; /* static: fc_method_name(method) */
 	const char *note;        /* static; NULL unless it fell back */
-	bool seasonal;           /* seasonally adjusted before fitting */
+	bool seasonal;           /* seasonally adjusted before fitting (in part, when blended) */
 	bool backtested;         /* false: history too short, smape and mase are 0 */
 	double smape;            /* back-tested, M3's definition, 0..200 */
 	double mase;             /* back-tested, scaled by the in-sample seasonal naive MAE */
