@@ -338,21 +338,13 @@ ets_path(const struct smooth_fit *s, size_t h, struct path *p)
 }
 
 /* Theta: SES plus half the slope of the linear trend, as a drift. */
-
-/* Theta: SES plus half the slope of the linear trend, as a drift. */
 static void
 theta_path(const double *x, size_t n, const struct smooth_fit *ses, size_t h, struct path *p)
 {
-	double tm = (double)(n - 1) / 2, xm = 0, sxy = 0, sxx = 0, b, a = ses->alpha;
+	double xm, b, a = ses->alpha;
 	double start = (1 - pow(1 - a, (double)n)) / a;
 
-	for (size_t t = 0; t < n; t++)
-		xm += x[t] / (double)n;
-	for (size_t t = 0; t < n; t++) {
-		sxy += ((double)t - tm) * (x[t] - xm);
-		sxx += ((double)t - tm) * ((double)t - tm);
-	}
-	b = sxx > 0 ? sxy / sxx : 0;
+	smooth_line(x, n, &xm, &b);
 	for (size_t k = 0; k < h; k++)
 		p->f[k] = ses->level + b / 2 * ((double)k + start);
 	ets_sd(ses, h, p->sd);

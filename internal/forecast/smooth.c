@@ -151,22 +151,31 @@ nelder_mead(const struct problem *pr, double *p, const double *st, int d)
 }
 
 void
+smooth_line(const double *x, size_t n, double *mean, double *slope)
+{
+	double tm = (double)(n - 1) / 2, xm = 0, sxy = 0, sxx = 0;
+
+	for (size_t t = 0; t < n; t++)
+		xm += x[t] / (double)n;
+	for (size_t t = 0; t < n; t++) {
+		sxy += ((double)t - tm) * (x[t] - xm);
+		sxx += ((double)t - tm) * ((double)t - tm);
+	}
+	*mean = xm;
+	*slope = sxx > 0 ? sxy / sxx : 0;
+}
+
+void
 smooth_fit(const double *x, size_t n, enum smooth_kind kind, struct smooth_fit *out)
 {
 	struct problem pr = {x, n, kind};
 	double p[MAX_DIM] = {0}, st[MAX_DIM] = {0}, mag = 0, sse, level, trend;
 	size_t k = n < 10 ? n : 10, npar;
 	int d = kind == SMOOTH_NONE ? 2 : kind == SMOOTH_LINEAR ? 4 : 5;
-	double tm = (double)(k - 1) / 2, xm = 0, sxy = 0, sxx = 0, slope;
+	double tm = (double)(k - 1) / 2, xm, slope;
 
 	/* Start: the line through the first (up to) ten points. */
-	for (size_t t = 0; t < k; t++)
-		xm += x[t] / (double)k;
-	for (size_t t = 0; t < k; t++) {
-		sxy += ((double)t - tm) * (x[t] - xm);
-		sxx += ((double)t - tm) * ((double)t - tm);
-	}
-	slope = sxx > 0 ? sxy / sxx : 0;
+	smooth_line(x, k, &xm, &slope);
 	for (size_t t = 0; t < n; t++)
 		mag += fabs(x[t]) / (double)n;
 	if (!(mag > 0))

@@ -19,6 +19,10 @@ struct smooth_fit {
 	double sigma;        /* one-step residual sd, SSE / (n − parameters) */
 };
 
+/* The least-squares line through x[0..n), n >= 1: the mean of x and the
+ * slope per step (0 for a single point). */
+void smooth_line(const double *x, size_t n, double *mean, double *slope);
+
 /* Fits x[0..n), n >= 1, values of order 1 (the engine scales them). */
 void smooth_fit(const double *x, size_t n, enum smooth_kind kind, struct smooth_fit *out);
 
