@@ -3,6 +3,7 @@
  * owners' calls, and the calls (submissions). Each handler reads its request
  * and hands it to the forecast service.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -198,4 +199,96 @@ handle_forecast_snapshots(struct req *r)
 {
 	static const char *const columns[] = {"id", "scope", "period", "sub", "taken_at", "rollup", NULL};
 	calls_list(r, forecast_service_snapshots, columns);
+}
+
+/* ---- GET and POST /v1/forecasts/projection ---------------------------------------------------------- */
+
+static const char *const methods[] = {"auto", "naive", "seasonal_naive", "ses", "holt", "damped", "theta", "comb",
+                                      "weighted_comb", NULL};
+
+void
+handle_forecast_projection(struct req *r)
+{
+	static const char *const grains[] = {"month", "quarter", "year", NULL};
+	struct forecast_projection_query q = {.scope = {.kind = PERF_ORG}, .grain = GRAIN_QUARTER, .horizon = 4};
+	struct issues e = {0};
+	struct caller who;
+	const char *scope = NULL, *metric = "revenue", *grain = "quarter", *method = "auto";
+	long long horizon = 4;
+	json_t *out = NULL;
+
+	if (query_string(r, "scope", 40, &e, &scope) == FIELD_ABSENT)
+		issues_add(&e, "scope", "is required");
+	else if (scope)
+		scope_read(scope, &e, &q.scope);
+	query_enum(r, "metric", quota_metrics, &e, &metric);
+	query_enum(r, "grain", grains, &e, &grain);
+	query_enum(r, "method", methods, &e, &method);
+	query_int(r, "horizon", 1, FC_MAX_HORIZON, &e, &horizon);
+	q.metric = quota_metric_from_name(metric);
+	period_grain_parse(grain, &q.grain);
+	fc_method_parse(method, &q.method);
+	q.horizon = (size_t)horizon;
+	if (!respond_read_ready(r, &e, &who))
+		return;
+	enum status st = forecast_service_projection(r->conn, &who, &q, &out, &e);
+	respond_read(r, st, &e, out, NULL);
+}
+
+void
+handle_forecast_project(struct req *r)
+{
+	static const char *const allowed[] = {"values", "frequency", "horizon", "method", NULL};
+	struct issues e = {0};
+	json_t *body = parse_body_object(r), *values, *v, *out = NULL;
+	const char *method = "auto";
+	long long frequency = 0, horizon = 0;
+	enum fc_method m = FC_AUTO;
+	double *y = NULL;
+	size_t i, n = 0;
+
+	if (!body)
+		return;
+	parse_only(body, allowed, &e);
+	parse_require(body, "values", &e);
+	parse_require(body, "frequency", &e);
+	parse_require(body, "horizon", &e);
+	if (parse_int(body, "frequency", 1, 12, &e, &frequency) == FIELD_SET && frequency != 1 && frequency != 4 &&
+	    frequency != 12)
+		issues_add(&e, "frequency", "must be 1 (yearly), 4 (quarterly) or 12 (monthly)");
+	parse_int(body, "horizon", 1, FC_MAX_HORIZON, &e, &horizon);
+	if (parse_enum(body, "method", methods, &e, &method) == FIELD_SET)
+		fc_method_parse(method, &m);
+	values = json_object_get(body, "values");
+	if (values && !json_is_null(values)) {
+		n = json_array_size(values);
+		if (!json_is_array(values) || n == 0 || n > FC_MAX_N)
+			issues_add(&e, "values", "must be an array of 1 to %d numbers", FC_MAX_N);
+		else if (!(y = calloc(n, sizeof *y)))
+			issues_add(&e, "values", "%s", "too large");
+		else
+			json_array_foreach(values, i, v) {
+				double d = json_number_value(v);
+				if (!json_is_number(v) || !isfinite(d) || fabs(d) > 1e15) {
+					issues_add(&e, "values", "item %zu: must be a number (at most 1e15 in size)", i);
+					break;
+				}
+				y[i] = d;
+			}
+	}
+	if (issues_any(&e)) {
+		respond_errors(r, &e);
+		goto out;
+	}
+	struct fc_result res;
+	enum status st = fc_forecast(y, n, (int)frequency, (size_t)horizon, m, &res);
+	if (st == ST_OK && !(out = forecast_projection_json(&res, m, NULL)))
+		st = ST_NOMEM;
+	if (st == ST_INVALID)
+		issues_add(&e, "values", "%s", "cannot be projected");
+	respond_read(r, st, &e, out, NULL);
+out:
+	free(y);
+	json_decref(body);
+	issues_clear(&e);
 }

@@ -84,6 +84,8 @@ void handle_forecast_adjust(struct req *r);
 void handle_forecast_adjustments(struct req *r);
 void handle_forecast_snapshot(struct req *r);
 void handle_forecast_snapshots(struct req *r);
+void handle_forecast_projection(struct req *r);
+void handle_forecast_project(struct req *r);
 
 struct perf_scope;
 struct issues;

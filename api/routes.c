@@ -22,6 +22,7 @@ static const char *const q_leaderboard[] = { "team",  "period", "metric", "as_of
 					     "sort",  "order",  "limit",  "cursor", NULL };
 static const char *const q_distribution[] = { "team", "period", "metric", "as_of", NULL };
 static const char *const q_forecasts[] = { "scope", "period", "as_of", NULL };
+static const char *const q_projection[] = { "scope", "metric", "grain", "horizon", "method", NULL };
 static const char *const q_submissions[] = { "scope", "period", "limit", "cursor", NULL };
 static const char *const q_trend[] = { "scope", "from", "to", "grain", "metric", NULL };
 static const char *const q_scorecard[] = { "person", "from", "to", "grain", "metric", NULL };
@@ -112,5 +113,7 @@ const struct route api_routes[] = {
 	{ "GET", "/v1/forecasts/adjustments", READ, 0, handle_forecast_adjustments, q_submissions },
 	{ "POST", "/v1/forecasts/snapshots", READ, 0, handle_forecast_snapshot, NULL },
 	{ "GET", "/v1/forecasts/snapshots", READ, 0, handle_forecast_snapshots, q_submissions },
+	{ "GET", "/v1/forecasts/projection", READ, R_EXPENSIVE, handle_forecast_projection, q_projection },
+	{ "POST", "/v1/forecasts/projection", READ, R_EXPENSIVE | R_NOTX, handle_forecast_project, NULL },
 };
 const int api_routes_count = sizeof api_routes / sizeof api_routes[0];

@@ -1,9 +1,11 @@
 #include "forecast/service.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/money.h"
 #include "forecast/store.h"
 #include "org/service.h"
 #include "quota/quota.h"
@@ -352,4 +354,107 @@ forecast_service_snapshots(struct db_conn *c, const struct caller *who, const st
 	if (st != ST_OK)
 		return st;
 	return forecast_store_snapshots(c, who->org, any_scope_type(scope), scope->id, period, before, limit, out);
+}
+
+/* ---- projections ---------------------------------------------------------------------------- */
+
+/* A double as a JSON number rounded to 2 decimals (money, counts). */
+static json_t *
+num2(double v)
+{
+	return json_real(round(v * 100.0) / 100.0);
+}
+
+json_t *
+forecast_projection_json(const struct fc_result *res, enum fc_method asked, const char *const *labels)
+{
+	json_t *points = json_array(), *o;
+
+	if (!points)
+		return NULL;
+	for (size_t i = 0; i < res->horizon; i++) {
+		json_t *pt = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o}", "step", (json_int_t)i + 1, "mean", num2(res->mean[i]),
+		                       "lo80", num2(res->lo80[i]), "hi80", num2(res->hi80[i]), "lo95", num2(res->lo95[i]),
+		                       "hi95", num2(res->hi95[i]));
+		if (pt && labels)
+			json_object_set_new(pt, "period", json_string(labels[i]));
+		if (!pt || json_array_append_new(points, pt) != 0) {
+			json_decref(points);
+			return NULL;
+		}
+	}
+	o = json_pack("{s:s,s:s,s:s?,s:b,s:o,s:o}", "method", res->method_name, "method_asked", fc_method_name(asked),
+	              "note", res->note, "seasonal", res->seasonal, "backtest",
+	              res->backtested ? json_pack("{s:o,s:o}", "smape", num2(res->smape), "mase", num2(res->mase))
+	                              : json_null(),
+	              "points", points);
+	return o;
+}
+
+enum status
+forecast_service_projection(struct db_conn *c, const struct caller *who, const struct forecast_projection_query *q,
+                            json_t **out, struct issues *e)
+{
+	struct period *periods = NULL;
+	int64_t *values = NULL;
+	size_t n = 0;
+	double *y = NULL;
+	char (*labels)[16] = NULL;
+	const char *names[FC_MAX_HORIZON];
+	struct fc_result res;
+	enum status st = perf_service_won_series(c, who, &q->scope, q->grain, q->metric, &periods, &values, &n, e);
+
+	if (st != ST_OK)
+		goto out;
+	if (n == 0) {
+		issues_add(e, NULL, "%s", "no won business in any complete period before today: nothing to project from");
+		st = ST_UNPROCESSABLE;
+		goto out;
+	}
+	int frequency = q->grain == GRAIN_MONTH ? 12 : q->grain == GRAIN_QUARTER ? 4 : 1;
+	if (!(y = calloc(n, sizeof *y)) || !(labels = calloc(q->horizon, sizeof *labels))) {
+		st = ST_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		y[i] = (double)values[i] / 100.0;
+	if ((st = fc_forecast(y, n, frequency, q->horizon, q->method, &res)) != ST_OK)
+		goto out;
+	struct org_settings settings;
+	if ((st = org_service_settings(c, who, &settings)) != ST_OK)
+		goto out;
+	struct period p = periods[n - 1];
+	for (size_t i = 0; i < q->horizon; i++) {
+		struct period next;
+		period_next(&p, settings.fiscal_year_start_month, &next);
+		p = next;
+		snprintf(labels[i], sizeof labels[i], "%s", p.id);
+		names[i] = labels[i];
+	}
+	json_t *history = json_array();
+	for (size_t i = 0; history && i < n; i++)
+		json_array_append_new(history, json_pack("{s:s,s:o}", "period", periods[i].id, "value",
+		                                         money_to_json(values[i])));
+	json_t *projection = forecast_projection_json(&res, q->method, names);
+	char id[24];
+	snprintf(id, sizeof id, "%lld", (long long)q->scope.id);
+	if (history && projection) {
+		/* json_pack's o steals history and projection, also when it fails */
+		*out = json_pack("{s:{s:s,s:o},s:s,s:s,s:o,s:o}", "scope", "type",
+		                 q->scope.kind == PERF_ORG ? "org" : scope_type_name(&q->scope), "id",
+		                 q->scope.kind == PERF_ORG ? json_null() : json_string(id), "metric",
+		                 quota_metric_name(q->metric), "grain", period_grain_name(q->grain), "history", history,
+		                 "projection", projection);
+		st = *out ? ST_OK : ST_NOMEM;
+	} else {
+		json_decref(history);
+		json_decref(projection);
+		st = ST_NOMEM;
+	}
+out:
+	free(periods);
+	free(values);
+	free(y);
+	free(labels);
+	return st;
 }

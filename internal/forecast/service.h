@@ -21,6 +21,7 @@
 #include "core/status.h"
 #include "db/db.h"
 #include "db/row.h"
+#include "forecast/engine.h"
 #include "perf/service.h"
 
 /* A call as a request makes it. Strings borrowed. */
@@ -87,5 +88,35 @@ enum status forecast_service_snapshot(struct db_conn *c, const struct caller *wh
 enum status forecast_service_snapshots(struct db_conn *c, const struct caller *who, const struct perf_scope *scope,
                                        const char *period, int64_t before, int limit, struct page *out,
                                        struct issues *e);
+
+/* ---- projections (engine.h) ---------------------------------------------------------------- */
+
+/*
+ * The projection of `res` as JSON: {method, method_asked, note, seasonal,
+ * backtest: {smape, mase} | null, points: [{step, mean, lo80, hi80, lo95,
+ * hi95}]}; each point's `period` from labels[i] when labels is given.
+ * NULL on OOM.
+ */
+json_t *forecast_projection_json(const struct fc_result *res, enum fc_method asked, const char *const *labels);
+
+/* GET /v1/forecasts/projection: the next periods of a scope's won business. */
+struct forecast_projection_query {
+	struct perf_scope scope;
+	enum quota_metric metric;
+	enum period_grain grain;
+	size_t horizon;
+	enum fc_method method;
+};
+
+/*
+ * Project q's scope: its credited won value (or deals) per period of
+ * q->grain, from its first won period to the last complete one before
+ * today (at most 10 years), then q->horizon periods ahead, as JSON into
+ * *out: {scope, metric, grain, history: [{period, value}], projection}.
+ * Read access as /v1/performance. ST_UNPROCESSABLE when there is no
+ * complete period with history.
+ */
+enum status forecast_service_projection(struct db_conn *c, const struct caller *who,
+                                        const struct forecast_projection_query *q, json_t **out, struct issues *e);
 
 #endif

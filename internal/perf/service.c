@@ -1007,3 +1007,60 @@ out:
 	quota_tree_clear(&tree);
 	return st;
 }
+
+enum status
+perf_service_won_series(struct db_conn *c, const struct caller *who, const struct perf_scope *s,
+                        enum period_grain grain, enum quota_metric metric, struct period **periods, int64_t **values,
+                        size_t *n, struct issues *e)
+{
+	struct org_settings settings;
+	struct period last, *v = NULL;
+	struct perf_day *days = NULL;
+	size_t nd = 0, k = 0;
+	int64_t team, *sums = NULL;
+	cal_date today;
+	enum status st;
+
+	*periods = NULL;
+	*values = NULL;
+	*n = 0;
+	if ((st = may_see(c, who, s, &team, e)) != ST_OK || (st = org_service_settings(c, who, &settings)) != ST_OK ||
+	    (st = org_service_today(c, who, &today)) != ST_OK)
+		return st;
+	int fy = settings.fiscal_year_start_month;
+	struct period now;
+	period_containing(today, grain, fy, &now);
+	period_prev(&now, fy, &last);
+	if (!(v = calloc(PERF_SERIES_MAX, sizeof *v)) || !(sums = calloc(PERF_SERIES_MAX, sizeof *sums))) {
+		free(v);
+		return ST_NOMEM;
+	}
+	/* the latest PERF_SERIES_MAX complete periods, oldest first */
+	v[PERF_SERIES_MAX - 1] = last;
+	for (size_t i = PERF_SERIES_MAX - 1; i > 0; i--)
+		period_prev(&v[i], fy, &v[i - 1]);
+	if ((st = perf_store_won_by_day(c, who->org, s, v[0].start, last.end, &days, &nd)) != ST_OK)
+		goto out;
+	for (size_t d = 0, i = 0; d < nd; d++) {
+		while (i < PERF_SERIES_MAX && days[d].day > v[i].end)
+			i++;
+		if (i < PERF_SERIES_MAX && days[d].day >= v[i].start)
+			sums[i] += metric == QUOTA_DEAL_COUNT ? days[d].count : days[d].amount;
+	}
+	while (k < PERF_SERIES_MAX && sums[k] == 0)
+		k++;
+	*n = PERF_SERIES_MAX - k;
+	if (*n) {
+		memmove(v, v + k, *n * sizeof *v);
+		memmove(sums, sums + k, *n * sizeof *sums);
+		*periods = v;
+		*values = sums;
+		v = NULL;
+		sums = NULL;
+	}
+out:
+	free(v);
+	free(sums);
+	free(days);
+	return st;
+}

@@ -94,6 +94,17 @@ enum status perf_service_distribution(struct db_conn *c, const struct caller *wh
 enum status perf_service_forecast_rollup(struct db_conn *c, const struct caller *who, const struct perf_query *q,
                                          json_t **out, struct issues *e);
 
+/*
+ * The credited won value (metric units: cents, or hundredths of a deal) of
+ * scope s per period of `grain`, for the complete periods before today (at
+ * most PERF_SERIES_MAX, the latest), starting at its first period with any:
+ * *periods and *values (malloc'd, free both; NULL and 0 when none) and *n.
+ * Read access as perf_service_get.
+ */
+enum status perf_service_won_series(struct db_conn *c, const struct caller *who, const struct perf_scope *s,
+                                    enum period_grain grain, enum quota_metric metric, struct period **periods,
+                                    int64_t **values, size_t *n, struct issues *e);
+
 /* GET /v1/performance/trend and /scorecard: a series of periods. */
 struct perf_series_query {
 	struct perf_scope scope; /* trend: any scope; scorecard: a person */

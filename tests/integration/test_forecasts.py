@@ -246,3 +246,49 @@ def test_snapshots_freeze_the_rollup(world):
     problem(who["rep_a"].post("/v1/forecasts/snapshots", json={"scope": f"team:{t['id']}", "period": PERIOD}), 403)
     problem(who["rep_a"].get("/v1/forecasts/snapshots", params={"scope": "org"}), 403)
     problem(who["manager"].post("/v1/forecasts/snapshots", json={"scope": f"team:{t['id']}"}), 400, "period")
+
+
+# -- projections ---------------------------------------------------------------------------------
+
+def test_project_any_series(world):
+    api = world["api"]
+    flat = ok(api.post("/v1/forecasts/projection", json={"values": [100] * 24, "frequency": 12, "horizon": 3,
+                                                         "method": "ses"}))
+    assert flat["method_asked"] == "ses" and [p["mean"] for p in flat["points"]] == [100, 100, 100]
+    assert [p["step"] for p in flat["points"]] == [1, 2, 3]
+    trend = ok(api.post("/v1/forecasts/projection", json={"values": [10 + 2 * i for i in range(20)],
+                                                          "frequency": 1, "horizon": 2, "method": "holt"}))
+    assert [p["mean"] for p in trend["points"]] == [50, 52]
+    for p in trend["points"]:
+        assert p["lo95"] <= p["lo80"] <= p["mean"] <= p["hi80"] <= p["hi95"]
+    zeros = ok(api.post("/v1/forecasts/projection", json={"values": [0] * 12, "frequency": 4, "horizon": 2}))
+    assert zeros["note"] and [p["mean"] for p in zeros["points"]] == [0, 0]
+    auto = ok(api.post("/v1/forecasts/projection", json={"values": [5, 7, 9, 8, 11, 13, 12, 15], "frequency": 4,
+                                                         "horizon": 4}))
+    assert auto["method_asked"] == "auto" and len(auto["points"]) == 4
+    for body, field in [({"values": [], "frequency": 12, "horizon": 1}, "values"),
+                        ({"values": [1, "x"], "frequency": 12, "horizon": 1}, "values"),
+                        ({"values": [1] * 10001, "frequency": 12, "horizon": 1}, "values"),
+                        ({"values": [1, 2], "frequency": 7, "horizon": 1}, "frequency"),
+                        ({"values": [1, 2], "frequency": 12, "horizon": 0}, "horizon"),
+                        ({"values": [1, 2], "frequency": 12, "horizon": 121}, "horizon"),
+                        ({"values": [1, 2], "frequency": 12, "horizon": 1, "method": "magic"}, "method"),
+                        ({"values": [1, 2], "frequency": 12}, "horizon"),
+                        ({"values": [1, 2], "frequency": 12, "horizon": 1, "x": 1}, "x")]:
+        problem(api.post("/v1/forecasts/projection", json=body), 400, field)
+
+
+def test_project_a_scopes_won_business(world):
+    who, a = world["as"], world["A"]
+    body = ok(who["rep_a"].get("/v1/forecasts/projection", params={"scope": f"person:{a['id']}", "grain": "month",
+                                                                   "horizon": 2, "method": "naive"}))
+    hist = {h["period"]: h["value"] for h in body["history"]}
+    # A's won business by month, from the first month with any (December 2024: 700)
+    assert body["history"][0] == {"period": "2024-12", "value": 700}
+    assert hist["2025-01"] == 3000 and hist["2025-02"] == r2(D("33.33") + 1000)
+    assert len(body["projection"]["points"]) == 2 and body["projection"]["points"][0]["period"]
+    problem(who["rep_a"].get("/v1/forecasts/projection", params={"scope": "org"}), 403)
+    from quota_support import mk_person
+    idle = mk_person(world["api"], world["T"]["id"])
+    problem(who["admin"].get("/v1/forecasts/projection", params={"scope": f"person:{idle['id']}"}), 422)
+    problem(who["admin"].get("/v1/forecasts/projection", params={"scope": "org", "horizon": 0}), 400, "horizon")
