@@ -10,6 +10,12 @@ const char *const lead_authorities[] = { "none", "influencer", "decision_maker",
 const char *const lead_needs[] = { "none", "low", "medium", "high", NULL };
 const char *const lead_statuses[] = { "new", "qualified", "nurture", "disqualified", "converted", NULL };
 
+bool
+lead_status_write_allowed(const char *from, const char *to)
+{
+	return !(from && to && strcmp(from, "disqualified") == 0 && strcmp(to, "converted") == 0);
+}
+
 enum field_id {
 	F_COMPANY,
 	F_CONTACT_NAME,

@@ -29,6 +29,14 @@ extern const char *const lead_segments[];    /* b2b, b2c */
 extern const char *const lead_authorities[]; /* none, influencer, decision_maker, economic_buyer */
 extern const char *const lead_needs[];       /* none, low, medium, high */
 extern const char *const lead_statuses[];    /* new, qualified, nurture, disqualified, converted */
+/*
+ * Whether a PATCH may move a lead's status from `from` to `to`. A
+ * disqualified lead becomes converted through POST /v1/leads/{id}/convert
+ * with "force": true (audited), not by a PATCH. (The bulk sync mirrors the
+ * CRM, the record of truth for outcomes, and is not held to it.)
+ */
+bool lead_status_write_allowed(const char *from, const char *to);
+#define LEAD_FORCED_ONLY "the lead is disqualified: convert it with POST /v1/leads/{id}/convert and \"force\": true"
 
 /* The index of s in a NULL-terminated list, -1 when absent (s may be NULL). */
 int lead_enum_index(const char *const *values, const char *s);

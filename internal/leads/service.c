@@ -233,6 +233,11 @@ leads_service_patch(struct db_conn *c, const struct caller *who, int64_t id, con
 		goto out;
 	if ((st = deal_ref_check(c, who, body, cur.input, e)) != ST_OK)
 		goto out;
+	if (!lead_status_write_allowed(cur.status, lead_record_text(merged, "status"))) {
+		issues_add(e, "status", "%s", LEAD_FORCED_ONLY);
+		st = ST_CONFLICT;
+		goto out;
+	}
 	st = store_change(c, who->org, id, &cur, merged, out, e);
 out:
 	json_decref(merged);

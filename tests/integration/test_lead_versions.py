@@ -6,6 +6,7 @@ disqualified lead is converted only with "force": true, which the lead records."
 import csv
 import datetime
 import io
+import json
 import uuid
 
 from contract import ok, problem
@@ -104,3 +105,20 @@ def test_converting_a_disqualified_lead_needs_force(client, tokens):
         other = ok(api.post("/v1/leads", json={"budget": 10, "owner_id": owner["id"], "status": status}), 201)
         done = ok(api.post(f"/v1/leads/{other['id']}/convert", json={"force": force}), 201)["lead"]
         assert done["status"] == "converted" and done["forced_conversion"] is None
+
+
+def test_a_patch_does_not_convert_a_disqualified_lead(client, tokens):
+    """A PATCH does not convert a disqualified lead (409 naming status; POST .../convert with force
+    does). The bulk sync, the CRM's record of outcomes, may."""
+    org = "it-scratch-" + uuid.uuid4().hex[:12]
+    api = client(tokens.token(org, ["admin"], sub="boss-" + org))
+    ext = "dq-" + uuid.uuid4().hex[:8]
+    lead = ok(api.post("/v1/leads", json={"company": "Lost Co", "status": "disqualified", "external_id": ext}), 201)
+    problem(api.patch(f"/v1/leads/{lead['id']}", json={"status": "converted"}), 409, "status")
+    body = "".join(json.dumps(x) + "\n" for x in [{"external_id": ext, "company": "Lost Co", "status": "converted"}])
+    res = ok(api.post("/v1/leads/bulk", data=body, headers={"Content-Type": "application/x-ndjson"}))
+    assert res["rejected"] == 0 and ok(api.get(f"/v1/leads/{lead['id']}"))["status"] == "converted"
+    other = ok(api.post("/v1/leads", json={"company": "Lost Too", "status": "disqualified"}), 201)
+    # other moves stay open: back to nurture, and from there a PATCH may convert
+    ok(api.patch(f"/v1/leads/{other['id']}", json={"status": "nurture"}))
+    assert ok(api.patch(f"/v1/leads/{other['id']}", json={"status": "converted"}))["status"] == "converted"
