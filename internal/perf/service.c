@@ -484,23 +484,53 @@ board_clear(struct board *b)
 	memset(b, 0, sizeof *b);
 }
 
+/* The board of `scope` (tree of team `root`; 0: the org) for period and metric at `as_of` (today given). */
+static enum status
+board_fill(struct db_conn *c, const struct caller *who, const struct perf_scope *scope, int64_t root,
+           const char *period, enum quota_metric metric, cal_date as_of, cal_date today, bool teams, struct board *b,
+           struct issues *e)
+{
+	struct quota_spec spec = {.period = period, .metric = metric};
+	enum status st;
+
+	memset(b, 0, sizeof *b);
+	if ((st = quota_service_tree(c, who, root, &spec, &b->tree, &b->period, e)) != ST_OK)
+		return st;
+	b->when = (struct perf_when){.start = b->period.start, .end = b->period.end, .as_of = as_of,
+	                             .historic = as_of < today};
+	return perf_store_groups(c, who->org, scope, &b->when, teams, &b->groups, &b->ngroups);
+}
+
 static enum status
 board_load(struct db_conn *c, const struct caller *who, const struct perf_board_query *q, struct board *b,
            struct issues *e)
 {
-	struct quota_spec spec = {.period = q->period, .metric = q->metric};
 	int64_t team;
 	cal_date today;
 	enum status st;
 
 	memset(b, 0, sizeof *b);
-	if ((st = may_see(c, who, &q->scope, &team, e)) != ST_OK || (st = org_service_today(c, who, &today)) != ST_OK ||
-	    (st = quota_service_tree(c, who, team, &spec, &b->tree, &b->period, e)) != ST_OK)
+	if ((st = may_see(c, who, &q->scope, &team, e)) != ST_OK || (st = org_service_today(c, who, &today)) != ST_OK)
 		return st;
-	b->when = (struct perf_when){.start = b->period.start, .end = b->period.end,
-	                             .as_of = q->has_as_of ? q->as_of : today};
-	b->when.historic = b->when.as_of < today;
-	return perf_store_groups(c, who->org, &q->scope, &b->when, q->teams, &b->groups, &b->ngroups);
+	return board_fill(c, who, &q->scope, team, q->period, q->metric, q->has_as_of ? q->as_of : today, today,
+	                  q->teams, b, e);
+}
+
+/*
+ * The attainments (hundredths of a percent) of the rows with an effective
+ * quota above 0 into att (room for n), their number returned.
+ */
+static size_t
+rated_attainments(const struct board_row *rows, size_t n, int64_t *att)
+{
+	size_t m = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *eq = json_object_get(rows[i].json, "effective_quota");
+		if (!rows[i].key_null && json_is_number(eq) && json_number_value(eq) > 0)
+			att[m++] = (int64_t)llround(rows[i].key * 100);
+	}
+	return m;
 }
 
 /* The rows of the board (people or child teams) into *rows (free each json, then the array). */
@@ -615,11 +645,7 @@ perf_service_distribution(struct db_conn *c, const struct caller *who, const str
 	if ((st = board_load(c, who, &people, &b, e)) == ST_OK &&
 	    (st = board_rows(&b, &people, "attainment_pct", &rows, &n)) == ST_OK &&
 	    (st = (att = calloc(n + 1, sizeof *att)) ? ST_OK : ST_NOMEM) == ST_OK) {
-		for (size_t i = 0; i < n; i++) {
-			json_t *eq = json_object_get(rows[i].json, "effective_quota");
-			if (!rows[i].key_null && json_is_number(eq) && json_number_value(eq) > 0)
-				att[m++] = (int64_t)llround(rows[i].key * 100);
-		}
+		m = rated_attainments(rows, n, att);
 		struct perf_distribution d;
 		if ((st = perf_compute_distribution(att, m, &d)) == ST_OK) {
 			json_t *buckets = json_object();
@@ -782,17 +808,13 @@ perf_service_scorecard(struct db_conn *c, const struct caller *who, const struct
 		/* the person's team as a board (the team's aggregates come with the person's figures) */
 		struct perf_board_query bq = {.scope = {.kind = team ? PERF_TEAM : PERF_PERSON, .id = team ? team : q->scope.id},
 		                              .period = periods[i].id, .metric = q->metric};
-		struct quota_spec spec = {.period = periods[i].id, .metric = q->metric};
 		struct board b = {0};
 		struct board_row *rows = NULL;
 		size_t n = 0;
 		json_t *mine = NULL;
 
-		if ((st = quota_service_tree(c, who, team, &spec, &b.tree, &b.period, e)) == ST_OK) {
-			b.when = (struct perf_when){.start = b.period.start, .end = b.period.end, .as_of = today};
-			st = perf_store_groups(c, who->org, &bq.scope, &b.when, false, &b.groups, &b.ngroups);
-		}
-		if (st == ST_OK)
+		if ((st = board_fill(c, who, &bq.scope, team, periods[i].id, q->metric, today, today, false, &b, e)) ==
+		    ST_OK)
 			st = board_rows(&b, &bq, "attainment_pct", &rows, &n);
 		int64_t *att = st == ST_OK ? calloc(n + 1, sizeof *att) : NULL;
 		size_t m = 0, ahead = 0;
@@ -806,14 +828,10 @@ perf_service_scorecard(struct db_conn *c, const struct caller *who, const struct
 				rated = !rows[k].key_null;
 				my = rows[k].key;
 			}
-		for (size_t k = 0; k < n && st == ST_OK; k++) {
-			json_t *eq = json_object_get(rows[k].json, "effective_quota");
-			if (rows[k].key_null || !json_is_number(eq) || json_number_value(eq) <= 0)
-				continue;
-			att[m++] = (int64_t)llround(rows[k].key * 100);
-			if (rated && rows[k].key > my)
-				ahead++;
-		}
+		if (st == ST_OK)
+			m = rated_attainments(rows, n, att);
+		for (size_t k = 0; k < m && rated; k++)
+			ahead += att[k] > llround(my * 100);
 		struct perf_distribution d;
 		if (st == ST_OK && (st = perf_compute_distribution(att, m, &d)) == ST_OK) {
 			if (!mine)
