@@ -44,6 +44,33 @@ call_params(const char *org, const struct forecast_submission *s, struct call_pa
 	memcpy(p->v, v, sizeof v);
 }
 
+/* A page of one scope's rows by list statement s ($1 org .. $6 limit + 1), newest first. */
+static enum status
+scope_page(struct db_conn *c, struct db_stmt *s, const char *org, const char *scope_type, int64_t scope_id,
+	   const char *period, int64_t before, int limit, struct page *out)
+{
+	char id[24], b[24], lim[16];
+
+	snprintf(id, sizeof id, "%lld", (long long)scope_id);
+	snprintf(b, sizeof b, "%lld", (long long)before);
+	snprintf(lim, sizeof lim, "%d", limit + 1);
+	const char *params[] = {org, scope_type, id, period, b, lim};
+	return row_exec_page(c, s, 6, params, limit, out);
+}
+
+/* The latest row of one scope and period by statement s standing at the end of day as_of. */
+static enum status
+scope_latest(struct db_conn *c, struct db_stmt *s, const char *org, const char *scope_type, int64_t scope_id,
+	     const char *period, cal_date as_of, struct rowjson *out)
+{
+	char id[24], day[16];
+
+	snprintf(id, sizeof id, "%lld", (long long)scope_id);
+	cal_date_format(as_of, day, sizeof day);
+	const char *params[] = {org, scope_type, id, period, day};
+	return row_exec(c, s, 5, params, out);
+}
+
 enum status
 forecast_store_submit(struct db_conn *c, const char *org, const struct forecast_submission *s, struct rowjson *out)
 {
@@ -58,25 +85,14 @@ enum status
 forecast_store_submissions(struct db_conn *c, const char *org, const char *scope_type, int64_t scope_id,
 			   const char *period, int64_t before, int limit, struct page *out)
 {
-	char id[24], b[24], lim[16];
-
-	snprintf(id, sizeof id, "%lld", (long long)scope_id);
-	snprintf(b, sizeof b, "%lld", (long long)before);
-	snprintf(lim, sizeof lim, "%d", limit + 1);
-	const char *params[] = {org, scope_type, id, period, b, lim};
-	return row_exec_page(c, &stmt_submissions, 6, params, limit, out);
+	return scope_page(c, &stmt_submissions, org, scope_type, scope_id, period, before, limit, out);
 }
 
 enum status
 forecast_store_latest(struct db_conn *c, const char *org, const char *scope_type, int64_t scope_id,
 		      const char *period, cal_date as_of, struct rowjson *out)
 {
-	char id[24], day[16];
-
-	snprintf(id, sizeof id, "%lld", (long long)scope_id);
-	cal_date_format(as_of, day, sizeof day);
-	const char *params[] = {org, scope_type, id, period, day};
-	return row_exec(c, &stmt_latest, 5, params, out);
+	return scope_latest(c, &stmt_latest, org, scope_type, scope_id, period, as_of, out);
 }
 
 #define ADJUSTMENT_JSON                                                                                     \
@@ -115,25 +131,14 @@ enum status
 forecast_store_latest_adjustment(struct db_conn *c, const char *org, const char *scope_type, int64_t scope_id,
 				 const char *period, cal_date as_of, struct rowjson *out)
 {
-	char id[24], day[16];
-
-	snprintf(id, sizeof id, "%lld", (long long)scope_id);
-	cal_date_format(as_of, day, sizeof day);
-	const char *params[] = {org, scope_type, id, period, day};
-	return row_exec(c, &stmt_latest_adjustment, 5, params, out);
+	return scope_latest(c, &stmt_latest_adjustment, org, scope_type, scope_id, period, as_of, out);
 }
 
 enum status
 forecast_store_adjustments(struct db_conn *c, const char *org, const char *scope_type, int64_t scope_id,
 			   const char *period, int64_t before, int limit, struct page *out)
 {
-	char id[24], b[24], lim[16];
-
-	snprintf(id, sizeof id, "%lld", (long long)scope_id);
-	snprintf(b, sizeof b, "%lld", (long long)before);
-	snprintf(lim, sizeof lim, "%d", limit + 1);
-	const char *params[] = {org, scope_type, id, period, b, lim};
-	return row_exec_page(c, &stmt_adjustments, 6, params, limit, out);
+	return scope_page(c, &stmt_adjustments, org, scope_type, scope_id, period, before, limit, out);
 }
 
 #define SNAPSHOT_JSON                                                                                       \
@@ -164,11 +169,5 @@ enum status
 forecast_store_snapshots(struct db_conn *c, const char *org, const char *scope_type, int64_t scope_id,
 			 const char *period, int64_t before, int limit, struct page *out)
 {
-	char id[24], b[24], lim[16];
-
-	snprintf(id, sizeof id, "%lld", (long long)scope_id);
-	snprintf(b, sizeof b, "%lld", (long long)before);
-	snprintf(lim, sizeof lim, "%d", limit + 1);
-	const char *params[] = {org, scope_type, id, period, b, lim};
-	return row_exec_page(c, &stmt_snapshots, 6, params, limit, out);
+	return scope_page(c, &stmt_snapshots, org, scope_type, scope_id, period, before, limit, out);
 }
