@@ -588,7 +588,8 @@ answer_at_edge(struct req *r, int idx, struct _u_response *resp)
 }
 
 int
-api_admit(struct app *app, const struct _u_request *u, struct _u_response *resp, size_t *limit, size_t *reserved)
+api_admit(struct app *app, const struct _u_request *u, struct _u_response *resp, size_t *limit, size_t *reserved,
+          bool *apart)
 {
 	struct req r = { .app = app, .u = u, .route_index = -1, .status = 0 };
 	const char *cl = req_header(&r, "Content-Length");
@@ -600,6 +601,7 @@ api_admit(struct app *app, const struct _u_request *u, struct _u_response *resp,
 
 	*limit = api_body_limit(app, idx);
 	*reserved = 0;
+	*apart = idx >= 0 && (api_routes[idx].flags & (R_EXPENSIVE | R_BULK));
 	request_id(&r); /* used only when answered here */
 	if (declared > *limit) {
 		answer_too_large(&r, *limit);
@@ -614,15 +616,6 @@ api_admit(struct app *app, const struct _u_request *u, struct _u_response *resp,
 		return 0;
 	}
 	return answer_at_edge(&r, idx, resp);
-}
-
-bool
-api_runs_apart(const struct _u_request *u)
-{
-	struct req r = { .u = u };
-	int idx = route_lookup(u->http_verb, req_path(&r));
-
-	return idx >= 0 && (api_routes[idx].flags & (R_EXPENSIVE | R_BULK));
 }
 
 int

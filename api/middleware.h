@@ -19,15 +19,12 @@ int api_dispatch(const struct _u_request *u, struct _u_response *resp, void *use
  * 413 (declared length over the route's limit); for a request that brings
  * a body, 401 (a /v1 route without a valid token) and 403 (the token's
  * roles may not call the route); 503 (the in-flight body budget is spent).
+ * *apart says whether the route may run long (R_EXPENSIVE, R_BULK): then a
+ * worker runs it instead of the thread that reads its connection.
  * A request without a body is authenticated once, by the dispatcher.
  */
 int api_admit(struct app *app, const struct _u_request *u, struct _u_response *resp, size_t *limit,
-	      size_t *reserved);
-/*
- * Whether the request u is run by a worker instead of the thread that reads
- * its connection: the routes that may run long (R_EXPENSIVE, R_BULK).
- */
-bool api_runs_apart(const struct _u_request *u);
+	      size_t *reserved, bool *apart);
 /*
  * The answer to a request that waited longer than ATTAIN_DB_POOL_WAIT_MS for
  * a worker: 503 + Retry-After, counted and logged like any other. Returns 503.

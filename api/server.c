@@ -206,6 +206,7 @@ watch_stop(struct server *s)
 struct edge_req {
 	void *ulfius;    /* ulfius's connection_info_struct */
 	bool head_seen;  /* api_admit ran */
+	bool apart;      /* run by a worker (api_admit) */
 	size_t limit;    /* largest body the route takes */
 	size_t received; /* body bytes handed to ulfius */
 	size_t reserved; /* bytes of the in-flight budget this request holds */
@@ -352,7 +353,7 @@ edge_access(void *cls, struct MHD_Connection *c, const char *url, const char *me
 		if (ulfius_init_response(&resp) != U_OK)
 			return MHD_NO;
 		const struct connection_info_struct *ci = er->ulfius;
-		int status = api_admit(s->app, ci->request, &resp, &er->limit, &er->reserved);
+		int status = api_admit(s->app, ci->request, &resp, &er->limit, &er->reserved, &er->apart);
 		ret = status ? queue_answer(c, &resp, true) : MHD_YES;
 		ulfius_clean_response(&resp);
 		return ret;
@@ -362,8 +363,7 @@ edge_access(void *cls, struct MHD_Connection *c, const char *url, const char *me
 		 * answer was queued: then close. */
 		if (er->handed)
 			return MHD_NO;
-		const struct connection_info_struct *ci = er->ulfius;
-		if (!s->workers || !api_runs_apart(ci->request))
+		if (!s->workers || !er->apart)
 			return s->inner(s->inner_cls, c, url, method, version, upload, upload_size, &er->ulfius);
 		er->server = s;
 		er->conn = c;
