@@ -1,8 +1,11 @@
 #include "perf/formulas.h"
 
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef __int128 wide;
+#define WIDE_MAX ((wide)(((unsigned __int128)1 << 127) - 1))
 
 /* The elapsed share of the seasonal weights: num / den (den 0: no shape). */
 struct share {
@@ -174,34 +177,70 @@ seasonal_share(const struct perf_inputs *in, struct share *out)
 static bool
 cycles_valid(const struct perf_inputs *in)
 {
-	if (in->ncycles > PERF_MAX_CYCLES || (in->ncycles > 0 && !in->cycle_days))
+	if (in->ncycles > PERF_MAX_CYCLES || (in->ncycles > 0 && !in->cycles))
 		return false;
 	for (size_t i = 0; i < in->ncycles; i++)
-		if (!in_range(in->cycle_days[i], PERF_MAX_CYCLE_DAYS))
+		if (!in_range(in->cycles[i].days, PERF_MAX_CYCLE_DAYS) || !in_range(in->cycles[i].weight, PERF_MAX_CYCLE_WEIGHT))
 			return false;
 	return true;
+}
+
+static int
+by_days(const void *a, const void *b)
+{
+	const struct perf_cycle *x = a, *y = b;
+
+	return (x->days > y->days) - (x->days < y->days);
+}
+
+/* The weighted median of sorted c[0..n) with total weight w > 0, in hundredths of a day. */
+static int64_t
+weighted_median(const struct perf_cycle *c, size_t n, wide w)
+{
+	wide run = 0;
+	int64_t lo = -1, hi = -1;
+
+	for (size_t i = 0; i < n && hi < 0; i++) {
+		run += c[i].weight;
+		if (lo < 0 && run * 2 >= w)
+			lo = c[i].days;
+		if (run * 2 > w)
+			hi = c[i].days;
+	}
+	return (lo + hi) * 50;
 }
 
 /* Mean, median and velocity, the figures of the won deals' cycles. */
 static enum status
 cycle_figures(const struct perf_inputs *in, struct perf_figures *f)
 {
-	int64_t *sorted, sum = 0;
-	enum status st;
+	struct perf_cycle *sorted = NULL;
+	wide weight = 0, weighted = 0;
 
-	if ((st = sorted_copy(in->cycle_days, in->ncycles, &sorted)) != ST_OK)
-		return st;
-	for (size_t i = 0; i < in->ncycles; i++)
-		sum += sorted[i];
-	f->avg_cycle_days = ratio(sum, (wide)in->ncycles, 100);
+	if (in->ncycles > 0) {
+		if (!(sorted = malloc(in->ncycles * sizeof *sorted)))
+			return ST_NOMEM;
+		memcpy(sorted, in->cycles, in->ncycles * sizeof *sorted);
+		qsort(sorted, in->ncycles, sizeof *sorted, by_days);
+	}
+	for (size_t i = 0; i < in->ncycles; i++) {
+		weight += sorted[i].weight;
+		weighted += (wide)sorted[i].weight * sorted[i].days;
+	}
+	f->avg_cycle_days = ratio(weighted, weight, 100);
 	f->median_cycle_days = null_value;
-	if (in->ncycles > 0)
-		f->median_cycle_days = (struct perf_value){true, quartile(sorted, in->ncycles, 2, 100)};
+	if (weight > 0)
+		f->median_cycle_days = (struct perf_value){true, weighted_median(sorted, in->ncycles, weight)};
 	free(sorted);
 	f->velocity = null_value;
-	if (f->win_rate_count_pct.defined && f->avg_deal_size.defined && sum > 0)
-		f->velocity = value((wide)in->open_count * in->won_amount * (wide)in->ncycles,
-		                    ((wide)in->won_count + in->lost_count) * sum);
+	if (f->win_rate_count_pct.defined && f->avg_deal_size.defined && weighted > 0) {
+		wide a = (wide)in->open_count * in->won_amount, den = ((wide)in->won_count + in->lost_count) * weighted;
+		/* exact while the product fits (every realistic org); else to a long double's precision */
+		if (weight == 0 || a <= WIDE_MAX / weight)
+			f->velocity = value(a * weight, den);
+		else
+			f->velocity = (struct perf_value){true, (int64_t)llroundl((long double)a * (long double)weight / (long double)den)};
+	}
 	return ST_OK;
 }
 

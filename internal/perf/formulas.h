@@ -41,6 +41,8 @@
 #define PERF_MAX_PERIOD_DAYS 3660                 /* ten years: any period, or a long trend */
 #define PERF_MAX_WEIGHT_SUM 1000000000000000000LL /* 1e18: seasonal weights, any scale up to this */
 #define PERF_MAX_CYCLES 1000000000                /* cycle lengths given */
+#define PERF_DEAL_WEIGHT 10000                    /* a whole deal's cycle weight: 100.00 % in hundredths */
+#define PERF_MAX_CYCLE_WEIGHT (PERF_MAX_COUNT * 100) /* one entry: many deals of the same length */
 #define PERF_MAX_CYCLE_DAYS 3000000               /* more than the calendar's range 1900..9999 */
 #define PERF_PCT_WHOLE 10000                      /* 100 % in hundredths of a percent */
 
@@ -73,6 +75,17 @@ struct perf_weight {
  * Everything "won"/"lost" counts deals closed in [start, min(end, as_of)].
  * The arrays are borrowed, not owned; each may be NULL when its count is 0.
  */
+/*
+ * Won deals closed after `days` days (creation to close), weighing the share
+ * of them credited to the scope, in hundredths of a percent (a whole deal:
+ * PERF_DEAL_WEIGHT; a third of a split deal: 3333): one deal, or the sum of
+ * several of the same length. Equal days may repeat.
+ */
+struct perf_cycle {
+	int64_t days;
+	int64_t weight;
+};
+
 struct perf_inputs {
 	cal_date start, end;             /* the period, inclusive */
 	cal_date as_of;                  /* the day asked about; any day, before, in or after the period */
@@ -89,7 +102,7 @@ struct perf_inputs {
 	size_t nstages;
 	const struct perf_weight *weights; /* seasonal shape; none: no seasonal figures */
 	size_t nweights;
-	const int64_t *cycle_days; /* days from creation to close of each won deal, any order */
+	const struct perf_cycle *cycles; /* the won deals' cycles, any order */
 	size_t ncycles;
 };
 
@@ -119,13 +132,18 @@ struct perf_inputs {
  *   win_rate_count_pct won_count ÷ (won_count + lost_count); null when 0 ÷ 0;
  *   win_rate_value_pct won_amount ÷ (won_amount + lost_amount); null when 0 ÷ 0;
  *   avg_deal_size      won_amount ÷ won deals (won_count / 100); null when none;
- *   avg_cycle_days     mean of cycle_days; null when none;
- *   median_cycle_days  their median (mean of the two middle ones when even);
+ *   avg_cycle_days     Σ weight × days ÷ Σ weight over the cycles; null when
+ *                      none (or their weights are all 0);
+ *   median_cycle_days  the weighted median: with the cycles sorted by days and
+ *                      W = Σ weight, the mean of the first cycle whose running
+ *                      weight reaches W/2 and the first that passes W/2 (with
+ *                      equal weights: the middle one, or the mean of the two
+ *                      middle ones);
  *   velocity           open deals × win_rate_count × avg_deal_size ÷
  *                      avg_cycle_days, from the exact factors, which reduces
- *                      to open_count × won_amount × ncycles ÷ ((won_count +
- *                      lost_count) × Σ cycle_days); null when a factor is
- *                      null or the cycle sum is 0;
+ *                      to open_count × won_amount × Σ weight ÷ ((won_count +
+ *                      lost_count) × Σ weight × days); null when a factor is
+ *                      null or the weighted cycle sum is 0;
  *   renewal_rate_pct   renewal_won_count ÷ (renewal won + lost); null when 0 ÷ 0;
  *   expansion_share_pct expansion_won_amount ÷ won_amount; null when 0 ÷ 0.
  */
@@ -155,8 +173,9 @@ struct perf_figures {
  * 0..10000 or stage amounts summing beyond PERF_MAX_AMOUNT; weights that do
  * not tile the period (ends not strictly increasing, outside it, or the
  * last not on its end), a negative weight or a sum beyond
- * PERF_MAX_WEIGHT_SUM; more than PERF_MAX_CYCLES cycles or one outside
- * 0..PERF_MAX_CYCLE_DAYS; a count > 0 with a NULL array. ST_NOMEM when the
+ * PERF_MAX_WEIGHT_SUM; more than PERF_MAX_CYCLES cycles, one outside
+ * 0..PERF_MAX_CYCLE_DAYS or weighing outside 0..PERF_MAX_CYCLE_WEIGHT; a count > 0
+ * with a NULL array. ST_NOMEM when the
  * median cannot get its working copy. *out is written only on ST_OK.
  */
 enum status perf_compute(const struct perf_inputs *in, struct perf_figures *out);

@@ -227,7 +227,7 @@ inputs_of(const struct perf_sums *s, const struct perf_when *w, enum quota_metri
 	    .renewal_won_count = s->renewal_won_count,
 	    .renewal_lost_count = s->renewal_lost_count,
 	    .expansion_won_amount = s->expansion_won_amount,
-	    .cycle_days = s->cycle_days,
+	    .cycles = s->cycles,
 	    .ncycles = s->ncycles,
 	};
 }
@@ -445,12 +445,11 @@ row_figures(json_t *o, const struct perf_sums *s, const struct perf_when *w, enu
 }
 
 static const struct perf_sums *
-group_of(const struct perf_group *g, size_t n, int64_t key)
+group_of(struct perf_group *g, size_t n, int64_t key)
 {
-	for (size_t i = 0; i < n; i++)
-		if (g[i].key == key)
-			return &g[i].sums;
-	return NULL;
+	const struct perf_group *x = perf_group_find(g, n, key);
+
+	return x ? &x->sums : NULL;
 }
 
 static int

@@ -36,7 +36,7 @@ perf_segment_name(int i)
  * loaded later with an earlier created_on). facts: one row per credited
  * holder in scope of each deal closing in the period, its status as of the
  * day (closed after as_of: open), credit by deal_credit_rows on the amount
- * it had then, nth = 1 for one holder per deal (per-deal figures).
+ * it had then.
  */
 #define AS_OF_END "((($6::date + 1)::timestamp) AT TIME ZONE " DB_ORG_TZ ")"
 #define PERF_FACTS                                                                                              \
@@ -64,14 +64,18 @@ perf_segment_name(int i)
 	" facts AS (SELECT s.id, s.name, s.type, s.segment, s.stage, s.close_date, s.created_on, s.amount,"        \
 	"  s.fc, s.prob, s.pushes,"                                                                                  \
 	"  CASE WHEN s.status0 <> 'open' AND s.close_date > $6::date THEN 'open' ELSE s.status0 END AS status,"     \
-	"  c.person_id, c.percent, c.credit, row_number() OVER (PARTITION BY s.id ORDER BY c.person_id) AS nth"      \
+	"  c.person_id, c.percent, c.credit"                                                                         \
 	"  FROM state s CROSS JOIN LATERAL deal_credit_rows(s.amount, s.owner_id, s.split_person_ids,"              \
 	"   s.split_percents) c"                                                                                     \
 	"  WHERE s.kind IS DISTINCT FROM 'deleted' AND s.close_date BETWEEN $4::date AND $5::date"                  \
 	"  AND c.person_id IN (SELECT id FROM inscope)) "
 
-/* The ten columns of struct perf_sums over facts f; `once` picks one row per deal for the cycles. */
-#define SUMS_COLS(once)                                                                                         \
+/*
+ * The eleven columns of struct perf_sums over facts f: the won deals'
+ * cycles as two arrays in one order, days and weights (the credited
+ * percent in hundredths: a whole deal 10000).
+ */
+#define SUMS_COLS                                                                                               \
 	" coalesce(sum(f.credit) FILTER (WHERE f.status = 'won'), 0),"                                              \
 	" coalesce(round(sum(f.percent) FILTER (WHERE f.status = 'won')), 0),"                                      \
 	" coalesce(sum(f.credit) FILTER (WHERE f.status = 'lost'), 0),"                                             \
@@ -81,13 +85,14 @@ perf_segment_name(int i)
 	" coalesce(round(sum(f.percent) FILTER (WHERE f.status = 'won' AND f.type = 'renewal')), 0),"               \
 	" coalesce(round(sum(f.percent) FILTER (WHERE f.status = 'lost' AND f.type = 'renewal')), 0),"              \
 	" coalesce(sum(f.credit) FILTER (WHERE f.status = 'won' AND f.type IN ('upsell', 'cross_sell')), 0),"       \
-	" coalesce(array_agg(f.close_date - f.created_on) FILTER (WHERE f.status = 'won' AND " once "), '{}')"
+	" coalesce(array_agg(f.close_date - f.created_on ORDER BY f.id, f.person_id) FILTER (WHERE f.status = 'won'), '{}'),"\
+	" coalesce(array_agg((f.percent * 100)::bigint ORDER BY f.id, f.person_id) FILTER (WHERE f.status = 'won'), '{}')"
 
 /* One row per grouping set: all, each type, each segment, each stage (open only matters there). */
 DB_STMT(stmt_perf_facts,
 	PERF_FACTS
 	"SELECT grouping(f.type), grouping(f.segment), grouping(f.stage), f.type, f.segment, f.stage,"
-	SUMS_COLS("f.nth = 1") " FROM facts f GROUP BY GROUPING SETS ((), (f.type), (f.segment), (f.stage))");
+	SUMS_COLS " FROM facts f GROUP BY GROUPING SETS ((), (f.type), (f.segment), (f.stage))");
 
 /*
  * The forecast roll-up of the scope: per forecast category (won: closed;
@@ -121,20 +126,20 @@ DB_STMT(stmt_perf_categories,
 
 /* One row per person of the scope with credited business. */
 DB_STMT(stmt_perf_by_person,
-	PERF_FACTS "SELECT f.person_id," SUMS_COLS("true") " FROM facts f GROUP BY f.person_id");
+	PERF_FACTS "SELECT f.person_id," SUMS_COLS " FROM facts f GROUP BY f.person_id ORDER BY f.person_id");
 
 /*
  * One row per child team of team $3 (the scope) with credited business in
  * its subtree: br maps each team below $3 to the child it is under; a deal
- * held by two people under one child counts once there for its cycle.
+ * held by two people under one child counts once there (its shares add up).
  */
 DB_STMT(stmt_perf_by_child_team,
 	PERF_FACTS
 	", br(id, top) AS (SELECT t.id, t.id FROM teams t WHERE t.org_id = $1 AND t.parent_id IS NOT DISTINCT FROM $3::bigint"
 	" UNION ALL SELECT t.id, br.top FROM teams t JOIN br ON t.parent_id = br.id WHERE t.org_id = $1),"
-	" g AS (SELECT f.*, br.top, row_number() OVER (PARTITION BY f.id, br.top ORDER BY f.person_id) AS once"
+	" g AS (SELECT f.*, br.top"
 	" FROM facts f JOIN people p ON p.org_id = $1 AND p.id = f.person_id JOIN br ON br.id = p.team_id)"
-	" SELECT f.top," SUMS_COLS("f.once = 1") " FROM g f GROUP BY f.top");
+	" SELECT f.top," SUMS_COLS " FROM g f GROUP BY f.top ORDER BY f.top");
 
 DB_STMT(stmt_perf_won_by_day,
 	PERF_FACTS
@@ -161,11 +166,11 @@ DB_STMT(stmt_perf_stage_rates,
 void
 perf_facts_clear(struct perf_facts *f)
 {
-	free(f->all.cycle_days);
+	free(f->all.cycles);
 	for (int i = 0; i < PERF_TYPES; i++)
-		free(f->by_type[i].cycle_days);
+		free(f->by_type[i].cycles);
 	for (int i = 0; i < PERF_SEGMENTS; i++)
-		free(f->by_segment[i].cycle_days);
+		free(f->by_segment[i].cycles);
 	free(f->stages);
 	memset(f, 0, sizeof *f);
 }
@@ -246,6 +251,30 @@ int_array(const char *text, int64_t **out, size_t *n)
 	return ST_OK;
 }
 
+/* The cycles of two aligned arrays' texts, days and weights, into s->cycles (replacing them). */
+static enum status
+cycles_of(const char *days, const char *weights, struct perf_sums *s)
+{
+	int64_t *d = NULL, *w = NULL;
+	size_t nd = 0, nw = 0;
+	enum status st;
+
+	free(s->cycles);
+	s->cycles = NULL;
+	s->ncycles = 0;
+	if ((st = int_array(days, &d, &nd)) == ST_OK && (st = int_array(weights, &w, &nw)) == ST_OK && nd != nw)
+		st = ST_INTERNAL;
+	if (st == ST_OK && nd > 0 && !(s->cycles = malloc(nd * sizeof *s->cycles)))
+		st = ST_NOMEM;
+	for (size_t k = 0; st == ST_OK && k < nd; k++)
+		s->cycles[k] = (struct perf_cycle){d[k], w[k]};
+	if (st == ST_OK)
+		s->ncycles = nd;
+	free(d);
+	free(w);
+	return st;
+}
+
 /* SUMS_COLS of row i, from column b on, into *s. */
 static enum status
 sums_row(const PGresult *r, int i, int b, struct perf_sums *s)
@@ -261,8 +290,7 @@ sums_row(const PGresult *r, int i, int b, struct perf_sums *s)
 	s->open_count = int_at(r, i, b + 5);
 	s->renewal_won_count = int_at(r, i, b + 6);
 	s->renewal_lost_count = int_at(r, i, b + 7);
-	free(s->cycle_days);
-	return int_array(PQgetvalue(r, i, b + 9), &s->cycle_days, &s->ncycles);
+	return cycles_of(PQgetvalue(r, i, b + 9), PQgetvalue(r, i, b + 10), s);
 }
 
 static int
@@ -274,6 +302,286 @@ name_index(const char *const *names, int n, const char *v)
 	return -1;
 }
 
+/* ---- the kept sums (migration 0013_perf_rollup) ------------------------------------ */
+
+/*
+ * Whether the kept sums answer w: the current state (as_of today or later)
+ * of whole months, with no deal that closed with a close date in the period
+ * after as_of (open on as_of) and none created after as_of (not there yet):
+ * then they equal what the exact path counts from the deals.
+ */
+DB_STMT(stmt_perf_kept_ok,
+	"SELECT NOT EXISTS (SELECT 1 FROM perf_closed_days d WHERE d.org_id = $1 AND d.unit = 0 AND d.day > $2::date"
+	"  AND d.day <= $3::date AND d.weight <> 0)"
+	" AND NOT EXISTS (SELECT 1 FROM perf_marks m WHERE m.org_id = $1 AND m.created_max > $2::date)");
+
+/* The columns of a perf_sums from rows r: won, lost, open cents and weights, renewal weights, expansion cents. */
+#define KEPT_SUMS                                                                                               \
+	" coalesce(sum(r.cents) FILTER (WHERE r.status = 'won'), 0),"                                               \
+	" coalesce(round(sum(r.weight) FILTER (WHERE r.status = 'won') / 100.0), 0),"                               \
+	" coalesce(sum(r.cents) FILTER (WHERE r.status = 'lost'), 0),"                                              \
+	" coalesce(round(sum(r.weight) FILTER (WHERE r.status = 'lost') / 100.0), 0),"                              \
+	" coalesce(sum(r.cents) FILTER (WHERE r.status = 'open'), 0),"                                              \
+	" coalesce(round(sum(r.weight) FILTER (WHERE r.status = 'open') / 100.0), 0),"
+
+/* A unit's sums in months $3..$4: all, each type, each segment, each stage (open). */
+DB_STMT(stmt_perf_kept_facts,
+	"SELECT grouping(r.type), grouping(r.segment), grouping(r.stage), r.type, r.segment, r.stage," KEPT_SUMS
+	" coalesce(round(sum(r.weight) FILTER (WHERE r.status = 'won' AND r.type = 'renewal') / 100.0), 0),"
+	" coalesce(round(sum(r.weight) FILTER (WHERE r.status = 'lost' AND r.type = 'renewal') / 100.0), 0),"
+	" coalesce(sum(r.cents) FILTER (WHERE r.status = 'won' AND r.type IN ('upsell', 'cross_sell')), 0)"
+	" FROM perf_rollup r WHERE r.org_id = $1 AND r.unit = $2::bigint AND r.month BETWEEN $3::date AND $4::date"
+	" GROUP BY GROUPING SETS ((), (r.type), (r.segment), (r.stage))");
+
+/* A unit's won cycles in months $3..$4 by type, segment and length. */
+DB_STMT(stmt_perf_kept_cycles,
+	"SELECT r.type, r.segment, r.days, sum(r.weight) FROM perf_cycles r WHERE r.org_id = $1 AND r.unit = $2::bigint"
+	" AND r.month BETWEEN $3::date AND $4::date GROUP BY r.type, r.segment, r.days HAVING sum(r.weight) <> 0");
+
+/* The sums of each person of the scope ($2 'team' and $5 its id, or the org) in months $3..$4. */
+#define KEPT_PEOPLE_IN                                                                                          \
+	" r.org_id = $1 AND r.month BETWEEN $3::date AND $4::date AND ($2::text = 'org' OR r.person_id IN"         \
+	"  (SELECT p.id FROM people p JOIN team_closure a ON a.org_id = p.org_id AND a.team_id = p.team_id"         \
+	"   WHERE p.org_id = $1 AND a.ancestor_id = $5::bigint))"
+DB_STMT(stmt_perf_kept_people,
+	"SELECT r.person_id," KEPT_SUMS
+	" coalesce(round(sum(r.renewal_weight) FILTER (WHERE r.status = 'won') / 100.0), 0),"
+	" coalesce(round(sum(r.renewal_weight) FILTER (WHERE r.status = 'lost') / 100.0), 0),"
+	" coalesce(sum(r.expansion_cents) FILTER (WHERE r.status = 'won'), 0)"
+	" FROM perf_people r WHERE" KEPT_PEOPLE_IN
+	" GROUP BY r.person_id HAVING sum(r.weight) <> 0 OR sum(r.cents) <> 0 ORDER BY r.person_id");
+DB_STMT(stmt_perf_kept_people_cycles,
+	"SELECT r.person_id, r.days, sum(r.weight) FROM perf_people_cycles r WHERE" KEPT_PEOPLE_IN
+	" GROUP BY r.person_id, r.days HAVING sum(r.weight) <> 0 ORDER BY r.person_id");
+
+/* The sums of each child team of team $5 (0: the org's root teams), with its subtree, in months $3..$4. */
+#define KEPT_CHILDREN_IN                                                                                        \
+	" r.org_id = $1 AND r.month BETWEEN $3::date AND $4::date AND $2::text <> '' AND r.unit IN"                \
+	"  (SELECT -t.id FROM teams t WHERE t.org_id = $1 AND t.parent_id IS NOT DISTINCT FROM nullif($5::bigint, 0))"
+DB_STMT(stmt_perf_kept_children,
+	"SELECT -r.unit," KEPT_SUMS
+	" coalesce(round(sum(r.weight) FILTER (WHERE r.status = 'won' AND r.type = 'renewal') / 100.0), 0),"
+	" coalesce(round(sum(r.weight) FILTER (WHERE r.status = 'lost' AND r.type = 'renewal') / 100.0), 0),"
+	" coalesce(sum(r.cents) FILTER (WHERE r.status = 'won' AND r.type IN ('upsell', 'cross_sell')), 0)"
+	" FROM perf_rollup r WHERE" KEPT_CHILDREN_IN
+	" GROUP BY r.unit HAVING sum(r.weight) <> 0 OR sum(r.cents) <> 0 ORDER BY -r.unit");
+DB_STMT(stmt_perf_kept_children_cycles,
+	"SELECT -r.unit, r.days, sum(r.weight) FROM perf_cycles r WHERE" KEPT_CHILDREN_IN
+	" GROUP BY r.unit, r.days HAVING sum(r.weight) <> 0 ORDER BY -r.unit");
+
+/* A unit's credited won value per day of $3..$4 (the deals as they stand). */
+DB_STMT(stmt_perf_kept_won_by_day,
+	"SELECT " DB_DAY("r.day") ", (r.cents / 100.0)::numeric(20, 2), round(r.weight / 100.0) FROM perf_closed_days r WHERE r.org_id = $1"
+	" AND r.unit = $2::bigint AND r.day BETWEEN $3::date AND $4::date AND r.status = 'won' AND r.weight <> 0"
+	" ORDER BY r.day");
+
+/* The unit of scope s: a team's subtree is -id, the org 0. */
+static int64_t
+unit_of(const struct perf_scope *s)
+{
+	return s->kind == PERF_TEAM ? -s->id : 0;
+}
+
+static bool
+whole_months(cal_date start, cal_date end)
+{
+	int y, m, d, y2, m2, d2;
+
+	cal_date_to_ymd(start, &y, &m, &d);
+	cal_date_to_ymd(end + 1, &y2, &m2, &d2);
+	return d == 1 && d2 == 1;
+}
+
+/* Whether the kept sums answer w (see stmt_perf_kept_ok) into *yes. */
+static enum status
+kept_answers(struct db_conn *c, const char *org, const struct perf_when *w, bool *yes)
+{
+	char as_of[16], end[16];
+	PGresult *r;
+	enum status st;
+
+	*yes = false;
+	if (w->historic || !whole_months(w->start, w->end))
+		return ST_OK;
+	cal_date_format(w->as_of, as_of, sizeof as_of);
+	cal_date_format(w->end, end, sizeof end);
+	const char *params[] = {org, as_of, end};
+	if ((st = run(c, &stmt_perf_kept_ok, 3, params, &r)) != ST_OK)
+		return st;
+	*yes = PQgetvalue(r, 0, 0)[0] == 't';
+	PQclear(r);
+	return ST_OK;
+}
+
+/* The parameters of the kept statements: org, unit or scope kind, the months, the team. */
+struct kept_params {
+	char unit[24], start[16], end[16], team[24];
+	const char *v[5];
+};
+
+static void
+kept_params(const char *org, const struct perf_scope *s, const struct perf_when *w, bool by_unit,
+	    struct kept_params *p)
+{
+	static const char *const kinds[] = {"person", "team", "org"};
+
+	snprintf(p->unit, sizeof p->unit, "%lld", (long long)unit_of(s));
+	snprintf(p->team, sizeof p->team, "%lld", (long long)(s->kind == PERF_TEAM ? s->id : 0));
+	cal_date_format(w->start, p->start, sizeof p->start);
+	cal_date_format(w->end, p->end, sizeof p->end);
+	p->v[0] = org;
+	p->v[1] = by_unit ? p->unit : kinds[s->kind];
+	p->v[2] = p->start;
+	p->v[3] = p->end;
+	p->v[4] = p->team;
+}
+
+/* KEPT_SUMS and the three parts after it, from column b of row i, into *s. */
+static void
+kept_sums_row(const PGresult *r, int i, int b, struct perf_sums *s)
+{
+	s->won_amount = int_at(r, i, b);
+	s->won_count = int_at(r, i, b + 1);
+	s->lost_amount = int_at(r, i, b + 2);
+	s->lost_count = int_at(r, i, b + 3);
+	s->open_amount = int_at(r, i, b + 4);
+	s->open_count = int_at(r, i, b + 5);
+	s->renewal_won_count = int_at(r, i, b + 6);
+	s->renewal_lost_count = int_at(r, i, b + 7);
+	s->expansion_won_amount = int_at(r, i, b + 8);
+}
+
+/* Append one cycle to s. */
+static enum status
+cycle_add(struct perf_sums *s, int64_t days, int64_t weight)
+{
+	struct perf_cycle *v = realloc(s->cycles, (s->ncycles + 1) * sizeof *v);
+
+	if (!v)
+		return ST_NOMEM;
+	v[s->ncycles++] = (struct perf_cycle){days, weight};
+	s->cycles = v;
+	return ST_OK;
+}
+
+static enum status
+kept_facts(struct db_conn *c, const char *org, const struct perf_scope *s, const struct perf_when *w,
+	   struct perf_facts *out)
+{
+	struct kept_params p;
+	struct perf_facts f = {0};
+	PGresult *r;
+	enum status st;
+
+	kept_params(org, s, w, true, &p);
+	if ((st = run(c, &stmt_perf_kept_facts, 4, p.v, &r)) != ST_OK)
+		return st;
+	int n = PQntuples(r);
+	if (!(f.stages = calloc((size_t)n + 1, sizeof *f.stages)))
+		st = ST_NOMEM;
+	for (int i = 0; i < n && st == ST_OK; i++) {
+		bool all_types = PQgetvalue(r, i, 0)[0] == '1', all_segments = PQgetvalue(r, i, 1)[0] == '1',
+		     all_stages = PQgetvalue(r, i, 2)[0] == '1';
+		if (all_types && all_segments && all_stages) {
+			kept_sums_row(r, i, 6, &f.all);
+		} else if (!all_types) {
+			int k = name_index(type_names, PERF_TYPES, PQgetvalue(r, i, 3));
+			if (k < 0)
+				st = ST_INTERNAL;
+			else
+				kept_sums_row(r, i, 6, &f.by_type[k]);
+		} else if (!all_segments) {
+			int k = name_index(segment_names, PERF_SEGMENTS, PQgetvalue(r, i, 4));
+			if (k < 0)
+				st = ST_INTERNAL;
+			else
+				kept_sums_row(r, i, 6, &f.by_segment[k]);
+		} else if (PQgetvalue(r, i, 5)[0] && int_at(r, i, 11) != 0) {
+			/* an open stage ('' holds the won and lost) */
+			struct perf_stage_open *o = &f.stages[f.nstages++];
+			snprintf(o->stage, sizeof o->stage, "%s", PQgetvalue(r, i, 5));
+			o->amount = int_at(r, i, 10);
+			o->count = int_at(r, i, 11);
+		}
+	}
+	PQclear(r);
+	if (st == ST_OK && (st = run(c, &stmt_perf_kept_cycles, 4, p.v, &r)) == ST_OK) {
+		for (int i = 0; i < PQntuples(r) && st == ST_OK; i++) {
+			int t = name_index(type_names, PERF_TYPES, PQgetvalue(r, i, 0));
+			int g = name_index(segment_names, PERF_SEGMENTS, PQgetvalue(r, i, 1));
+			int64_t days = int_at(r, i, 2), weight = int_at(r, i, 3);
+			if (t < 0 || g < 0)
+				st = ST_INTERNAL;
+			else if ((st = cycle_add(&f.all, days, weight)) == ST_OK &&
+				 (st = cycle_add(&f.by_type[t], days, weight)) == ST_OK)
+				st = cycle_add(&f.by_segment[g], days, weight);
+		}
+		PQclear(r);
+	}
+	if (st != ST_OK) {
+		perf_facts_clear(&f);
+		return st;
+	}
+	*out = f;
+	return ST_OK;
+}
+
+struct perf_group *
+perf_group_find(struct perf_group *g, size_t n, int64_t key)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (g[mid].key == key)
+			return &g[mid];
+		if (g[mid].key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static enum status
+kept_groups(struct db_conn *c, const char *org, const struct perf_scope *s, const struct perf_when *w,
+	    bool child_teams, struct perf_group **out, size_t *n)
+{
+	struct kept_params p;
+	PGresult *r;
+	enum status st;
+
+	kept_params(org, s, w, false, &p);
+	if ((st = run(c, child_teams ? &stmt_perf_kept_children : &stmt_perf_kept_people, 5, p.v, &r)) != ST_OK)
+		return st;
+	int rows = PQntuples(r);
+	struct perf_group *g = calloc((size_t)rows + 1, sizeof *g);
+	if (!g)
+		st = ST_NOMEM;
+	for (int i = 0; i < rows && st == ST_OK; i++) {
+		g[i].key = int_at(r, i, 0);
+		kept_sums_row(r, i, 1, &g[i].sums);
+	}
+	PQclear(r);
+	if (st == ST_OK &&
+	    (st = run(c, child_teams ? &stmt_perf_kept_children_cycles : &stmt_perf_kept_people_cycles, 5, p.v, &r)) ==
+		ST_OK) {
+		for (int i = 0; i < PQntuples(r) && st == ST_OK; i++) {
+			struct perf_group *x = perf_group_find(g, (size_t)rows, int_at(r, i, 0));
+			if (x)
+				st = cycle_add(&x->sums, int_at(r, i, 1), int_at(r, i, 2));
+		}
+		PQclear(r);
+	}
+	if (st != ST_OK) {
+		perf_groups_free(g, (size_t)rows);
+		return st;
+	}
+	*out = g;
+	*n = (size_t)rows;
+	return ST_OK;
+}
+
 enum status
 perf_store_facts(struct db_conn *c, const char *org, const struct perf_scope *s, const struct perf_when *w,
 		 struct perf_facts *out)
@@ -281,8 +589,13 @@ perf_store_facts(struct db_conn *c, const char *org, const struct perf_scope *s,
 	struct facts_params p;
 	struct perf_facts f = {0};
 	PGresult *r;
+	bool kept = false;
 	enum status st;
 
+	if (s->kind != PERF_PERSON && (st = kept_answers(c, org, w, &kept)) != ST_OK)
+		return st;
+	if (kept)
+		return kept_facts(c, org, s, w, out);
 	facts_params(org, s, w->start, w->end, w->as_of, w->historic, &p);
 	if ((st = run(c, &stmt_perf_facts, 7, p.v, &r)) != ST_OK)
 		return st;
@@ -353,8 +666,16 @@ perf_store_won_by_day(struct db_conn *c, const char *org, const struct perf_scop
 	PGresult *r;
 	enum status st = ST_OK;
 
-	facts_params(org, s, start, end, end, false, &p);
-	if ((st = run(c, &stmt_perf_won_by_day, 7, p.v, &r)) != ST_OK)
+	if (s->kind != PERF_PERSON) {
+		struct kept_params k;
+		struct perf_when w = {.start = start, .end = end, .as_of = end};
+		kept_params(org, s, &w, true, &k);
+		st = run(c, &stmt_perf_kept_won_by_day, 4, k.v, &r);
+	} else {
+		facts_params(org, s, start, end, end, false, &p);
+		st = run(c, &stmt_perf_won_by_day, 7, p.v, &r);
+	}
+	if (st != ST_OK)
 		return st;
 	int rows = PQntuples(r);
 	struct perf_day *v = calloc((size_t)rows + 1, sizeof *v);
@@ -416,7 +737,7 @@ void
 perf_groups_free(struct perf_group *g, size_t n)
 {
 	for (size_t i = 0; g && i < n; i++)
-		free(g[i].sums.cycle_days);
+		free(g[i].sums.cycles);
 	free(g);
 }
 
@@ -426,8 +747,13 @@ perf_store_groups(struct db_conn *c, const char *org, const struct perf_scope *s
 {
 	struct facts_params p;
 	PGresult *r;
+	bool kept = false;
 	enum status st;
 
+	if (s->kind != PERF_PERSON && (st = kept_answers(c, org, w, &kept)) != ST_OK)
+		return st;
+	if (kept)
+		return kept_groups(c, org, s, w, child_teams, out, n);
 	facts_params(org, s, w->start, w->end, w->as_of, w->historic, &p);
 	if ((st = run(c, child_teams ? &stmt_perf_by_child_team : &stmt_perf_by_person, 7, p.v, &r)) != ST_OK)
 		return st;

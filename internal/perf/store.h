@@ -21,6 +21,7 @@
 #include "calendar/calendar.h"
 #include "core/status.h"
 #include "db/db.h"
+#include "perf/formulas.h"
 
 /* Whose figures: one person, a team's whole subtree, or the whole org. */
 enum perf_scope_kind { PERF_PERSON, PERF_TEAM, PERF_ORG };
@@ -56,7 +57,7 @@ struct perf_sums {
 	int64_t open_amount, open_count;
 	int64_t renewal_won_count, renewal_lost_count;
 	int64_t expansion_won_amount; /* upsell + cross_sell */
-	int64_t *cycle_days;          /* creation to close of each won deal, once per deal (owned) */
+	struct perf_cycle *cycles;    /* the won deals' cycles, each weighing its credited share (owned) */
 	size_t ncycles;
 };
 
@@ -77,7 +78,11 @@ struct perf_facts {
 /* Free what f owns and zero it. */
 void perf_facts_clear(struct perf_facts *f);
 
-/* The facts of scope s at w into *out (perf_facts_clear). */
+/*
+ * The facts of scope s at w into *out (perf_facts_clear): a team's or the
+ * org's for the current state of whole months from the kept sums (migration
+ * 0013_perf_rollup), anything else counted from the deals and their history.
+ */
 enum status perf_store_facts(struct db_conn *c, const char *org, const struct perf_scope *s,
 			     const struct perf_when *w, struct perf_facts *out);
 
@@ -87,13 +92,18 @@ struct perf_group {
 	struct perf_sums sums;
 };
 
+/* The group of key in g[0..n) sorted by key, or NULL. */
+struct perf_group *perf_group_find(struct perf_group *g, size_t n, int64_t key);
+
 /* Free n groups and what they own. */
 void perf_groups_free(struct perf_group *g, size_t n);
 
 /*
  * The sums of scope s at w per person of the scope (child_teams false), or
  * per child team of team scope s (each with its whole subtree), for those
- * with credited business in the period, into *out (perf_groups_free) and *n.
+ * with credited business in the period, sorted by key, into *out
+ * (perf_groups_free) and *n. For the current state of whole months they are
+ * read from the kept sums (migration 0013), else counted from the deals.
  */
 enum status perf_store_groups(struct db_conn *c, const char *org, const struct perf_scope *s,
 			      const struct perf_when *w, bool child_teams, struct perf_group **out, size_t *n);

@@ -79,7 +79,11 @@ def perf(api, scope, **q):
 
 
 def expected(won, lost, opened, cycles, quota=None, elapsed=45, days=90):
-    """The figures from credited (amount, count-share) lists, exactly."""
+    """The figures from credited (amount, count-share) lists, exactly; cycles are days, or
+    (days, share) for a deal credited in part (its cycle weighs that share)."""
+    cycles = [c if isinstance(c, tuple) else (c, 1) for c in cycles]
+    cw = sum(Fraction(w) for _, w in cycles)
+    cwd = sum(Fraction(w) * d for d, w in cycles)
     wa, wc = sum(a for a, _ in won), sum(c for _, c in won)
     la, lc = sum(a for a, _ in lost), sum(c for _, c in lost)
     oa, oc = sum(a for a, _ in opened), sum(c for _, c in opened)
@@ -90,9 +94,9 @@ def expected(won, lost, opened, cycles, quota=None, elapsed=45, days=90):
          "win_rate_count_pct": r2(wc / (wc + lc) * 100) if wc + lc else None,
          "win_rate_value_pct": r2(wa / (wa + la) * 100) if wa + la else None,
          "avg_deal_size": r2(wa / wc) if wc else None,
-         "avg_cycle_days": r2(Fraction(sum(cycles), len(cycles))) if cycles else None}
-    if cycles and wc + lc and sum(cycles):
-        f["velocity"] = r2(oc * wa * len(cycles) / ((wc + lc) * sum(cycles)))
+         "avg_cycle_days": r2(cwd / cw) if cw else None}
+    if cw and wc + lc and cwd:
+        f["velocity"] = r2(oc * wa * cw / ((wc + lc) * cwd))
     if quota is not None:
         q = Fraction(quota)
         f["attainment_pct"] = r2(wa / q * 100)
@@ -122,8 +126,10 @@ def test_person_figures_to_the_cent(world):
     won = [(D(3000), 1), (D("33.33"), D("0.3333"))]
     lost = [(D(2000), 1)]
     opened = [(D(5000), 1), (D(1000), 1)]  # "later" closed after AS_OF: open on AS_OF
-    check(body, expected(won, lost, opened, [18, 39], quota=10000))
-    assert body["median_cycle_days"] == 28.5
+    # the split deal's 39 days weigh A's third of it: (18 + 39 × 0.3333) / 1.3333 days on
+    # average, and the weighted median is the whole 18-day deal
+    check(body, expected(won, lost, opened, [18, (39, D("0.3333"))], quota=10000))
+    assert body["median_cycle_days"] == 18
     assert body["expansion_share_pct"] == r2(D("33.33") / D("3033.33") * 100)
     assert body["renewal_rate_pct"] is None
     # Stage win rates by AS_OF: the deals closed by then passed through closed_won (2, both won)

@@ -34,6 +34,8 @@
 			fail_msg("%s is %lld, want null", #val, (long long)v_.v);                            \
 	} while (0)
 
+#define W PERF_DEAL_WEIGHT /* a whole deal */
+
 static cal_date
 d(const char *s)
 {
@@ -74,7 +76,7 @@ compute(const struct perf_inputs *in)
 
 /* July 2026, as of the 10th: a quota of 100,000.00 and a quarter of it won. */
 static const struct perf_stage july_stages[] = {{4000000, 2000}, {5000000, 5000}, {3000000, 8000}};
-static const int64_t july_cycles[] = {30, 10, 20, 45, 15};
+static const struct perf_cycle july_cycles[] = {{30, W}, {10, W}, {20, W}, {45, W}, {15, W}};
 
 static struct perf_inputs
 july(void)
@@ -92,7 +94,7 @@ july(void)
 	in.expansion_won_amount = 500000;
 	in.stages = july_stages;
 	in.nstages = 3;
-	in.cycle_days = july_cycles;
+	in.cycles = july_cycles;
 	in.ncycles = 5;
 	return in;
 }
@@ -440,8 +442,8 @@ test_rounding_halves(void **state)
 {
 	struct perf_inputs in = inputs("2026-07", "2026-07-10", 20000, 1);
 	struct perf_figures f;
-	static const int64_t cycles[] = {1, 0, 0, 0, 0, 0, 0, 0};
-	static const int64_t pair[] = {2, 1};
+	static const struct perf_cycle cycles[] = {{1, W}, {0, W}, {0, W}, {0, W}, {0, W}, {0, W}, {0, W}, {0, W}};
+	static const struct perf_cycle pair[] = {{2, W}, {1, W}};
 
 	(void)state;
 	f = compute(&in);
@@ -479,12 +481,12 @@ test_rounding_halves(void **state)
 	assert_defined(compute(&in).win_rate_count_pct, 1250);
 
 	/* cycles: a mean of 1/8 day = 0.125 -> 0.13, a median of 1.5 days */
-	in.cycle_days = cycles;
+	in.cycles = cycles;
 	in.ncycles = 8;
 	f = compute(&in);
 	assert_defined(f.avg_cycle_days, 13);
 	assert_defined(f.median_cycle_days, 0);
-	in.cycle_days = pair;
+	in.cycles = pair;
 	in.ncycles = 2;
 	assert_defined(compute(&in).median_cycle_days, 150);
 
@@ -595,31 +597,31 @@ test_win_rates_and_averages(void **state)
 static void
 test_cycles(void **state)
 {
-	static const int64_t odd[] = {90, 7, 7, 30, 1000};
-	static const int64_t even[] = {40, 10, 30, 20};
-	static const int64_t one[] = {17};
-	static const int64_t zero[] = {0, 0};
+	static const struct perf_cycle odd[] = {{90, W}, {7, W}, {7, W}, {30, W}, {1000, W}};
+	static const struct perf_cycle even[] = {{40, W}, {10, W}, {30, W}, {20, W}};
+	static const struct perf_cycle one[] = {{17, W}};
+	static const struct perf_cycle zero[] = {{0, W}, {0, W}};
 	struct perf_inputs in = july();
 	struct perf_figures f;
 
 	(void)state;
-	in.cycle_days = odd;
+	in.cycles = odd;
 	in.ncycles = 5;
 	f = compute(&in);
 	assert_defined(f.avg_cycle_days, 22680);   /* 1134 / 5 */
 	assert_defined(f.median_cycle_days, 3000); /* 7 7 [30] 90 1000: not pulled by the outlier */
-	assert_int_equal(odd[0], 90);              /* the input is not reordered */
-	in.cycle_days = even;
+	assert_int_equal(odd[0].days, 90);             /* the input is not reordered */
+	in.cycles = even;
 	in.ncycles = 4;
 	f = compute(&in);
 	assert_defined(f.avg_cycle_days, 2500);
 	assert_defined(f.median_cycle_days, 2500);
-	in.cycle_days = one;
+	in.cycles = one;
 	in.ncycles = 1;
 	f = compute(&in);
 	assert_defined(f.avg_cycle_days, 1700);
 	assert_defined(f.median_cycle_days, 1700);
-	in.cycle_days = zero; /* won the day they were created: no velocity */
+	in.cycles = zero; /* won the day they were created: no velocity */
 	in.ncycles = 2;
 	f = compute(&in);
 	assert_defined(f.avg_cycle_days, 0);
@@ -628,9 +630,50 @@ test_cycles(void **state)
 }
 
 static void
+test_weighted_cycles(void **state)
+{
+	/* a third of a 39-day deal beside a whole 18-day one: (18 + 39/3) / (4/3) = 23.25 */
+	static const struct perf_cycle third[] = {{39, 3333}, {18, W}};
+	/* weights 1/4, 1/4, 1/2: the running weight reaches half exactly at 20, passes it at 30 */
+	static const struct perf_cycle halves[] = {{30, 5000}, {10, 2500}, {20, 2500}};
+	static const struct perf_cycle none[] = {{12, 0}};
+	static const struct perf_cycle heavy[] = {{1, PERF_MAX_CYCLE_WEIGHT + 1}};
+	static const struct perf_cycle many[] = {{10, 3 * W}, {40, W}}; /* three 10-day deals and one of 40 */
+	struct perf_inputs in = july();
+	struct perf_figures f;
+
+	(void)state;
+	in.cycles = third;
+	in.ncycles = 2;
+	f = compute(&in);
+	assert_defined(f.avg_cycle_days, 2325); /* (18 × 10000 + 39 × 3333) / 13333 = 23.2494 */
+	assert_defined(f.median_cycle_days, 1800);
+	in.cycles = halves;
+	in.ncycles = 3;
+	f = compute(&in);
+	assert_defined(f.avg_cycle_days, 2250);
+	assert_defined(f.median_cycle_days, 2500);
+	in.cycles = none; /* weighing nothing: no cycle figures */
+	in.ncycles = 1;
+	f = compute(&in);
+	assert_undefined(f.avg_cycle_days);
+	assert_undefined(f.median_cycle_days);
+	assert_undefined(f.velocity);
+	in.cycles = many;
+	in.ncycles = 2;
+	f = compute(&in);
+	assert_defined(f.avg_cycle_days, 1750);
+	assert_defined(f.median_cycle_days, 1000);
+	in.cycles = heavy; /* beyond any count */
+	in.ncycles = 1;
+	struct perf_figures g;
+	assert_int_equal(perf_compute(&in, &g), ST_INVALID);
+}
+
+static void
 test_velocity(void **state)
 {
-	static const int64_t cycles[] = {10, 20, 30};
+	static const struct perf_cycle cycles[] = {{10, W}, {20, W}, {30, W}};
 	struct perf_inputs in = inputs("2026-07", "2026-07-10", 1000, 0);
 	struct perf_figures f;
 
@@ -639,7 +682,7 @@ test_velocity(void **state)
 	in.won_count = 300;
 	in.lost_count = 100;     /* 75 % */
 	in.won_amount = 3000000; /* 10,000.00 a deal */
-	in.cycle_days = cycles;
+	in.cycles = cycles;
 	in.ncycles = 3;
 	f = compute(&in);
 	assert_defined(f.velocity, 375000); /* 10 × 0.75 × 10,000.00 / 20 days = 3,750.00 a day */
@@ -648,7 +691,7 @@ test_velocity(void **state)
 	assert_defined(compute(&in).velocity, 0);
 	in.open_count = 1000;
 
-	in.cycle_days = (const int64_t[]){1, 2, 2}; /* a mean of 5/3 day, exact: 10 × 0.75 × 10,000 × 3/5 */
+	in.cycles = (const struct perf_cycle[]){{1, W}, {2, W}, {2, W}}; /* a mean of 5/3 day, exact: 10 × 0.75 × 10,000 × 3/5 */
 	assert_defined(compute(&in).velocity, 4500000);
 
 	in.ncycles = 0;
@@ -693,7 +736,7 @@ test_near_maximum(void **state)
 	struct perf_weight w[12];
 	struct period y = period("FY2028"), m[12];
 	static const struct perf_stage stages[] = {{500000000000000LL, 9999}, {499999999999999LL, 1}};
-	static const int64_t cycles[] = {PERF_MAX_CYCLE_DAYS, PERF_MAX_CYCLE_DAYS, 1};
+	static const struct perf_cycle cycles[] = {{PERF_MAX_CYCLE_DAYS, W}, {PERF_MAX_CYCLE_DAYS, W}, {1, W}};
 	struct perf_inputs in = inputs("FY2028", "2028-12-30", PERF_MAX_AMOUNT, 9000000000000001LL);
 	struct perf_figures f;
 
@@ -709,7 +752,7 @@ test_near_maximum(void **state)
 	in.nstages = 2;
 	in.open_pipeline = in.won_amount = in.lost_amount = PERF_MAX_AMOUNT;
 	in.open_count = in.won_count = in.lost_count = PERF_MAX_COUNT;
-	in.cycle_days = cycles;
+	in.cycles = cycles;
 	in.ncycles = 3;
 	f = compute(&in);
 	assert_int_equal(f.period_days, 366);
@@ -804,7 +847,7 @@ test_invalid_inputs(void **state)
 	struct perf_inputs in;
 	struct perf_stage bad_rate[] = {{1, 10001}}, neg_stage[] = {{-1, 100}};
 	struct perf_stage too_much[] = {{PERF_MAX_AMOUNT, 100}, {1, 100}};
-	int64_t neg_cycle[] = {10, -1}, long_cycle[] = {PERF_MAX_CYCLE_DAYS + 1};
+	struct perf_cycle neg_cycle[] = {{10, W}, {-1, W}}, long_cycle[] = {{PERF_MAX_CYCLE_DAYS + 1, W}};
 
 	(void)state;
 	memset(&sentinel, 0x5a, sizeof sentinel);
@@ -836,14 +879,14 @@ test_invalid_inputs(void **state)
 			break;
 		case 14: in.stages = NULL; break;
 		case 15:
-			in.cycle_days = neg_cycle;
+			in.cycles = neg_cycle;
 			in.ncycles = 2;
 			break;
 		case 16:
-			in.cycle_days = long_cycle;
+			in.cycles = long_cycle;
 			in.ncycles = 1;
 			break;
-		case 17: in.cycle_days = NULL; break;
+		case 17: in.cycles = NULL; break;
 		case 18: in.ncycles = (size_t)PERF_MAX_CYCLES + 1; break;
 		default: goto done;
 		}
@@ -1006,6 +1049,7 @@ main(void)
 	    cmocka_unit_test(test_pipeline_needed_and_coverage),
 	    cmocka_unit_test(test_win_rates_and_averages),
 	    cmocka_unit_test(test_cycles),
+	    cmocka_unit_test(test_weighted_cycles),
 	    cmocka_unit_test(test_velocity),
 	    cmocka_unit_test(test_renewal_and_expansion),
 	    cmocka_unit_test(test_near_maximum),
