@@ -179,6 +179,46 @@ last_year_shape(struct db_conn *c, const struct caller *who, const struct perf_s
 	return ST_OK;
 }
 
+/*
+ * The quota's split as the seasonal shape of a person's or a team's own
+ * quota (its quotas of the months, else quarters, that cover the period),
+ * *n = 0 when there is none or the scope has no quota.
+ */
+static enum status
+quota_split_shape(struct db_conn *c, const struct caller *who, const struct perf_scope *s,
+                  const struct quota_spec *spec, bool has_quota, struct perf_weight **out, size_t *n)
+{
+	struct quota_period_amount *parts = NULL;
+	size_t nparts = 0;
+	int64_t total = 0;
+	enum status st;
+
+	*out = NULL;
+	*n = 0;
+	if (s->kind == PERF_ORG || !has_quota)
+		return ST_OK;
+	struct quota_ref a = {s->kind == PERF_PERSON ? QUOTA_PERSON : QUOTA_TEAM, s->id};
+	if ((st = quota_service_split_of(c, who, &a, spec, &parts, &nparts)) != ST_OK)
+		return st;
+	struct perf_weight *w = nparts ? calloc(nparts, sizeof *w) : NULL;
+	if (nparts && !w) {
+		free(parts);
+		return ST_NOMEM;
+	}
+	for (size_t i = 0; i < nparts; i++) {
+		w[i] = (struct perf_weight){parts[i].end, parts[i].amount};
+		total += parts[i].amount;
+	}
+	free(parts);
+	if (total <= 0) {
+		free(w);
+		return ST_OK;
+	}
+	*out = w;
+	*n = nparts;
+	return ST_OK;
+}
+
 /* The open pipeline by stage with each stage's historical win rate. */
 static enum status
 stage_inputs(struct db_conn *c, const struct caller *who, const struct perf_when *w, const struct perf_facts *f,
@@ -282,7 +322,7 @@ static const char *const kind_names[] = {"person", "team", "org"};
 static json_t *
 render(const struct perf_query *q, const struct period *p, const struct perf_when *w, bool has_quota, int64_t full,
        const char *source, const struct perf_inputs *in, const struct perf_figures *f, const struct perf_facts *facts,
-       bool seasonal)
+       const char *basis)
 {
 	json_t *o = json_object(), *scope = json_object(), *period = json_object(), *proj = json_object(),
 	       *bt = json_object(), *bs = json_object();
@@ -318,7 +358,7 @@ render(const struct perf_query *q, const struct period *p, const struct perf_whe
 	json_object_set_new(o, "pace_pct", has_quota ? value_json(f->pace_linear_pct) : json_null());
 	json_object_set_new(o, "expected_to_date_seasonal", has_quota ? value_json(f->expected_seasonal) : json_null());
 	json_object_set_new(o, "pace_seasonal_pct", has_quota ? value_json(f->pace_seasonal_pct) : json_null());
-	json_object_set_new(o, "seasonal_basis", seasonal ? json_string("last_year") : json_null());
+	json_object_set_new(o, "seasonal_basis", basis ? json_string(basis) : json_null());
 	json_object_set_new(proj, "linear", value_json(f->projection_linear));
 	json_object_set_new(proj, "seasonal", value_json(f->projection_seasonal));
 	json_object_set_new(proj, "pipeline", value_json(f->projection_pipeline));
@@ -350,7 +390,7 @@ perf_service_get(struct db_conn *c, const struct caller *who, const struct perf_
 	int64_t team, full, effective;
 	cal_date today;
 	bool has_quota;
-	const char *source;
+	const char *source, *basis = NULL;
 	json_t *o = NULL;
 	enum status st;
 
@@ -363,9 +403,15 @@ perf_service_get(struct db_conn *c, const struct caller *who, const struct perf_
 	scope_quota(&tree, &q->scope, &has_quota, &full, &effective, &source);
 	if ((st = perf_store_facts(c, who->org, &q->scope, &w, &facts)) != ST_OK ||
 	    (st = stage_inputs(c, who, &w, &facts, q->metric, &stages)) != ST_OK ||
-	    (st = last_year_shape(c, who, &q->scope, &p, settings.fiscal_year_start_month, q->metric, &weights,
-	                          &nweights)) != ST_OK)
+	    (st = quota_split_shape(c, who, &q->scope, &spec, has_quota, &weights, &nweights)) != ST_OK)
 		goto out;
+	if (nweights > 0)
+		basis = "quota_split";
+	else if ((st = last_year_shape(c, who, &q->scope, &p, settings.fiscal_year_start_month, q->metric, &weights,
+	                               &nweights)) != ST_OK)
+		goto out;
+	else if (nweights > 0)
+		basis = "last_year";
 	struct perf_inputs in = inputs_of(&facts.all, &w, q->metric);
 	struct perf_figures f;
 	in.effective_quota = effective;
@@ -377,7 +423,7 @@ perf_service_get(struct db_conn *c, const struct caller *who, const struct perf_
 		st = st == ST_INVALID ? ST_INTERNAL : st;
 		goto out;
 	}
-	if (!(o = render(q, &p, &w, has_quota, full, source, &in, &f, &facts, nweights > 0))) {
+	if (!(o = render(q, &p, &w, has_quota, full, source, &in, &f, &facts, basis))) {
 		st = ST_NOMEM;
 		goto out;
 	}

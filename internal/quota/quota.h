@@ -48,6 +48,12 @@ struct quota_key {
 	const char *filter_segment; /* NULL = every segment; borrowed */
 };
 
+/* One quota's period and amount. */
+struct quota_period_amount {
+	cal_date start, end;
+	int64_t amount; /* cents, or whole deals x 100 */
+};
+
 /* A quota to write. */
 struct quota_write {
 	struct quota_key key;

@@ -739,3 +739,45 @@ quota_service_suggest(struct db_conn *c, const struct caller *who, const struct 
 		return st;
 	return (*out = quota_render_suggestion(&key, &sp, &in, &res, &pipe)) ? ST_OK : ST_NOMEM;
 }
+
+/* Whether parts v[0..n), in order, cover p's days exactly. */
+static bool
+parts_tile(const struct quota_period_amount *v, size_t n, const struct period *p)
+{
+	if (n == 0 || v[0].start != p->start || v[n - 1].end != p->end)
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (v[i].start != v[i - 1].end + 1)
+			return false;
+	return true;
+}
+
+enum status
+quota_service_split_of(struct db_conn *c, const struct caller *who, const struct quota_ref *assignee,
+                       const struct quota_spec *spec, struct quota_period_amount **out, size_t *n)
+{
+	struct settings x;
+	struct quota_key key;
+	struct quota_parts parts;
+	struct issues e = {0};
+	enum status st;
+
+	*out = NULL;
+	*n = 0;
+	if ((st = load_settings(c, who, &x)) != ST_OK || (st = spec_key(spec, &x, &e, &key)) != ST_OK)
+		return st;
+	key.assignee = *assignee;
+	if ((st = quota_store_parts(c, who->org, &key, &parts)) != ST_OK)
+		return st;
+	if (parts_tile(parts.month, parts.nmonth, &key.period)) {
+		*out = parts.month;
+		*n = parts.nmonth;
+		parts.month = NULL;
+	} else if (parts_tile(parts.quarter, parts.nquarter, &key.period)) {
+		*out = parts.quarter;
+		*n = parts.nquarter;
+		parts.quarter = NULL;
+	}
+	quota_parts_free(&parts);
+	return ST_OK;
+}

@@ -238,6 +238,17 @@ DB_STMT(stmt_tree_people,
 		  " q.amount::text FROM sub JOIN people p ON p.org_id = $1 AND p.team_id = sub.id"
 		  " LEFT JOIN quotas q ON " KEY_MATCH("person_id = p.id"));
 
+/*
+ * The quotas of assignee $2 ('person' or 'team') $3 of finer grain inside
+ * the period $4..$5 ($6 its grain), metric $7 and filter $8, $9: a split.
+ */
+DB_STMT(stmt_quota_parts,
+	"SELECT q.grain, " DB_DAY("q.period_start") ", " DB_DAY("q.period_end") ", q.amount::text FROM quotas q"
+	" WHERE q.org_id = $1 AND q.assignee_type = $2 AND coalesce(q.person_id, q.team_id) = $3::bigint"
+	" AND q.period_start >= $4::date AND q.period_end <= $5::date AND q.grain <> $6 AND q.metric = $7"
+	" AND q.filter_type IS NOT DISTINCT FROM $8::text AND q.filter_segment IS NOT DISTINCT FROM $9::text"
+	" ORDER BY q.grain, q.period_start");
+
 DB_STMT(stmt_won_by_person,
 	"SELECT c.person_id, " METRIC_VALUE("$5") " FROM " CREDITS
 	" WHERE c.org_id = $1 AND c.person_id = ANY($2::bigint[]) AND d.status = 'won'"
@@ -810,4 +821,53 @@ quota_store_open_pipeline(struct db_conn *c, const char *org, const int64_t *per
 		*out = p;
 	PQclear(r);
 	return st;
+}
+
+void
+quota_parts_free(struct quota_parts *p)
+{
+	free(p->month);
+	free(p->quarter);
+	memset(p, 0, sizeof *p);
+}
+
+enum status
+quota_store_parts(struct db_conn *c, const char *org, const struct quota_key *key, struct quota_parts *out)
+{
+	struct key_params k;
+	struct quota_parts v = {0};
+	char idb[24];
+	PGresult *r;
+	enum status st;
+
+	key_params(key, &k);
+	const char *params[] = { org, quota_assignee_name(key->assignee.type),
+				 row_id_param(key->assignee.id, idb, sizeof idb), k.start, k.end, k.grain, k.metric,
+				 k.type, k.segment };
+	r = db_exec(c, &stmt_quota_parts, 9, params);
+	if ((st = db_check(c, r, PGRES_TUPLES_OK)) != ST_OK) {
+		PQclear(r);
+		return st;
+	}
+	int n = PQntuples(r);
+	if (!(v.month = calloc((size_t)n + 1, sizeof *v.month)) || !(v.quarter = calloc((size_t)n + 1, sizeof *v.quarter)))
+		st = ST_NOMEM;
+	for (int i = 0; i < n && st == ST_OK; i++) {
+		const char *grain = PQgetvalue(r, i, 0);
+		if (strcmp(grain, "year") == 0)
+			continue; /* inside a longer period: never a part of it */
+		struct quota_period_amount *x =
+			strcmp(grain, "month") == 0 ? &v.month[v.nmonth++] : &v.quarter[v.nquarter++];
+		if (cal_date_parse(PQgetvalue(r, i, 1), &x->start) != ST_OK ||
+		    cal_date_parse(PQgetvalue(r, i, 2), &x->end) != ST_OK ||
+		    money_parse_text(PQgetvalue(r, i, 3), &x->amount) != ST_OK)
+			st = ST_INTERNAL;
+	}
+	PQclear(r);
+	if (st != ST_OK) {
+		quota_parts_free(&v);
+		return st;
+	}
+	*out = v;
+	return ST_OK;
 }

@@ -152,4 +152,21 @@ enum status quota_store_open_pipeline(struct db_conn *c, const char *org, const 
 				      const struct quota_key *key, cal_date from, cal_date to,
 				      struct quota_pipeline *out);
 
+/* An assignee's quotas of finer grain inside a period (its split), by grain, in period order. */
+struct quota_parts {
+	struct quota_period_amount *month, *quarter; /* owned */
+	size_t nmonth, nquarter;
+};
+
+/* Free what p owns and zero it. */
+void quota_parts_free(struct quota_parts *p);
+
+/*
+ * The quotas of key's assignee, metric and filter whose periods are months
+ * or quarters inside key's period (of a coarser grain) into *out
+ * (quota_parts_free).
+ */
+enum status quota_store_parts(struct db_conn *c, const char *org, const struct quota_key *key,
+			      struct quota_parts *out);
+
 #endif

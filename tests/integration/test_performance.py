@@ -166,6 +166,30 @@ def test_team_rolls_up_the_subtree_and_counts_a_split_deal_once(world):
     assert end["elapsed_days"] == 90 and end["open_pipeline"] == 5000
 
 
+def test_seasonal_pace_by_last_year_then_by_the_quota_split(world):
+    api = world["api"]
+    p = mk_person(api, world["X"]["id"])
+    q = mk_quota(api, person(p), PERIOD, 8000)
+    deal(api, p, 1000, "closed_won", "2024-01-10", created="2023-12-01")
+    deal(api, p, 3000, "closed_won", "2024-02-20", created="2023-12-01")
+    deal(api, p, 2000, "closed_won", "2025-01-15")
+    # last year's Q1: 1,000 in January, 3,000 in February, nothing in March. On Feb 14 the
+    # elapsed share is (1,000 + 3,000 x 14/28) / 4,000 = 0.625
+    body = perf(api, f"person:{p['id']}")
+    assert body["seasonal_basis"] == "last_year"
+    assert (body["expected_to_date_seasonal"], body["pace_seasonal_pct"], body["projections"]["seasonal"]) == \
+        (5000, 40, 3200)
+    # split 20 / 30 / 50 %: 1,600, 2,400 and 4,000; the share is (1,600 + 2,400 x 14/28) / 8,000 = 0.35
+    ok(api.post(f"/v1/quotas/{q['id']}/split", json={"grain": "month", "method": "percentages",
+                                                     "percentages": [20, 30, 50]}), 201)
+    body = perf(api, f"person:{p['id']}")
+    assert body["seasonal_basis"] == "quota_split"
+    assert (body["expected_to_date_seasonal"], body["pace_seasonal_pct"], body["projections"]["seasonal"]) == \
+        (2800, r2(D(2000) / 2800 * 100), r2(D(2000) / D("0.35")))
+    # the linear pace does not change
+    assert body["expected_to_date"] == 4000
+
+
 def test_as_of_reads_each_deal_as_it_stood(world, database):
     api, a = world["api"], world["A"]
     d = deal(api, a, 800, "proposal", "2025-03-10", created="2025-01-05")
