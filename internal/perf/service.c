@@ -456,38 +456,114 @@ const char *const perf_board_figures[] = {
     "win_rate_count_pct", "win_rate_value_pct", "avg_deal_size", "avg_cycle_days", "median_cycle_days",
     "velocity",        "renewal_rate_pct", "expansion_share_pct", NULL};
 
-/* One person or child team of a board, its figures computed. */
+/*
+ * One person or child team of a board, its figures computed; its JSON is
+ * built only when it is shown (a page of a leaderboard, a scorecard's row).
+ */
 struct board_row {
 	int64_t id;
-	json_t *json;  /* the row (owned) */
-	double key;    /* the sort figure */
-	bool key_null; /* it is null: after every other row */
+	const struct quota_tree_team *team;     /* a child team's row, or */
+	const struct quota_tree_person *person; /* a person's */
+	const struct perf_sums *sums;           /* NULL: nothing credited */
+	bool has_quota;
+	int64_t full, effective;
+	int64_t key;      /* the sort figure, hundredths as published */
+	bool key_null;    /* it is null: after every other row */
+	int64_t attainment; /* hundredths of a percent; -1 without a rated quota (none, or 0) */
 };
 
-/* The figures of one row into o; false on failure. */
-static bool
-row_figures(json_t *o, const struct perf_sums *s, const struct perf_when *w, enum quota_metric metric, bool has_quota,
-            int64_t full, int64_t effective, int64_t *attainment)
-{
-	static const struct perf_sums none;
-	struct perf_inputs in = inputs_of(s ? s : &none, w, metric);
-	struct perf_figures f;
+static const struct perf_sums no_sums;
 
-	in.effective_quota = effective;
-	if (perf_compute(&in, &f) != ST_OK)
-		return false;
-	json_object_set_new(o, "quota", has_quota ? hundredths(full) : json_null());
-	json_object_set_new(o, "effective_quota", has_quota ? hundredths(effective) : json_null());
-	json_object_set_new(o, "attainment_pct", has_quota ? value_json(f.attainment_pct) : json_null());
-	json_object_set_new(o, "gap", has_quota ? hundredths(f.gap) : json_null());
-	json_object_set_new(o, "expected_to_date", has_quota ? value_json(f.expected_linear) : json_null());
-	json_object_set_new(o, "pace_pct", has_quota ? value_json(f.pace_linear_pct) : json_null());
+/* The inputs and figures of row x into *in and *f; false on failure. */
+static bool
+row_compute(const struct board_row *x, const struct perf_when *w, enum quota_metric metric, struct perf_inputs *in,
+            struct perf_figures *f)
+{
+	*in = inputs_of(x->sums ? x->sums : &no_sums, w, metric);
+	in->effective_quota = x->effective;
+	return perf_compute(in, f) == ST_OK;
+}
+
+/* Figure `name` (one of perf_board_figures) of a row into *v; false when it is null. */
+static bool
+figure_of(const char *name, const struct board_row *x, const struct perf_inputs *in, const struct perf_figures *f,
+          int64_t *v)
+{
+	static const char *const quota_figures[] = {"attainment_pct", "quota", "effective_quota", "gap",
+	                                            "expected_to_date", "pace_pct", "coverage", "pipeline_needed",
+	                                            NULL};
+	const struct {
+		const char *name;
+		struct perf_value v;
+	} table[] = {
+	    {"attainment_pct", f->attainment_pct},
+	    {"achieved", {true, in->achieved}},
+	    {"quota", {true, x->full}},
+	    {"effective_quota", {true, x->effective}},
+	    {"gap", {true, f->gap}},
+	    {"expected_to_date", f->expected_linear},
+	    {"pace_pct", f->pace_linear_pct},
+	    {"projection_linear", f->projection_linear},
+	    {"open_pipeline", {true, in->open_pipeline}},
+	    {"coverage", f->coverage},
+	    {"pipeline_needed", f->pipeline_needed},
+	    {"won_count", {true, in->won_count}},
+	    {"lost_count", {true, in->lost_count}},
+	    {"won_amount", {true, in->won_amount}},
+	    {"lost_amount", {true, in->lost_amount}},
+	    {"win_rate_count_pct", f->win_rate_count_pct},
+	    {"win_rate_value_pct", f->win_rate_value_pct},
+	    {"avg_deal_size", f->avg_deal_size},
+	    {"avg_cycle_days", f->avg_cycle_days},
+	    {"median_cycle_days", f->median_cycle_days},
+	    {"velocity", f->velocity},
+	    {"renewal_rate_pct", f->renewal_rate_pct},
+	    {"expansion_share_pct", f->expansion_share_pct},
+	};
+
+	for (size_t i = 0; !x->has_quota && quota_figures[i]; i++)
+		if (strcmp(name, quota_figures[i]) == 0)
+			return false;
+	for (size_t i = 0; i < sizeof table / sizeof *table; i++)
+		if (strcmp(name, table[i].name) == 0) {
+			*v = table[i].v.v;
+			return table[i].v.defined;
+		}
+	return false;
+}
+
+/* The JSON of row x (its figures, without its rank); NULL on failure. */
+static json_t *
+row_json(const struct board_row *x, const struct perf_when *w, enum quota_metric metric)
+{
+	struct perf_inputs in;
+	struct perf_figures f;
+	char id[24], team[24];
+	json_t *o;
+	bool has = x->has_quota;
+
+	if (!row_compute(x, w, metric, &in, &f))
+		return NULL;
+	snprintf(id, sizeof id, "%lld", (long long)x->id);
+	if (x->team) {
+		o = json_pack("{s:{s:s,s:s}}", "team", "id", id, "name", x->team->name);
+	} else {
+		snprintf(team, sizeof team, "%lld", (long long)x->person->team_id);
+		o = json_pack("{s:{s:s,s:s,s:s}}", "person", "id", id, "name", x->person->name, "team_id", team);
+	}
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "quota", has ? hundredths(x->full) : json_null());
+	json_object_set_new(o, "effective_quota", has ? hundredths(x->effective) : json_null());
+	json_object_set_new(o, "attainment_pct", has ? value_json(f.attainment_pct) : json_null());
+	json_object_set_new(o, "gap", has ? hundredths(f.gap) : json_null());
+	json_object_set_new(o, "expected_to_date", has ? value_json(f.expected_linear) : json_null());
+	json_object_set_new(o, "pace_pct", has ? value_json(f.pace_linear_pct) : json_null());
 	json_object_set_new(o, "projection_linear", value_json(f.projection_linear));
-	json_object_set_new(o, "coverage", has_quota ? value_json(f.coverage) : json_null());
-	json_object_set_new(o, "pipeline_needed", has_quota ? value_json(f.pipeline_needed) : json_null());
+	json_object_set_new(o, "coverage", has ? value_json(f.coverage) : json_null());
+	json_object_set_new(o, "pipeline_needed", has ? value_json(f.pipeline_needed) : json_null());
 	common_json(o, &in, &f);
-	*attainment = has_quota && f.attainment_pct.defined ? f.attainment_pct.v : -1;
-	return true;
+	return o;
 }
 
 static const struct perf_sums *
@@ -570,23 +646,33 @@ rated_attainments(const struct board_row *rows, size_t n, int64_t *att)
 {
 	size_t m = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		json_t *eq = json_object_get(rows[i].json, "effective_quota");
-		if (!rows[i].key_null && json_is_number(eq) && json_number_value(eq) > 0)
-			att[m++] = (int64_t)llround(rows[i].key * 100);
-	}
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].attainment >= 0)
+			att[m++] = rows[i].attainment;
 	return m;
 }
 
-/* The rows of the board (people or child teams) into *rows (free each json, then the array). */
+/* Compute row x's sort key and attainment; false on failure. */
+static bool
+row_rate(struct board_row *x, const struct perf_when *w, enum quota_metric metric, const char *sort)
+{
+	struct perf_inputs in;
+	struct perf_figures f;
+
+	if (!row_compute(x, w, metric, &in, &f))
+		return false;
+	x->key_null = !figure_of(sort, x, &in, &f, &x->key);
+	x->attainment = x->has_quota && x->effective > 0 && f.attainment_pct.defined ? f.attainment_pct.v : -1;
+	return true;
+}
+
+/* The rows of the board (people or child teams), rated by `sort`, into *rows (free) and *n. */
 static enum status
-board_rows(const struct board *b, const struct perf_board_query *q, const char *sort, struct board_row **rows,
-           size_t *n)
+board_rows(struct board *b, const struct perf_board_query *q, const char *sort, struct board_row **rows, size_t *n)
 {
 	const struct quota_tree *t = &b->tree;
 	size_t cap = t->npeople + t->nteams, k = 0;
 	struct board_row *v = calloc(cap + 1, sizeof *v);
-	int64_t att;
 
 	if (!v)
 		return ST_NOMEM;
@@ -594,49 +680,29 @@ board_rows(const struct board *b, const struct perf_board_query *q, const char *
 		const struct quota_tree_team *tm = &t->teams[i];
 		if (q->scope.kind == PERF_TEAM ? tm->parent_id != q->scope.id || tm->id == t->root : tm->parent_id != 0)
 			continue;
-		int64_t full = 0;
+		struct board_row *x = &v[k++];
 		bool any = false;
-		bool has = quota_tree_team_value(tm, &full) != QUOTA_SOURCE_NONE;
-		int64_t eff = has ? team_effective(t, tm->id, &any) : 0;
-		json_t *o = json_pack("{s:{s:s,s:s}}", "team", "id", "", "name", tm->name);
-		char id[24];
-		snprintf(id, sizeof id, "%lld", (long long)tm->id);
-		if (!o || json_object_set_new(json_object_get(o, "team"), "id", json_string(id)) != 0 ||
-		    !row_figures(o, group_of(b->groups, b->ngroups, tm->id), &b->when, q->metric, has, full, eff, &att)) {
-			json_decref(o);
-			goto oom;
-		}
-		v[k++] = (struct board_row){.id = tm->id, .json = o};
+		*x = (struct board_row){.id = tm->id, .team = tm, .sums = group_of(b->groups, b->ngroups, tm->id)};
+		x->has_quota = quota_tree_team_value(tm, &x->full) != QUOTA_SOURCE_NONE;
+		x->effective = x->has_quota ? team_effective(t, tm->id, &any) : 0;
 	}
 	for (size_t i = 0; i < t->npeople && !q->teams; i++) {
 		const struct quota_tree_person *p = &t->people[i];
 		const struct perf_sums *s = group_of(b->groups, b->ngroups, p->id);
 		if (!p->active && !p->has_quota && !s)
 			continue;
-		char id[24], team[24];
-		snprintf(id, sizeof id, "%lld", (long long)p->id);
-		snprintf(team, sizeof team, "%lld", (long long)p->team_id);
-		json_t *o = json_pack("{s:{s:s,s:s,s:s}}", "person", "id", id, "name", p->name, "team_id", team);
-		int64_t eff = p->has_quota ? quota_apply_factor(p->amount, p->ramp_bp) : 0;
-		if (!o || !row_figures(o, s, &b->when, q->metric, p->has_quota, p->amount, eff, &att)) {
-			json_decref(o);
-			goto oom;
+		v[k++] = (struct board_row){.id = p->id, .person = p, .sums = s, .has_quota = p->has_quota,
+		                            .full = p->has_quota ? p->amount : 0,
+		                            .effective = p->has_quota ? quota_apply_factor(p->amount, p->ramp_bp) : 0};
+	}
+	for (size_t i = 0; i < k; i++)
+		if (!row_rate(&v[i], &b->when, q->metric, sort)) {
+			free(v);
+			return ST_NOMEM;
 		}
-		v[k++] = (struct board_row){.id = p->id, .json = o};
-	}
-	for (size_t i = 0; i < k; i++) {
-		json_t *x = json_object_get(v[i].json, sort);
-		v[i].key_null = !json_is_number(x);
-		v[i].key = v[i].key_null ? 0 : json_number_value(x);
-	}
 	*rows = v;
 	*n = k;
 	return ST_OK;
-oom:
-	for (size_t i = 0; i < k; i++)
-		json_decref(v[i].json);
-	free(v);
-	return ST_NOMEM;
 }
 
 enum status
@@ -654,22 +720,27 @@ perf_service_leaderboard(struct db_conn *c, const struct caller *who, const stru
 		qsort_r(rows, n, sizeof *rows, board_cmp, &asc);
 		json_t *items = json_array();
 		size_t ahead = 0;
-		for (size_t i = 0; i < n; i++) {
+		for (size_t i = 0; i < n && items && (int64_t)i < q->offset + q->limit; i++) {
 			if (i > 0 && (rows[i].key_null != rows[i - 1].key_null || rows[i].key != rows[i - 1].key))
 				ahead = i;
-			json_object_set_new(rows[i].json, "rank", json_integer((json_int_t)ahead + 1));
-			if ((int64_t)i >= q->offset && (int64_t)i < q->offset + q->limit && items)
-				json_array_append(items, rows[i].json);
+			if ((int64_t)i < q->offset)
+				continue;
+			json_t *o = row_json(&rows[i], &b.when, q->metric);
+			if (!o || json_object_set_new(o, "rank", json_integer((json_int_t)ahead + 1)) != 0 ||
+			    json_array_append_new(items, o) != 0) {
+				json_decref(o);
+				json_decref(items);
+				items = NULL;
+			}
 		}
 		*next = q->offset + q->limit < (int64_t)n ? q->offset + q->limit : -1;
-		*out = json_pack("{s:s,s:s,s:o,s:s,s:s,s:s,s:I,s:o}", "period", b.period.id, "metric",
-		                 quota_metric_name(q->metric), "as_of", date_json(b.when.as_of), "level",
-		                 q->teams ? "teams" : "people", "sort", sort, "order", asc ? "asc" : "desc", "total",
-		                 (json_int_t)n, "items", items);
+		*out = items ? json_pack("{s:s,s:s,s:o,s:s,s:s,s:s,s:I,s:o}", "period", b.period.id, "metric",
+		                         quota_metric_name(q->metric), "as_of", date_json(b.when.as_of), "level",
+		                         q->teams ? "teams" : "people", "sort", sort, "order", asc ? "asc" : "desc",
+		                         "total", (json_int_t)n, "items", items)
+		             : NULL;
 		st = *out ? ST_OK : ST_NOMEM;
 	}
-	for (size_t i = 0; i < n; i++)
-		json_decref(rows[i].json);
 	free(rows);
 	board_clear(&b);
 	return st;
@@ -706,8 +777,6 @@ perf_service_distribution(struct db_conn *c, const struct caller *who, const str
 			st = *out ? ST_OK : ST_NOMEM;
 		}
 	}
-	for (size_t i = 0; i < n; i++)
-		json_decref(rows[i].json);
 	free(rows);
 	free(att);
 	board_clear(&b);
@@ -864,19 +933,20 @@ perf_service_scorecard(struct db_conn *c, const struct caller *who, const struct
 		int64_t *att = st == ST_OK ? calloc(n + 1, sizeof *att) : NULL;
 		size_t m = 0, ahead = 0;
 		bool rated = false;
-		double my = 0;
+		int64_t my = 0;
 		if (st == ST_OK && !att)
 			st = ST_NOMEM;
 		for (size_t k = 0; k < n && st == ST_OK; k++)
 			if (rows[k].id == q->scope.id) {
-				mine = json_incref(rows[k].json);
+				if (!(mine = row_json(&rows[k], &b.when, q->metric)))
+					st = ST_NOMEM;
 				rated = !rows[k].key_null;
 				my = rows[k].key;
 			}
 		if (st == ST_OK)
 			m = rated_attainments(rows, n, att);
 		for (size_t k = 0; k < m && rated; k++)
-			ahead += att[k] > llround(my * 100);
+			ahead += att[k] > my;
 		struct perf_distribution d;
 		if (st == ST_OK && (st = perf_compute_distribution(att, m, &d)) == ST_OK) {
 			if (!mine)
@@ -897,8 +967,6 @@ perf_service_scorecard(struct db_conn *c, const struct caller *who, const struct
 		}
 		json_decref(mine);
 		free(att);
-		for (size_t k = 0; k < n; k++)
-			json_decref(rows[k].json);
 		free(rows);
 		board_clear(&b);
 		if (st != ST_OK)
