@@ -464,6 +464,51 @@ cycle_add(struct perf_sums *s, int64_t days, int64_t weight)
 	return ST_OK;
 }
 
+/*
+ * The rows of a GROUPING SETS ((), (type), (segment), (stage)) result into
+ * f: the sums of all, of each type and segment (SUMS_COLS from column 6, or
+ * the kept sums' columns), and the open business at each stage.
+ */
+static enum status
+facts_rows(const PGresult *r, bool kept, struct perf_facts *f)
+{
+	int n = PQntuples(r);
+	enum status st = ST_OK;
+
+	if (!(f->stages = calloc((size_t)n + 1, sizeof *f->stages)))
+		return ST_NOMEM;
+	for (int i = 0; i < n && st == ST_OK; i++) {
+		bool all_types = PQgetvalue(r, i, 0)[0] == '1', all_segments = PQgetvalue(r, i, 1)[0] == '1',
+		     all_stages = PQgetvalue(r, i, 2)[0] == '1';
+		struct perf_sums *t = NULL;
+		if (all_types && all_segments && all_stages) {
+			t = &f->all;
+		} else if (!all_types) {
+			int k = name_index(type_names, PERF_TYPES, PQgetvalue(r, i, 3));
+			t = k < 0 ? NULL : &f->by_type[k];
+			st = k < 0 ? ST_INTERNAL : ST_OK;
+		} else if (!all_segments) {
+			int k = name_index(segment_names, PERF_SEGMENTS, PQgetvalue(r, i, 4));
+			t = k < 0 ? NULL : &f->by_segment[k];
+			st = k < 0 ? ST_INTERNAL : ST_OK;
+		} else if (!kept || (PQgetvalue(r, i, 5)[0] && int_at(r, i, 11) != 0)) {
+			/* a stage (in the kept sums '' holds the won and lost, and a zero row nothing) */
+			struct perf_stage_open *o = &f->stages[f->nstages++];
+			snprintf(o->stage, sizeof o->stage, "%s", PQgetvalue(r, i, 5));
+			o->count = int_at(r, i, 11);
+			if (kept)
+				o->amount = int_at(r, i, 10);
+			else
+				st = money_at(r, i, 10, &o->amount);
+		}
+		if (t && kept)
+			kept_sums_row(r, i, 6, t);
+		else if (t)
+			st = sums_row(r, i, 6, t);
+	}
+	return st;
+}
+
 static enum status
 kept_facts(struct db_conn *c, const char *org, const struct perf_scope *s, const struct perf_when *w,
 	   struct perf_facts *out)
@@ -476,34 +521,7 @@ kept_facts(struct db_conn *c, const char *org, const struct perf_scope *s, const
 	kept_params(org, s, w, true, &p);
 	if ((st = run(c, &stmt_perf_kept_facts, 4, p.v, &r)) != ST_OK)
 		return st;
-	int n = PQntuples(r);
-	if (!(f.stages = calloc((size_t)n + 1, sizeof *f.stages)))
-		st = ST_NOMEM;
-	for (int i = 0; i < n && st == ST_OK; i++) {
-		bool all_types = PQgetvalue(r, i, 0)[0] == '1', all_segments = PQgetvalue(r, i, 1)[0] == '1',
-		     all_stages = PQgetvalue(r, i, 2)[0] == '1';
-		if (all_types && all_segments && all_stages) {
-			kept_sums_row(r, i, 6, &f.all);
-		} else if (!all_types) {
-			int k = name_index(type_names, PERF_TYPES, PQgetvalue(r, i, 3));
-			if (k < 0)
-				st = ST_INTERNAL;
-			else
-				kept_sums_row(r, i, 6, &f.by_type[k]);
-		} else if (!all_segments) {
-			int k = name_index(segment_names, PERF_SEGMENTS, PQgetvalue(r, i, 4));
-			if (k < 0)
-				st = ST_INTERNAL;
-			else
-				kept_sums_row(r, i, 6, &f.by_segment[k]);
-		} else if (PQgetvalue(r, i, 5)[0] && int_at(r, i, 11) != 0) {
-			/* an open stage ('' holds the won and lost) */
-			struct perf_stage_open *o = &f.stages[f.nstages++];
-			snprintf(o->stage, sizeof o->stage, "%s", PQgetvalue(r, i, 5));
-			o->amount = int_at(r, i, 10);
-			o->count = int_at(r, i, 11);
-		}
-	}
+	st = facts_rows(r, true, &f);
 	PQclear(r);
 	if (st == ST_OK && (st = run(c, &stmt_perf_kept_cycles, 4, p.v, &r)) == ST_OK) {
 		for (int i = 0; i < PQntuples(r) && st == ST_OK; i++) {
@@ -599,27 +617,7 @@ perf_store_facts(struct db_conn *c, const char *org, const struct perf_scope *s,
 	facts_params(org, s, w->start, w->end, w->as_of, w->historic, &p);
 	if ((st = run(c, &stmt_perf_facts, 7, p.v, &r)) != ST_OK)
 		return st;
-	int n = PQntuples(r);
-	if (!(f.stages = calloc((size_t)n + 1, sizeof *f.stages)))
-		st = ST_NOMEM;
-	for (int i = 0; i < n && st == ST_OK; i++) {
-		bool all_types = PQgetvalue(r, i, 0)[0] == '1', all_segments = PQgetvalue(r, i, 1)[0] == '1',
-		     all_stages = PQgetvalue(r, i, 2)[0] == '1';
-		if (all_types && all_segments && all_stages) {
-			st = sums_row(r, i, 6, &f.all);
-		} else if (!all_types) {
-			int k = name_index(type_names, PERF_TYPES, PQgetvalue(r, i, 3));
-			st = k < 0 ? ST_INTERNAL : sums_row(r, i, 6, &f.by_type[k]);
-		} else if (!all_segments) {
-			int k = name_index(segment_names, PERF_SEGMENTS, PQgetvalue(r, i, 4));
-			st = k < 0 ? ST_INTERNAL : sums_row(r, i, 6, &f.by_segment[k]);
-		} else {
-			struct perf_stage_open *o = &f.stages[f.nstages++];
-			snprintf(o->stage, sizeof o->stage, "%s", PQgetvalue(r, i, 5));
-			o->count = int_at(r, i, 11);
-			st = money_at(r, i, 10, &o->amount);
-		}
-	}
+	st = facts_rows(r, false, &f);
 	PQclear(r);
 	if (st != ST_OK) {
 		perf_facts_clear(&f);
