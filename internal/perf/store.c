@@ -344,12 +344,12 @@ DB_STMT(stmt_perf_kept_cycles,
 	"  (SELECT p.id FROM people p JOIN team_closure a ON a.org_id = p.org_id AND a.team_id = p.team_id"         \
 	"   WHERE p.org_id = $1 AND a.ancestor_id = $5::bigint))"
 DB_STMT(stmt_perf_kept_people,
-	"SELECT r.person_id," KEPT_SUMS
-	" coalesce(round(sum(r.renewal_weight) FILTER (WHERE r.status = 'won') / 100.0), 0),"
-	" coalesce(round(sum(r.renewal_weight) FILTER (WHERE r.status = 'lost') / 100.0), 0),"
-	" coalesce(sum(r.expansion_cents) FILTER (WHERE r.status = 'won'), 0)"
+	"SELECT r.person_id, sum(r.won_cents), round(sum(r.won_weight) / 100.0), sum(r.lost_cents),"
+	" round(sum(r.lost_weight) / 100.0), sum(r.open_cents), round(sum(r.open_weight) / 100.0),"
+	" round(sum(r.renewal_won_weight) / 100.0), round(sum(r.renewal_lost_weight) / 100.0), sum(r.expansion_won_cents)"
 	" FROM perf_people r WHERE" KEPT_PEOPLE_IN
-	" GROUP BY r.person_id HAVING sum(r.weight) <> 0 OR sum(r.cents) <> 0 ORDER BY r.person_id");
+	" GROUP BY r.person_id HAVING sum(r.won_weight) <> 0 OR sum(r.lost_weight) <> 0 OR sum(r.open_weight) <> 0"
+	" ORDER BY r.person_id");
 DB_STMT(stmt_perf_kept_people_cycles,
 	"SELECT r.person_id, r.days, sum(r.weight) FROM perf_people_cycles r WHERE" KEPT_PEOPLE_IN
 	" GROUP BY r.person_id, r.days HAVING sum(r.weight) <> 0 ORDER BY r.person_id");

@@ -244,7 +244,9 @@ DB_STMT(stmt_tree_people,
  */
 DB_STMT(stmt_quota_parts,
 	"SELECT q.grain, " DB_DAY("q.period_start") ", " DB_DAY("q.period_end") ", q.amount::text FROM quotas q"
-	" WHERE q.org_id = $1 AND q.assignee_type = $2 AND coalesce(q.person_id, q.team_id) = $3::bigint"
+	" WHERE q.org_id = $1 AND q.assignee_type = $2"
+	" AND (q.person_id = CASE WHEN $2 = 'person' THEN $3::bigint END"
+	"  OR q.team_id = CASE WHEN $2 = 'team' THEN $3::bigint END)"
 	" AND q.period_start >= $4::date AND q.period_end <= $5::date AND q.grain <> $6 AND q.metric = $7"
 	" AND q.filter_type IS NOT DISTINCT FROM $8::text AND q.filter_segment IS NOT DISTINCT FROM $9::text"
 	" ORDER BY q.grain, q.period_start");

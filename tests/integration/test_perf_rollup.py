@@ -46,12 +46,22 @@ checks AS (
     ARRAY(SELECT concat_ws(' ', unit, day, status, cents, weight) FROM perf_closed_days
           WHERE org_id = '{org}' AND (cents <> 0 OR weight <> 0))
   UNION ALL SELECT 'people',
-    ARRAY(SELECT concat_ws(' ', person_id, month, status, sum(cents), sum(weight),
-                           coalesce(sum(weight) FILTER (WHERE type = 'renewal'), 0),
-                           coalesce(sum(cents) FILTER (WHERE type IN ('upsell', 'cross_sell')), 0))
-          FROM c GROUP BY person_id, month, status),
-    ARRAY(SELECT concat_ws(' ', person_id, month, status, cents, weight, renewal_weight, expansion_cents)
-          FROM perf_people WHERE org_id = '{org}' AND (cents <> 0 OR weight <> 0))
+    ARRAY(SELECT concat_ws(' ', person_id, month,
+                           coalesce(sum(cents) FILTER (WHERE status = 'won'), 0),
+                           coalesce(sum(weight) FILTER (WHERE status = 'won'), 0),
+                           coalesce(sum(cents) FILTER (WHERE status = 'lost'), 0),
+                           coalesce(sum(weight) FILTER (WHERE status = 'lost'), 0),
+                           coalesce(sum(cents) FILTER (WHERE status = 'open'), 0),
+                           coalesce(sum(weight) FILTER (WHERE status = 'open'), 0),
+                           coalesce(sum(weight) FILTER (WHERE status = 'won' AND type = 'renewal'), 0),
+                           coalesce(sum(weight) FILTER (WHERE status = 'lost' AND type = 'renewal'), 0),
+                           coalesce(sum(cents) FILTER (WHERE status = 'won' AND type IN ('upsell', 'cross_sell')), 0))
+          FROM c GROUP BY person_id, month),
+    ARRAY(SELECT concat_ws(' ', person_id, month, won_cents, won_weight, lost_cents, lost_weight, open_cents,
+                           open_weight, renewal_won_weight, renewal_lost_weight, expansion_won_cents)
+          FROM perf_people WHERE org_id = '{org}'
+          AND (won_weight <> 0 OR lost_weight <> 0 OR open_weight <> 0 OR won_cents <> 0 OR lost_cents <> 0
+               OR open_cents <> 0))
   UNION ALL SELECT 'people_cycles',
     ARRAY(SELECT concat_ws(' ', person_id, month, days, sum(weight)) FROM c WHERE status = 'won'
           GROUP BY person_id, month, days),
