@@ -171,3 +171,21 @@ forecast_store_snapshots(struct db_conn *c, const char *org, const char *scope_t
 {
 	return scope_page(c, &stmt_snapshots, org, scope_type, scope_id, period, before, limit, out);
 }
+
+DB_STMT(stmt_calls,
+	"SELECT coalesce(json_agg(json_build_object('adjustment', x.adj, 'scope_type', x.scope_type, 'scope_id',"
+	" x.scope_id, 'period', x.period, 'commit_cents', x.cents, 'day', " DB_DAY("x.day") ", 'id', x.id)"
+	" ORDER BY x.at, x.adj, x.id), '[]')::text FROM ("
+	" SELECT false AS adj, s.scope_type, s.scope_id, s.period, (s.commit_amount * 100)::bigint AS cents,"
+	" (s.submitted_at AT TIME ZONE " DB_ORG_TZ ")::date AS day, s.submitted_at AS at, s.id"
+	" FROM forecast_submissions s WHERE s.org_id = $1 AND s.period = ANY ($2::text[])"
+	" UNION ALL SELECT true, a.scope_type, a.scope_id, a.period, (a.commit_amount * 100)::bigint,"
+	" (a.made_at AT TIME ZONE " DB_ORG_TZ ")::date, a.made_at, a.id"
+	" FROM forecast_adjustments a WHERE a.org_id = $1 AND a.period = ANY ($2::text[])) x");
+
+enum status
+forecast_store_calls(struct db_conn *c, const char *org, const char *periods, struct rowjson *out)
+{
+	const char *params[] = {org, periods};
+	return row_exec(c, &stmt_calls, 2, params, out);
+}

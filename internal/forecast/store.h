@@ -75,4 +75,13 @@ enum status forecast_store_snapshot(struct db_conn *c, const char *org, const ch
 enum status forecast_store_snapshots(struct db_conn *c, const char *org, const char *scope_type, int64_t scope_id,
 				     const char *period, int64_t before, int limit, struct page *out);
 
+/*
+ * Every call (submission and adjustment) of the org for the periods
+ * `periods` (a PostgreSQL text array literal: "{FY2025-Q1,FY2025-Q2}"),
+ * oldest first (made at, then id), as one JSON array text into *out:
+ * [{adjustment, scope_type, scope_id, period, commit_cents, day, id}], `day`
+ * the day it was made in the org's time zone.
+ */
+enum status forecast_store_calls(struct db_conn *c, const char *org, const char *periods, struct rowjson *out);
+
 #endif
