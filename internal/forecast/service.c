@@ -36,76 +36,45 @@ sees_adjustments(struct db_conn *c, const struct caller *who, const char *type, 
 	return ST_OK;
 }
 
-/* The final layer of scope (type, id): the latest adjustment the caller may see, else the owner's call. */
-static enum status
-final_call(struct db_conn *c, const struct caller *who, const char *type, int64_t id, const char *period,
-           cal_date as_of, json_t *owner, json_t **out)
+/* The owner layer of the standing submission sub (forecast_store_standing), or JSON null without one. */
+static json_t *
+owner_layer(const json_t *sub)
 {
-	struct rowjson latest = {0};
-	bool sees;
-	enum status st = sees_adjustments(c, who, type, id, &sees);
-
-	*out = NULL;
-	if (st == ST_OK && sees && (st = forecast_store_latest_adjustment(c, who->org, type, id, period, as_of,
-	                                                                   &latest)) == ST_OK) {
-		json_t *a = json_loads(latest.json, 0, NULL);
-		*out = a ? json_pack("{s:s,s:O,s:O,s:O,s:O,s:O,s:O,s:O}", "source", "adjustment", "adjustment_id",
-		                     json_object_get(a, "id"), "commit", json_object_get(a, "commit"), "best_case",
-		                     json_object_get(a, "best_case"), "notes", json_object_get(a, "notes"), "by_person",
-		                     json_object_get(a, "by_person"), "sub", json_object_get(a, "sub"), "at",
-		                     json_object_get(a, "made_at"))
-		         : NULL;
-		json_decref(a);
-		st = *out ? ST_OK : ST_NOMEM;
-	} else if (st == ST_OK || st == ST_NOT_FOUND) {
-		st = ST_OK;
-		*out = json_is_null(owner) ? json_null()
-		                           : json_pack("{s:s,s:O,s:O,s:O,s:O,s:O,s:O}", "source", "owner", "submission_id",
-		                                       json_object_get(owner, "submission_id"), "commit",
-		                                       json_object_get(owner, "commit"), "best_case",
-		                                       json_object_get(owner, "best_case"), "notes",
-		                                       json_object_get(owner, "notes"), "sub", json_object_get(owner, "sub"),
-		                                       "at", json_object_get(owner, "submitted_at"));
-		st = *out ? ST_OK : ST_NOMEM;
-	}
-	rowjson_clear(&latest);
-	return st;
+	if (!sub)
+		return json_null();
+	return json_pack("{s:O,s:O,s:O,s:O,s:O,s:O}", "submission_id", json_object_get(sub, "id"), "commit",
+	                 json_object_get(sub, "commit"), "best_case", json_object_get(sub, "best_case"), "notes",
+	                 json_object_get(sub, "notes"), "submitted_at", json_object_get(sub, "submitted_at"), "sub",
+	                 json_object_get(sub, "sub"));
 }
 
-/* The calls of node (scope (type, id), NULL type: the org) on as_of by layer: raw, owner, final. */
-static enum status
-add_calls(struct db_conn *c, const struct caller *who, json_t *node, const char *type, int64_t id,
-          const char *period, cal_date as_of)
+/* The final layer: the standing adjustment adj (NULL: none, or not the caller's to see), else the owner's call. */
+static json_t *
+final_layer(const json_t *adj, const json_t *owner)
 {
-	struct rowjson latest = {0};
-	json_t *owner = json_null(), *final = json_null();
-	enum status st = ST_OK;
+	if (adj)
+		return json_pack("{s:s,s:O,s:O,s:O,s:O,s:O,s:O,s:O}", "source", "adjustment", "adjustment_id",
+		                 json_object_get(adj, "id"), "commit", json_object_get(adj, "commit"), "best_case",
+		                 json_object_get(adj, "best_case"), "notes", json_object_get(adj, "notes"), "by_person",
+		                 json_object_get(adj, "by_person"), "sub", json_object_get(adj, "sub"), "at",
+		                 json_object_get(adj, "made_at"));
+	if (json_is_null(owner))
+		return json_null();
+	return json_pack("{s:s,s:O,s:O,s:O,s:O,s:O,s:O}", "source", "owner", "submission_id",
+	                 json_object_get(owner, "submission_id"), "commit", json_object_get(owner, "commit"),
+	                 "best_case", json_object_get(owner, "best_case"), "notes", json_object_get(owner, "notes"),
+	                 "sub", json_object_get(owner, "sub"), "at", json_object_get(owner, "submitted_at"));
+}
 
-	if (type) {
-		st = forecast_store_latest(c, who->org, type, id, period, as_of, &latest);
-		if (st == ST_OK) {
-			json_t *sub = json_loads(latest.json, 0, NULL);
-			owner = sub ? json_pack("{s:O,s:O,s:O,s:O,s:O,s:O}", "submission_id", json_object_get(sub, "id"),
-			                        "commit", json_object_get(sub, "commit"), "best_case",
-			                        json_object_get(sub, "best_case"), "notes", json_object_get(sub, "notes"),
-			                        "submitted_at", json_object_get(sub, "submitted_at"), "sub",
-			                        json_object_get(sub, "sub"))
-			            : NULL;
-			json_decref(sub);
-			if (!owner)
-				st = ST_NOMEM;
-		} else if (st == ST_NOT_FOUND)
-			st = ST_OK;
-		rowjson_clear(&latest);
-	}
-	if (st == ST_OK && type) {
-		json_decref(final);
-		st = final_call(c, who, type, id, period, as_of, owner, &final);
-	}
-	if (st != ST_OK) {
+/* node's calls by layer: raw (its figures), owner (sub), final (adj, else the owner's). */
+static enum status
+add_calls(json_t *node, const json_t *sub, const json_t *adj)
+{
+	json_t *owner = owner_layer(sub), *final = owner ? final_layer(adj, owner) : NULL;
+
+	if (!owner || !final) {
 		json_decref(owner);
-		json_decref(final);
-		return st;
+		return ST_NOMEM;
 	}
 	json_t *calls = json_pack("{s:{s:O,s:O},s:o,s:o}", "raw", "commit", json_object_get(node, "commit_forecast"),
 	                          "best_case", json_object_get(node, "best_case_forecast"), "owner", owner, "final",
@@ -133,34 +102,96 @@ key_ref(const char *key, const char **type, int64_t *id)
 	return false;
 }
 
-/* The roll-up of q with the calls by layer on the scope and each child. */
+/* The row of `list` (forecast_store_standing) of scope (type, id), or NULL. */
+static const json_t *
+standing_of(const json_t *list, const char *type, int64_t id)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(list, i, v) {
+		if (json_integer_value(json_object_get(v, "scope_id")) == id &&
+		    strcmp(json_string_value(json_object_get(v, "scope_type")), type) == 0)
+			return v;
+	}
+	return NULL;
+}
+
+/*
+ * The roll-up of q with the calls by layer on the scope and each child:
+ * the calls standing on as_of of them all in one query. Whether the caller
+ * sees the adjustments above a child needs no query: a person child is a
+ * member of q's team, a team child is one.
+ */
 static enum status
 rollup_with_calls(struct db_conn *c, const struct caller *who, const struct perf_query *q, json_t **out,
                   struct issues *e)
 {
-	json_t *o = NULL, *ch;
+	json_t *o = NULL, *ch, *standing = NULL;
+	struct buf types = {0}, ids = {0};
+	struct rowjson row = {0};
 	enum status st = perf_service_forecast_rollup(c, who, q, &o, e);
 	cal_date as_of;
 	size_t i;
+	const char *type = NULL;
+	int64_t id = 0;
+	bool sees = false;
 
 	if (st != ST_OK)
 		return st;
 	const char *period = json_string_value(json_object_get(json_object_get(o, "period"), "id"));
+	json_t *children = json_object_get(o, "children");
 	if (cal_date_parse(json_string_value(json_object_get(o, "as_of")), &as_of) != ST_OK || !period) {
 		json_decref(o);
 		return ST_INTERNAL;
 	}
-	const char *type = NULL;
-	int64_t id = 0;
-	key_ref(json_string_value(json_object_get(o, "key")), &type, &id);
-	st = add_calls(c, who, o, type, id, period, as_of);
-	json_array_foreach(json_object_get(o, "children"), i, ch) {
+	/* every scope of the roll-up that has an owner: the scope (unless the org) and each child */
+	buf_putc(&types, '{');
+	buf_putc(&ids, '{');
+	for (i = 0; i <= json_array_size(children); i++) {
+		json_t *node = i == 0 ? o : json_array_get(children, i - 1);
+		if (!key_ref(json_string_value(json_object_get(node, "key")), &type, &id))
+			continue;
+		if (types.len > 1) {
+			buf_putc(&types, ',');
+			buf_putc(&ids, ',');
+		}
+		buf_puts(&types, type);
+		buf_printf(&ids, "%lld", (long long)id);
+	}
+	buf_putc(&types, '}');
+	buf_putc(&ids, '}');
+	if (types.oom || ids.oom)
+		st = ST_NOMEM;
+	else if (types.len > 2 &&
+	         (st = forecast_store_standing(c, who->org, period, as_of, types.data, ids.data, &row)) == ST_OK &&
+	         !(standing = json_loads(row.json, 0, NULL)))
+		st = ST_NOMEM;
+	buf_clear(&types);
+	buf_clear(&ids);
+	rowjson_clear(&row);
+	json_t *subs = json_object_get(standing, "submissions"), *adjs = json_object_get(standing, "adjustments");
+	if (st == ST_OK) {
+		type = NULL;
+		if (key_ref(json_string_value(json_object_get(o, "key")), &type, &id))
+			st = sees_adjustments(c, who, type, id, &sees);
+		if (st == ST_OK)
+			st = type ? add_calls(o, standing_of(subs, type, id), sees ? standing_of(adjs, type, id) : NULL)
+			          : add_calls(o, NULL, NULL);
+	}
+	json_array_foreach(children, i, ch) {
 		if (st != ST_OK)
 			break;
-		type = NULL;
-		key_ref(json_string_value(json_object_get(ch, "key")), &type, &id);
-		st = add_calls(c, who, ch, type, id, period, as_of);
+		if (!key_ref(json_string_value(json_object_get(ch, "key")), &type, &id)) {
+			st = add_calls(ch, NULL, NULL);
+			continue;
+		}
+		bool team = strcmp(type, "team") == 0;
+		sees = scope_reads_all(who->scope) ||
+		       scope_forecast_adjusts(who->scope, team, id, q->scope.kind == PERF_TEAM ? q->scope.id : 0);
+		st = add_calls(ch, standing_of(subs, type, id), sees ? standing_of(adjs, type, id) : NULL);
 	}
+	json_decref(standing);
 	if (st != ST_OK) {
 		json_decref(o);
 		return st;

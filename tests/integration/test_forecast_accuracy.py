@@ -18,6 +18,7 @@ import pytest
 
 from conftest import psql
 from contract import ok, problem
+from test_leads_stateless import logged_attaind  # noqa: F401 (a fixture)
 from test_performance import PERIOD, D, r2, world  # noqa: F401 (world is a fixture)
 
 Q2 = "FY2025-Q2"
@@ -230,3 +231,53 @@ def test_bias_adjusted_call(called, database):
     # the team's own call was measured once too
     assert body["calls"]["bias_adjusted"]["commit"] is None
     problem(who["manager"].get("/v1/forecasts", params={**params, "bias_adjusted": "maybe"}), 400, "bias_adjusted")
+
+
+# -- the roll-up reads the calls of all its children in one statement ------------------------------
+
+def test_rollup_reads_every_childs_calls_in_one_statement(logged_attaind, tokens):
+    """Before, each child cost a query for its submission and one for its adjustment (N+1): the
+    statement log of an attaind of its own says how many reached PostgreSQL for one roll-up."""
+    import os
+    import uuid
+
+    from quota_support import mk_person, mk_team
+    from test_leads_stateless import statements
+
+    srv, log = logged_attaind
+    org = "it-fc-n1-" + uuid.uuid4().hex[:10]
+    admin = srv.api(tokens.token(org, ["admin"], sub="admin-" + org))
+    ok(admin.patch("/v1/org", json={"fiscal_year_start_month": 1}))
+    t = mk_team(admin)
+    m = mk_person(admin, t["id"])
+    ok(admin.patch(f"/v1/teams/{t['id']}", json={"manager_id": m["id"]}))
+    kids = [mk_person(admin, t["id"]) for _ in range(6)]
+    below = mk_team(admin, parent_id=t["id"])
+    manager = srv.api(tokens.token(org, ["manager"], person_id=m["id"]))
+    for k, commit in ((kids[0], 10), (kids[3], 30)):
+        rep = srv.api(tokens.token(org, ["rep"], person_id=k["id"]))
+        ok(rep.post("/v1/forecasts/submissions", json={"scope": f"person:{k['id']}", "period": PERIOD,
+                                                        "commit": commit, "best_case": commit}), 201)
+    cut = ok(manager.put("/v1/forecasts/adjustments", json={"scope": f"person:{kids[3]['id']}", "period": PERIOD,
+                                                             "commit": 25, "best_case": 30}))
+    ok(manager.put("/v1/forecasts/adjustments", json={"scope": f"team:{below['id']}", "period": PERIOD,
+                                                       "commit": 7, "best_case": 7}))
+    start = os.path.getsize(log)
+    body = ok(manager.get("/v1/forecasts", params={"scope": f"team:{t['id']}", "period": PERIOD}))
+    end = os.path.getsize(log)
+    with open(log, "rb") as f:
+        f.seek(start)
+        sent = statements(f.read(end - start).decode("utf-8", "replace"))
+    reads = [s for s in sent if "forecast_submissions" in s or "forecast_adjustments" in s]
+    assert len(reads) == 1, reads
+    # and each child has its layers as before
+    kids_calls = {c["key"]: c["calls"] for c in body["children"]}
+    assert len(kids_calls) == 8  # M, six members, the team below
+    assert kids_calls[f"person:{kids[0]['id']}"]["owner"]["commit"] == 10
+    assert kids_calls[f"person:{kids[0]['id']}"]["final"]["source"] == "owner"
+    k3 = kids_calls[f"person:{kids[3]['id']}"]
+    assert (k3["owner"]["commit"], k3["final"]["source"], k3["final"]["adjustment_id"]) == (30, "adjustment", cut["id"])
+    assert kids_calls[f"team:{below['id']}"]["final"]["commit"] == 7
+    assert kids_calls[f"person:{kids[1]['id']}"]["owner"] is None
+    assert kids_calls[f"person:{kids[1]['id']}"]["final"] is None
+    assert body["calls"]["owner"] is None and body["calls"]["final"] is None
