@@ -73,36 +73,37 @@ acc_standing(const struct acc_call *calls, size_t n, bool team, int64_t scope_id
 }
 
 bool
-acc_ape_pct(int64_t actual, int64_t call, double *out)
+acc_ape_pct(int64_t actual, int64_t figure, double *out)
 {
 	if (actual == 0)
 		return false;
-	*out = fabs((double)(call - actual)) / fabs((double)actual) * 100.0;
+	*out = fabs((double)(figure - actual)) / fabs((double)actual) * 100.0;
 	return true;
+}
+
+static void
+side_add(struct acc_side *side, int64_t actual, int64_t figure)
+{
+	double ape;
+
+	side->sum += figure;
+	side->abs_err += llabs(figure - actual);
+	if (acc_ape_pct(actual, figure, &ape)) {
+		side->ape_sum += ape;
+		side->ape_rows++;
+	}
 }
 
 void
 acc_add(struct acc_sum *s, int64_t actual, const int64_t *call, int64_t raw)
 {
-	double ape;
-
 	s->rows++;
 	if (!call)
 		return;
 	s->called++;
 	s->actual += actual;
-	s->call += *call;
-	s->abs_err += llabs(*call - actual);
-	s->raw += raw;
-	s->raw_abs_err += llabs(raw - actual);
-	if (acc_ape_pct(actual, *call, &ape)) {
-		s->ape_sum += ape;
-		s->ape_rows++;
-	}
-	if (acc_ape_pct(actual, raw, &ape)) {
-		s->raw_ape_sum += ape;
-		s->raw_ape_rows++;
-	}
+	side_add(&s->call, actual, *call);
+	side_add(&s->raw, actual, raw);
 }
 
 static bool
@@ -115,18 +116,24 @@ ratio_pct(int64_t num, int64_t den, double *out)
 }
 
 bool
-acc_wape_pct(const struct acc_sum *s, double *out)
+acc_wape_pct(const struct acc_sum *s, const struct acc_side *side, double *out)
 {
-	return s->called > 0 && ratio_pct(s->abs_err, s->actual, out);
+	return s->called > 0 && ratio_pct(side->abs_err, s->actual, out);
 }
 
 bool
-acc_mape_pct(const struct acc_sum *s, double *out)
+acc_mape_pct(const struct acc_side *side, double *out)
 {
-	if (s->ape_rows == 0)
+	if (side->ape_rows == 0)
 		return false;
-	*out = s->ape_sum / (double)s->ape_rows;
+	*out = side->ape_sum / (double)side->ape_rows;
 	return true;
+}
+
+bool
+acc_bias_pct(const struct acc_sum *s, const struct acc_side *side, double *out)
+{
+	return s->called > 0 && ratio_pct(s->actual - side->sum, side->sum, out);
 }
 
 bool
@@ -134,7 +141,7 @@ acc_bias(const struct acc_sum *s, int64_t *out)
 {
 	if (s->called == 0)
 		return false;
-	int64_t miss = s->actual - s->call, q = llabs(miss) / s->called, r = llabs(miss) % s->called;
+	int64_t miss = s->actual - s->call.sum, q = llabs(miss) / s->called, r = llabs(miss) % s->called;
 	if (2 * r >= s->called)
 		q++;
 	*out = miss < 0 ? -q : q;
@@ -142,39 +149,12 @@ acc_bias(const struct acc_sum *s, int64_t *out)
 }
 
 bool
-acc_bias_pct(const struct acc_sum *s, double *out)
-{
-	return s->called > 0 && ratio_pct(s->actual - s->call, s->call, out);
-}
-
-bool
-acc_raw_wape_pct(const struct acc_sum *s, double *out)
-{
-	return s->called > 0 && ratio_pct(s->raw_abs_err, s->actual, out);
-}
-
-bool
-acc_raw_mape_pct(const struct acc_sum *s, double *out)
-{
-	if (s->raw_ape_rows == 0)
-		return false;
-	*out = s->raw_ape_sum / (double)s->raw_ape_rows;
-	return true;
-}
-
-bool
-acc_raw_bias_pct(const struct acc_sum *s, double *out)
-{
-	return s->called > 0 && ratio_pct(s->actual - s->raw, s->raw, out);
-}
-
-bool
 acc_bias_adjust(const struct acc_sum *s, int64_t min_called, int64_t call, int64_t *out)
 {
-	if (s->called < min_called || s->called == 0 || s->call == 0)
+	if (s->called < min_called || s->called == 0 || s->call.sum == 0)
 		return false;
 	/* call × Σactual / Σcall in long double: exact to the cent for amounts below 10^12 */
-	long double v = (long double)call * (long double)s->actual / (long double)s->call;
+	long double v = (long double)call * (long double)s->actual / (long double)s->call.sum;
 	*out = (int64_t)llroundl(v);
 	return true;
 }

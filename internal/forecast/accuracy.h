@@ -70,30 +70,33 @@ struct acc_call {
 const struct acc_call *acc_standing(const struct acc_call *calls, size_t n, bool team, int64_t scope_id,
                                     int period, cal_date day, bool with_adjustments);
 
+/* The sums of one side (the calls, or the raw commits) over the rows with a call. */
+struct acc_side {
+	int64_t sum, abs_err; /* Σ figure, Σ|figure − actual|, cents */
+	double ape_sum;       /* Σ APE over the rows with actual ≠ 0 */
+	int64_t ape_rows;
+};
+
 /* The sums behind the figures of a set of rows. */
 struct acc_sum {
-	int64_t rows, called;          /* rows; those with a call (missing = rows − called) */
-	int64_t actual, call, abs_err; /* over the rows with a call, cents */
-	int64_t raw, raw_abs_err;      /* the raw commit over the same rows */
-	double ape_sum;                /* Σ APE over the rows with a call and actual ≠ 0 */
-	int64_t ape_rows, raw_ape_rows;
-	double raw_ape_sum;
+	int64_t rows, called;      /* rows; those with a call (missing = rows − called) */
+	int64_t actual;            /* Σ actual over the rows with a call, cents */
+	struct acc_side call, raw; /* the calls; the raw commits of the same rows */
 };
 
 /* Add a row: what closed, the call standing (NULL: missing) and the raw commit then. */
 void acc_add(struct acc_sum *s, int64_t actual, const int64_t *call, int64_t raw);
 
 /* APE of one row; false when actual is 0. */
-bool acc_ape_pct(int64_t actual, int64_t call, double *out);
+bool acc_ape_pct(int64_t actual, int64_t figure, double *out);
 
-/* The figures of s; each false when it cannot be computed (a ratio over zero, no call). */
-bool acc_wape_pct(const struct acc_sum *s, double *out);
-bool acc_mape_pct(const struct acc_sum *s, double *out);
-bool acc_bias(const struct acc_sum *s, int64_t *out); /* cents, rounded half away from zero */
-bool acc_bias_pct(const struct acc_sum *s, double *out);
-bool acc_raw_wape_pct(const struct acc_sum *s, double *out);
-bool acc_raw_mape_pct(const struct acc_sum *s, double *out);
-bool acc_raw_bias_pct(const struct acc_sum *s, double *out);
+/* The figures of side (s->call or s->raw) of s; each false when it cannot be computed (a ratio over zero, no
+ * call). */
+bool acc_wape_pct(const struct acc_sum *s, const struct acc_side *side, double *out);
+bool acc_mape_pct(const struct acc_side *side, double *out);
+bool acc_bias_pct(const struct acc_sum *s, const struct acc_side *side, double *out);
+/* The mean miss of the calls, Σ(actual − call) / called, in cents rounded half away from zero. */
+bool acc_bias(const struct acc_sum *s, int64_t *out);
 
 /*
  * A call adjusted by the bias of s: call × Σ actual / Σ call, rounded to

@@ -544,6 +544,18 @@ acc_entity_find(struct acc_ctx *x, bool team, int64_t id)
 	return NULL;
 }
 
+/* Room for one more entity in x. */
+static bool
+acc_room(struct acc_ctx *x)
+{
+	struct acc_entity *v = x->n < x->cap ? x->ents : reallocarray(x->ents, x->cap + 32, sizeof *v);
+
+	if (v && x->n == x->cap)
+		x->cap += 32;
+	x->ents = v ? v : x->ents;
+	return v != NULL;
+}
+
 /* Note the figures of (team, id) in period pi: closed from node `now`, the raw commit from node `then`. */
 static enum status
 acc_note(struct acc_ctx *x, bool team, int64_t id, int64_t team_of, const json_t *now, const json_t *then, size_t pi)
@@ -551,14 +563,8 @@ acc_note(struct acc_ctx *x, bool team, int64_t id, int64_t team_of, const json_t
 	struct acc_entity *en = acc_entity_find(x, team, id);
 
 	if (!en) {
-		if (x->n == x->cap) {
-			size_t cap = x->cap ? 2 * x->cap : 16;
-			struct acc_entity *v = realloc(x->ents, cap * sizeof *v);
-			if (!v)
-				return ST_NOMEM;
-			x->ents = v;
-			x->cap = cap;
-		}
+		if (!acc_room(x))
+			return ST_NOMEM;
 		en = &x->ents[x->n++];
 		*en = (struct acc_entity){.team = team, .id = id};
 		const char *name = json_string_value(json_object_get(now, "name"));
@@ -737,18 +743,20 @@ acc_sum_json(const struct acc_sum *s)
 {
 	double wape = 0, mape = 0, bias_pct = 0, rw = 0, rm = 0, rb = 0;
 	int64_t bias = 0;
-	bool has_wape = acc_wape_pct(s, &wape), has_mape = acc_mape_pct(s, &mape), has_bias = acc_bias(s, &bias),
-	     has_bias_pct = acc_bias_pct(s, &bias_pct), has_rw = acc_raw_wape_pct(s, &rw),
-	     has_rm = acc_raw_mape_pct(s, &rm), has_rb = acc_raw_bias_pct(s, &rb);
+	bool has_wape = acc_wape_pct(s, &s->call, &wape), has_mape = acc_mape_pct(&s->call, &mape),
+	     has_bias = acc_bias(s, &bias), has_bias_pct = acc_bias_pct(s, &s->call, &bias_pct),
+	     has_rw = acc_wape_pct(s, &s->raw, &rw), has_rm = acc_mape_pct(&s->raw, &rm),
+	     has_rb = acc_bias_pct(s, &s->raw, &rb);
 
 	return json_pack("{s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:o,s:o,s:o,s:o,s:o}}", "periods",
 	                 (json_int_t)s->rows, "called", (json_int_t)s->called, "missing",
 	                 (json_int_t)(s->rows - s->called), "actual", money_to_json(s->actual), "call",
-	                 money_to_json(s->call), "error", money_to_json(s->call - s->actual), "wape_pct",
+	                 money_to_json(s->call.sum), "error", money_to_json(s->call.sum - s->actual), "wape_pct",
 	                 pct_json(has_wape, wape), "mape_pct", pct_json(has_mape, mape), "bias",
 	                 has_bias ? money_to_json(bias) : json_null(), "bias_pct", pct_json(has_bias_pct, bias_pct),
-	                 "raw", "commit", money_to_json(s->raw), "error", money_to_json(s->raw - s->actual), "wape_pct",
-	                 pct_json(has_rw, rw), "mape_pct", pct_json(has_rm, rm), "bias_pct", pct_json(has_rb, rb));
+	                 "raw", "commit", money_to_json(s->raw.sum), "error", money_to_json(s->raw.sum - s->actual),
+	                 "wape_pct", pct_json(has_rw, rw), "mape_pct", pct_json(has_rm, rm), "bias_pct",
+	                 pct_json(has_rb, rb));
 }
 
 static void
@@ -835,7 +843,8 @@ acc_json(const struct acc_ctx *x, const struct forecast_accuracy_query *q, const
 		for (size_t i = 0; i < x->n; i++)
 			if (!x->ents[i].team)
 				acc_entity_sum(x, &x->ents[i], at_w, &s);
-		bool hw = acc_wape_pct(&s, &wape), hm = acc_mape_pct(&s, &mape), hb = acc_bias_pct(&s, &bias);
+		bool hw = acc_wape_pct(&s, &s.call, &wape), hm = acc_mape_pct(&s.call, &mape),
+		     hb = acc_bias_pct(&s, &s.call, &bias);
 		oom = json_array_append_new(weeks, json_pack("{s:i,s:I,s:I,s:o,s:o,s:o}", "week", w, "called",
 		                                             (json_int_t)s.called, "missing",
 		                                             (json_int_t)(s.rows - s.called), "wape_pct",
@@ -884,22 +893,21 @@ forecast_service_accuracy(struct db_conn *c, const struct caller *who, const str
 		issues_add(e, "to", "%s", "must not be before from");
 		return ST_INVALID;
 	}
-	struct period p = from;
-	for (size_t i = 0;; i++) {
-		if (i == FORECAST_ACCURACY_MAX_PERIODS) {
-			issues_add(e, "to", "at most %d periods from `from` to `to`", FORECAST_ACCURACY_MAX_PERIODS);
-			return ST_INVALID;
-		}
-		if (p.end < today)
-			closed[nclosed++] = p;
-		else
-			open[nopen++] = p;
-		if (p.start >= to.start)
-			break;
-		struct period next;
-		period_next(&p, fy, &next);
-		p = next;
+	struct period every[FORECAST_ACCURACY_MAX_PERIODS], p = from;
+	size_t n = 0;
+	while (n < FORECAST_ACCURACY_MAX_PERIODS && p.start <= to.start) {
+		every[n++] = p;
+		period_next(&every[n - 1], fy, &p);
 	}
+	if (p.start <= to.start) {
+		issues_add(e, "to", "at most %d periods from `from` to `to`", FORECAST_ACCURACY_MAX_PERIODS);
+		return ST_INVALID;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (every[i].end < today)
+			closed[nclosed++] = every[i];
+		else
+			open[nopen++] = every[i];
 	struct acc_ctx x = {.c = c, .who = who, .e = e, .periods = closed, .np = nclosed, .at = q->at};
 	if ((st = acc_gather(&x, &q->scope)) == ST_OK) {
 		*out = acc_json(&x, q, &from, &to, open, nopen);
@@ -927,7 +935,7 @@ add_bias_adjusted(const struct acc_ctx *x, json_t *node, json_t *measured)
 	const struct acc_entity *en = acc_entity_find((struct acc_ctx *)x, strcmp(type, "team") == 0, id);
 	if (en)
 		acc_entity_sum(x, en, FORECAST_BIAS_AT, &s);
-	bool has_bias = acc_bias_pct(&s, &bias), has = false;
+	bool has_bias = acc_bias_pct(&s, &s.call, &bias), has = false;
 	if (s.called < FORECAST_BIAS_MIN_CALLS)
 		note = "too few closed periods with a call to measure a bias: nothing applied";
 	else if (json_is_null(final) || !final)
