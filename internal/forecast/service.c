@@ -510,6 +510,7 @@ struct acc_ctx {
 	const struct period *periods;
 	size_t np;
 	struct acc_at at;
+	bool shallow; /* the scope and its direct children only (a child team from its node, not walked) */
 	struct acc_entity *ents;
 	size_t n, cap;
 	struct acc_call *calls;
@@ -597,7 +598,7 @@ child_by_key(json_t *node, const char *key)
 /*
  * Walk scope s in period pi: its roll-up as of today (what closed) and as of
  * the `at` day (the raw commit then); note s (unless the org) and its
- * members, then walk each child team.
+ * members, then walk each child team (x->shallow: note it from its node).
  */
 static enum status
 acc_walk(struct acc_ctx *x, const struct perf_scope *s, size_t pi)
@@ -620,11 +621,12 @@ acc_walk(struct acc_ctx *x, const struct perf_scope *s, size_t pi)
 			break;
 		if (!key_ref(json_string_value(json_object_get(ch, "key")), &type, &id))
 			continue;
-		if (strcmp(type, "person") == 0)
-			st = acc_note(x, false, id, s->kind == PERF_TEAM ? s->id : 0, ch,
-			              child_by_key(then, json_string_value(json_object_get(ch, "key"))), pi);
-		else
+		bool team = strcmp(type, "team") == 0;
+		if (team && !x->shallow)
 			st = acc_walk(x, &(struct perf_scope){.kind = PERF_TEAM, .id = id}, pi);
+		else
+			st = acc_note(x, team, id, !team && s->kind == PERF_TEAM ? s->id : 0, ch,
+			              child_by_key(then, json_string_value(json_object_get(ch, "key"))), pi);
 	}
 	json_decref(now);
 	json_decref(then);
@@ -992,7 +994,8 @@ apply_bias(struct db_conn *c, const struct caller *who, const struct perf_query 
 	}
 	for (size_t k = 0; k < n; k++)
 		json_array_append_new(measured, json_string(before[k].id));
-	struct acc_ctx x = {.c = c, .who = who, .e = e, .periods = before, .np = n, .at = FORECAST_BIAS_AT};
+	struct acc_ctx x = {
+	    .c = c, .who = who, .e = e, .periods = before, .np = n, .at = FORECAST_BIAS_AT, .shallow = true};
 	st = acc_gather(&x, &q->scope);
 	if (st == ST_OK)
 		st = add_bias_adjusted(&x, o, measured);

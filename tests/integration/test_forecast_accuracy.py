@@ -230,7 +230,26 @@ def test_bias_adjusted_call(called, database):
     assert (bb["called"], bb["commit"], bb["bias_pct"]) == (1, None, None) and bb["note"]
     # the team's own call was measured once too
     assert body["calls"]["bias_adjusted"]["commit"] is None
+    assert body["calls"]["bias_adjusted"]["called"] == 1
     problem(who["manager"].get("/v1/forecasts", params={**params, "bias_adjusted": "maybe"}), 400, "bias_adjusted")
+
+
+def test_bias_adjusted_child_team_over_called(called, database):
+    """Team U (C's 400 in Q1, nothing in Q2), called by the manager above: 500 in Q1, 100 in Q2."""
+    w = called
+    who, org, u = w["as"], w["org"], f"team:{w['U']['id']}"
+    for period, commit, when in ((PERIOD, 500, "2025-01-15T12:00:00Z"), (Q2, 100, "2025-04-05T12:00:00Z")):
+        a = ok(who["manager"].put("/v1/forecasts/adjustments", json={"scope": u, "period": period,
+                                                                     "commit": commit, "best_case": commit}))
+        backdate(database, org, "forecast_adjustments", a["id"], when)
+    ok(who["manager"].put("/v1/forecasts/adjustments", json={"scope": u, "period": "FY2025-Q3", "commit": 300,
+                                                             "best_case": 300}))
+    body = ok(who["manager"].get("/v1/forecasts", params={"scope": f"team:{w['T']['id']}", "period": "FY2025-Q3",
+                                                          "bias_adjusted": "true"}))
+    ba = {c["key"]: c["calls"] for c in body["children"]}[u]["bias_adjusted"]
+    # over-calling: 400 closed of 600 called; 300 x 400 / 600
+    assert (ba["called"], ba["bias_pct"], ba["commit"]) == (2, pct(400 - 600, 600), 200)
+    assert ba["bias_pct"] < 0
 
 
 # -- the roll-up reads the calls of all its children in one statement ------------------------------
