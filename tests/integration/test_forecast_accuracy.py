@@ -45,6 +45,7 @@ def called(world, database, client, tokens):
     org, who = world["org"], dict(world["as"])
     who["rep_b"] = client(tokens.token(org, ["rep"], person_id=world["B"]["id"]))
     who["rep_c"] = client(tokens.token(org, ["rep"], person_id=world["C"]["id"]))
+    who["service"] = client(tokens.token(org, ["service"], sub="crm-sync"))
     a, b, c = (f"person:{world[k]['id']}" for k in "ABC")
     ids = {"a1": submit(database, org, who["rep_a"], a, 4000, "2025-01-10T12:00:00Z"),
            "a2": submit(database, org, who["rep_a"], a, 4500, "2025-02-10T12:00:00Z"),
@@ -153,11 +154,12 @@ def test_at_day_and_who_sees_which_layer(called):
     r = [x for x in mine["rows"] if x["period"] == PERIOD][0]
     assert (r["call"], r["call_source"], r["error"]) == (4000, "owner", -33.33)
     assert [p["key"] for p in mine["people"]] == [a] and mine["teams"] == []
-    # execs and admins see it
-    for role in ("exec", "admin"):
+    # execs, admins and services see it
+    for role in ("exec", "admin", "service"):
         r = [x for x in accuracy(w["as"][role], a)["rows"] if x["period"] == PERIOD][0]
         assert (r["call"], r["call_source"]) == (3000, "adjustment")
     # the org: every team and person; Z never called
+    assert accuracy(w["as"]["service"], "org")["rollup"]["called"] == 2
     org = accuracy(w["as"]["exec"], "org")
     assert org["scope"] == {"type": "org", "id": None}
     keys = {p["key"] for p in org["people"]}
