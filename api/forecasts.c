@@ -49,11 +49,13 @@ handle_forecasts(struct req *r)
 	struct issues e = {0};
 	struct caller who;
 	json_t *out = NULL;
+	bool bias_adjusted = false;
 
 	perf_query_read(r, &e, &q);
+	query_bool(r, "bias_adjusted", &e, &bias_adjusted);
 	if (!respond_read_ready(r, &e, &who))
 		return;
-	enum status st = forecast_service_rollup(r->conn, &who, &q, &out, &e);
+	enum status st = forecast_service_rollup(r->conn, &who, &q, bias_adjusted, &out, &e);
 	if (st == ST_OK && respond_wants_csv(r)) {
 		json_t *rows = forecast_rows(out);
 		json_decref(out);
@@ -199,6 +201,37 @@ handle_forecast_snapshots(struct req *r)
 {
 	static const char *const columns[] = {"id", "scope", "period", "sub", "taken_at", "rollup", NULL};
 	calls_list(r, forecast_service_snapshots, columns);
+}
+
+/* ---- GET /v1/forecasts/accuracy ------------------------------------------------------------------ */
+
+void
+handle_forecast_accuracy(struct req *r)
+{
+	struct forecast_accuracy_query q = {.scope = {.kind = PERF_ORG}, .at = {.unit = ACC_WEEK, .n = 4}};
+	struct issues e = {0};
+	struct caller who;
+	const char *scope = NULL, *at = NULL;
+	json_t *out = NULL;
+
+	if (query_string(r, "scope", 40, &e, &scope) == FIELD_ABSENT)
+		issues_add(&e, "scope", "is required");
+	else if (scope)
+		scope_read(scope, &e, &q.scope);
+	if (query_string(r, "from", 16, &e, &q.from) == FIELD_ABSENT)
+		issues_add(&e, "from", "is required");
+	else if (q.from)
+		quota_period_read(q.from, "from", &e);
+	if (query_string(r, "to", 16, &e, &q.to) == FIELD_ABSENT)
+		issues_add(&e, "to", "is required");
+	else if (q.to)
+		quota_period_read(q.to, "to", &e);
+	if (query_string(r, "at", 16, &e, &at) == FIELD_SET && !acc_at_parse(at, &q.at))
+		issues_add(&e, "at", "must be week:N (1..%d) or day:N (1..%d) of the period", ACC_WEEK_MAX, ACC_DAY_MAX);
+	if (!respond_read_ready(r, &e, &who))
+		return;
+	enum status st = forecast_service_accuracy(r->conn, &who, &q, &out, &e);
+	respond_read(r, st, &e, out, "rows");
 }
 
 /* ---- GET and POST /v1/forecasts/projection ---------------------------------------------------------- */

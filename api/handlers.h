@@ -84,6 +84,7 @@ void handle_forecast_adjust(struct req *r);
 void handle_forecast_adjustments(struct req *r);
 void handle_forecast_snapshot(struct req *r);
 void handle_forecast_snapshots(struct req *r);
+void handle_forecast_accuracy(struct req *r);
 void handle_forecast_projection(struct req *r);
 void handle_forecast_project(struct req *r);
 

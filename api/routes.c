@@ -21,7 +21,8 @@ static const char *const q_performance[] = { "scope", "period", "metric", "as_of
 static const char *const q_leaderboard[] = { "team",  "period", "metric", "as_of", "level",
 					     "sort",  "order",  "limit",  "cursor", NULL };
 static const char *const q_distribution[] = { "team", "period", "metric", "as_of", NULL };
-static const char *const q_forecasts[] = { "scope", "period", "as_of", NULL };
+static const char *const q_forecasts[] = { "scope", "period", "as_of", "bias_adjusted", NULL };
+static const char *const q_accuracy[] = { "scope", "from", "to", "at", NULL };
 static const char *const q_projection[] = { "scope", "metric", "grain", "horizon", "method", NULL };
 static const char *const q_submissions[] = { "scope", "period", "limit", "cursor", NULL };
 static const char *const q_trend[] = { "scope", "from", "to", "grain", "metric", NULL };
@@ -113,6 +114,7 @@ const struct route api_routes[] = {
 	{ "GET", "/v1/forecasts/adjustments", READ, 0, handle_forecast_adjustments, q_submissions },
 	{ "POST", "/v1/forecasts/snapshots", READ, 0, handle_forecast_snapshot, NULL },
 	{ "GET", "/v1/forecasts/snapshots", READ, 0, handle_forecast_snapshots, q_submissions },
+	{ "GET", "/v1/forecasts/accuracy", READ, R_EXPENSIVE, handle_forecast_accuracy, q_accuracy },
 	{ "GET", "/v1/forecasts/projection", READ, R_EXPENSIVE, handle_forecast_projection, q_projection },
 	{ "POST", "/v1/forecasts/projection", READ, R_EXPENSIVE | R_NOTX, handle_forecast_project, NULL },
 };

@@ -21,6 +21,7 @@
 #include "core/status.h"
 #include "db/db.h"
 #include "db/row.h"
+#include "forecast/accuracy.h"
 #include "forecast/engine.h"
 #include "perf/service.h"
 
@@ -34,10 +35,19 @@ struct forecast_call {
 
 /*
  * The roll-up of q (perf_service_forecast_rollup) with a `calls` object
- * {raw, owner} on the scope and on each child, as JSON into *out.
+ * {raw, owner, final} on the scope and on each child, as JSON into *out.
+ * With bias_adjusted, each call also has `bias_adjusted`: the final commit
+ * times the bias measured for that person or team (forecast_service_accuracy
+ * at FORECAST_BIAS_AT over the FORECAST_BIAS_PERIODS periods of q's grain
+ * before q's period, those closed by today; none with fewer than
+ * FORECAST_BIAS_MIN_CALLS of them called).
  */
 enum status forecast_service_rollup(struct db_conn *c, const struct caller *who, const struct perf_query *q,
-                                    json_t **out, struct issues *e);
+                                    bool bias_adjusted, json_t **out, struct issues *e);
+
+#define FORECAST_BIAS_PERIODS 4
+#define FORECAST_BIAS_MIN_CALLS 2
+#define FORECAST_BIAS_AT ((struct acc_at){.unit = ACC_WEEK, .n = 4})
 
 /*
  * Submit call `in` (kept forever, with the snapshot of the scope's roll-up
@@ -88,6 +98,33 @@ enum status forecast_service_snapshot(struct db_conn *c, const struct caller *wh
 enum status forecast_service_snapshots(struct db_conn *c, const struct caller *who, const struct perf_scope *scope,
                                        const char *period, int64_t before, int limit, struct page *out,
                                        struct issues *e);
+
+/* ---- accuracy (accuracy.h) ------------------------------------------------------------------ */
+
+/* GET /v1/forecasts/accuracy. */
+struct forecast_accuracy_query {
+	struct perf_scope scope;
+	const char *from, *to; /* period ids of one grain, from <= to */
+	struct acc_at at;
+};
+
+/* At most this many periods from `from` to `to`. */
+#define FORECAST_ACCURACY_MAX_PERIODS 24
+
+/*
+ * The calls of q's scope against what closed, for the periods from q->from
+ * to q->to that are closed by today (the org's day): for each person and
+ * team of the scope (a person; a team with its subtree; the org: every
+ * team) and period, what closed (achieved, split credit, as today), the
+ * final call standing at the end of q->at's day (the latest adjustment the
+ * caller may see, else the owner's latest submission; none: missing) and
+ * the raw commit forecast standing then; the figures of accuracy.h per
+ * person, per team, rolled up over the people, and the people's by week
+ * of the period. As JSON into *out (openapi.yaml ForecastAccuracy). Access
+ * as /v1/performance; ST_INVALID naming "from" or "to" for bad periods.
+ */
+enum status forecast_service_accuracy(struct db_conn *c, const struct caller *who,
+                                      const struct forecast_accuracy_query *q, json_t **out, struct issues *e);
 
 /* ---- projections (engine.h) ---------------------------------------------------------------- */
 

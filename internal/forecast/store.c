@@ -19,11 +19,6 @@ DB_STMT(stmt_submissions,
 	"SELECT " SUBMISSION_JSON " FROM forecast_submissions s WHERE s.org_id = $1 AND s.scope_type = $2"
 	" AND s.scope_id = $3::bigint AND ($4::text IS NULL OR s.period = $4)"
 	" AND ($5::bigint = 0 OR s.id < $5::bigint) ORDER BY s.id DESC LIMIT $6::int");
-DB_STMT(stmt_latest,
-	"SELECT " SUBMISSION_JSON " FROM forecast_submissions s WHERE s.org_id = $1 AND s.scope_type = $2"
-	" AND s.scope_id = $3::bigint AND s.period = $4"
-	" AND s.submitted_at < ((($5::date + 1)::timestamp) AT TIME ZONE " DB_ORG_TZ ")"
-	" ORDER BY s.submitted_at DESC, s.id DESC LIMIT 1");
 
 /* The ten parameters a call shares ($1..$10 of stmt_submit and stmt_adjust) as text. */
 struct call_params {
@@ -58,19 +53,6 @@ scope_page(struct db_conn *c, struct db_stmt *s, const char *org, const char *sc
 	return row_exec_page(c, s, 6, params, limit, out);
 }
 
-/* The latest row of one scope and period by statement s standing at the end of day as_of. */
-static enum status
-scope_latest(struct db_conn *c, struct db_stmt *s, const char *org, const char *scope_type, int64_t scope_id,
-	     const char *period, cal_date as_of, struct rowjson *out)
-{
-	char id[24], day[16];
-
-	snprintf(id, sizeof id, "%lld", (long long)scope_id);
-	cal_date_format(as_of, day, sizeof day);
-	const char *params[] = {org, scope_type, id, period, day};
-	return row_exec(c, s, 5, params, out);
-}
-
 enum status
 forecast_store_submit(struct db_conn *c, const char *org, const struct forecast_submission *s, struct rowjson *out)
 {
@@ -88,13 +70,6 @@ forecast_store_submissions(struct db_conn *c, const char *org, const char *scope
 	return scope_page(c, &stmt_submissions, org, scope_type, scope_id, period, before, limit, out);
 }
 
-enum status
-forecast_store_latest(struct db_conn *c, const char *org, const char *scope_type, int64_t scope_id,
-		      const char *period, cal_date as_of, struct rowjson *out)
-{
-	return scope_latest(c, &stmt_latest, org, scope_type, scope_id, period, as_of, out);
-}
-
 #define ADJUSTMENT_JSON                                                                                     \
 	"json_build_object('id', a.id::text, 'scope', json_build_object('type', a.scope_type, 'id',           \
 	 a.scope_id::text), 'period', a.period, 'commit', a.commit_amount, 'best_case', a.best_case_amount,     \
@@ -105,11 +80,6 @@ DB_STMT(stmt_adjust,
 	" commit_amount, best_case_amount, notes, sub, by_person)"
 	" VALUES ($1, $2, $3::bigint, $4, $5::date, $6::date, $7::numeric, $8::numeric, $9, $10, $11::bigint)"
 	" RETURNING " ADJUSTMENT_JSON ", 1");
-DB_STMT(stmt_latest_adjustment,
-	"SELECT " ADJUSTMENT_JSON " FROM forecast_adjustments a WHERE a.org_id = $1 AND a.scope_type = $2"
-	" AND a.scope_id = $3::bigint AND a.period = $4"
-	" AND a.made_at < ((($5::date + 1)::timestamp) AT TIME ZONE " DB_ORG_TZ ")"
-	" ORDER BY a.made_at DESC, a.id DESC LIMIT 1");
 DB_STMT(stmt_adjustments,
 	"SELECT " ADJUSTMENT_JSON " FROM forecast_adjustments a WHERE a.org_id = $1 AND a.scope_type = $2"
 	" AND a.scope_id = $3::bigint AND ($4::text IS NULL OR a.period = $4)"
@@ -125,13 +95,6 @@ forecast_store_adjust(struct db_conn *c, const char *org, const struct forecast_
 	snprintf(by, sizeof by, "%lld", (long long)a->by_person);
 	p.v[10] = by;
 	return row_exec(c, &stmt_adjust, 11, p.v, out);
-}
-
-enum status
-forecast_store_latest_adjustment(struct db_conn *c, const char *org, const char *scope_type, int64_t scope_id,
-				 const char *period, cal_date as_of, struct rowjson *out)
-{
-	return scope_latest(c, &stmt_latest_adjustment, org, scope_type, scope_id, period, as_of, out);
 }
 
 enum status
@@ -170,4 +133,51 @@ forecast_store_snapshots(struct db_conn *c, const char *org, const char *scope_t
 			 const char *period, int64_t before, int limit, struct page *out)
 {
 	return scope_page(c, &stmt_snapshots, org, scope_type, scope_id, period, before, limit, out);
+}
+
+DB_STMT(stmt_calls,
+	"SELECT coalesce(json_agg(json_build_object('adjustment', x.adj, 'scope_type', x.scope_type, 'scope_id',"
+	" x.scope_id, 'period', x.period, 'commit_cents', x.cents, 'day', " DB_DAY("x.day") ", 'id', x.id)"
+	" ORDER BY x.at, x.adj, x.id), '[]')::text FROM ("
+	" SELECT false AS adj, s.scope_type, s.scope_id, s.period, (s.commit_amount * 100)::bigint AS cents,"
+	" (s.submitted_at AT TIME ZONE " DB_ORG_TZ ")::date AS day, s.submitted_at AS at, s.id"
+	" FROM forecast_submissions s WHERE s.org_id = $1 AND s.period = ANY ($2::text[])"
+	" UNION ALL SELECT true, a.scope_type, a.scope_id, a.period, (a.commit_amount * 100)::bigint,"
+	" (a.made_at AT TIME ZONE " DB_ORG_TZ ")::date, a.made_at, a.id"
+	" FROM forecast_adjustments a WHERE a.org_id = $1 AND a.period = ANY ($2::text[])) x");
+
+enum status
+forecast_store_calls(struct db_conn *c, const char *org, const char *periods, struct rowjson *out)
+{
+	const char *params[] = {org, periods};
+	return row_exec(c, &stmt_calls, 2, params, out);
+}
+
+/* The latest row per scope of k (the scopes asked) standing at the end of day $5; tbl aliased x, at its instant. */
+#define STANDING(obj, tbl, at)                                                                                 \
+	"(SELECT coalesce(json_agg(y.j), '[]') FROM (SELECT DISTINCT ON (x.scope_type, x.scope_id) " obj " AS j"  \
+	" FROM " tbl " JOIN unnest($3::text[], $4::bigint[]) AS k (t, i) ON x.scope_type = k.t AND x.scope_id = k.i" \
+	" WHERE x.org_id = $1 AND x.period = $2 AND " at " < ((($5::date + 1)::timestamp) AT TIME ZONE " DB_ORG_TZ ")" \
+	" ORDER BY x.scope_type, x.scope_id, " at " DESC, x.id DESC) y)"
+
+DB_STMT(stmt_standing,
+	"SELECT json_build_object('submissions', "
+	STANDING("json_build_object('id', x.id::text, 'commit', x.commit_amount, 'best_case', x.best_case_amount,"
+		 " 'notes', x.notes, 'sub', x.sub, 'scope_type', x.scope_type, 'scope_id', x.scope_id, 'submitted_at', "
+		 DB_TS("x.submitted_at") ")", "forecast_submissions x", "x.submitted_at")
+	", 'adjustments', "
+	STANDING("json_build_object('id', x.id::text, 'commit', x.commit_amount, 'best_case', x.best_case_amount,"
+		 " 'notes', x.notes, 'sub', x.sub, 'scope_type', x.scope_type, 'scope_id', x.scope_id, 'by_person',"
+		 " x.by_person::text, 'made_at', " DB_TS("x.made_at") ")", "forecast_adjustments x", "x.made_at")
+	")::text");
+
+enum status
+forecast_store_standing(struct db_conn *c, const char *org, const char *period, cal_date as_of, const char *types,
+			const char *ids, struct rowjson *out)
+{
+	char day[16];
+
+	cal_date_format(as_of, day, sizeof day);
+	const char *params[] = {org, period, types, ids, day};
+	return row_exec(c, &stmt_standing, 5, params, out);
 }

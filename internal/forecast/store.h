@@ -36,14 +36,6 @@ enum status forecast_store_submissions(struct db_conn *c, const char *org, const
 				       int64_t scope_id, const char *period, int64_t before, int limit,
 				       struct page *out);
 
-/*
- * The latest submission of scope (type, id) for period made before the end
- * of day `as_of` in the org's time zone, as JSON into *out; ST_NOT_FOUND
- * when there is none.
- */
-enum status forecast_store_latest(struct db_conn *c, const char *org, const char *scope_type, int64_t scope_id,
-				  const char *period, cal_date as_of, struct rowjson *out);
-
 /* An adjustment to write: a submission's fields plus the manager who makes it. */
 struct forecast_adjustment {
 	struct forecast_submission call; /* snapshot unused */
@@ -53,14 +45,6 @@ struct forecast_adjustment {
 /* Write a; the stored adjustment as JSON into *out (rowjson_clear). */
 enum status forecast_store_adjust(struct db_conn *c, const char *org, const struct forecast_adjustment *a,
 				  struct rowjson *out);
-
-/*
- * The latest adjustment of scope (type, id) for period made by the end of
- * day `as_of` (org time zone), as JSON into *out; ST_NOT_FOUND when none.
- */
-enum status forecast_store_latest_adjustment(struct db_conn *c, const char *org, const char *scope_type,
-					     int64_t scope_id, const char *period, cal_date as_of,
-					     struct rowjson *out);
 
 /* A page of the adjustments of scope (type, id) for period (NULL = any), newest first, as submissions. */
 enum status forecast_store_adjustments(struct db_conn *c, const char *org, const char *scope_type,
@@ -74,5 +58,24 @@ enum status forecast_store_snapshot(struct db_conn *c, const char *org, const ch
 /* A page of the snapshots of scope (type, id) for period (NULL = any), newest first, each with its roll-up. */
 enum status forecast_store_snapshots(struct db_conn *c, const char *org, const char *scope_type, int64_t scope_id,
 				     const char *period, int64_t before, int limit, struct page *out);
+
+/*
+ * Every call (submission and adjustment) of the org for the periods
+ * `periods` (a PostgreSQL text array literal: "{FY2025-Q1,FY2025-Q2}"),
+ * oldest first (made at, then id), as one JSON array text into *out:
+ * [{adjustment, scope_type, scope_id, period, commit_cents, day, id}], `day`
+ * the day it was made in the org's time zone.
+ */
+enum status forecast_store_calls(struct db_conn *c, const char *org, const char *periods, struct rowjson *out);
+
+/*
+ * The calls standing at the end of day `as_of` (org time zone) for period
+ * of each scope asked (`types` and `ids`: PostgreSQL array literals of the
+ * same length, "{person,team}" and "{12,3}"), one query for them all, as
+ * JSON into *out: {submissions: [...], adjustments: [...]}, the latest of
+ * each scope that has one, each with scope_type and scope_id.
+ */
+enum status forecast_store_standing(struct db_conn *c, const char *org, const char *period, cal_date as_of,
+				    const char *types, const char *ids, struct rowjson *out);
 
 #endif
