@@ -153,44 +153,47 @@ $$;
 CREATE FUNCTION perf_facts_apply(facts perf_fact[]) RETURNS void LANGUAGE sql
 SET plan_cache_mode = force_custom_plan SET work_mem = '64MB' AS $$
 	WITH f AS (SELECT x.*, date_trunc('month', x.close_date)::date AS month FROM unnest(facts) x),
+	-- the units of each team the facts touch: the teams above it with itself, and the org
+	-- (joined once, not probed per row); a holder without a team (team 0 here): the org only
+	ft AS (SELECT DISTINCT f.org_id, coalesce(f.team_id, 0) AS team_id FROM f),
+	up AS (
+		SELECT a.org_id, a.team_id, -a.ancestor_id AS unit FROM ft JOIN team_closure a
+		ON a.org_id = ft.org_id AND a.team_id = ft.team_id
+		UNION ALL
+		SELECT ft.org_id, ft.team_id, 0 FROM ft),
 	r0 AS (
-		SELECT f.org_id, f.team_id, f.month, f.type, f.segment, f.status, f.stage,
+		SELECT f.org_id, coalesce(f.team_id, 0) AS team_id, f.month, f.type, f.segment, f.status, f.stage,
 		       sum(f.sign * f.cents) AS cents, sum(f.sign * f.weight) AS weight
 		FROM f GROUP BY 1, 2, 3, 4, 5, 6, 7),
 	roll AS (
 		INSERT INTO perf_rollup AS t (org_id, unit, month, type, segment, status, stage, cents, weight)
 		SELECT r0.org_id, x.unit, r0.month, r0.type, r0.segment, r0.status, r0.stage, sum(r0.cents), sum(r0.weight)
-		FROM r0 CROSS JOIN LATERAL (
-			SELECT 0 UNION ALL SELECT -a.ancestor_id FROM team_closure a WHERE a.org_id = r0.org_id AND a.team_id = r0.team_id
-		) x (unit)
+		FROM r0 JOIN up x ON x.org_id = r0.org_id AND x.team_id = r0.team_id
 		GROUP BY 1, 2, 3, 4, 5, 6, 7
 		HAVING sum(r0.cents) <> 0 OR sum(r0.weight) <> 0
 		ORDER BY 1, 2, 3, 4, 5, 6, 7
 		ON CONFLICT (org_id, unit, month, type, segment, status, stage)
 		DO UPDATE SET cents = t.cents + EXCLUDED.cents, weight = t.weight + EXCLUDED.weight),
 	c0 AS (
-		SELECT f.org_id, f.team_id, f.month, f.type, f.segment, f.days, sum(f.sign * f.weight) AS weight
+		SELECT f.org_id, coalesce(f.team_id, 0) AS team_id, f.month, f.type, f.segment, f.days,
+		       sum(f.sign * f.weight) AS weight
 		FROM f WHERE f.status = 'won' GROUP BY 1, 2, 3, 4, 5, 6),
 	cyc AS (
 		INSERT INTO perf_cycles AS t (org_id, unit, month, type, segment, days, weight)
 		SELECT c0.org_id, x.unit, c0.month, c0.type, c0.segment, c0.days, sum(c0.weight)
-		FROM c0 CROSS JOIN LATERAL (
-			SELECT 0 UNION ALL SELECT -a.ancestor_id FROM team_closure a WHERE a.org_id = c0.org_id AND a.team_id = c0.team_id
-		) x (unit)
+		FROM c0 JOIN up x ON x.org_id = c0.org_id AND x.team_id = c0.team_id
 		GROUP BY 1, 2, 3, 4, 5, 6
 		HAVING sum(c0.weight) <> 0
 		ORDER BY 1, 2, 3, 4, 5, 6
 		ON CONFLICT (org_id, unit, month, type, segment, days) DO UPDATE SET weight = t.weight + EXCLUDED.weight),
 	d0 AS (
-		SELECT f.org_id, f.team_id, f.close_date, f.status, sum(f.sign * f.cents) AS cents,
+		SELECT f.org_id, coalesce(f.team_id, 0) AS team_id, f.close_date, f.status, sum(f.sign * f.cents) AS cents,
 		       sum(f.sign * f.weight) AS weight
 		FROM f WHERE f.status <> 'open' GROUP BY 1, 2, 3, 4),
 	days AS (
 		INSERT INTO perf_closed_days AS t (org_id, unit, day, status, cents, weight)
 		SELECT d0.org_id, x.unit, d0.close_date, d0.status, sum(d0.cents), sum(d0.weight)
-		FROM d0 CROSS JOIN LATERAL (
-			SELECT 0 UNION ALL SELECT -a.ancestor_id FROM team_closure a WHERE a.org_id = d0.org_id AND a.team_id = d0.team_id
-		) x (unit)
+		FROM d0 JOIN up x ON x.org_id = d0.org_id AND x.team_id = d0.team_id
 		GROUP BY 1, 2, 3, 4
 		HAVING sum(d0.cents) <> 0 OR sum(d0.weight) <> 0
 		ORDER BY 1, 2, 3, 4
