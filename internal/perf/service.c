@@ -595,6 +595,7 @@ struct board {
 	struct perf_when when;
 	struct perf_group *groups;
 	size_t ngroups;
+	bool cycles; /* the groups carry their cycles (else board_cycles adds them for the rows shown) */
 };
 
 static void
@@ -605,11 +606,15 @@ board_clear(struct board *b)
 	memset(b, 0, sizeof *b);
 }
 
-/* The board of `scope` (tree of team `root`; 0: the org) for period and metric at `as_of` (today given). */
+/*
+ * The board of `scope` (tree of team `root`; 0: the org) for period and
+ * metric at `as_of` (today given); with `cycles`, every row's won cycles
+ * (a sort by a cycle figure needs them all).
+ */
 static enum status
 board_fill(struct db_conn *c, const struct caller *who, const struct perf_scope *scope, int64_t root,
-           const char *period, enum quota_metric metric, cal_date as_of, cal_date today, bool teams, struct board *b,
-           struct issues *e)
+           const char *period, enum quota_metric metric, cal_date as_of, cal_date today, bool teams, bool cycles,
+           struct board *b, struct issues *e)
 {
 	struct quota_spec spec = {.period = period, .metric = metric};
 	enum status st;
@@ -619,12 +624,31 @@ board_fill(struct db_conn *c, const struct caller *who, const struct perf_scope 
 		return st;
 	b->when = (struct perf_when){.start = b->period.start, .end = b->period.end, .as_of = as_of,
 	                             .historic = as_of < today};
-	return perf_store_groups(c, who->org, scope, &b->when, teams, &b->groups, &b->ngroups);
+	b->cycles = cycles;
+	return perf_store_groups(c, who->org, scope, &b->when, teams, &b->cycles, &b->groups, &b->ngroups);
+}
+
+/* Add the cycles of rows[0..n) to b's groups unless they are there. */
+static enum status
+board_cycles(struct db_conn *c, const struct caller *who, struct board *b, const struct board_row *rows, size_t n)
+{
+	int64_t *ids;
+	enum status st;
+
+	if (b->cycles || n == 0)
+		return ST_OK;
+	if (!(ids = calloc(n, sizeof *ids)))
+		return ST_NOMEM;
+	for (size_t i = 0; i < n; i++)
+		ids[i] = rows[i].id;
+	st = perf_store_people_cycles(c, who->org, &b->when, ids, n, b->groups, b->ngroups);
+	free(ids);
+	return st;
 }
 
 static enum status
-board_load(struct db_conn *c, const struct caller *who, const struct perf_board_query *q, struct board *b,
-           struct issues *e)
+board_load(struct db_conn *c, const struct caller *who, const struct perf_board_query *q, bool cycles,
+           struct board *b, struct issues *e)
 {
 	int64_t team;
 	cal_date today;
@@ -634,7 +658,7 @@ board_load(struct db_conn *c, const struct caller *who, const struct perf_board_
 	if ((st = may_see(c, who, &q->scope, &team, e)) != ST_OK || (st = org_service_today(c, who, &today)) != ST_OK)
 		return st;
 	return board_fill(c, who, &q->scope, team, q->period, q->metric, q->has_as_of ? q->as_of : today, today,
-	                  q->teams, b, e);
+	                  q->teams, cycles, b, e);
 }
 
 /*
@@ -716,8 +740,17 @@ perf_service_leaderboard(struct db_conn *c, const struct caller *who, const stru
 	bool asc = q->ascending;
 	enum status st;
 
-	if ((st = board_load(c, who, q, &b, e)) == ST_OK && (st = board_rows(&b, q, sort, &rows, &n)) == ST_OK) {
+	bool by_cycle = strcmp(sort, "avg_cycle_days") == 0 || strcmp(sort, "median_cycle_days") == 0 ||
+	                strcmp(sort, "velocity") == 0;
+	size_t from = 0, to = 0;
+
+	if ((st = board_load(c, who, q, by_cycle, &b, e)) == ST_OK && (st = board_rows(&b, q, sort, &rows, &n)) == ST_OK) {
 		qsort_r(rows, n, sizeof *rows, board_cmp, &asc);
+		from = q->offset < (int64_t)n ? (size_t)q->offset : n;
+		to = q->offset + q->limit < (int64_t)n ? (size_t)(q->offset + q->limit) : n;
+		st = board_cycles(c, who, &b, rows + from, to - from);
+	}
+	if (st == ST_OK) {
 		json_t *items = json_array();
 		size_t ahead = 0;
 		for (size_t i = 0; i < n && items && (int64_t)i < q->offset + q->limit; i++) {
@@ -758,7 +791,7 @@ perf_service_distribution(struct db_conn *c, const struct caller *who, const str
 	enum status st;
 
 	people.teams = false;
-	if ((st = board_load(c, who, &people, &b, e)) == ST_OK &&
+	if ((st = board_load(c, who, &people, false, &b, e)) == ST_OK &&
 	    (st = board_rows(&b, &people, "attainment_pct", &rows, &n)) == ST_OK &&
 	    (st = (att = calloc(n + 1, sizeof *att)) ? ST_OK : ST_NOMEM) == ST_OK) {
 		m = rated_attainments(rows, n, att);
@@ -927,9 +960,12 @@ perf_service_scorecard(struct db_conn *c, const struct caller *who, const struct
 		size_t n = 0;
 		json_t *mine = NULL;
 
-		if ((st = board_fill(c, who, &bq.scope, team, periods[i].id, q->metric, today, today, false, &b, e)) ==
-		    ST_OK)
+		if ((st = board_fill(c, who, &bq.scope, team, periods[i].id, q->metric, today, today, false, false, &b,
+		                     e)) == ST_OK)
 			st = board_rows(&b, &bq, "attainment_pct", &rows, &n);
+		for (size_t k = 0; k < n && st == ST_OK; k++)
+			if (rows[k].id == q->scope.id)
+				st = board_cycles(c, who, &b, &rows[k], 1);
 		int64_t *att = st == ST_OK ? calloc(n + 1, sizeof *att) : NULL;
 		size_t m = 0, ahead = 0;
 		bool rated = false;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/money.h"
 #include "db/row.h"
 
@@ -353,6 +354,11 @@ DB_STMT(stmt_perf_kept_people,
 DB_STMT(stmt_perf_kept_people_cycles,
 	"SELECT r.person_id, r.days, sum(r.weight) FROM perf_people_cycles r WHERE" KEPT_PEOPLE_IN
 	" GROUP BY r.person_id, r.days HAVING sum(r.weight) <> 0 ORDER BY r.person_id");
+/* The won cycles of the people $2 (an array) in months $3..$4. */
+DB_STMT(stmt_perf_kept_some_cycles,
+	"SELECT r.person_id, r.days, sum(r.weight) FROM perf_people_cycles r WHERE r.org_id = $1"
+	" AND r.month BETWEEN $3::date AND $4::date AND r.person_id = ANY($2::bigint[])"
+	" GROUP BY r.person_id, r.days HAVING sum(r.weight) <> 0 ORDER BY r.person_id");
 
 /* The sums of each child team of team $5 (0: the org's root teams), with its subtree, in months $3..$4. */
 #define KEPT_CHILDREN_IN                                                                                        \
@@ -561,9 +567,23 @@ perf_group_find(struct perf_group *g, size_t n, int64_t key)
 	return NULL;
 }
 
+/* Attach the cycle rows of r (key, days, weight) to the groups g[0..n) sorted by key. */
+static enum status
+cycles_attach(const PGresult *r, struct perf_group *g, size_t n)
+{
+	enum status st = ST_OK;
+
+	for (int i = 0; i < PQntuples(r) && st == ST_OK; i++) {
+		struct perf_group *x = perf_group_find(g, n, int_at(r, i, 0));
+		if (x)
+			st = cycle_add(&x->sums, int_at(r, i, 1), int_at(r, i, 2));
+	}
+	return st;
+}
+
 static enum status
 kept_groups(struct db_conn *c, const char *org, const struct perf_scope *s, const struct perf_when *w,
-	    bool child_teams, struct perf_group **out, size_t *n)
+	    bool child_teams, bool cycles, struct perf_group **out, size_t *n)
 {
 	struct kept_params p;
 	PGresult *r;
@@ -581,14 +601,10 @@ kept_groups(struct db_conn *c, const char *org, const struct perf_scope *s, cons
 		kept_sums_row(r, i, 1, &g[i].sums);
 	}
 	PQclear(r);
-	if (st == ST_OK &&
+	if (st == ST_OK && (cycles || child_teams) &&
 	    (st = run(c, child_teams ? &stmt_perf_kept_children_cycles : &stmt_perf_kept_people_cycles, 5, p.v, &r)) ==
 		ST_OK) {
-		for (int i = 0; i < PQntuples(r) && st == ST_OK; i++) {
-			struct perf_group *x = perf_group_find(g, (size_t)rows, int_at(r, i, 0));
-			if (x)
-				st = cycle_add(&x->sums, int_at(r, i, 1), int_at(r, i, 2));
-		}
+		st = cycles_attach(r, g, (size_t)rows);
 		PQclear(r);
 	}
 	if (st != ST_OK) {
@@ -741,7 +757,7 @@ perf_groups_free(struct perf_group *g, size_t n)
 
 enum status
 perf_store_groups(struct db_conn *c, const char *org, const struct perf_scope *s, const struct perf_when *w,
-		  bool child_teams, struct perf_group **out, size_t *n)
+		  bool child_teams, bool *cycles, struct perf_group **out, size_t *n)
 {
 	struct facts_params p;
 	PGresult *r;
@@ -750,8 +766,12 @@ perf_store_groups(struct db_conn *c, const char *org, const struct perf_scope *s
 
 	if (s->kind != PERF_PERSON && (st = kept_answers(c, org, w, &kept)) != ST_OK)
 		return st;
-	if (kept)
-		return kept_groups(c, org, s, w, child_teams, out, n);
+	if (kept) {
+		st = kept_groups(c, org, s, w, child_teams, *cycles, out, n);
+		*cycles = *cycles || child_teams;
+		return st;
+	}
+	*cycles = true;
 	facts_params(org, s, w->start, w->end, w->as_of, w->historic, &p);
 	if ((st = run(c, child_teams ? &stmt_perf_by_child_team : &stmt_perf_by_person, 7, p.v, &r)) != ST_OK)
 		return st;
@@ -817,4 +837,34 @@ perf_store_pipeline(struct db_conn *c, const char *org, const struct perf_scope 
 	*out = v;
 	*n = (size_t)rows;
 	return ST_OK;
+}
+
+enum status
+perf_store_people_cycles(struct db_conn *c, const char *org, const struct perf_when *w, const int64_t *ids,
+			 size_t nids, struct perf_group *g, size_t n)
+{
+	struct perf_scope org_scope = {.kind = PERF_ORG};
+	struct kept_params p;
+	struct buf a = {0};
+	PGresult *r;
+	enum status st = ST_OK;
+
+	if (nids == 0)
+		return ST_OK;
+	buf_putc(&a, '{');
+	for (size_t i = 0; i < nids; i++)
+		buf_printf(&a, "%s%lld", i ? "," : "", (long long)ids[i]);
+	buf_putc(&a, '}');
+	if (a.oom) {
+		buf_clear(&a);
+		return ST_NOMEM;
+	}
+	kept_params(org, &org_scope, w, true, &p);
+	p.v[1] = a.data;
+	if ((st = run(c, &stmt_perf_kept_some_cycles, 4, p.v, &r)) == ST_OK) {
+		st = cycles_attach(r, g, n);
+		PQclear(r);
+	}
+	buf_clear(&a);
+	return st;
 }

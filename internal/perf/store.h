@@ -104,9 +104,19 @@ void perf_groups_free(struct perf_group *g, size_t n);
  * with credited business in the period, sorted by key, into *out
  * (perf_groups_free) and *n. For the current state of whole months they are
  * read from the kept sums (migration 0013), else counted from the deals.
+ * *cycles says whether the cycles are wanted; on return, whether they were
+ * read (always but for people from the kept sums when not wanted: then
+ * perf_store_people_cycles adds them for the people shown).
  */
 enum status perf_store_groups(struct db_conn *c, const char *org, const struct perf_scope *s,
-			      const struct perf_when *w, bool child_teams, struct perf_group **out, size_t *n);
+			      const struct perf_when *w, bool child_teams, bool *cycles, struct perf_group **out,
+			      size_t *n);
+/*
+ * Add the kept won cycles at w of the people ids[0..nids) to their groups in
+ * g[0..n) (sorted by key; an id without a group is skipped).
+ */
+enum status perf_store_people_cycles(struct db_conn *c, const char *org, const struct perf_when *w,
+				     const int64_t *ids, size_t nids, struct perf_group *g, size_t n);
 
 /* The credited deals of one forecast category, of the whole scope or of one direct child. */
 struct perf_pipeline_row {
