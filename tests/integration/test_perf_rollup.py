@@ -256,3 +256,43 @@ def test_a_deal_closed_ahead_of_today_is_open_today(tree, database):
     assert (body["achieved"], body["open_pipeline"]) == (200, 300)
     team = ok(api.get("/v1/performance", params={"scope": f"team:{tree['A']['id']}", "period": period}))
     assert (team["achieved"], team["open_pipeline"]) == (200, 300)
+
+
+def test_tree_changes_beside_deal_writes(tree, database):
+    """Teams created and a person moved back and forth while deals of that person are written,
+    all at once: every call succeeds and the kept rows still equal a recount."""
+    api, org = tree["api"], tree["org"]
+    b1 = tree["b1"]
+    deals = [deal(api, b1, 100, "proposal", "2025-02-15") for _ in range(6)]
+    errors = []
+
+    def guard(fn):
+        def run():
+            try:
+                fn()
+            except Exception as e:  # reported below: a thread's assertion does not fail the test itself
+                errors.append(e)
+        return run
+
+    def create_teams():
+        for _ in range(4):
+            mk_team(api, "T " + uid(), parent_id=tree["R"]["id"])
+
+    def move_person():
+        for i in range(6):
+            target = tree["X"] if i % 2 == 0 else tree["A1"]
+            ok(api.patch(f"/v1/people/{b1['id']}", json={"team_id": target["id"]}))
+
+    def write_deals():
+        for d in deals:
+            cur = ok(api.get(f"/v1/deals/{d['id']}"))
+            ok(api.patch(f"/v1/deals/{d['id']}", json={"stage": "closed_won", "amount": cur["amount"] + 5},
+                         headers={"If-Match": f'"{cur["version"]}"'}))
+
+    threads = [threading.Thread(target=guard(f)) for f in (create_teams, create_teams, move_person, write_deals)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert_kept(database, org)

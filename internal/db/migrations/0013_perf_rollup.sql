@@ -147,11 +147,29 @@ CREATE FUNCTION team_closure_rebuild(org text) RETURNS void LANGUAGE sql AS $$
 	INSERT INTO team_closure (org_id, team_id, ancestor_id) SELECT org, team_id, ancestor_id FROM up;
 $$;
 
+-- The team tree of an org as the kept sums see it: every writer of facts
+-- holds it shared (so writers of deals never wait on each other), a change of
+-- the tree (a team created, moved or removed, a person changing team) holds
+-- it exclusive, so no deal's facts are spread over a tree that is changing
+-- under them, and two changes of one org's tree do not interleave. Taken
+-- before the statement that reads team_closure, so that statement sees the
+-- tree as the last change left it.
+CREATE FUNCTION perf_tree_lock(org text, exclusive boolean) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+	IF exclusive THEN
+		PERFORM pg_advisory_xact_lock(hashtextextended('attain.perf_tree.' || org, 0));
+	ELSE
+		PERFORM pg_advisory_xact_lock_shared(hashtextextended('attain.perf_tree.' || org, 0));
+	END IF;
+END
+$$;
+
 -- Add signed facts to every table: the teams above each fact's team and the
 -- org, and the holder's own rows. Each table's rows are summed at the lowest
 -- level first, then spread over the teams above.
 CREATE FUNCTION perf_facts_apply(facts perf_fact[]) RETURNS void LANGUAGE sql
 SET plan_cache_mode = force_custom_plan SET work_mem = '64MB' AS $$
+	SELECT perf_tree_lock(x.org_id, false) FROM (SELECT DISTINCT f.org_id FROM unnest(facts) f ORDER BY 1) x;
 	WITH f AS (SELECT x.*, date_trunc('month', x.close_date)::date AS month FROM unnest(facts) x),
 	-- the units of each team the facts touch: the teams above it with itself, and the org
 	-- (joined once, not probed per row); a holder without a team (team 0 here): the org only
@@ -309,7 +327,11 @@ $$;
 
 CREATE FUNCTION perf_rollup_deals() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-	IF TG_OP <> 'DELETE' THEN
+	-- before the holders' teams are read (perf_deal_facts)
+	IF TG_OP = 'DELETE' THEN
+		PERFORM perf_tree_lock(x.org_id, false) FROM (SELECT DISTINCT o.org_id FROM old_rows o ORDER BY 1) x;
+	ELSE
+		PERFORM perf_tree_lock(x.org_id, false) FROM (SELECT DISTINCT n.org_id FROM new_rows n ORDER BY 1) x;
 		PERFORM perf_mark_created(n.org_id, max(n.created_on)) FROM new_rows n GROUP BY n.org_id;
 	END IF;
 	IF TG_OP = 'INSERT' THEN
@@ -339,6 +361,8 @@ CREATE FUNCTION perf_rollup_people() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
 	m record;
 BEGIN
+	PERFORM perf_tree_lock(x.org_id, true) FROM (SELECT DISTINCT n.org_id FROM old_rows o
+		JOIN new_rows n ON n.org_id = o.org_id AND n.id = o.id WHERE o.team_id IS DISTINCT FROM n.team_id ORDER BY 1) x;
 	FOR m IN SELECT n.org_id, n.id, o.team_id AS old_team, n.team_id AS new_team
 		 FROM old_rows o JOIN new_rows n ON n.org_id = o.org_id AND n.id = o.id
 		 WHERE o.team_id IS DISTINCT FROM n.team_id ORDER BY n.org_id, n.id LOOP
@@ -367,12 +391,14 @@ DECLARE
 	moved int;
 BEGIN
 	IF TG_OP = 'INSERT' THEN
-		FOR org IN SELECT DISTINCT n.org_id FROM new_rows n LOOP
+		FOR org IN SELECT DISTINCT n.org_id FROM new_rows n ORDER BY 1 LOOP
+			PERFORM perf_tree_lock(org, true);
 			PERFORM team_closure_rebuild(org);
 		END LOOP;
 		RETURN NULL;
 	ELSIF TG_OP = 'DELETE' THEN
-		FOR org IN SELECT DISTINCT o.org_id FROM old_rows o LOOP
+		FOR org IN SELECT DISTINCT o.org_id FROM old_rows o ORDER BY 1 LOOP
+			PERFORM perf_tree_lock(org, true);
 			PERFORM team_closure_rebuild(org);
 		END LOOP;
 		DELETE FROM perf_rollup r USING old_rows o WHERE r.org_id = o.org_id AND r.unit = -o.id;
@@ -386,6 +412,7 @@ BEGIN
 		SELECT n.org_id, n.id, o.parent_id AS old_parent, n.parent_id AS new_parent INTO m
 		FROM old_rows o JOIN new_rows n ON n.org_id = o.org_id AND n.id = o.id
 		WHERE o.parent_id IS DISTINCT FROM n.parent_id;
+		PERFORM perf_tree_lock(m.org_id, true);
 		IF m.old_parent IS NOT NULL THEN
 			PERFORM perf_rollup_move(m.org_id, -m.id, -1, m.old_parent);
 		END IF;
@@ -395,7 +422,8 @@ BEGIN
 		END IF;
 	ELSIF moved > 1 THEN
 		FOR org IN SELECT DISTINCT n.org_id FROM old_rows o JOIN new_rows n ON n.org_id = o.org_id AND n.id = o.id
-			   WHERE o.parent_id IS DISTINCT FROM n.parent_id LOOP
+			   WHERE o.parent_id IS DISTINCT FROM n.parent_id ORDER BY 1 LOOP
+			PERFORM perf_tree_lock(org, true);
 			PERFORM team_closure_rebuild(org);
 			PERFORM perf_rollup_recount(org, false);
 		END LOOP;
