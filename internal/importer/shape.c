@@ -252,7 +252,7 @@ date_text(const char *s, char *out)
 	int used = 0;
 	cal_date day;
 
-	if (strlen(s) >= 10 && (s[10] == '\0' || s[10] == ' ' || s[10] == 'T')) {
+	if (strlen(s) >= 10 && s[4] == '-' && (s[10] == '\0' || s[10] == ' ' || s[10] == 'T')) {
 		snprintf(out, 11, "%.10s", s);
 		return cal_date_parse(out, &day) == ST_OK;
 	}
@@ -345,6 +345,8 @@ convert(const struct field *f, json_t *v, const struct imp_refs *refs, struct is
 		if (s) {
 			errno = 0;
 			n = strtoll(s, &end, 10);
+			if (*end == '%' && f->max == 100) /* a percentage as spreadsheets write it */
+				end++;
 			if (end == s || *end || errno)
 				break;
 		} else if (json_is_integer(v))
