@@ -40,26 +40,26 @@
 void
 import_usage(FILE *f)
 {
-	fputs("  import KIND FILE [--org O] [--format csv|ndjson] [--map src=dst,...] [--map-file F] "
-	      "[--dry-run]\n"
-	      "                               upsert teams, people, deals, quotas or leads (KIND) from FILE\n"
-	      "                               (CSV with a header row, or NDJSON for .ndjson/.jsonl; - is "
-	      "stdin)\n"
-	      "                               by external_id, through the API's validation: deals and leads\n"
-	      "                               as POST /v1/{deals,leads}/bulk, the others as their "
-	      "create/update.\n"
-	      "                               References: owner, manager, person by e-mail or external_id;\n"
-	      "                               team, parent by external_id (or owner_id, team_id ... ids).\n"
-	      "                               --org: default the only org of the database. --map renames\n"
-	      "                               columns; --map-file reads renames (src=dst a line), e.g.\n"
-	      "                               cmd/attainctl/maps/salesforce-opportunities.map. --dry-run "
-	      "checks\n"
-	      "                               everything and writes nothing. Rejected rows are listed on "
-	      "stderr as\n"
-	      "                               FILE:LINE: field: reason. Exit status: 0 every row in, 1 some "
-	      "rows\n"
-	      "                               rejected, 2 usage, file or database error.\n",
-	      f);
+	fputs(
+	    "  import KIND FILE [--org O] [--format csv|ndjson] [--map src=dst,...] [--map-file F]\n"
+	    "         [--dry-run] [--batch N]\n"
+	    "                               upsert teams, people, deals, quotas or leads (KIND) from FILE\n"
+	    "                               (CSV with a header row, or NDJSON for .ndjson/.jsonl; - is "
+	    "stdin)\n"
+	    "                               by external_id (quotas: assignee, period, metric, filter),\n"
+	    "                               through the API's validation: deals and leads as\n"
+	    "                               POST /v1/{deals,leads}/bulk, the others as their create/update.\n"
+	    "                               References: owner, manager, person by e-mail or external_id;\n"
+	    "                               team, parent by external_id (or owner_id, team_id ... ids).\n"
+	    "                               --org: default the only org of the database. --map renames\n"
+	    "                               columns; --map-file reads renames (src=dst a line), e.g.\n"
+	    "                               cmd/attainctl/maps/salesforce-opportunities.map. --dry-run\n"
+	    "                               checks everything and writes nothing. --batch: deals or leads a\n"
+	    "                               transaction (default and most 100000, as a bulk call).\n"
+	    "                               Rejected rows go to stderr as FILE:LINE: field: reason.\n"
+	    "                               Exit status: 0 every row in, 1 some rows rejected,\n"
+	    "                               2 usage, file or database error.\n",
+	    f);
 }
 
 /* ---- keys of people and teams --------------------------------------------------------- */
@@ -144,6 +144,7 @@ struct run {
 	enum imp_kind kind;
 	const char *path;
 	bool dry_run;
+	int batch; /* items per bulk batch; 0 = the endpoint's most */
 	struct db_conn *c;
 	struct caller who;
 	struct keys people;   /* "e:<email lower case>", "x:<external_id>" -> person id */
@@ -577,6 +578,7 @@ struct options {
 	const char *path;
 	const char *org;
 	bool dry_run;
+	int batch; /* deals or leads per bulk batch; 0 = the bulk endpoint's most */
 	bool format_set;
 	enum imp_format format;
 	struct imp_map map;
@@ -616,6 +618,14 @@ options_parse(int argc, char **argv, struct options *o)
 		case 'o': o->org = optarg; break;
 		case 'n': o->dry_run = true; break;
 		case 'h': return -1;
+		case 'b': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || v < 1 || v > DEAL_BULK_MAX)
+				return usage_error("--batch must be a number from 1 to %d", DEAL_BULK_MAX);
+			o->batch = (int)v;
+			break;
+		}
 		case 'f':
 			o->format_set = true;
 			if (strcmp(optarg, "csv") == 0)
@@ -697,7 +707,7 @@ run_records(struct run *r)
 	struct imp_refs refs = {person_ref, team_ref, r};
 	struct bulk b = {.run = r};
 	bool bulk = r->kind == IMP_DEALS || r->kind == IMP_LEADS;
-	int max = r->kind == IMP_DEALS ? DEAL_BULK_MAX : LEAD_BULK_MAX;
+	int max = r->batch ? r->batch : r->kind == IMP_DEALS ? DEAL_BULK_MAX : LEAD_BULK_MAX;
 	enum status st = ST_OK;
 
 	if (bulk && bulk_open(&b) != ST_OK)
@@ -741,21 +751,6 @@ run_records(struct run *r)
 	return !r->failed && st == ST_NOT_FOUND;
 }
 
-static struct db_pool *
-pool_open(void)
-{
-	const char *url = getenv("DATABASE_URL");
-	struct db_pool *p = NULL;
-	struct db_pool_options o = {
-	    .url = url && *url ? url : "postgresql:///attain",
-	    .size = 1,
-	    .wait_ms = 1000,
-	    .statement_timeout_ms = 3600 * 1000,
-	};
-
-	return db_pool_new(&o, &p) == ST_OK ? p : NULL;
-}
-
 int
 import_main(int argc, char **argv)
 {
@@ -780,7 +775,8 @@ import_main(int argc, char **argv)
 		fprintf(stderr, "attainctl import: %s: %s\n", o.path, strerror(errno));
 		goto out;
 	}
-	r = (struct run){.kind = o.kind, .path = o.path, .dry_run = o.dry_run, .tty = isatty(2)};
+	r = (struct run){
+	    .kind = o.kind, .path = o.path, .dry_run = o.dry_run, .batch = o.batch, .tty = isatty(2)};
 	if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode))
 		r.size = sb.st_size;
 	if (imp_reader_open(f, o.format, &o.map, &r.reader, err, sizeof err) != ST_OK) {
@@ -789,7 +785,7 @@ import_main(int argc, char **argv)
 	}
 	if (o.format == IMP_CSV)
 		drop_unknown_columns(r.reader, o.kind);
-	if (!(pool = pool_open()) || db_acquire(pool, &r.c) != ST_OK) {
+	if (!(pool = ctl_pool_open()) || db_acquire(pool, &r.c) != ST_OK) {
 		fprintf(stderr, "attainctl import: DATABASE_URL: cannot connect to PostgreSQL\n");
 		goto out;
 	}

@@ -39,8 +39,8 @@ usage(FILE *f)
 	fputs("roles: admin, exec, manager, rep, service\n", f);
 }
 
-static struct db_pool *
-open_pool(void)
+struct db_pool *
+ctl_pool_open(void)
 {
 	const char *url = getenv("DATABASE_URL");
 	struct db_pool *p = NULL;
@@ -61,7 +61,7 @@ open_pool(void)
 static int
 cmd_migrate(void)
 {
-	struct db_pool *p = open_pool();
+	struct db_pool *p = ctl_pool_open();
 	struct db_conn *c = NULL;
 	char err[512] = "";
 	int applied = 0, rc = 1;
@@ -223,7 +223,7 @@ cmd_seed(int argc, char **argv)
 	if (rc)
 		return rc;
 	rc = 1;
-	if (!(p = open_pool()))
+	if (!(p = ctl_pool_open()))
 		return 1;
 	if (db_acquire(p, &c) != ST_OK) {
 		fprintf(stderr, "attainctl: DATABASE_URL: cannot connect to PostgreSQL\n");
