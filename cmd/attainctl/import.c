@@ -606,6 +606,7 @@ options_parse(int argc, char **argv, struct options *o)
 	    {"map", required_argument, NULL, 'm'},
 	    {"map-file", required_argument, NULL, 'M'},
 	    {"dry-run", no_argument, NULL, 'n'},
+	    {"batch", required_argument, NULL, 'b'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
