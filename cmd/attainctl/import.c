@@ -5,8 +5,9 @@
  * bulk sync of POST /v1/{deals,leads}/bulk, in batches of its size; teams,
  * people and quotas one row at a time through their create/update, upserted
  * by external_id (quotas by assignee, period, metric and filter), one
- * transaction per batch and a savepoint per row. --dry-run runs it all in
- * one transaction that is rolled back.
+ * transaction per batch and a savepoint per row. --dry-run rolls back what
+ * it did: the one transaction of teams, people or quotas, each batch of
+ * deals or leads.
  */
 #include "cmd/attainctl/import.h"
 
@@ -397,7 +398,9 @@ bulk_flush(struct bulk *b, bool reopen)
 				    r->unchanged += res.unchanged;
 			leads_service_bulk_result_clear(&res);
 		}
-		if (st == ST_OK)
+		/* The dry run rolls each batch back: the sync's temporary table lives until the end of its
+		 * transaction. */
+		if (st == ST_OK && !r->dry_run)
 			st = db_commit(r->c);
 		else
 			db_rollback(r->c);
@@ -601,14 +604,10 @@ static int
 options_parse(int argc, char **argv, struct options *o)
 {
 	static const struct option opts[] = {
-	    {"org", required_argument, NULL, 'o'},
-	    {"format", required_argument, NULL, 'f'},
-	    {"map", required_argument, NULL, 'm'},
-	    {"map-file", required_argument, NULL, 'M'},
-	    {"dry-run", no_argument, NULL, 'n'},
-	    {"batch", required_argument, NULL, 'b'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"org", required_argument, NULL, 'o'}, {"format", required_argument, NULL, 'f'},
+	    {"map", required_argument, NULL, 'm'}, {"map-file", required_argument, NULL, 'M'},
+	    {"dry-run", no_argument, NULL, 'n'},   {"batch", required_argument, NULL, 'b'},
+	    {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
 	};
 	char err[256];
 	int ch;
@@ -801,9 +800,10 @@ import_main(int argc, char **argv)
 	r.who = (struct caller){.org = o.org, .sub = "attainctl-import", .scope = &scope};
 	clock_gettime(CLOCK_MONOTONIC, &r.t0);
 	r.last = r.t0;
-	/* The dry run: one transaction, rolled back; each batch a savepoint of it. Else for teams, people
-	 * and quotas one transaction per ROW_BATCH rows (deals and leads: one per bulk batch). */
-	if ((o.dry_run || (o.kind != IMP_DEALS && o.kind != IMP_LEADS)) && db_begin(r.c) != ST_OK)
+	/* Teams, people and quotas: one transaction per ROW_BATCH rows, a savepoint per row; the dry run
+	 * one transaction for all, rolled back. Deals and leads: a transaction per bulk batch (bulk_flush).
+	 */
+	if (o.kind != IMP_DEALS && o.kind != IMP_LEADS && db_begin(r.c) != ST_OK)
 		goto out;
 	ok = run_records(&r);
 	if (o.dry_run || !ok) {

@@ -133,14 +133,14 @@ def test_dry_run_writes_nothing(imp, admin, org_tree, database, org):
     before = psql(database, f"SELECT count(*) FROM deals WHERE org_id = '{org}'")
     r = imp("deals", "external_id,name,owner,amount,stage,close_date\n"
                      "D-DRY,Dry,P-ANN,5,prospecting,2026-07-01\n"
-                     "D-1,Renamed,P-ANN,5,prospecting,2026-07-01\n", "--dry-run", name="dry.csv")
+                     "D-1,Renamed,P-ANN,5,prospecting,2026-07-01\n", "--dry-run", "--batch", "1", name="dry.csv")
     assert r.returncode == 0, r.stderr
     assert "dry run: nothing written" in r.stdout
     assert summary(r)["created"] == 1 and summary(r)["updated"] == 1
     assert psql(database, f"SELECT count(*) FROM deals WHERE org_id = '{org}'") == before
     assert deal(admin, "D-DRY") is None and deal(admin, "D-1")["name"] == "Big deal"
-    r = imp("teams", "external_id,name\nT-DRY,Dry\n", "--dry-run", name="dry-teams.csv")
-    assert r.returncode == 0 and summary(r)["created"] == 1
+    r = imp("teams", "external_id,name,parent\nT-DRY,Dry,\nT-DRY2,Dry child,T-DRY\n", "--dry-run", name="dry-teams.csv")
+    assert r.returncode == 0 and summary(r)["created"] == 2, r.stderr
     assert "T-DRY" not in {t["external_id"] for t in items(admin, "/v1/teams?limit=100")}
 
 
