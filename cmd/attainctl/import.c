@@ -670,8 +670,20 @@ pick_org(struct db_conn *c, struct options *o, char **owned)
 	char *orgs[2] = {0};
 	size_t n = 0;
 
-	if (o->org)
-		return org_service_ensure(c, o->org) == ST_OK ? 0 : 2;
+	if (o->org && o->dry_run) {
+		/* The dry run writes nothing, not even the org. */
+		if (imp_store_org_exists(c, o->org) == ST_OK)
+			return 0;
+		fprintf(stderr, "attainctl import: no org %s (a dry run does not create it)\n", o->org);
+		return 2;
+	}
+	if (o->org) {
+		if (org_service_ensure(c, o->org) == ST_OK)
+			return 0;
+		fprintf(stderr, "attainctl import: cannot make org %s (SQLSTATE %s)\n", o->org,
+		        db_last_sqlstate(c));
+		return 2;
+	}
 	if (imp_store_orgs(c, orgs, 2, &n) != ST_OK)
 		return 2;
 	if (n != 1) {
@@ -789,8 +801,9 @@ import_main(int argc, char **argv)
 		fprintf(stderr, "attainctl import: DATABASE_URL: cannot connect to PostgreSQL\n");
 		goto out;
 	}
-	if (pick_org(r.c, &o, &org) != 0 ||
-	    org_service_scope_load(r.c, o.org, ROLE_ADMIN, 0, &scope) != ST_OK ||
+	if (pick_org(r.c, &o, &org) != 0)
+		goto out;
+	if (org_service_scope_load(r.c, o.org, ROLE_ADMIN, 0, &scope) != ST_OK ||
 	    imp_store_keys(r.c, o.org, 1, on_person, &r) != ST_OK ||
 	    imp_store_keys(r.c, o.org, 0, on_team, &r) != ST_OK) {
 		fprintf(stderr, "attainctl import: cannot load org %s (SQLSTATE %s)\n", o.org ? o.org : "?",

@@ -9,6 +9,7 @@
 #include "db/row.h"
 
 DB_STMT(stmt_imp_orgs, "SELECT org_id FROM orgs ORDER BY org_id LIMIT $1::int");
+DB_STMT(stmt_imp_org, "SELECT 1 FROM orgs WHERE org_id = $1");
 DB_STMT(stmt_imp_people, "SELECT id, version, external_id, email FROM people WHERE org_id = $1");
 DB_STMT(stmt_imp_teams, "SELECT id, version, external_id, NULL FROM teams WHERE org_id = $1");
 DB_STMT(stmt_imp_quota,
@@ -31,6 +32,16 @@ imp_store_orgs(struct db_conn *c, char **out, size_t max, size_t *n)
 		else
 			(*n)++;
 	}
+	PQclear(r);
+	return st;
+}
+
+enum status
+imp_store_org_exists(struct db_conn *c, const char *org)
+{
+	PGresult *r = NULL;
+	enum status st = row_exec_one(c, &stmt_imp_org, 1, (const char *[]){org}, &r);
+
 	PQclear(r);
 	return st;
 }

@@ -16,6 +16,9 @@
 /* The ids of the orgs, at most `max` of them, into out[] (each malloc'd; caller frees), *n of them. */
 enum status imp_store_orgs(struct db_conn *c, char **out, size_t max, size_t *n);
 
+/* Whether org exists: ST_OK, or ST_NOT_FOUND. */
+enum status imp_store_org_exists(struct db_conn *c, const char *org);
+
 /*
  * Each person (people != 0) or team of org: each(ctx, id, version,
  * external_id or NULL, email or NULL (teams: NULL)).

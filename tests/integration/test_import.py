@@ -226,6 +226,12 @@ def test_usage_and_file_errors_exit_2(imp, database, other_admin):
     assert r.returncode == 2 and "empty" in r.stderr
     r = attainctl(database, "import", "deals", str(imp.dir / "empty.csv"), "--map", "nonsense")
     assert r.returncode == 2
+    # a dry run into an org that does not exist writes nothing, not even the org
+    (imp.dir / "dry-org.csv").write_text("external_id,name\nT-1,One\n")
+    r = attainctl(database, "import", "teams", str(imp.dir / "dry-org.csv"), "--org", "it-import-nowhere",
+                  "--dry-run")
+    assert r.returncode == 2 and "no org it-import-nowhere" in r.stderr
+    assert psql(database, "SELECT count(*) FROM orgs WHERE org_id = 'it-import-nowhere'") == "0"
     # with more than one org in the database, --org is required
     ok(other_admin.get("/v1/org"))
     (imp.dir / "one.csv").write_text("external_id\nX\n")
