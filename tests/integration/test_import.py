@@ -244,3 +244,34 @@ def test_help_tells_of_import():
     assert r.returncode == 0 and "--dry-run" in r.stdout and "--map-file" in r.stdout
     r = subprocess.run([ATTAINCTL, "--help"], capture_output=True, text=True)
     assert r.returncode == 0 and "import KIND FILE" in r.stdout
+
+
+def test_a_progress_bar_on_a_terminal_only(imp, database, org, org_tree):
+    import pty
+    path = imp.dir / "progress.csv"
+    path.write_text("external_id,name\nT-ROOT,Sales\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTAIN_")}
+    env["DATABASE_URL"] = database
+    master, slave = pty.openpty()
+    try:
+        r = subprocess.run([ATTAINCTL, "import", "teams", str(path), "--org", org], env=env, stdout=subprocess.PIPE,
+                           stderr=slave, text=True, timeout=120)
+        os.close(slave)
+        slave = None
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the terminal's other end is closed: all read
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        if slave is not None:
+            os.close(slave)
+        os.close(master)
+    assert r.returncode == 0
+    assert b"100% 1 rows" in shown and b"rows/s" in shown
+    plain = imp("teams", "external_id,name\nT-ROOT,Sales\n", name="progress.csv")
+    assert "rows/s" not in plain.stderr and "[" not in plain.stderr
