@@ -170,6 +170,16 @@ run_copy() { # -> seconds; one psql, one COPY (one transaction) per body, like t
 	t1=$(now)
 	elapsed "$t0" "$t1"
 }
+# A side after bulk in round $r, on an emptied table: its seconds, and the deals bulk stored.
+other_side() { # name label run-function
+	local secs fp
+	empty
+	secs=$($3)
+	printf '%s\t%s\t%s\n' "$1" "$r" "$secs" >>"$work/results.tsv"
+	fp=$(fingerprint)
+	log "run $r/$runs $2: $secs s ($(rate "$secs") deals/s)"
+	[ "$fp_bulk" = "$fp" ] || { log "bulk and $2 stored different deals: $fp_bulk vs $fp"; exit 1; }
+}
 : >"$work/results.tsv"
 for r in $(seq "$runs"); do
 	empty
@@ -179,19 +189,8 @@ for r in $(seq "$runs"); do
 	hist=$(psql_ "$db_url" -At -c "SELECT count(*) FROM deal_history WHERE org_id = '$org'")
 	[ "$hist" = "$deals" ] || { log "bulk wrote $hist history rows, expected $deals"; exit 1; }
 	log "run $r/$runs bulk: $secs s ($(rate "$secs") deals/s)"
-	empty
-	secs=$(run_copy)
-	printf 'copy\t%s\t%s\n' "$r" "$secs" >>"$work/results.tsv"
-	fp_copy=$(fingerprint)
-	log "run $r/$runs COPY: $secs s ($(rate "$secs") deals/s)"
-	[ "$fp_bulk" = "$fp_copy" ] || { log "bulk and COPY stored different deals: $fp_bulk vs $fp_copy"; exit 1; }
-	[ "$import" = 0 ] && continue
-	empty
-	secs=$(run_import)
-	printf 'import\t%s\t%s\n' "$r" "$secs" >>"$work/results.tsv"
-	fp_import=$(fingerprint)
-	log "run $r/$runs import: $secs s ($(rate "$secs") deals/s)"
-	[ "$fp_bulk" = "$fp_import" ] || { log "bulk and import stored different deals: $fp_bulk vs $fp_import"; exit 1; }
+	other_side copy COPY run_copy
+	[ "$import" = 0 ] || other_side import import run_import
 done
 warn_lines=$(grep -c . "$work/attaind.log" || true)
 

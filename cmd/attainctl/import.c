@@ -25,6 +25,7 @@
 
 #include "api/deals.h"
 #include "auth/principal.h"
+#include "core/buf.h"
 #include "core/money.h"
 #include "db/db.h"
 #include "deals/service.h"
@@ -152,9 +153,8 @@ struct run {
 	struct keys teams;    /* external_id -> team id */
 	struct keys versions; /* "p<id>" / "t<id>" -> version, of the rows as they were */
 	long created, updated, unchanged, rejected, rows;
-	long *lines; /* owned: the file line of each item of the bulk batch */
-	size_t nlines, linecap;
-	bool failed; /* a database or memory failure: stop */
+	struct buf lines; /* owned: the file line (a long) of each item of the bulk batch */
+	bool failed;      /* a database or memory failure: stop */
 	/* progress */
 	bool tty;
 	long long size; /* bytes of the file, 0 = unknown */
@@ -318,19 +318,21 @@ struct bulk {
 	int n; /* items in the batch */
 };
 
-static bool
+/* The file line of the next item of the batch (lines.oom on failure). */
+static void
 line_keep(struct run *r, long line)
 {
-	if (r->nlines == r->linecap) {
-		size_t cap = r->linecap ? r->linecap * 2 : 1024;
-		long *n = realloc(r->lines, cap * sizeof *n);
-		if (!n)
-			return false;
-		r->lines = n;
-		r->linecap = cap;
-	}
-	r->lines[r->nlines++] = line;
-	return true;
+	buf_append(&r->lines, (const char *)&line, sizeof line);
+}
+
+/* The file line of item `index` of the batch. */
+static long
+line_of(const struct run *r, int index)
+{
+	long line;
+
+	memcpy(&line, r->lines.data + (size_t)index * sizeof line, sizeof line);
+	return line;
 }
 
 static void
@@ -338,7 +340,7 @@ on_refused(void *ctx, int index, struct issues *e)
 {
 	struct bulk *b = ctx;
 
-	reject(b->run, b->run->lines[index], e);
+	reject(b->run, line_of(b->run, index), e);
 	issues_clear(e);
 }
 
@@ -348,7 +350,7 @@ bulk_open(struct bulk *b)
 	struct deals_sync_refusals to = {on_refused, b};
 
 	b->n = 0;
-	b->run->nlines = 0;
+	buf_clear(&b->run->lines);
 	if (b->run->kind == IMP_DEALS)
 		return deals_service_sync_open(b->run->c, &b->run->who, &to, &b->deals);
 	return ST_OK;
@@ -360,7 +362,8 @@ bulk_add(struct bulk *b, json_t *obj, long line, struct issues *e)
 {
 	struct deal_input in;
 
-	if (!line_keep(b->run, line)) {
+	line_keep(b->run, line);
+	if (b->run->lines.oom) {
 		b->run->failed = true;
 		return;
 	}
@@ -392,7 +395,7 @@ bulk_flush(struct bulk *b, bool reopen)
 			struct leads_bulk_result res = {0};
 			st = leads_service_bulk(r->c, &r->who, &b->leads, false, false, &res);
 			for (size_t i = 0; st == ST_OK && i < res.nrejects; i++)
-				reject(r, r->lines[res.rejects[i].index], &res.rejects[i].issues);
+				reject(r, line_of(r, res.rejects[i].index), &res.rejects[i].issues);
 			if (st == ST_OK)
 				r->created += res.created, r->updated += res.updated,
 				    r->unchanged += res.unchanged;
@@ -844,7 +847,7 @@ out:
 	keys_clear(&r.people);
 	keys_clear(&r.teams);
 	keys_clear(&r.versions);
-	free(r.lines);
+	buf_clear(&r.lines);
 	if (pool) {
 		db_release(pool, r.c);
 		db_pool_free(pool);

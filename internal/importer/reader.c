@@ -22,6 +22,12 @@ trimmed(const char *s, size_t n)
 	return strndup(s, n);
 }
 
+static struct imp_rename *
+rename_at(const struct imp_map *m, size_t i)
+{
+	return (struct imp_rename *)(void *)m->renames.data + i;
+}
+
 static enum status
 map_put(struct imp_map *m, const char *src, size_t srclen, const char *dst, size_t dstlen)
 {
@@ -29,22 +35,10 @@ map_put(struct imp_map *m, const char *src, size_t srclen, const char *dst, size
 
 	if (!s || !d)
 		goto nomem;
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 16;
-		char **ns = realloc(m->src, cap * sizeof *ns);
-		if (ns)
-			m->src = ns;
-		char **nd = ns ? realloc(m->dst, cap * sizeof *nd) : NULL;
-		if (!nd)
-			goto nomem;
-		m->dst = nd;
-		m->cap = cap;
-	}
-	/* A later rename of the same column wins: it goes first in the lookup order. */
-	memmove(m->src + 1, m->src, m->n * sizeof *m->src);
-	memmove(m->dst + 1, m->dst, m->n * sizeof *m->dst);
-	m->src[0] = s;
-	m->dst[0] = d;
+	buf_append(&m->renames, (const char *)&(struct imp_rename){.src = s, .dst = d},
+	           sizeof(struct imp_rename));
+	if (m->renames.oom)
+		goto nomem;
 	m->n++;
 	return ST_OK;
 nomem:
@@ -113,9 +107,10 @@ imp_map_add_file(struct imp_map *m, FILE *f, char *err, size_t errlen)
 const char *
 imp_map_name(const struct imp_map *m, const char *name)
 {
-	for (size_t i = 0; m && i < m->n; i++)
-		if (strcasecmp(m->src[i], name) == 0)
-			return m->dst[i];
+	/* A later rename of the same column wins. */
+	for (size_t i = m ? m->n : 0; i-- > 0;)
+		if (strcasecmp(rename_at(m, i)->src, name) == 0)
+			return rename_at(m, i)->dst;
 	return name;
 }
 
@@ -123,11 +118,10 @@ void
 imp_map_clear(struct imp_map *m)
 {
 	for (size_t i = 0; i < m->n; i++) {
-		free(m->src[i]);
-		free(m->dst[i]);
+		free(rename_at(m, i)->src);
+		free(rename_at(m, i)->dst);
 	}
-	free(m->src);
-	free(m->dst);
+	buf_clear(&m->renames);
 	*m = (struct imp_map){0};
 }
 
@@ -152,9 +146,9 @@ struct imp_reader {
 	int nback;
 	char **columns; /* owned (CSV): names after the renames, "" = dropped */
 	size_t ncolumns;
-	struct buf text; /* the record's cells, each NUL-terminated (CSV) */
-	size_t *cells;   /* offsets of the cells in text */
-	size_t ncells, cellcap;
+	struct buf text;  /* the record's cells, each NUL-terminated (CSV) */
+	struct buf cells; /* the offsets (size_t) of the cells in text */
+	size_t ncells;
 	char *linebuf; /* NDJSON line */
 	size_t linecap;
 };
@@ -201,16 +195,13 @@ skip_bom(struct imp_reader *r)
 static bool
 cell_start(struct imp_reader *r)
 {
-	if (r->ncells == r->cellcap) {
-		size_t cap = r->cellcap ? r->cellcap * 2 : 32;
-		size_t *n = realloc(r->cells, cap * sizeof *n);
-		if (!n)
-			return false;
-		r->cells = n;
-		r->cellcap = cap;
-	}
-	r->cells[r->ncells++] = r->text.len;
-	return true;
+	size_t off = r->text.len;
+
+	if (r->ncells == 0)
+		r->cells.len = 0; /* reused from record to record */
+	buf_append(&r->cells, (const char *)&off, sizeof off);
+	r->ncells++;
+	return !r->cells.oom;
 }
 
 /*
@@ -291,7 +282,10 @@ csv_record(struct imp_reader *r)
 static const char *
 cell(const struct imp_reader *r, size_t i)
 {
-	return r->text.data + r->cells[i];
+	size_t off;
+
+	memcpy(&off, r->cells.data + i * sizeof off, sizeof off);
+	return r->text.data + off;
 }
 
 static enum status
@@ -499,7 +493,7 @@ imp_reader_free(struct imp_reader *r)
 		free(r->columns[i]);
 	free(r->columns);
 	buf_clear(&r->text);
-	free(r->cells);
+	buf_clear(&r->cells);
 	free(r->linebuf);
 	free(r);
 }

@@ -22,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "core/buf.h"
 #include "core/issue.h"
 #include "core/status.h"
 
@@ -31,11 +32,13 @@ enum imp_format {
 };
 
 /* Column renames: a column (or NDJSON key) named src is read as dst. */
+struct imp_rename {
+	char *src; /* owned */
+	char *dst; /* owned; "" = drop the column */
+};
 struct imp_map {
-	char **src; /* owned, each owned */
-	char **dst; /* owned, each owned; "" = drop the column */
+	struct buf renames; /* owned: struct imp_rename items, in the order given */
 	size_t n;
-	size_t cap;
 };
 
 /*
