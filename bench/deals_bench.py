@@ -94,6 +94,14 @@ def gen_bulk(directory, org, min_id, count, calls, per_call):
     print("org_id, " + COPY_COLUMNS)
 
 
+def gen_ndjson(directory, calls):
+    """The bodies bulk-K.json as one NDJSON file, deals.ndjson (what attainctl import reads)."""
+    with open(os.path.join(directory, "deals.ndjson"), "w") as out:
+        for k in range(int(calls)):
+            for item in json.load(open(os.path.join(directory, f"bulk-{k}.json"))):
+                out.write(json.dumps(item, separators=(",", ":")) + "\n")
+
+
 def check_bulk(path, per_call):
     try:
         body = json.load(open(path))
@@ -106,25 +114,31 @@ def check_bulk(path, per_call):
 
 def report_bulk(path, deals):
     deals = int(deals)
-    runs = {"bulk": [], "copy": []}
+    runs = {"bulk": [], "copy": [], "import": []}
     for line in open(path):
         side, run, secs = line.split("\t")
         runs[side].append((int(run), float(secs)))
-    if not runs["bulk"] or len(runs["bulk"]) != len(runs["copy"]):
+    if not runs["import"]:
+        del runs["import"]
+    if not runs["bulk"] or any(len(r) != len(runs["bulk"]) for r in runs.values()):
         die(f"{path}: unequal or missing runs")
-    label = {"bulk": "attaind  POST /v1/deals/bulk", "copy": "psql     COPY into deals"}
+    sides = [s for s in ("bulk", "copy", "import") if s in runs]
+    label = {"bulk": "attaind  POST /v1/deals/bulk", "copy": "psql     COPY into deals",
+             "import": "attainctl import deals"}
     print("per run:")
     print(f"  {'':30} {'run':>3} {'seconds':>9} {'deals/s':>10}")
-    for side in ("bulk", "copy"):
+    for side in sides:
         for run, secs in runs[side]:
             print(f"  {label[side]:30} {run:>3} {secs:>9.2f} {deals / secs:>10.0f}")
     med = {s: statistics.median(deals / secs for _, secs in runs[s]) for s in runs}
     print()
     print(f"medians of {len(runs['bulk'])} runs ({deals:,} deals each):")
     print(f"  {'':30} {'deals/s':>10}")
-    for side in ("bulk", "copy"):
+    for side in sides:
         print(f"  {label[side]:30} {med[side]:>10.0f}")
     print(f"  {'ratio bulk / COPY':30} {med['bulk'] / med['copy']:>9.2f}x")
+    if "import" in med:
+        print(f"  {'ratio import / bulk':30} {med['import'] / med['bulk']:>9.2f}x")
 
 
 LIST_SQL = re.compile(rb"WITH drv AS MATERIALIZED \(SELECT [^\x00]*?"
@@ -268,6 +282,7 @@ def main(argv):
     cmds = {
         "free-port": (0, free_port),
         "gen-bulk": (6, gen_bulk),
+        "gen-ndjson": (2, gen_ndjson),
         "check-bulk": (2, check_bulk),
         "report-bulk": (2, report_bulk),
         "list-sql": (1, list_sql),

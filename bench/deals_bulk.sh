@@ -3,10 +3,11 @@
 # POST /v1/deals/bulk (--per-call deals a call, one call after the other)
 # against psql COPYing the same deals, as the rows attaind stores, into the same
 # table, in the same run. Prints deals/s of both (medians of --runs runs) and
-# the ratio bulk / COPY. See bench/README-deals.md.
+# the ratio bulk / COPY. See bench/README-deals.md. With --import 1 a third
+# side, attainctl import of the same deals as one NDJSON file (bench/import.sh).
 #
 #   bench/deals_bulk.sh [--runs 3] [--deals 1000000] [--per-call 100000]
-#                       [--people 1000] [--teams 100] [--build build-bench]
+#                       [--people 1000] [--teams 100] [--build build-bench] [--import 0|1]
 #
 # Starts and stops its own PostgreSQL cluster (scripts/pg) and attaind; leaves
 # nothing running. Exit status is non-zero on any failure.
@@ -14,9 +15,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-runs=3 deals=1000000 per_call=100000 people=1000 teams=100 build=build-bench
+runs=3 deals=1000000 per_call=100000 people=1000 teams=100 build=build-bench import=0
 usage() {
-	sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 while [ $# -gt 0 ]; do
@@ -27,13 +28,14 @@ while [ $# -gt 0 ]; do
 	--people) people=${2:-} ;;
 	--teams) teams=${2:-} ;;
 	--build) build=${2:-} ;;
+	--import) import=${2:-} ;;
 	-h | --help) usage ;;
 	*) echo "deals_bulk.sh: unknown option $1" >&2; usage ;;
 	esac
 	[ $# -ge 2 ] || { echo "deals_bulk.sh: $1 needs a value" >&2; exit 2; }
 	shift 2
 done
-for v in runs deals per_call people teams; do
+for v in runs deals per_call people teams import; do
 	[[ ${!v} =~ ^[0-9]+$ ]] || { echo "deals_bulk.sh: --${v//_/-} must be a whole number, got '${!v}'" >&2; exit 2; }
 done
 if [ "$runs" -lt 1 ] || [ "$per_call" -lt 1 ] || [ "$per_call" -gt 100000 ] || [ $((deals % per_call)) != 0 ] ||
@@ -42,7 +44,7 @@ if [ "$runs" -lt 1 ] || [ "$per_call" -lt 1 ] || [ "$per_call" -gt 100000 ] || [
 	exit 2
 fi
 calls=$((deals / per_call))
-cmdline="bench/deals_bulk.sh --runs $runs --deals $deals --per-call $per_call --people $people --teams $teams --build $build"
+cmdline="bench/deals_bulk.sh --runs $runs --deals $deals --per-call $per_call --people $people --teams $teams --build $build --import $import"
 
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 PY=/usr/bin/python3
@@ -99,6 +101,7 @@ psql_() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 psql_ "$admin_url" -c "CREATE DATABASE $db"
 DATABASE_URL=$db_url "$attainctl" migrate >/dev/null
 DATABASE_URL=$db_url "$attainctl" seed --org "$org" --teams "$teams" --people "$people" >/dev/null
+psql_ "$db_url" -c "VACUUM ANALYZE" # the statistics of the people the owner checks read, before the first run
 read -r min max count < <(psql_ "$db_url" -At -F ' ' -c "SELECT min(id), max(id), count(*) FROM people WHERE org_id = '$org'")
 [ $((max - min + 1)) = "$count" ] || { log "people ids of org $org are not contiguous"; exit 1; }
 
@@ -106,6 +109,7 @@ read -r min max count < <(psql_ "$db_url" -At -F ' ' -c "SELECT min(id), max(id)
 log "generating $deals deals ($calls bodies of $per_call)"
 columns=$(helper gen-bulk "$work" "$org" "$min" "$count" "$calls" "$per_call")
 body_mb=$(du -cm "$work"/bulk-*.json | tail -1 | cut -f1)
+[ "$import" = 0 ] || helper gen-ndjson "$work" "$calls"
 
 # ---- 4. attaind -----------------------------------------------------------------
 port=$(helper free-port)
@@ -145,6 +149,16 @@ run_bulk() { # -> seconds
 	for k in $(seq 0 $((calls - 1))); do helper check-bulk "$work/resp-$k.json" "$per_call"; done
 	elapsed "$t0" "$t1"
 }
+run_import() { # -> seconds; the deals as one NDJSON file through attainctl import (batches of 100,000)
+	local t0 t1
+	t0=$(now)
+	DATABASE_URL=$db_url "$attainctl" import deals "$work/deals.ndjson" --org "$org" --batch "$per_call" >"$work/import.out" 2>"$work/import.err" ||
+		{ log "attainctl import failed: $(tail -n 5 "$work/import.err")"; exit 1; }
+	t1=$(now)
+	grep -q "created: $deals, updated: 0, unchanged: 0, rejected: 0" "$work/import.out" ||
+		{ log "attainctl import: $(cat "$work/import.out")"; exit 1; }
+	elapsed "$t0" "$t1"
+}
 run_copy() { # -> seconds; one psql, one COPY (one transaction) per body, like the calls
 	local t0 t1 script=$work/copy.sql
 	: >"$script"
@@ -156,6 +170,16 @@ run_copy() { # -> seconds; one psql, one COPY (one transaction) per body, like t
 	t1=$(now)
 	elapsed "$t0" "$t1"
 }
+# A side after bulk in round $r, on an emptied table: its seconds, and the deals bulk stored.
+other_side() { # name label run-function
+	local secs fp
+	empty
+	secs=$($3)
+	printf '%s\t%s\t%s\n' "$1" "$r" "$secs" >>"$work/results.tsv"
+	fp=$(fingerprint)
+	log "run $r/$runs $2: $secs s ($(rate "$secs") deals/s)"
+	[ "$fp_bulk" = "$fp" ] || { log "bulk and $2 stored different deals: $fp_bulk vs $fp"; exit 1; }
+}
 : >"$work/results.tsv"
 for r in $(seq "$runs"); do
 	empty
@@ -165,12 +189,8 @@ for r in $(seq "$runs"); do
 	hist=$(psql_ "$db_url" -At -c "SELECT count(*) FROM deal_history WHERE org_id = '$org'")
 	[ "$hist" = "$deals" ] || { log "bulk wrote $hist history rows, expected $deals"; exit 1; }
 	log "run $r/$runs bulk: $secs s ($(rate "$secs") deals/s)"
-	empty
-	secs=$(run_copy)
-	printf 'copy\t%s\t%s\n' "$r" "$secs" >>"$work/results.tsv"
-	fp_copy=$(fingerprint)
-	log "run $r/$runs COPY: $secs s ($(rate "$secs") deals/s)"
-	[ "$fp_bulk" = "$fp_copy" ] || { log "bulk and COPY stored different deals: $fp_bulk vs $fp_copy"; exit 1; }
+	other_side copy COPY run_copy
+	[ "$import" = 0 ] || other_side import import run_import
 done
 warn_lines=$(grep -c . "$work/attaind.log" || true)
 

@@ -1,5 +1,5 @@
 /*
- * attainctl — attain's admin CLI: migrate | token | seed.
+ * attainctl — attain's admin CLI: migrate | token | seed | import.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "auth/jwt.h"
+#include "cmd/attainctl/import.h"
 #include "auth/principal.h"
 #include "db/db.h"
 #include "org/seed.h"
@@ -32,13 +33,14 @@ usage(FILE *f)
 	      "                               deterministic benchmark data: N teams in a 10-ary tree, M people,\n"
 	      "                               and with --deals D deals over three years (history, splits) and\n"
 	      "                               quotas for every person and team\n"
-	      "                               Same arguments, same rows. An org that has teams is left alone.\n"
-	      "roles: admin, exec, manager, rep, service\n",
+	      "                               Same arguments, same rows. An org that has teams is left alone.\n",
 	      f);
+	import_usage(f);
+	fputs("roles: admin, exec, manager, rep, service\n", f);
 }
 
-static struct db_pool *
-open_pool(void)
+struct db_pool *
+ctl_pool_open(void)
 {
 	const char *url = getenv("DATABASE_URL");
 	struct db_pool *p = NULL;
@@ -59,7 +61,7 @@ open_pool(void)
 static int
 cmd_migrate(void)
 {
-	struct db_pool *p = open_pool();
+	struct db_pool *p = ctl_pool_open();
 	struct db_conn *c = NULL;
 	char err[512] = "";
 	int applied = 0, rc = 1;
@@ -221,7 +223,7 @@ cmd_seed(int argc, char **argv)
 	if (rc)
 		return rc;
 	rc = 1;
-	if (!(p = open_pool()))
+	if (!(p = ctl_pool_open()))
 		return 1;
 	if (db_acquire(p, &c) != ST_OK) {
 		fprintf(stderr, "attainctl: DATABASE_URL: cannot connect to PostgreSQL\n");
@@ -279,6 +281,8 @@ main(int argc, char **argv)
 		return cmd_token(argc - 1, argv + 1);
 	if (strcmp(argv[1], "seed") == 0)
 		return cmd_seed(argc - 1, argv + 1);
+	if (strcmp(argv[1], "import") == 0)
+		return import_main(argc - 1, argv + 1);
 	fprintf(stderr, "attainctl: unknown command %s\n", argv[1]);
 	usage(stderr);
 	return 2;
