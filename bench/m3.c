@@ -7,11 +7,21 @@
  * excluded; one thread, so the CPU time is the one-core cost even on a busy
  * machine).
  *
- *   build/bench/m3 [--method NAME|--all] [DATA_DIR]
+ *   build/bench/m3 [--method NAME|--all] [--limit N] [--http URL --token T] [DATA_DIR]
  *
  * DATA_DIR defaults to ../shared/data/m3 (relative to the repository, where
  * the program is usually run from). --all runs every method in turn.
+ * --limit N scores only the first N series of each frequency.
+ *
+ * --http URL drives a running attaind instead of the engine in process: each
+ * series goes as one POST URL/v1/forecasts/projection ({values, frequency,
+ * horizon, method}) with `Authorization: Bearer T`, one request at a time, and
+ * the answer's points are scored exactly as the in-process run scores its
+ * results (the API rounds figures to cents: on M3's magnitudes the printed
+ * figures are the same). The times are then those of the HTTP round trips.
  */
+#include <curl/curl.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +41,133 @@ struct series {
 };
 
 static struct series all[MAX_SERIES];
+
+/* --http: the endpoint, the Authorization header and the connection (kept
+ * alive across requests). */
+struct http {
+	char url[4096];
+	struct curl_slist *headers;
+	CURL *curl;
+};
+
+struct buf {
+	char *p;
+	size_t len;
+};
+
+static size_t
+collect(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct buf *b = arg;
+	size_t add = size * nmemb;
+	char *p = realloc(b->p, b->len + add + 1);
+
+	if (p == NULL)
+		return 0;
+	memcpy(p + b->len, data, add);
+	b->p = p;
+	b->len += add;
+	b->p[b->len] = 0;
+	return add;
+}
+
+/* The value of number `key` of object o into *v; -1 when absent or not one. */
+static int
+number_at(const json_t *o, const char *key, double *v)
+{
+	const json_t *j = json_object_get(o, key);
+
+	if (!json_is_number(j))
+		return -1;
+	*v = json_number_value(j);
+	return 0;
+}
+
+/* The answer of POST /v1/forecasts/projection into *r (mean and bounds of
+ * each point, the method that ran). */
+static int
+parse_answer(const char *body, size_t h, struct fc_result *r)
+{
+	json_error_t err;
+	json_t *o = json_loads(body, 0, &err), *points;
+	const char *ran;
+	int rc = -1;
+
+	if (o == NULL)
+		return -1;
+	memset(r, 0, sizeof(*r));
+	r->horizon = h;
+	points = json_object_get(o, "points");
+	ran = json_string_value(json_object_get(o, "method"));
+	if (!json_is_array(points) || json_array_size(points) != h || ran == NULL)
+		goto out;
+	r->method = FC_METHOD_COUNT;
+	for (int m = 0; m < FC_METHOD_COUNT; m++)
+		if (strcmp(ran, fc_method_name((enum fc_method)m)) == 0)
+			r->method = (enum fc_method)m;
+	if (r->method == FC_METHOD_COUNT)
+		goto out;
+	r->method_name = fc_method_name(r->method);
+	for (size_t k = 0; k < h; k++) {
+		const json_t *pt = json_array_get(points, k);
+
+		if (number_at(pt, "mean", &r->mean[k]) || number_at(pt, "lo80", &r->lo80[k]) ||
+		    number_at(pt, "hi80", &r->hi80[k]) || number_at(pt, "lo95", &r->lo95[k]) ||
+		    number_at(pt, "hi95", &r->hi95[k]))
+			goto out;
+	}
+	rc = 0;
+out:
+	json_decref(o);
+	return rc;
+}
+
+/* One series through attaind; 0 and *r on a 200. A 429 or 503 (the
+ * expensive-route limits) is retried after a short pause. */
+static int
+http_forecast(struct http *hp, const struct series *s, enum fc_method method, struct fc_result *r)
+{
+	json_t *values = json_array(), *req;
+	char *body;
+	int rc = -1;
+
+	for (size_t t = 0; t < s->n; t++)
+		json_array_append_new(values, json_real(s->y[t]));
+	req = json_pack("{s:o,s:i,s:I,s:s}", "values", values, "frequency", s->freq, "horizon", (json_int_t)s->h,
+	                "method", fc_method_name(method));
+	body = req ? json_dumps(req, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
+	json_decref(req);
+	if (body == NULL)
+		return -1;
+	for (int attempt = 0; attempt < 100; attempt++) {
+		struct buf b = {0};
+		long code = 0;
+
+		curl_easy_setopt(hp->curl, CURLOPT_URL, hp->url);
+		curl_easy_setopt(hp->curl, CURLOPT_HTTPHEADER, hp->headers);
+		curl_easy_setopt(hp->curl, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(hp->curl, CURLOPT_WRITEFUNCTION, collect);
+		curl_easy_setopt(hp->curl, CURLOPT_WRITEDATA, &b);
+		if (curl_easy_perform(hp->curl) != CURLE_OK) {
+			free(b.p);
+			break;
+		}
+		curl_easy_getinfo(hp->curl, CURLINFO_RESPONSE_CODE, &code);
+		if (code == 429 || code == 503) {
+			free(b.p);
+			nanosleep(&(struct timespec){.tv_nsec = 100000000}, NULL);
+			continue;
+		}
+		if (code == 200 && b.p != NULL)
+			rc = parse_answer(b.p, s->h, r);
+		if (rc != 0)
+			fprintf(stderr, "m3: HTTP %ld: %.300s\n", code, b.p ? b.p : "");
+		free(b.p);
+		break;
+	}
+	free(body);
+	return rc;
+}
 
 /* Reads "id,frequency,horizon,n,v..." (train) or "id,horizon,v..." (test). */
 static int
@@ -104,7 +241,7 @@ now(clockid_t clock)
 }
 
 static int
-run(const char *period, size_t count, enum fc_method method)
+run(const char *period, size_t count, enum fc_method method, struct http *hp)
 {
 	double smape = 0, mase = 0, in80 = 0, in95 = 0, pts = 0, t0, t1, c0, c1;
 	size_t chosen[FC_METHOD_COUNT] = {0};
@@ -113,7 +250,8 @@ run(const char *period, size_t count, enum fc_method method)
 	t0 = now(CLOCK_MONOTONIC);
 	c0 = now(CLOCK_PROCESS_CPUTIME_ID);
 	for (size_t i = 0; i < count; i++) {
-		if (fc_forecast(all[i].y, all[i].n, all[i].freq, all[i].h, method, &res[i]) != ST_OK) {
+		if (hp ? http_forecast(hp, &all[i], method, &res[i]) != 0
+		       : fc_forecast(all[i].y, all[i].n, all[i].freq, all[i].h, method, &res[i]) != ST_OK) {
 			fprintf(stderr, "m3: %s series %zu failed\n", period, i + 1);
 			return -1;
 		}
@@ -133,9 +271,9 @@ run(const char *period, size_t count, enum fc_method method)
 		}
 		chosen[r->method]++;
 	}
-	printf("%-10s %-15s %5zu  sMAPE %6.2f  MASE %6.3f  cover80 %5.1f %%  cover95 %5.1f %%  wall %6.3f s  "
+	printf("%-10s %-15s %5zu%s  sMAPE %6.2f  MASE %6.3f  cover80 %5.1f %%  cover95 %5.1f %%  wall %6.3f s  "
 	       "cpu %6.3f s",
-	       period, fc_method_name(method), count, smape / (double)count, mase / (double)count,
+	       period, fc_method_name(method), count, hp ? " http" : "", smape / (double)count, mase / (double)count,
 	       100 * in80 / pts, 100 * in95 / pts, t1 - t0, c1 - c0);
 	if (method == FC_AUTO) {
 		printf("  chose");
@@ -152,8 +290,11 @@ main(int argc, char **argv)
 {
 	const char *dir = "../shared/data/m3";
 	const char *periods[] = {"yearly", "quarterly", "monthly"};
+	const char *url = NULL, *token = NULL;
 	enum fc_method method = FC_AUTO;
-	int every = 0;
+	struct http http = {0}, *hp = NULL;
+	size_t limit = MAX_SERIES;
+	int every = 0, rc = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--all") == 0) {
@@ -163,25 +304,62 @@ main(int argc, char **argv)
 				fprintf(stderr, "m3: unknown method %s\n", argv[i]);
 				return 2;
 			}
+		} else if (strcmp(argv[i], "--http") == 0 && i + 1 < argc) {
+			url = argv[++i];
+		} else if (strcmp(argv[i], "--token") == 0 && i + 1 < argc) {
+			token = argv[++i];
+		} else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc && atol(argv[i + 1]) > 0) {
+			limit = (size_t)atol(argv[++i]);
 		} else if (strcmp(argv[i], "--help") == 0 || argv[i][0] == '-') {
-			fprintf(stderr, "usage: m3 [--method NAME|--all] [DATA_DIR]\n");
+			fprintf(stderr, "usage: m3 [--method NAME|--all] [--limit N] [--http URL --token T] [DATA_DIR]\n");
 			return 2;
 		} else {
 			dir = argv[i];
 		}
 	}
-	for (size_t p = 0; p < sizeof(periods) / sizeof(periods[0]); p++) {
-		size_t count = 0;
+	if (url != NULL) {
+		char auth[8192];
+		size_t len = strlen(url);
 
-		if (load(dir, periods[p], &count) != 0)
-			return 1;
-		if (every) {
-			for (int m = 0; m < FC_CROSTON; m++)
-				if (run(periods[p], count, (enum fc_method)m) != 0)
-					return 1;
-		} else if (run(periods[p], count, method) != 0) {
+		if (token == NULL) {
+			fprintf(stderr, "m3: --http needs --token\n");
+			return 2;
+		}
+		while (len > 0 && url[len - 1] == '/')
+			len--;
+		snprintf(http.url, sizeof(http.url), "%.*s/v1/forecasts/projection", (int)len, url);
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		http.curl = curl_easy_init();
+		http.headers = curl_slist_append(http.headers, "Content-Type: application/json");
+		http.headers = curl_slist_append(http.headers, auth);
+		if (http.curl == NULL || http.headers == NULL) {
+			fprintf(stderr, "m3: cannot set up libcurl\n");
 			return 1;
 		}
+		hp = &http;
 	}
-	return 0;
+	for (size_t p = 0; p < sizeof(periods) / sizeof(periods[0]) && rc == 0; p++) {
+		size_t count = 0;
+
+		if (load(dir, periods[p], &count) != 0) {
+			rc = 1;
+			break;
+		}
+		if (count > limit)
+			count = limit;
+		if (every) {
+			for (int m = 0; m < FC_CROSTON && rc == 0; m++)
+				if (run(periods[p], count, (enum fc_method)m, hp) != 0)
+					rc = 1;
+		} else if (run(periods[p], count, method, hp) != 0) {
+			rc = 1;
+		}
+	}
+	if (hp != NULL) {
+		curl_slist_free_all(http.headers);
+		curl_easy_cleanup(http.curl);
+		curl_global_cleanup();
+	}
+	return rc;
 }
