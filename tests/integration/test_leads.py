@@ -117,7 +117,7 @@ def test_create_minimal_is_scored(admin):
     assert lead["suggested_status"] == "disqualified"
     assert lead["bant"] == {"budget": "unknown", "authority": "unknown", "need": "unknown",
                             "timeline": "unknown", "passes": False}
-    assert lead["score_breakdown"] == {"fit": 0, "rules": [], "predicted": None}
+    assert lead["score_breakdown"] == {"fit": 0, "fit_coverage": 0, "rules": [], "predicted": None}
     got = admin.get(f"/v1/leads/{lead['id']}")
     assert ok(got) == lead and got.headers["ETag"] == '"1"'
 
