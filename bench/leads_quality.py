@@ -146,7 +146,10 @@ def train(s, base):
     return r.json(), time.monotonic() - t0
 
 
-def score_all(s, base, test):
+SCORED = []  # (grade, suggested_status) of each test row scored, in order
+
+
+def score_all(s, base, test, keep=False):
     probs, scores, ys = [], [], []
     t0 = time.monotonic()
     for row in test:
@@ -157,7 +160,49 @@ def score_all(s, base, test):
         probs.append(out["probability"] / 100)
         scores.append(out["score"])
         ys.append(1 if row["Converted"] == "1" else 0)
+        if keep:
+            SCORED.append((out["grade"], out["suggested_status"]))
     return probs, scores, ys, time.monotonic() - t0
+
+
+def grades_report(s, base, ev, probs, ys):
+    """
+    What a rep sees (issue 12): the service's per-grade table, the same for the fixed test rows,
+    and the suggested statuses of the test rows and of the stored (train) leads; leads at twice
+    the base rate or more that are suggested disqualified are counted (the rule says none).
+    """
+    cut = ev.get("grade_cutoffs") or {"A": 80, "B": 60, "C": 40, "derived": False}
+    print(f"grades: cut-offs A >= {cut['A']}, B >= {cut['B']}, C >= {cut['C']} "
+          f"({'derived from the training scores' if cut['derived'] else 'fixed'}); base rate {ev['base_rate_pct']} %")
+    print("  grade  holdout: count  conv %  |  test rows: count  conv %")
+    test_rows = {g: [0, 0] for g in "ABCD"}
+    for (g, _), y in zip(SCORED, ys):
+        test_rows[g][0] += 1
+        test_rows[g][1] += y
+    for g in ev["by_grade"]:
+        n, c = test_rows[g["grade"]]
+        rate = g["conversion_rate_pct"]
+        print(f"  {g['grade']:5s}  {g['count']:14d}  {'-' if rate is None else f'{rate:6.2f}':>6s}  |  {n:16d}  "
+              f"{(f'{100 * c / n:6.2f}' if n else '     -'):>6s}")
+    statuses = {}
+    for (_, st), y in zip(SCORED, ys):
+        statuses.setdefault(st, [0, 0])
+        statuses[st][0] += 1
+        statuses[st][1] += y
+    high = sum(1 for (_, st), p in zip(SCORED, probs) if st == "disqualified" and 100 * p >= 2 * ev["base_rate_pct"])
+    print("  suggested status of the test rows: " + ", ".join(
+        f"{k} {n} (conv {100 * c / n:.1f} %)" for k, (n, c) in sorted(statuses.items())))
+    print(f"  test rows at twice the base rate or more suggested disqualified: {high}")
+    stored, cursor = {}, None
+    while True:
+        params = {"segment": "b2c", "limit": 1000, **({"cursor": cursor} if cursor else {})}
+        page = s.get(base + "/v1/leads", params=params, timeout=60).json()
+        for x in page["items"]:
+            stored[x["suggested_status"]] = stored.get(x["suggested_status"], 0) + 1
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    print("  suggested status of the stored (train) leads: " + ", ".join(f"{k} {n}" for k, n in sorted(stored.items())))
 
 
 def worst_gap(probs, ys):
@@ -259,12 +304,12 @@ def main():
           f"rejected {res['rejected']} in {t_load:.2f} s")
 
     ev, t_train = train(s, base)
-    print(f"train: {t_train:.2f} s; model version {ev['version']}, {ev['columns']} columns, alpha {ev['alpha']}, "
+    print(f"train: {t_train:.2f} s; trained version {ev['trained_version']}, {ev['columns']} columns, alpha {ev['alpha']}, "
           f"n_train {ev['n_train']}, n_holdout {ev['n_holdout']}")
     print(f"  the service's own holdout (20 % of the train rows by lead id): AUC {ev['auc']:.4f}, "
           f"Brier {ev['brier']:.4f}")
 
-    probs, scores, ys, t_score = score_all(s, base, test)
+    probs, scores, ys, t_score = score_all(s, base, test, keep=True)
     a_p, a_s = auc(probs, ys), auc(scores, ys)
     brier = sum((p - y) ** 2 for p, y in zip(probs, ys)) / len(ys)
     print(f"score: {len(test)} test leads through POST /v1/leads/score in {t_score:.2f} s "
@@ -281,6 +326,7 @@ def main():
           f"bound in {100 * perfect_pass_rate(probs):.0f} % of label draws")
     ok = a_p >= TARGET_AUC and worst <= TARGET_GAP
     print(f"target (AUC >= {TARGET_AUC}, every decile within {TARGET_GAP} points): {'met' if ok else 'MISSED'}")
+    grades_report(s, base, ev, probs, ys)
     print(f"time: load {t_load:.2f} s, train {t_train:.2f} s, score {t_score:.2f} s")
     if "--resplit-tokens" in opts:
         resplits(base, opts["--resplit-tokens"].split(","), rows)

@@ -2,8 +2,10 @@
 # bench/leads_quality.sh — the lead-scoring quality bar, end to end through
 # the API: load the X Education train rows with POST /v1/leads/bulk, train
 # with POST /v1/lead-scoring/models/b2c/train, score the fixed test rows with
-# POST /v1/leads/score, and print the holdout AUC, the calibration by decile
-# and the time taken (bench/leads_quality.py says how the rows are mapped).
+# POST /v1/leads/score, and print the holdout AUC, the calibration by decile,
+# the grades (the per-grade conversion table, of the service's holdout and of
+# the test rows, and the suggested-status counts) and the time taken
+# (bench/leads_quality.py says how the rows are mapped).
 #
 #   bench/leads_quality.sh [DATA_DIR] [--build DIR] [--raw] [--resplits N] [--scale K]
 #
@@ -26,7 +28,7 @@ root=$(pwd)
 data=../shared/data/leads builddir=build-bench resplits=0 scale=0
 extra=() # options for leads_quality.py
 usage() {
-	sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 while [ $# -gt 0 ]; do
