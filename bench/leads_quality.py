@@ -13,8 +13,8 @@ of bench/leads_quality.sh, which starts PostgreSQL and attaind).
    arrives goes into attributes (numbers as numbers, Yes/No as booleans,
    blank and "Select" left out). `Tags` and `Lead Quality` (entered by sales
    during follow-up: they leak the outcome) and `Lead Number` (an id) are left out.
-3. Trains through POST /v1/lead-scoring/models/b2c/train and prints the
-   service's own evaluation (its holdout of the train rows).
+3. Trains through POST /v1/lead-scoring/models/b2c/train (a job, polled to
+   its end) and prints the service's own evaluation (its holdout of the train rows).
 4. Scores every test row through POST /v1/leads/score (the same mapping,
    without status) and prints the holdout AUC of the probability and of the
    score, the Brier score, the calibration by decile and the time taken.
@@ -139,11 +139,21 @@ def bulk_load(s, base, items, per_call=20000):
 
 
 def train(s, base):
+    """Start a training job, poll it to its end, return (the evaluation, seconds from POST to end)."""
     t0 = time.monotonic()
     r = s.post(base + "/v1/lead-scoring/models/b2c/train", timeout=600)
-    if r.status_code != 200:
+    if r.status_code == 200:  # a build from before training jobs
+        return r.json(), time.monotonic() - t0
+    if r.status_code != 202:
         die(f"training failed: {r.status_code} {r.text[:2000]}")
-    return r.json(), time.monotonic() - t0
+    job = r.json()
+    while job["state"] in ("queued", "running"):
+        time.sleep(0.05)
+        job = s.get(base + r.headers["Location"], timeout=60).json()
+    took = time.monotonic() - t0
+    if job["state"] != "succeeded":
+        die(f"training failed: {job}")
+    return s.get(base + "/v1/lead-scoring/models/b2c/evaluation", timeout=60).json(), took
 
 
 SCORED = []  # (grade, suggested_status) of each test row scored, in order

@@ -7,6 +7,7 @@ import json
 import math
 import uuid
 
+from lead_training import train
 from contract import ok
 
 TIERS = {"gold": 2.6, "silver": 1.6, "bronze": 0.7, "none": 0.0}
@@ -51,7 +52,7 @@ def test_attribute_only_segment_grades_spread_and_agree(scratch_admin):
     open_ids = [ok(api.post("/v1/leads", json={"segment": "b2c", "attributes": {"tier": t, "visits": 15}}),
                    201)["id"] for t in TIERS]
 
-    ev = ok(api.post("/v1/lead-scoring/models/b2c/train", timeout=1800))
+    ev = train(api)
     base = ev["base_rate_pct"]
     assert 10 < base < 35
     # scores are 100 x p and bunch low: the fixed 80/60/40 cannot spread them, the training's
