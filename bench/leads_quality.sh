@@ -16,8 +16,8 @@
 # --raw sends every non-blank cell as the string the CSV holds (no mapping).
 # --resplits N repeats the run on N other random 80/20 splits of all rows
 # (one org each) and prints their AUC and worst decile gap; --scale K also
-# trains on the train rows loaded K times over (K = 7: 51,744 leads) while
-# another connection keeps reading. Starts and stops its own PostgreSQL
+# trains on the train rows loaded K times over (K = 7: 51,744 leads; K = 68:
+# 502,656) while another connection keeps listing leads (p99 printed). Starts and stops its own PostgreSQL
 # cluster (scripts/pg) and attaind; leaves nothing running. Exit status: 0
 # when the target (AUC >= 0.90, every decile within 5 points) is met on the
 # fixed split, 1 when missed, 2 or more on a failure.
