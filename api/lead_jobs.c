@@ -32,23 +32,44 @@ pause_a_second(void)
 	nanosleep(&ts, NULL);
 }
 
-static void
-run_one(struct lead_jobs *j, int64_t id)
+/* Run f on a pooled connection, again a second later while the database is unavailable, JOB_TRIES times. */
+static enum status
+with_connection(struct lead_jobs *j, int64_t id, bool *taken, enum status (*f)(struct db_conn *, int64_t, bool *))
 {
 	enum status st = ST_UNAVAILABLE;
 
-	for (int k = 0; k < JOB_TRIES && st == ST_UNAVAILABLE; k++) {
+	for (int k = 0; k < JOB_TRIES && st == ST_UNAVAILABLE && !*taken; k++) {
 		struct db_conn *c;
 		if (k)
 			pause_a_second();
 		if ((st = db_acquire(j->pool, &c)) != ST_OK)
 			continue;
-		st = leads_service_train_job(c, id);
+		st = f(c, id, taken);
 		db_release(j->pool, c);
 	}
+	return st;
+}
+
+static enum status
+abandon(struct db_conn *c, int64_t id, bool *done)
+{
+	enum status st = leads_service_job_abandon(c, id);
+
+	*done = st != ST_UNAVAILABLE;
+	return st;
+}
+
+static void
+run_one(struct lead_jobs *j, int64_t id)
+{
+	bool taken = false, done = false;
+	enum status st = with_connection(j, id, &taken, leads_service_train_job);
+
+	if (st != ST_OK && taken) /* it ran, but its end is not recorded */
+		st = with_connection(j, id, &done, abandon);
 	if (st != ST_OK)
-		log_msg(LOG_ERROR, "training job %lld could not be run (%s); the next start-up fails it",
-		        (long long)id, status_name(st));
+		log_msg(LOG_ERROR, "training job %lld: %s; the next start-up marks it failed", (long long)id,
+		        status_name(st));
 }
 
 static void *

@@ -36,7 +36,7 @@ DB_STMT(stmt_job_finish,
 /* A lock nobody holds is taken (for this transaction only): its job has lost its attaind. */
 DB_STMT(stmt_job_sweep,
 	"UPDATE lead_training_jobs SET state = 'failed', step = 'failed', finished_at = now(), error = 'attaind"
-	" stopped before the training ended; the model before it is unchanged: train again'"
+	" stopped before the training ended: train again'"
 	" WHERE state IN ('queued', 'running') AND pg_try_advisory_xact_lock(" LOCK_KEY ", (id % 2147483647)::int)");
 
 enum status

@@ -868,11 +868,48 @@ job_error(enum status st)
 	}
 }
 
+/* Leads re-scored per transaction after a training. */
+#define RESCORE_PAGE 500
+
 /*
- * The three phases of a job, each outside any transaction but the last:
- * read the model and the closed leads (one statement each), fit in memory,
- * then store the model, re-score the segment and mark the job succeeded in
- * one transaction. *trained is the new trained_version; why says a failure.
+ * Re-score every lead of the segment, RESCORE_PAGE at a time, each page in a
+ * transaction of its own with the model as it then is (read FOR SHARE: a
+ * change of the rules waits for the page, then re-scores the open leads
+ * itself) and its leads locked (a write of one waits for the page).
+ */
+static enum status
+rescore_pages(struct db_conn *c, const char *org, const char *segment)
+{
+	struct rescoring rs = {.res = malloc(sizeof *rs.res)};
+	int64_t after = 0;
+	int n = RESCORE_PAGE;
+	enum status st = rs.res ? ST_OK : ST_NOMEM;
+
+	while (st == ST_OK && n == RESCORE_PAGE) {
+		struct score_model m = {0};
+		if ((st = db_begin(c)) != ST_OK)
+			break;
+		if ((st = model_store_load(c, org, segment, false, &m, &rs.today, NULL)) == ST_OK) {
+			rs.m = &m;
+			st = lead_store_rescore_page(c, org, segment, after, RESCORE_PAGE, rescore_one, &rs, &after, &n);
+		}
+		score_model_clear(&m);
+		if (st == ST_OK)
+			st = db_commit(c);
+		else
+			db_rollback(c);
+	}
+	free(rs.res);
+	return st;
+}
+
+/*
+ * The phases of a job, none holding a transaction open while it computes
+ * for long: read the model and the closed leads (one statement each, no
+ * transaction), fit in memory, store the model and its evaluation in one
+ * short transaction, then re-score the segment a page at a time
+ * (rescore_pages). *trained is the new trained_version once succeeded; why
+ * says a failure when the status alone would not.
  */
 static enum status
 train_job(struct db_conn *c, int64_t id, const char *org, const char *segment, int *trained, char *why,
@@ -910,15 +947,20 @@ train_job(struct db_conn *c, int64_t id, const char *org, const char *segment, i
 		         version, version_now);
 		st = ST_CONFLICT;
 	}
-	score_model_clear(&now);
-	if (st == ST_OK && (st = model_store_trained(c, org, segment, learned, evaluation, &row)) == ST_OK &&
-	    (st = model_store_load(c, org, segment, false, &now, &today, NULL)) == ST_OK &&
-	    (st = rescore(c, org, segment, true, &now, today)) == ST_OK &&
-	    (st = job_store_finish(c, id, row.version, NULL)) == ST_OK)
+	if (st == ST_OK && (st = model_store_trained(c, org, segment, learned, evaluation, &row)) == ST_OK)
 		st = db_commit(c);
-	if (st != ST_OK)
-		db_rollback(c);
 	else
+		db_rollback(c);
+	if (st != ST_OK || (st = job_store_progress(c, id, "rescoring", 95)) != ST_OK)
+		goto out;
+	if ((st = rescore_pages(c, org, segment)) != ST_OK) {
+		snprintf(why, whylen,
+		         "the model was stored (trained_version %d) but re-scoring the segment's leads stopped (%s): "
+		         "some keep the scores of before until the next training or change of the rules",
+		         row.version, job_error(st));
+		goto out;
+	}
+	if ((st = job_store_finish(c, id, row.version, NULL)) == ST_OK)
 		*trained = row.version;
 out:
 	score_model_clear(&m);
@@ -930,23 +972,29 @@ out:
 }
 
 enum status
-leads_service_train_job(struct db_conn *c, int64_t id)
+leads_service_train_job(struct db_conn *c, int64_t id, bool *taken)
 {
-	char org[256], segment[8], why[256] = "";
+	char org[256], segment[8], why[512] = "";
 	int trained = 0;
 	enum status st = job_store_take(c, id, org, sizeof org, segment, sizeof segment);
 
+	*taken = st == ST_OK;
 	if (st == ST_NOT_FOUND)
 		return ST_OK; /* made by a request that rolled back, or swept meanwhile */
 	if (st != ST_OK)
 		return st;
 	st = train_job(c, id, org, segment, &trained, why, sizeof why);
-	if (st != ST_OK) {
-		bool own = why[0] && (st == ST_UNPROCESSABLE || st == ST_CONFLICT);
-		st = job_store_finish(c, id, 0, own ? why : job_error(st));
-	}
+	if (st != ST_OK)
+		st = job_store_finish(c, id, 0, why[0] ? why : job_error(st));
 	job_store_release(c, id);
 	return st;
+}
+
+enum status
+leads_service_job_abandon(struct db_conn *c, int64_t id)
+{
+	return job_store_finish(c, id, 0, "the training lost its database connection; the model before it is "
+	                                  "unchanged unless the job got as far as storing it: train again");
 }
 
 enum status

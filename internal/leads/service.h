@@ -182,15 +182,20 @@ enum status leads_service_job_get(struct db_conn *c, const struct caller *who, i
  * whole job: take it (waiting for the transaction that made it to end; a
  * job no longer queued is left alone, ST_OK), read the segment's rules and
  * closed leads (one statement each, no transaction), fit the model in
- * memory (training.h), then in one transaction: check the rules are those
- * the model was graded with (else the job fails: "the segment's rules
- * changed during the training"), store the model and its evaluation,
- * re-score every lead of the segment (closed ones too) and mark the job
- * succeeded with its trained_version. Any failure marks the job failed with
- * a sentence and leaves the model before it. Returns a status only when the
- * job could not even be recorded.
+ * memory (training.h), then in one short transaction check that the rules
+ * are those the model was graded with (else the job fails: "the segment's
+ * rules changed during the training") and store the model and its
+ * evaluation; then re-score every lead of the segment (closed ones too) a
+ * page at a time, each page a short transaction of its own, and mark the
+ * job succeeded with its trained_version. Any failure marks the job failed
+ * with a sentence; before the model is stored, the model before it stays.
+ * *taken says whether the job was taken; a status other than ST_OK then
+ * means its end could not be recorded (see leads_service_job_abandon).
  */
-enum status leads_service_train_job(struct db_conn *c, int64_t id);
+enum status leads_service_train_job(struct db_conn *c, int64_t id, bool *taken);
+
+/* Mark running job `id` failed: the connection that ran it was lost before its end was recorded. */
+enum status leads_service_job_abandon(struct db_conn *c, int64_t id);
 
 /*
  * At start-up: mark failed every job queued or running that no live

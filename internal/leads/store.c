@@ -293,16 +293,15 @@ rescore_line(const PGresult *r, int i, lead_store_scorer score, void *ctx, struc
 	return st;
 }
 
-enum status
-lead_store_rescore(struct db_conn *c, const char *org, const char *segment, bool closed_too, lead_store_scorer score,
-		   void *ctx)
+/* Score the leads of r (stmt_open_leads' columns) through `score` and write those that changed. */
+static enum status
+rescore_rows(struct db_conn *c, const char *org, const PGresult *r, lead_store_scorer score, void *ctx)
 {
 	struct buf b = { 0 };
-	PGresult *r = db_exec(c, closed_too ? &stmt_segment_leads : &stmt_open_leads, 2, (const char *[]){ org, segment });
-	enum status st = db_check(c, r, PGRES_TUPLES_OK), st2;
+	enum status st, st2;
 
-	if (st != ST_OK || PQntuples(r) == 0)
-		goto out;
+	if (PQntuples(r) == 0)
+		return ST_OK;
 	if ((st = row_exec_raw(c, RESCORE_TABLE)) != ST_OK ||
 	    (st = db_copy_start(c, "COPY lead_rescore_in FROM STDIN")) != ST_OK)
 		goto out;
@@ -312,14 +311,47 @@ lead_store_rescore(struct db_conn *c, const char *org, const char *segment, bool
 	st2 = db_copy_end(c);
 	if (st == ST_OK)
 		st = st2;
-	if (st != ST_OK)
-		goto out;
-	PQclear(r);
-	r = db_exec(c, &stmt_rescore, 1, (const char *[]){ org });
-	st = db_check(c, r, PGRES_COMMAND_OK);
+	if (st == ST_OK)
+		st = row_exec_command(c, &stmt_rescore, 1, (const char *[]){ org });
 out:
-	PQclear(r);
 	buf_clear(&b);
+	return st;
+}
+
+enum status
+lead_store_rescore(struct db_conn *c, const char *org, const char *segment, bool closed_too, lead_store_scorer score,
+		   void *ctx)
+{
+	PGresult *r = db_exec(c, closed_too ? &stmt_segment_leads : &stmt_open_leads, 2, (const char *[]){ org, segment });
+	enum status st = db_check(c, r, PGRES_TUPLES_OK);
+
+	if (st == ST_OK)
+		st = rescore_rows(c, org, r, score, ctx);
+	PQclear(r);
+	return st;
+}
+
+DB_STMT(stmt_segment_leads_page,
+	"SELECT l.id, " LEAD_INPUT_JSON ", " LEAD_CREATED_ON " FROM leads l"
+	" WHERE l.org_id = $1 AND l.segment = $2 AND l.id > $3 ORDER BY l.id LIMIT $4 FOR UPDATE");
+
+enum status
+lead_store_rescore_page(struct db_conn *c, const char *org, const char *segment, int64_t after, int limit,
+			lead_store_scorer score, void *ctx, int64_t *last, int *n)
+{
+	char a[24], l[12];
+	PGresult *r;
+	enum status st;
+
+	snprintf(a, sizeof a, "%lld", (long long)after);
+	snprintf(l, sizeof l, "%d", limit);
+	r = db_exec(c, &stmt_segment_leads_page, 4, (const char *[]){ org, segment, a, l });
+	if ((st = db_check(c, r, PGRES_TUPLES_OK)) == ST_OK && (st = rescore_rows(c, org, r, score, ctx)) == ST_OK) {
+		*n = PQntuples(r);
+		if (*n > 0)
+			*last = strtoll(PQgetvalue(r, *n - 1, 0), NULL, 10);
+	}
+	PQclear(r);
 	return st;
 }
 

@@ -44,8 +44,13 @@ def all_leads(api, **params):
 
 
 def test_attribute_only_segment_grades_spread_and_agree(scratch_admin):
+    """
+    The holdout is drawn by a hash of the lead ids, which differ from run to run; with 6,000 leads
+    the expected conversion of neighbouring grades (about 66, 37, 18 and 8 %) lies 4 standard
+    errors of the holdout or more apart: their order does not hang on the draw.
+    """
     api = scratch_admin
-    items = attribute_only_leads(4000, "g-" + uuid.uuid4().hex[:8])
+    items = attribute_only_leads(6000, "g-" + uuid.uuid4().hex[:8])
     body = "".join(json.dumps(x) + "\n" for x in items)
     assert ok(api.post("/v1/leads/bulk?atomic=true", data=body,
                        headers={"Content-Type": "application/x-ndjson"}, timeout=1800))["rejected"] == 0
@@ -66,7 +71,7 @@ def test_attribute_only_segment_grades_spread_and_agree(scratch_admin):
     assert rates[0] > 2 * rates[3], rates
 
     leads = all_leads(api, segment="b2c")
-    assert len(leads) == 4000 + len(open_ids)
+    assert len(leads) == 6000 + len(open_ids)
     assert {x["grade"] for x in leads} == set("ABCD")
     for lead in leads:
         bd = lead["score_breakdown"]
