@@ -905,7 +905,7 @@ rescore_pages(struct db_conn *c, const char *org, const char *segment)
 
 /*
  * The phases of a job, none holding a transaction open while it computes
- * for long: read the model and the closed leads (one statement each, no
+ * for long: read the model and the closed leads (the leads 5,000 a statement, no
  * transaction), fit in memory, store the model and its evaluation in one
  * short transaction, then re-score the segment a page at a time
  * (rescore_pages). *trained is the new trained_version once succeeded; why

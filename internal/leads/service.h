@@ -181,7 +181,7 @@ enum status leads_service_job_get(struct db_conn *c, const struct caller *who, i
  * Run job `id` on c, which must be in no transaction and is kept for the
  * whole job: take it (waiting for the transaction that made it to end; a
  * job no longer queued is left alone, ST_OK), read the segment's rules and
- * closed leads (one statement each, no transaction), fit the model in
+ * closed leads (store.h: in pages, no transaction), fit the model in
  * memory (training.h), then in one short transaction check that the rules
  * are those the model was graded with (else the job fails: "the segment's
  * rules changed during the training") and store the model and its

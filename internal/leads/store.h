@@ -131,6 +131,8 @@ struct lead_closed;
 /*
  * Read the closed leads of `segment` (without a lock) into *out (free with
  * lead_store_closed_free) and make *src read them, in id order, until then.
+ * They are read 5,000 at a time by id, each page a statement of its own
+ * (no transaction): no statement has to read a large segment whole.
  */
 enum status lead_store_closed(struct db_conn *c, const char *org, const char *segment,
                               struct lead_closed **out, struct lead_source *src);
