@@ -26,6 +26,7 @@
 #include "core/status.h"
 #include "db/db.h"
 
+struct lead_jobs;
 struct metrics;
 struct org_cache;
 struct _u_request;
@@ -37,6 +38,7 @@ struct app {
 	struct auth_verifier *auth;   /* owned */
 	struct metrics *metrics;      /* owned */
 	struct org_cache *orgs;       /* owned: orgs known to exist */
+	struct lead_jobs *jobs;       /* owned: the training jobs' thread (lead_jobs.h) */
 	atomic_int inflight;          /* requests inside a handler */
 	atomic_size_t body_bytes;     /* request body bytes reserved by requests being received */
 	atomic_bool draining;         /* SIGTERM received */

@@ -58,6 +58,7 @@ void handle_leads_convert(struct req *r);
 void handle_lead_models_get(struct req *r);
 void handle_lead_models_put(struct req *r);
 void handle_lead_models_train(struct req *r);
+void handle_lead_jobs_get(struct req *r);
 void handle_lead_models_evaluation(struct req *r);
 
 void handle_quotas_list(struct req *r);

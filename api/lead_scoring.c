@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api/handlers.h"
+#include "api/lead_jobs.h"
 #include "api/parse.h"
 #include "api/respond.h"
 #include "api/write.h"
@@ -56,6 +57,11 @@ handle_lead_models_put(struct req *r)
 	body_write_clear(&w);
 }
 
+/*
+ * POST .../train: queue a training job (or find the one in flight for the
+ * segment) and answer 202 with its Location to poll. The job's thread takes
+ * it once this request's transaction has committed (leads/service.h).
+ */
 void
 handle_lead_models_train(struct req *r)
 {
@@ -65,6 +71,8 @@ handle_lead_models_train(struct req *r)
 	struct caller who;
 	const char *segment = path_segment(r);
 	json_t *body = NULL;
+	bool created = false;
+	char location[64];
 	enum status st;
 	size_t len;
 
@@ -82,7 +90,34 @@ handle_lead_models_train(struct req *r)
 		return;
 	}
 	req_caller_unscoped(r, &who);
-	if ((st = leads_service_model_train(r->conn, &who, segment, &row, &e)) != ST_OK)
+	if ((st = leads_service_train_submit(r->conn, &who, segment, &row, &created, &e)) == ST_OK && created &&
+	    !lead_jobs_submit(r->app->jobs, row.id))
+		st = ST_UNAVAILABLE;
+	if (st != ST_OK)
+		respond_store_error(r, st, &e);
+	else {
+		snprintf(location, sizeof location, "/v1/lead-scoring/jobs/%lld", (long long)row.id);
+		respond_header(r, "Location", location);
+		respond_json_text(r, 202, row.json);
+		row.json = NULL;
+	}
+	rowjson_clear(&row);
+}
+
+/* GET /v1/lead-scoring/jobs/{id}: a training job's state. */
+void
+handle_lead_jobs_get(struct req *r)
+{
+	struct rowjson row = { 0 };
+	struct issues e = { 0 };
+	struct caller who;
+	int64_t id;
+	enum status st;
+
+	if (!req_path_id(r, 0, &id))
+		return;
+	req_caller_unscoped(r, &who);
+	if ((st = leads_service_job_get(r->conn, &who, id, &row, &e)) != ST_OK)
 		respond_store_error(r, st, &e);
 	else {
 		respond_json_text(r, 200, row.json);

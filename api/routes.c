@@ -87,7 +87,8 @@ const struct route api_routes[] = {
 
 	{ "GET", "/v1/lead-scoring/models/{segment}", READ, 0, handle_lead_models_get, NULL },
 	{ "PUT", "/v1/lead-scoring/models/{segment}", ADMIN, 0, handle_lead_models_put, NULL },
-	{ "POST", "/v1/lead-scoring/models/{segment}/train", ADMIN, R_EXPENSIVE, handle_lead_models_train, NULL },
+	{ "POST", "/v1/lead-scoring/models/{segment}/train", ADMIN, 0, handle_lead_models_train, NULL },
+	{ "GET", "/v1/lead-scoring/jobs/{id}", ADMIN, 0, handle_lead_jobs_get, NULL },
 	{ "GET", "/v1/lead-scoring/models/{segment}/evaluation", READ, R_EXPENSIVE, handle_lead_models_evaluation, NULL },
 
 	{ "GET", "/v1/quotas", READ, 0, handle_quotas_list, q_quotas },

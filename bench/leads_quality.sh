@@ -2,8 +2,10 @@
 # bench/leads_quality.sh — the lead-scoring quality bar, end to end through
 # the API: load the X Education train rows with POST /v1/leads/bulk, train
 # with POST /v1/lead-scoring/models/b2c/train, score the fixed test rows with
-# POST /v1/leads/score, and print the holdout AUC, the calibration by decile
-# and the time taken (bench/leads_quality.py says how the rows are mapped).
+# POST /v1/leads/score, and print the holdout AUC, the calibration by decile,
+# the grades (the per-grade conversion table, of the service's holdout and of
+# the test rows, and the suggested-status counts) and the time taken
+# (bench/leads_quality.py says how the rows are mapped).
 #
 #   bench/leads_quality.sh [DATA_DIR] [--build DIR] [--raw] [--resplits N] [--scale K]
 #
@@ -14,8 +16,8 @@
 # --raw sends every non-blank cell as the string the CSV holds (no mapping).
 # --resplits N repeats the run on N other random 80/20 splits of all rows
 # (one org each) and prints their AUC and worst decile gap; --scale K also
-# trains on the train rows loaded K times over (K = 7: 51,744 leads) while
-# another connection keeps reading. Starts and stops its own PostgreSQL
+# trains on the train rows loaded K times over (K = 7: 51,744 leads; K = 68:
+# 502,656) while another connection keeps listing leads (p99 printed). Starts and stops its own PostgreSQL
 # cluster (scripts/pg) and attaind; leaves nothing running. Exit status: 0
 # when the target (AUC >= 0.90, every decile within 5 points) is met on the
 # fixed split, 1 when missed, 2 or more on a failure.
@@ -26,7 +28,7 @@ root=$(pwd)
 data=../shared/data/leads builddir=build-bench resplits=0 scale=0
 extra=() # options for leads_quality.py
 usage() {
-	sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 while [ $# -gt 0 ]; do

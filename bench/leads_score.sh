@@ -107,7 +107,15 @@ start() { # name bindir -> $port (attaind started, data loaded, model trained)
 	done
 	curl -fsS -o /dev/null "${auth[@]}" -H "Content-Type: application/x-ndjson" --data-binary "@$work/closed.ndjson" \
 		"http://127.0.0.1:$port/v1/leads/bulk?atomic=true"
-	curl -fsS -o /dev/null "${auth[@]}" -X POST "http://127.0.0.1:$port/v1/lead-scoring/models/b2c/train"
+	# a training is a job (202 + Location) against this build; the baseline trains in the call
+	local job state
+	job=$(curl -fsS -D - -o /dev/null "${auth[@]}" -X POST "http://127.0.0.1:$port/v1/lead-scoring/models/b2c/train" |
+		tr -d '\r' | sed -n 's/^Location: //Ip')
+	while [ -n "$job" ]; do
+		state=$(curl -fsS "${auth[@]}" "http://127.0.0.1:$port$job" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["state"])')
+		case "$state" in succeeded) break ;; failed) log "$name: the training failed"; exit 1 ;; esac
+		sleep 0.2
+	done
 }
 start build "$bin"
 port_build=$port

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "api/lead_jobs.h"
 #include "api/metrics.h"
 #include "api/middleware.h"
 #include "config/config.h"
@@ -130,6 +131,10 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (!(app.jobs = lead_jobs_start(app.pool))) { /* after the mask: it must not take the signals */
+		fprintf(stderr, "attaind: cannot start the training jobs' thread\n");
+		goto out;
+	}
 	if (!(srv = server_start(&app, err, sizeof err))) {
 		fprintf(stderr, "attaind: %s\n", err);
 		goto out;
@@ -139,9 +144,12 @@ main(int argc, char **argv)
 	sigwait(&sigs, &sig);
 	log_msg(LOG_INFO, "signal %d: draining", sig);
 	server_stop(srv, 25000);
+	lead_jobs_stop(app.jobs);
+	app.jobs = NULL;
 	log_msg(LOG_INFO, "stopped");
 	rc = 0;
 out:
+	lead_jobs_stop(app.jobs);
 	org_cache_free(app.orgs);
 	metrics_free(app.metrics);
 	db_pool_free(app.pool);

@@ -120,7 +120,9 @@ model_clone(const struct model *m)
 	                    .ncols = m->ncols,
 	                    .intercept = m->intercept,
 	                    .alpha = m->alpha,
-	                    .n = m->n};
+	                    .n = m->n,
+	                    .base_rate = m->base_rate,
+	                    .grade_cut = {m->grade_cut[0], m->grade_cut[1], m->grade_cut[2]}};
 	for (size_t i = 0; i < m->nfeatures; i++) {
 		struct feature *f = &c->features[i];
 		*f = m->features[i];
@@ -205,8 +207,17 @@ model_to_json(const struct model *m)
 		json_decref(features);
 		return NULL;
 	}
-	return json_pack("{s:s,s:f,s:f,s:I,s:o}", "type", "logistic_regression", "intercept", m->intercept,
-	                 "alpha", m->alpha, "n", (json_int_t)m->n, "features", features);
+	json_t *out = json_pack("{s:s,s:f,s:f,s:I,s:f,s:o}", "type", "logistic_regression", "intercept",
+	                        m->intercept, "alpha", m->alpha, "n", (json_int_t)m->n, "base_rate",
+	                        m->base_rate, "features", features);
+	if (out && m->grade_cut[0] &&
+	    json_object_set_new(out, "grade_cutoffs",
+	                        json_pack("{s:i,s:i,s:i}", "A", m->grade_cut[0], "B", m->grade_cut[1], "C",
+	                                  m->grade_cut[2])) != 0) {
+		json_decref(out);
+		return NULL;
+	}
+	return out;
 }
 
 static bool
@@ -298,6 +309,22 @@ model_from_json(const json_t *j, struct model **out)
 	    !number_of(j, "alpha", &m->alpha) || !json_is_integer(n))
 		goto out;
 	m->n = (size_t)json_integer_value(n);
+	/* both are absent from models trained before issue 12's grades: no base rate, fixed cut-offs */
+	if (json_object_get(j, "base_rate") &&
+	    (!number_of(j, "base_rate", &m->base_rate) || m->base_rate < 0 || m->base_rate > 1))
+		goto out;
+	const json_t *cuts = json_object_get(j, "grade_cutoffs");
+	if (cuts) {
+		static const char *const letters[] = {"A", "B", "C"};
+		for (int g = 0; g < 3; g++) {
+			const json_t *v = json_object_get(cuts, letters[g]);
+			if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 100)
+				goto out;
+			m->grade_cut[g] = (int)json_integer_value(v);
+		}
+		if (!(m->grade_cut[0] > m->grade_cut[1] && m->grade_cut[1] > m->grade_cut[2]))
+			goto out;
+	}
 	m->features = calloc(json_array_size(features) + 1, sizeof *m->features);
 	if (!m->features) {
 		st = ST_NOMEM;
@@ -316,4 +343,19 @@ model_from_json(const json_t *j, struct model **out)
 out:
 	model_free(m);
 	return st;
+}
+
+double
+model_base_rate(const struct model *m)
+{
+	return m->base_rate;
+}
+
+bool
+model_grade_cutoffs(const struct model *m, int cut[3])
+{
+	if (!m->grade_cut[0])
+		return false;
+	memcpy(cut, m->grade_cut, sizeof m->grade_cut);
+	return true;
 }

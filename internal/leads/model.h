@@ -10,6 +10,8 @@
 #ifndef ATTAIN_LEADS_MODEL_H
 #define ATTAIN_LEADS_MODEL_H
 
+#include <stdbool.h>
+
 #include <jansson.h>
 
 #include "core/status.h"
@@ -56,6 +58,16 @@ void model_free(struct model *m);
 
 /* One more holder of m, who calls model_free once too; returns m. Never fails. */
 struct model *model_ref(struct model *m);
+
+/* The share of the leads it was fitted on that converted (0..1; 0 when not recorded). */
+double model_base_rate(const struct model *m);
+
+/*
+ * The grade cut-offs derived at its training (training.h): the lowest score
+ * of A, B and C into cut[0..2] (strictly decreasing, 1..100) and true; false
+ * (cut untouched) when the model keeps the fixed 80, 60 and 40.
+ */
+bool model_grade_cutoffs(const struct model *m, int cut[3]);
 
 /* Number of model columns (coefficients besides the intercept). */
 int model_columns(const struct model *m);

@@ -20,6 +20,8 @@ struct model {
 	double intercept;
 	double alpha;
 	size_t n;              /* leads it was fitted on */
+	double base_rate;      /* share of those that converted, 0..1; 0 = not recorded (older models) */
+	int grade_cut[3];      /* the lowest score of A, B and C; all 0 = the fixed 80, 60, 40 */
 	atomic_int extra_refs; /* holders besides the first (model_ref) */
 };
 

@@ -817,7 +817,9 @@ score_bant_judge(const struct bant_config *b, enum bant_criterion c, const struc
 char
 score_grade(int score)
 {
-	return score >= 80 ? 'A' : score >= 60 ? 'B' : score >= 40 ? 'C' : 'D';
+	static const int fixed[3] = { 80, 60, 40 };
+
+	return score_grade_cut(score, fixed);
 }
 
 /* ---- the score ------------------------------------------------------------------ */
@@ -863,20 +865,43 @@ apportion(const double *exact, long *out, int n, long target)
 		out[rem[k].idx]++;
 }
 
+/* Whether rule r can be judged on lead l: it tests presence, or the lead carries its field. */
+static bool
+rule_known(const struct score_rule *r, const struct lead *l)
+{
+	struct lead_value v;
+
+	if (r->op == OP_EXISTS)
+		return true;
+	lead_value_get(l, &r->field, &v);
+	return v.type != LV_NULL;
+}
+
+char
+score_grade_cut(int score, const int cut[3])
+{
+	return score >= cut[0] ? 'A' : score >= cut[1] ? 'B' : score >= cut[2] ? 'C' : 'D';
+}
+
 void
 score_lead(const struct score_model *m, const struct lead *l, cal_date today, struct score_result *out)
 {
 	double group_total[SCORE_MAX_RULES] = { 0 }, exact[SCORE_MAX_RULES + 1];
 	long rounded[SCORE_MAX_RULES + 1];
 	bool hit[SCORE_MAX_RULES];
-	double raw = 0, w = 0, total = 0;
+	double raw = 0, w = 0, total = 0, known = 0, all = 0;
+	int cut[3] = { 80, 60, 40 };
 
 	memset(out, 0, sizeof *out);
 	for (size_t i = 0; i < m->nrules; i++) {
 		hit[i] = score_rule_matches(&m->rules[i], l, today);
 		if (hit[i] && m->rules[i].group >= 0)
 			group_total[m->rules[i].group] += m->rules[i].points;
+		all += abs(m->rules[i].points);
+		if (rule_known(&m->rules[i], l))
+			known += abs(m->rules[i].points);
 	}
+	out->fit_coverage = all > 0 ? known / all : 0;
 	for (size_t i = 0; i < m->nrules; i++) {
 		if (!hit[i])
 			continue;
@@ -894,10 +919,13 @@ score_lead(const struct score_model *m, const struct lead *l, cal_date today, st
 		out->has_probability = true;
 		out->probability =
 		    model_predict(m->predictive, l, out->factors, SCORE_TOP_FACTORS, &out->nfactors);
-		w = m->predicted_weight;
+		/* the model takes its own weight and the rules' share that could not be judged */
+		w = 1 - (1 - m->predicted_weight) * out->fit_coverage;
+		out->weight = w;
+		model_grade_cutoffs(m->predictive, cut);
 	}
 	for (size_t k = 0; k < out->nparts; k++) {
-		exact[k] *= clamp * (1 - w) * 100;
+		exact[k] *= clamp * (1 - m->predicted_weight * out->has_probability) * 100;
 		total += exact[k];
 	}
 	exact[out->nparts] = out->has_probability ? w * out->probability * 10000 : 0;
@@ -909,7 +937,7 @@ score_lead(const struct score_model *m, const struct lead *l, cal_date today, st
 		out->parts[k].points_c = rounded[k];
 	out->predicted_c = out->has_probability ? rounded[out->nparts] : 0;
 	out->score = (int)score;
-	out->grade = score_grade(out->score);
+	out->grade = score_grade_cut(out->score, cut);
 	out->bant_passes = true;
 	for (int c = 0; c < BANT_N; c++) {
 		out->bant[c] = score_bant_judge(&m->bant, (enum bant_criterion)c, l, today);
@@ -924,6 +952,10 @@ score_lead(const struct score_model *m, const struct lead *l, cal_date today, st
 		out->suggested_status = "disqualified";
 	else
 		out->suggested_status = "new";
+	/* the evidence overrules a low score: a lead twice as likely as the segment to convert is worth working */
+	if (out->has_probability && strcmp(out->suggested_status, "disqualified") == 0 &&
+	    model_base_rate(m->predictive) > 0 && out->probability >= 2 * model_base_rate(m->predictive))
+		out->suggested_status = "nurture";
 }
 
 json_t *
@@ -966,8 +998,9 @@ score_breakdown_json(const struct score_model *m, const struct score_result *r)
 								 round_to(r->factors[k].contribution, 1e-4)));
 		json_decref(predicted);
 		predicted = json_pack("{s:o,s:f,s:f,s:o,s:i}", "points", hundredths(r->predicted_c), "probability",
-				      round(r->probability * 10000) / 100, "weight", m->predicted_weight,
+				      round(r->probability * 10000) / 100, "weight", round(r->weight * 10000) / 10000,
 				      "top_factors", factors, "trained_version", m->trained_version);
 	}
-	return json_pack("{s:f,s:o,s:o}", "fit", round_to(r->fit, 0.01), "rules", rules, "predicted", predicted);
+	return json_pack("{s:f,s:f,s:o,s:o}", "fit", round_to(r->fit, 0.01), "fit_coverage",
+			 round(r->fit_coverage * 10000) / 10000, "rules", rules, "predicted", predicted);
 }

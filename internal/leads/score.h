@@ -12,25 +12,36 @@
  *   2. fit = the sum over groups, clamped to 0..100 (a total above 100 scales
  *      every rule by 100 / total; a total at or below 0 makes fit 0 and every
  *      rule's contribution 0).
- *   3. Without a trained model, score = fit. With one (probability p, in
- *      0..1) and the model's predicted_weight w:
- *          score = (1 - w) * fit + w * 100 * p
- *      so each rule contributes (1 - w) times its part of fit, and the
- *      prediction contributes w * 100 * p points.
+ *   3. fit_coverage c (0..1) says how much the rules could judge: the sum of
+ *      |points| of the rules the lead's fields let be judged (its field is
+ *      not null, or the rule is `exists`) over the sum of |points| of all
+ *      rules (0 without rules). A rule on a missing field neither adds nor
+ *      subtracts. Without a trained model, score = fit. With one
+ *      (probability p, in 0..1) and the model's predicted_weight w0, the
+ *      rules weigh (1 - w0) * c and are judged on what is known (fit / c),
+ *      the model takes the rest, W = 1 - (1 - w0) * c:
+ *          score = (1 - w0) * fit + W * 100 * p
+ *      so c = 1 is the plain blend (1 - w0) * fit + w0 * 100 * p, and c = 0
+ *      (nothing the rules ask is known) gives 100 * p. Each rule contributes
+ *      (1 - w0) times its part of fit, the prediction W * 100 * p points.
  *   4. score = the exact sum rounded to the nearest integer. The reported
  *      contributions are the exact parts scaled by score / exact sum (which
  *      spreads the rounding, less than half a point, in proportion), then
  *      rounded to hundredths by largest remainder, so that they add up
  *      exactly to the score.
  *
- * Grade: A when score >= 80, B >= 60, C >= 40, D otherwise.
+ * Grade: A when score >= 80, B >= 60, C >= 40, D otherwise; a trained model
+ * may carry cut-offs derived at its training instead (training.h), which
+ * then grade every score made with it.
  * BANT: each of budget, authority, need and timeline is unknown (the field
  * is null), no, partial or yes by the model's criteria; the lead passes the
  * gate when every criterion the model requires is partial or yes.
  * Suggested status: qualified when score >= thresholds.qualified and the
  * gate passes; else nurture when score >= thresholds.nurture; else
  * disqualified when score < thresholds.disqualified (by default the same as
- * nurture); else new (between the two: keep working it).
+ * nurture); else new (between the two: keep working it). A lead whose
+ * probability is at least twice the model's base rate (the share of its
+ * training leads that converted) is never disqualified: nurture instead.
  */
 #ifndef ATTAIN_LEADS_SCORE_H
 #define ATTAIN_LEADS_SCORE_H
@@ -164,6 +175,8 @@ enum bant_level score_bant_judge(const struct bant_config *b, enum bant_criterio
 				 cal_date today);
 /* The grade letter of a score: 'A' >= 80, 'B' >= 60, 'C' >= 40, else 'D'. */
 char score_grade(int score);
+/* The same with cut-offs cut[0] > cut[1] > cut[2] (the lowest score of A, B and C). */
+char score_grade_cut(int score, const int cut[3]);
 
 struct score_part {
 	int rule;       /* index in the model's rules */
@@ -177,6 +190,8 @@ struct score_result {
 	bool bant_passes;
 	const char *suggested_status; /* static */
 	double fit;                   /* 0..100, before blending */
+	double fit_coverage;          /* 0..1: the share of the rules' points that could be judged */
+	double weight;                /* the model's weight W in the score (0 without a model) */
 	bool has_probability;
 	double probability;           /* 0..1 */
 	long predicted_c;             /* hundredths of a point */
@@ -191,7 +206,7 @@ void score_lead(const struct score_model *m, const struct lead *l, cal_date toda
 /* {"budget": "yes", ..., "passes": true} (new reference; NULL on OOM). */
 json_t *score_bant_json(const struct score_result *r);
 /*
- * {"fit", "rules": [{rule_id, field, group, points, raw_points}],
+ * {"fit", "fit_coverage", "rules": [{rule_id, field, group, points, raw_points}],
  *  "predicted": null | {points, probability, weight, top_factors:
  *  [{feature, value, contribution}], trained_version}} (new reference; NULL
  *  on OOM).

@@ -10,6 +10,7 @@
 #include "deals/stage.h"
 #include "org/service.h"
 #include "leads/bulk_store.h"
+#include "leads/job_store.h"
 #include "leads/lead.h"
 #include "leads/model.h"
 #include "leads/model_store.h"
@@ -832,43 +833,168 @@ leads_service_model_put(struct db_conn *c, const struct caller *who, const char 
 }
 
 enum status
-leads_service_model_train(struct db_conn *c, const struct caller *who, const char *segment,
-                          struct rowjson *out, struct issues *e)
+leads_service_train_submit(struct db_conn *c, const struct caller *who, const char *segment, struct rowjson *out,
+                           bool *created, struct issues *e)
+{
+	(void)e;
+	return job_store_create(c, who->org, segment, who->sub, out, created);
+}
+
+enum status
+leads_service_job_get(struct db_conn *c, const struct caller *who, int64_t id, struct rowjson *out,
+                      struct issues *e)
+{
+	enum status st = job_store_get(c, who->org, id, out);
+
+	if (st == ST_NOT_FOUND)
+		issues_add(e, NULL, "%s", "no such training job");
+	return st;
+}
+
+enum status
+leads_service_jobs_sweep(struct db_conn *c, long *swept)
+{
+	return job_store_sweep(c, swept);
+}
+
+/* A job's error for a status that is not the training's own sentence. */
+static const char *
+job_error(enum status st)
+{
+	switch (st) {
+	case ST_UNAVAILABLE: return "the database was unavailable or too slow during the training; train again";
+	case ST_NOMEM: return "the training ran out of memory";
+	default: return "the training failed on an internal error; train again";
+	}
+}
+
+/* Leads re-scored per transaction after a training. */
+#define RESCORE_PAGE 500
+
+/*
+ * Re-score every lead of the segment, RESCORE_PAGE at a time, each page in a
+ * transaction of its own with the model as it then is (read FOR SHARE: a
+ * change of the rules waits for the page, then re-scores the open leads
+ * itself) and its leads locked (a write of one waits for the page).
+ */
+static enum status
+rescore_pages(struct db_conn *c, const char *org, const char *segment)
+{
+	struct rescoring rs = {.res = malloc(sizeof *rs.res)};
+	int64_t after = 0;
+	int n = RESCORE_PAGE;
+	enum status st = rs.res ? ST_OK : ST_NOMEM;
+
+	while (st == ST_OK && n == RESCORE_PAGE) {
+		struct score_model m = {0};
+		if ((st = db_begin(c)) != ST_OK)
+			break;
+		if ((st = model_store_load(c, org, segment, false, &m, &rs.today, NULL)) == ST_OK) {
+			rs.m = &m;
+			st = lead_store_rescore_page(c, org, segment, after, RESCORE_PAGE, rescore_one, &rs, &after, &n);
+		}
+		score_model_clear(&m);
+		if (st == ST_OK)
+			st = db_commit(c);
+		else
+			db_rollback(c);
+	}
+	free(rs.res);
+	return st;
+}
+
+/*
+ * The phases of a job, none holding a transaction open while it computes
+ * for long: read the model and the closed leads (the leads 5,000 a statement, no
+ * transaction), fit in memory, store the model and its evaluation in one
+ * short transaction, then re-score the segment a page at a time
+ * (rescore_pages). *trained is the new trained_version once succeeded; why
+ * says a failure when the status alone would not.
+ */
+static enum status
+train_job(struct db_conn *c, int64_t id, const char *org, const char *segment, int *trained, char *why,
+          size_t whylen)
 {
 	struct score_model m = {0}, now = {0};
 	struct lead_closed *closed = NULL;
 	struct lead_source src;
 	struct model *learned = NULL;
 	struct training_options o = {.min_per_class = TRAIN_MIN_PER_CLASS, .holdout_pct = TRAIN_HOLDOUT_PCT};
+	struct rowjson row = {0};
 	json_t *evaluation = NULL;
-	char why[256] = "";
 	cal_date today;
+	int version = 0, version_now = 0;
 	enum status st;
 
-	/* The long part reads without locks: lead writes and model changes go on meanwhile. */
-	if ((st = model_store_load(c, who->org, segment, true, &m, &today, NULL)) != ST_OK ||
-	    (st = lead_store_closed(c, who->org, segment, &closed, &src)) != ST_OK)
+	if ((st = model_store_load(c, org, segment, true, &m, &today, &version)) != ST_OK ||
+	    (st = lead_store_closed(c, org, segment, &closed, &src)) != ST_OK ||
+	    (st = job_store_progress(c, id, "fitting", 10)) != ST_OK) {
+		lead_store_closed_free(closed);
 		goto out;
-	st = training_run(&m, &src, &o, today, &learned, &evaluation, why, sizeof why);
+	}
+	st = training_run(&m, &src, &o, today, &learned, &evaluation, why, whylen);
 	lead_store_closed_free(closed);
-	if (st == ST_UNPROCESSABLE)
-		issues_add(e, NULL, "%s", why);
-	if (st != ST_OK)
+	if (st != ST_OK || (st = job_store_progress(c, id, "storing", 90)) != ST_OK)
 		goto out;
-	/*
-	 * The short part: store it (the row is now ours until commit) and re-score with the current rules,
-	 * the closed leads too: each lead carries the probability of the newest model.
-	 */
-	if ((st = model_store_trained(c, who->org, segment, learned, evaluation, out)) != ST_OK ||
-	    (st = model_store_load(c, who->org, segment, false, &now, &today, NULL)) != ST_OK)
+	if ((st = db_begin(c)) != ST_OK)
 		goto out;
-	st = rescore(c, who->org, segment, true, &now, today);
+	/* the rules the model was graded with must still be the segment's */
+	if ((st = model_store_load(c, org, segment, false, &now, &today, &version_now)) == ST_OK &&
+	    version_now != version) {
+		snprintf(why, whylen,
+		         "the segment's rules changed during the training (version %d, now %d): the model was "
+		         "not stored; train again",
+		         version, version_now);
+		st = ST_CONFLICT;
+	}
+	if (st == ST_OK && (st = model_store_trained(c, org, segment, learned, evaluation, &row)) == ST_OK)
+		st = db_commit(c);
+	else
+		db_rollback(c);
+	if (st != ST_OK || (st = job_store_progress(c, id, "rescoring", 95)) != ST_OK)
+		goto out;
+	if ((st = rescore_pages(c, org, segment)) != ST_OK) {
+		snprintf(why, whylen,
+		         "the model was stored (trained_version %d) but re-scoring the segment's leads stopped (%s): "
+		         "some keep the scores of before until the next training or change of the rules",
+		         row.version, job_error(st));
+		goto out;
+	}
+	if ((st = job_store_finish(c, id, row.version, NULL)) == ST_OK)
+		*trained = row.version;
 out:
 	score_model_clear(&m);
 	score_model_clear(&now);
 	model_free(learned);
 	json_decref(evaluation);
+	rowjson_clear(&row);
 	return st;
+}
+
+enum status
+leads_service_train_job(struct db_conn *c, int64_t id, bool *taken)
+{
+	char org[256], segment[8], why[512] = "";
+	int trained = 0;
+	enum status st = job_store_take(c, id, org, sizeof org, segment, sizeof segment);
+
+	*taken = st == ST_OK;
+	if (st == ST_NOT_FOUND)
+		return ST_OK; /* made by a request that rolled back, or swept meanwhile */
+	if (st != ST_OK)
+		return st;
+	st = train_job(c, id, org, segment, &trained, why, sizeof why);
+	if (st != ST_OK)
+		st = job_store_finish(c, id, 0, why[0] ? why : job_error(st));
+	job_store_release(c, id);
+	return st;
+}
+
+enum status
+leads_service_job_abandon(struct db_conn *c, int64_t id)
+{
+	return job_store_finish(c, id, 0, "the training lost its database connection; the model before it is "
+	                                  "unchanged unless the job got as far as storing it: train again");
 }
 
 enum status

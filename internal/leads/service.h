@@ -161,16 +161,47 @@ enum status leads_service_model_put(struct db_conn *c, const struct caller *who,
                                     json_t *body, int expect_version, struct rowjson *out, struct issues *e);
 
 /*
- * Learn the segment's conversion model from its closed leads (training.h),
- * store it with its evaluation, and re-score the segment's open leads. The
- * leads are read and the model fitted without taking any lock (lead writes
- * and model changes go on meanwhile); only the final write locks the model
- * row, and re-scores with the rules current at that moment.
- * ST_UNPROCESSABLE, with the sentence why, when there are too few closed
- * leads of a class or nothing to learn from. *out is the evaluation.
+ * Training runs as a job (0014_lead_training_jobs.sql). train_submit queues
+ * one for `segment` in the caller's transaction (*created), or finds the
+ * one already queued or running for it (!*created); *out is the job: {id,
+ * segment, state (queued, running, succeeded, failed), progress (0..100),
+ * step (queued, reading, fitting, storing, done, failed), error,
+ * trained_version, created_at, started_at, finished_at}. Whoever gets a
+ * created job hands its id to leads_service_train_job on a thread of its
+ * own.
  */
-enum status leads_service_model_train(struct db_conn *c, const struct caller *who, const char *segment,
-                                      struct rowjson *out, struct issues *e);
+enum status leads_service_train_submit(struct db_conn *c, const struct caller *who, const char *segment,
+                                       struct rowjson *out, bool *created, struct issues *e);
+
+/* The job `id` of the caller's org; ST_NOT_FOUND ("no such training job"). */
+enum status leads_service_job_get(struct db_conn *c, const struct caller *who, int64_t id, struct rowjson *out,
+                                  struct issues *e);
+
+/*
+ * Run job `id` on c, which must be in no transaction and is kept for the
+ * whole job: take it (waiting for the transaction that made it to end; a
+ * job no longer queued is left alone, ST_OK), read the segment's rules and
+ * closed leads (store.h: in pages, no transaction), fit the model in
+ * memory (training.h), then in one short transaction check that the rules
+ * are those the model was graded with (else the job fails: "the segment's
+ * rules changed during the training") and store the model and its
+ * evaluation; then re-score every lead of the segment (closed ones too) a
+ * page at a time, each page a short transaction of its own, and mark the
+ * job succeeded with its trained_version. Any failure marks the job failed
+ * with a sentence; before the model is stored, the model before it stays.
+ * *taken says whether the job was taken; a status other than ST_OK then
+ * means its end could not be recorded (see leads_service_job_abandon).
+ */
+enum status leads_service_train_job(struct db_conn *c, int64_t id, bool *taken);
+
+/* Mark running job `id` failed: the connection that ran it was lost before its end was recorded. */
+enum status leads_service_job_abandon(struct db_conn *c, int64_t id);
+
+/*
+ * At start-up: mark failed every job queued or running that no live
+ * attaind holds (its attaind stopped mid-job); *swept their number.
+ */
+enum status leads_service_jobs_sweep(struct db_conn *c, long *swept);
 
 /*
  * The evaluation of the segment's latest training. ST_NOT_FOUND ("the model

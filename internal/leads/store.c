@@ -7,6 +7,10 @@
 #include "leads/lead.h"
 #include "leads/store_sql.h"
 
+/* Closed leads a training reads per statement. */
+#define CLOSED_PAGE 5000
+#define CLOSED_PAGE_TEXT "5000"
+
 #define LEAD_JSON                                                                                         \
 	"json_build_object('id', l.id::text, 'external_id', l.external_id, 'company', l.company,             \
 	 'contact_name', l.contact_name, 'email', l.email, 'segment', l.segment, 'source', l.source,         \
@@ -293,16 +297,15 @@ rescore_line(const PGresult *r, int i, lead_store_scorer score, void *ctx, struc
 	return st;
 }
 
-enum status
-lead_store_rescore(struct db_conn *c, const char *org, const char *segment, bool closed_too, lead_store_scorer score,
-		   void *ctx)
+/* Score the leads of r (stmt_open_leads' columns) through `score` and write those that changed. */
+static enum status
+rescore_rows(struct db_conn *c, const char *org, const PGresult *r, lead_store_scorer score, void *ctx)
 {
 	struct buf b = { 0 };
-	PGresult *r = db_exec(c, closed_too ? &stmt_segment_leads : &stmt_open_leads, 2, (const char *[]){ org, segment });
-	enum status st = db_check(c, r, PGRES_TUPLES_OK), st2;
+	enum status st, st2;
 
-	if (st != ST_OK || PQntuples(r) == 0)
-		goto out;
+	if (PQntuples(r) == 0)
+		return ST_OK;
 	if ((st = row_exec_raw(c, RESCORE_TABLE)) != ST_OK ||
 	    (st = db_copy_start(c, "COPY lead_rescore_in FROM STDIN")) != ST_OK)
 		goto out;
@@ -312,36 +315,75 @@ lead_store_rescore(struct db_conn *c, const char *org, const char *segment, bool
 	st2 = db_copy_end(c);
 	if (st == ST_OK)
 		st = st2;
-	if (st != ST_OK)
-		goto out;
-	PQclear(r);
-	r = db_exec(c, &stmt_rescore, 1, (const char *[]){ org });
-	st = db_check(c, r, PGRES_COMMAND_OK);
+	if (st == ST_OK)
+		st = row_exec_command(c, &stmt_rescore, 1, (const char *[]){ org });
 out:
-	PQclear(r);
 	buf_clear(&b);
+	return st;
+}
+
+enum status
+lead_store_rescore(struct db_conn *c, const char *org, const char *segment, bool closed_too, lead_store_scorer score,
+		   void *ctx)
+{
+	PGresult *r = db_exec(c, closed_too ? &stmt_segment_leads : &stmt_open_leads, 2, (const char *[]){ org, segment });
+	enum status st = db_check(c, r, PGRES_TUPLES_OK);
+
+	if (st == ST_OK)
+		st = rescore_rows(c, org, r, score, ctx);
+	PQclear(r);
+	return st;
+}
+
+DB_STMT(stmt_segment_leads_page,
+	"SELECT l.id, " LEAD_INPUT_JSON ", " LEAD_CREATED_ON " FROM leads l"
+	" WHERE l.org_id = $1 AND l.segment = $2 AND l.id > $3 ORDER BY l.id LIMIT $4 FOR UPDATE");
+
+enum status
+lead_store_rescore_page(struct db_conn *c, const char *org, const char *segment, int64_t after, int limit,
+			lead_store_scorer score, void *ctx, int64_t *last, int *n)
+{
+	char a[24], l[12];
+	PGresult *r;
+	enum status st;
+
+	snprintf(a, sizeof a, "%lld", (long long)after);
+	snprintf(l, sizeof l, "%d", limit);
+	r = db_exec(c, &stmt_segment_leads_page, 4, (const char *[]){ org, segment, a, l });
+	if ((st = db_check(c, r, PGRES_TUPLES_OK)) == ST_OK && (st = rescore_rows(c, org, r, score, ctx)) == ST_OK) {
+		*n = PQntuples(r);
+		if (*n > 0)
+			*last = strtoll(PQgetvalue(r, *n - 1, 0), NULL, 10);
+	}
+	PQclear(r);
 	return st;
 }
 
 /* ---- the closed leads of a training ----------------------------------------------------- */
 
+/* A page of them: keyset by id, so that no statement reads the whole segment at once. */
 DB_STMT(stmt_closed_leads,
 	"SELECT l.id, " LEAD_INPUT_JSON ", " LEAD_CREATED_ON ", l.status = 'converted' FROM leads l"
-	" WHERE l.org_id = $1 AND l.segment = $2 AND l.status IN ('converted', 'disqualified') ORDER BY l.id");
+	" WHERE l.org_id = $1 AND l.segment = $2 AND l.status IN ('converted', 'disqualified') AND l.id > $3"
+	" ORDER BY l.id LIMIT " CLOSED_PAGE_TEXT);
 
+/* Every page but the last holds CLOSED_PAGE rows: lead i is row i % CLOSED_PAGE of page i / CLOSED_PAGE. */
 struct lead_closed {
-	PGresult *r;              /* owned */
+	PGresult **pages;         /* owned */
+	size_t npages;
 	json_t **docs;            /* owned: the parsed row while it is in use */
 	int64_t *ids;             /* owned */
 	unsigned char *converted; /* owned */
 	size_t n;
 };
 
+#define CELL(cl, i, col) PQgetvalue((cl)->pages[(i) / CLOSED_PAGE], (int)((i) % CLOSED_PAGE), (col))
+
 static enum status
 closed_get(void *ctx, size_t i, struct lead *out)
 {
 	struct lead_closed *cl = ctx;
-	json_t *doc = json_loads(PQgetvalue(cl->r, (int)i, 1), 0, NULL);
+	json_t *doc = json_loads(CELL(cl, i, 1), 0, NULL);
 
 	if (!doc)
 		return ST_NOMEM;
@@ -352,7 +394,7 @@ closed_get(void *ctx, size_t i, struct lead *out)
 	json_decref(cl->docs[i]);
 	cl->docs[i] = doc;
 	out->id = cl->ids[i];
-	if (cal_date_parse(PQgetvalue(cl->r, (int)i, 2), &out->created_on) != ST_OK)
+	if (cal_date_parse(CELL(cl, i, 2), &out->created_on) != ST_OK)
 		out->created_on = 0;
 	return ST_OK;
 }
@@ -376,8 +418,30 @@ lead_store_closed_free(struct lead_closed *cl)
 	free(cl->docs);
 	free(cl->ids);
 	free(cl->converted);
-	PQclear(cl->r);
+	for (size_t p = 0; p < cl->npages; p++)
+		PQclear(cl->pages[p]);
+	free(cl->pages);
 	free(cl);
+}
+
+/* Read the next page after lead `after` into cl->pages (grown); its rows into *rows. */
+static enum status
+closed_page(struct db_conn *c, const char *org, const char *segment, int64_t after, struct lead_closed *cl,
+	    int *rows)
+{
+	char a[24];
+	PGresult **grown = realloc(cl->pages, (cl->npages + 1) * sizeof *cl->pages);
+	enum status st;
+
+	if (!grown)
+		return ST_NOMEM;
+	cl->pages = grown;
+	snprintf(a, sizeof a, "%lld", (long long)after);
+	PGresult *r = db_exec(c, &stmt_closed_leads, 3, (const char *[]){ org, segment, a });
+	cl->pages[cl->npages++] = r;
+	if ((st = db_check(c, r, PGRES_TUPLES_OK)) == ST_OK)
+		*rows = PQntuples(r);
+	return st;
 }
 
 enum status
@@ -385,14 +449,19 @@ lead_store_closed(struct db_conn *c, const char *org, const char *segment, struc
 		  struct lead_source *src)
 {
 	struct lead_closed *cl = calloc(1, sizeof *cl);
-	enum status st;
+	int64_t after = 0;
+	int rows = CLOSED_PAGE;
+	enum status st = ST_OK;
 
 	if (!cl)
 		return ST_NOMEM;
-	cl->r = db_exec(c, &stmt_closed_leads, 2, (const char *[]){ org, segment });
-	if ((st = db_check(c, cl->r, PGRES_TUPLES_OK)) != ST_OK)
+	while (st == ST_OK && rows == CLOSED_PAGE)
+		if ((st = closed_page(c, org, segment, after, cl, &rows)) == ST_OK && rows > 0) {
+			cl->n += (size_t)rows;
+			after = strtoll(PQgetvalue(cl->pages[cl->npages - 1], rows - 1, 0), NULL, 10);
+		}
+	if (st != ST_OK)
 		goto fail;
-	cl->n = (size_t)PQntuples(cl->r);
 	cl->docs = calloc(cl->n + 1, sizeof *cl->docs);
 	cl->ids = calloc(cl->n + 1, sizeof *cl->ids);
 	cl->converted = calloc(cl->n + 1, 1);
@@ -401,8 +470,8 @@ lead_store_closed(struct db_conn *c, const char *org, const char *segment, struc
 		goto fail;
 	}
 	for (size_t i = 0; i < cl->n; i++) {
-		cl->ids[i] = strtoll(PQgetvalue(cl->r, (int)i, 0), NULL, 10);
-		cl->converted[i] = PQgetvalue(cl->r, (int)i, 3)[0] == 't';
+		cl->ids[i] = strtoll(CELL(cl, i, 0), NULL, 10);
+		cl->converted[i] = CELL(cl, i, 3)[0] == 't';
 	}
 	*src = (struct lead_source){ .n = cl->n, .ctx = cl, .get = closed_get, .release = closed_release,
 				     .ids = cl->ids, .converted = cl->converted };

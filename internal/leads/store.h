@@ -117,12 +117,22 @@ typedef enum status (*lead_store_scorer)(void *ctx, int64_t id, const json_t *in
  */
 enum status lead_store_rescore(struct db_conn *c, const char *org, const char *segment, bool closed_too,
                                lead_store_scorer score, void *ctx);
+/*
+ * The same for every lead of `segment`, a page at a time: the at most
+ * `limit` with the lowest ids above `after`, locked FOR UPDATE until the
+ * caller's transaction ends (so no write of theirs is lost). *n is their
+ * number, *last the highest id (untouched when *n is 0).
+ */
+enum status lead_store_rescore_page(struct db_conn *c, const char *org, const char *segment, int64_t after,
+                                    int limit, lead_store_scorer score, void *ctx, int64_t *last, int *n);
 
 /* The closed leads (converted or disqualified) of a segment, for a training. */
 struct lead_closed;
 /*
  * Read the closed leads of `segment` (without a lock) into *out (free with
  * lead_store_closed_free) and make *src read them, in id order, until then.
+ * They are read 5,000 at a time by id, each page a statement of its own
+ * (no transaction): no statement has to read a large segment whole.
  */
 enum status lead_store_closed(struct db_conn *c, const char *org, const char *segment,
                               struct lead_closed **out, struct lead_source *src);

@@ -65,6 +65,71 @@ predict_holdout(const struct score_model *rules, struct model *m, const struct l
 	return st;
 }
 
+static int
+by_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The grade cut-offs of model m (rules blended with it): kept fixed when the
+ * fixed 80, 60, 40 give each grade at least GRADE_MIN_SHARE of the train
+ * leads' scores; else the scores' quantiles (GRADE_QUANTILES: A the top
+ * 10 %, B the next 20 %, C the next 30 %), made strictly decreasing within
+ * 1..100. Written to m->grade_cut (zero = fixed); *derived says which.
+ */
+#define GRADE_MIN_SHARE 0.05
+static const double GRADE_QUANTILES[3] = {0.90, 0.70, 0.40};
+
+static enum status
+grade_cutoffs(const struct score_model *rules, struct model *m, const struct lead_source *src,
+              const unsigned char *train, cal_date today)
+{
+	struct score_model blended = *rules;
+	struct score_result *res = malloc(sizeof *res);
+	int *scores = malloc((src->n + 1) * sizeof *scores);
+	size_t n = 0, fixed[4] = {0};
+	enum status st = ST_OK;
+
+	if (!res || !scores) {
+		free(res);
+		free(scores);
+		return ST_NOMEM;
+	}
+	blended.predictive = m;
+	m->grade_cut[0] = m->grade_cut[1] = m->grade_cut[2] = 0;
+	for (size_t i = 0; i < src->n; i++) {
+		struct lead l;
+		if (!train[i])
+			continue;
+		if ((st = src->get(src->ctx, i, &l)) != ST_OK)
+			break;
+		score_lead(&blended, &l, today, res);
+		src->release(src->ctx, i);
+		scores[n++] = res->score;
+		fixed[res->grade - 'A']++;
+	}
+	bool spread = true;
+	for (int g = 0; g < 4; g++)
+		spread &= (double)fixed[g] >= GRADE_MIN_SHARE * (double)n;
+	if (st == ST_OK && n > 0 && !spread) {
+		qsort(scores, n, sizeof *scores, by_int);
+		int cut[3];
+		for (int g = 0; g < 3; g++)
+			cut[g] = scores[(size_t)(GRADE_QUANTILES[g] * (double)n)];
+		/* strictly decreasing, each grade reachable: C >= 1, B > C, A > B, A <= 100 */
+		cut[2] = cut[2] < 1 ? 1 : cut[2] > 98 ? 98 : cut[2];
+		cut[1] = cut[1] <= cut[2] ? cut[2] + 1 : cut[1] > 99 ? 99 : cut[1];
+		cut[0] = cut[0] <= cut[1] ? cut[1] + 1 : cut[0] > 100 ? 100 : cut[0];
+		memcpy(m->grade_cut, cut, sizeof cut);
+	}
+	free(res);
+	free(scores);
+	return st;
+}
+
 static json_t *
 evaluation_json(const struct holdout *h, size_t n_train, size_t n1, size_t n0, double alpha, int columns)
 {
@@ -98,6 +163,16 @@ evaluation_json(const struct holdout *h, size_t n_train, size_t n1, size_t n0, d
 	                 pct((double)n1 / (double)(n1 + n0)), "n_train", (json_int_t)n_train, "n_holdout",
 	                 (json_int_t)h->n, "n_converted", (json_int_t)n1, "n_unconverted", (json_int_t)n0,
 	                 "alpha", alpha, "columns", columns, "calibration", cal, "by_grade", grades);
+}
+
+/* {A, B, C, derived}: the lowest score of each grade, and whether the training derived them. */
+static json_t *
+cutoffs_json(const struct model *m)
+{
+	int cut[3] = {80, 60, 40};
+	bool derived = model_grade_cutoffs(m, cut);
+
+	return json_pack("{s:i,s:i,s:i,s:b}", "A", cut[0], "B", cut[1], "C", cut[2], "derived", derived);
 }
 
 enum status
@@ -157,6 +232,11 @@ training_run(const struct score_model *rules, const struct lead_source *src, con
 		st = ST_UNPROCESSABLE;
 		goto out;
 	}
+	/* the base rate and the grade cut-offs of the train leads, for both models */
+	eval->base_rate = final->base_rate = (double)n1 / (double)src->n;
+	if ((st = grade_cutoffs(rules, eval, src, train, today)) != ST_OK)
+		goto out;
+	memcpy(final->grade_cut, eval->grade_cut, sizeof eval->grade_cut);
 	if ((st = predict_holdout(rules, eval, src, train, y, today, &h)) != ST_OK)
 		goto out;
 	size_t h1 = 0;
@@ -171,6 +251,10 @@ training_run(const struct score_model *rules, const struct lead_source *src, con
 		goto out;
 	}
 	json_t *ev = evaluation_json(&h, n_train, n1, n0, alpha, final->ncols);
+	if (ev && json_object_set_new(ev, "grade_cutoffs", cutoffs_json(final)) != 0) {
+		json_decref(ev);
+		ev = NULL;
+	}
 	if (!ev) {
 		st = ST_NOMEM;
 		goto out;

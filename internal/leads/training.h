@@ -9,6 +9,15 @@
  * score, log-loss, calibration by decile, conversion rate per grade). The
  * stored model is then refitted on every lead with the same features and
  * the same alpha.
+ *
+ * Grades: the models carry the base rate (the share of the leads that
+ * converted) and grade cut-offs. The cut-offs stay the fixed 80, 60, 40
+ * when those give each grade at least 5 % of the train leads' blended
+ * scores; otherwise (an attribute-only segment whose scores are 100 * p and
+ * bunch below 40, say) they are the train scores' quantiles: A the top
+ * 10 %, B the next 20 %, C the next 30 %, D the rest (strictly decreasing
+ * within 1..100). The holdout is graded with them, and so is every lead
+ * scored with the model until the next training.
  */
 #ifndef ATTAIN_LEADS_TRAINING_H
 #define ATTAIN_LEADS_TRAINING_H
@@ -39,7 +48,8 @@ struct training_options {
  * evaluation = {auc, brier, log_loss, base_rate_pct, n_train, n_holdout,
  * n_converted, n_unconverted, alpha, columns, calibration: [{decile, count,
  * predicted_pct, observed_pct}], by_grade: [{grade, count, converted,
- * conversion_rate_pct}]}. ST_UNPROCESSABLE with a sentence in why (whylen
+ * conversion_rate_pct}], grade_cutoffs: {A, B, C, derived}}.
+ * ST_UNPROCESSABLE with a sentence in why (whylen
  * bytes) when there are too few leads of a class, nothing varies enough to
  * learn from, or the holdout has leads of one outcome only; ST_NOMEM; or
  * the status of src->get. On error *model and *evaluation are untouched.

@@ -5,21 +5,22 @@ org's closed leads through the API, its evaluation, the blended scores, and who 
 import csv
 import io
 import json
+import math
 import subprocess
-import threading
 import time
 import uuid
 
 import pytest
 
 from conftest import Api, psql
+from lead_training import start, train, train_job, wait
 from contract import ok, problem
 
 MODEL_FIELDS = {"segment", "rules", "group_caps", "thresholds", "bant", "predicted_weight", "predictive",
                 "version", "updated_at"}
 EVALUATION_FIELDS = {"segment", "trained_version", "trained_at", "auc", "brier", "log_loss", "base_rate_pct",
                      "n_train", "n_holdout", "n_converted", "n_unconverted", "alpha", "columns",
-                     "calibration", "by_grade"}
+                     "calibration", "by_grade", "grade_cutoffs"}
 BANT = {"required": ["budget", "authority"],
         "budget": {"yes": 10000, "partial": 1000},
         "authority": {"yes": ["decision_maker", "economic_buyer"], "partial": ["influencer"]},
@@ -83,6 +84,29 @@ def closed_leads(n, seed=1, prefix=None):
         out.append({"external_id": f"{prefix}-{i}", "segment": "b2c",
                     "attributes": {"channel": channel, "visits": visits, "newsletter": i % 2 == 0},
                     "status": "converted" if u < base else "disqualified"})
+    return out
+
+
+def wide_leads(n, seed=1):
+    """
+    n closed b2c leads with many attributes (twelve categories of eight levels, four numbers), a
+    signal in a few of them: a model with a few hundred columns, slow to fit.
+    """
+    out, x = [], seed
+    for i in range(n):
+        attributes, z = {}, -0.5
+        for k in range(12):
+            x = (x * 6364136223846793005 + 1442695040888963407) % 2 ** 64
+            level = (x >> 33) % 8
+            attributes[f"cat{k}"] = f"v{level}"
+            z += (0.4 if level < 3 else -0.3) if k < 3 else 0
+        for k in range(4):
+            x = (x * 6364136223846793005 + 1442695040888963407) % 2 ** 64
+            attributes[f"num{k}"] = (x >> 40) % 100
+        z += 0.02 * (attributes["num0"] - 50)
+        u = ((x >> 12) % 100000) / 100000
+        out.append({"external_id": f"w{seed}-{i}", "segment": "b2c", "attributes": attributes,
+                    "status": "converted" if u < 1 / (1 + math.exp(-z)) else "disqualified"})
     return out
 
 
@@ -301,11 +325,12 @@ def test_training_needs_enough_closed_leads(scratch_admin):
             x["status"] = "disqualified"
     items += [{"external_id": "c-" + uid(), "segment": "b2c", "status": "converted"} for _ in range(10)]
     bulk(api, items)
-    body = problem(api.post("/v1/lead-scoring/models/b2c/train"), 422)
-    assert "50 converted" in body["detail"] and "there are 10 and 150" in body["detail"]
+    job = train_job(api)
+    assert job["state"] == "failed" and job["trained_version"] is None and job["finished_at"], job
+    assert "50 converted" in job["error"] and "there are 10 and 150" in job["error"]
     problem(api.get("/v1/lead-scoring/models/b2c/evaluation"), 404)
     assert ok(api.get("/v1/lead-scoring/models/b2c"))["predictive"] is None
-    problem(api.post("/v1/lead-scoring/models/b2b/train"), 422)  # no b2b leads at all
+    assert train_job(api, "b2b")["state"] == "failed"  # no b2b leads at all
     problem(api.post("/v1/lead-scoring/models/b2c/train", json={"holdout": 10}), 400, "holdout")
 
 
@@ -315,8 +340,8 @@ def test_a_model_with_nothing_to_learn_from_is_refused(scratch_admin):
     bulk(api, [{"external_id": f"f-{i}", "segment": "b2c", "attributes": {"same": "x"},
                 "status": "converted" if i % 2 else "disqualified"} for i in range(200)])
     before = ok(api.get("/v1/lead-scoring/models/b2c"))
-    body = problem(api.post("/v1/lead-scoring/models/b2c/train"), 422)
-    assert "nothing to learn from" in body["detail"]
+    job = train_job(api)
+    assert job["state"] == "failed" and "nothing to learn from" in job["error"], job
     assert ok(api.get("/v1/lead-scoring/models/b2c")) == before
     problem(api.get("/v1/lead-scoring/models/b2c/evaluation"), 404)
 
@@ -328,9 +353,7 @@ def test_train_evaluate_and_blend(scratch_admin):
                                                "attributes": {"channel": ch, "visits": v}}), 201)["id"]
                 for ch, v in (("web", 19), ("fair", 0), ("ads", 10))]
     before_model = ok(api.get("/v1/lead-scoring/models/b2c"))
-    t0 = time.monotonic()
-    ev = ok(api.post("/v1/lead-scoring/models/b2c/train", timeout=1800))
-    assert time.monotonic() - t0 < 60
+    ev = train(api)
     assert set(ev) == EVALUATION_FIELDS
     assert ev["segment"] == "b2c" and ev["trained_version"] == 1
     assert ev["n_train"] + ev["n_holdout"] == 600 and 60 < ev["n_holdout"] < 180
@@ -365,7 +388,10 @@ def test_train_evaluate_and_blend(scratch_admin):
     for lead in (web, fair, ads):
         assert lead["probability"] is not None and lead["version"] == 2
         pred = lead["score_breakdown"]["predicted"]
-        assert pred["weight"] == 0.5 and pred["probability"] == lead["probability"]
+        # only the engagement rules (35 of the b2c rules' 108 points) can be judged: the model
+        # takes its weight 0.5 and the other half of what the rules could not say
+        assert lead["score_breakdown"]["fit_coverage"] == round(35 / 108, 4)
+        assert pred["weight"] == round(1 - 0.5 * 35 / 108, 4) and pred["probability"] == lead["probability"]
         assert 1 <= len(pred["top_factors"]) <= 5
         assert parts_sum(lead["score_breakdown"]) == lead["score"]
     assert web["probability"] > ads["probability"] > fair["probability"]
@@ -389,7 +415,7 @@ def test_train_evaluate_and_blend(scratch_admin):
     again = ok(api.get(f"/v1/leads/{web['id']}"))
     assert abs(again["score"] - again["probability"]) <= 0.505 and again["score_breakdown"]["rules"] == []
     # training again is version 2
-    ev2 = ok(api.post("/v1/lead-scoring/models/b2c/train", json={}, timeout=1800))
+    ev2 = train(api, body={})
     assert ev2["trained_version"] == 2 and ev2["auc"] == ev["auc"]  # same leads, same model
 
 
@@ -399,7 +425,7 @@ def test_scores_follow_a_retrained_model(scratch_admin):
     api = scratch_admin
     items = closed_leads(600, seed=3)
     bulk(api, items)
-    ok(api.post("/v1/lead-scoring/models/b2c/train", timeout=1800))
+    train(api)
     web = {"segment": "b2c", "attributes": {"channel": "web", "visits": 19}}
     first = {ok(api.post("/v1/leads/score", json=web))["probability"] for _ in range(16)}
     assert len(first) == 1 and first.pop() > 60
@@ -407,7 +433,7 @@ def test_scores_follow_a_retrained_model(scratch_admin):
     for x in items:
         x["status"] = "disqualified" if x["status"] == "converted" else "converted"
     assert bulk(api, items)["updated"] == len(items)
-    ev = ok(api.post("/v1/lead-scoring/models/b2c/train", timeout=1800))
+    ev = train(api)
     assert ev["trained_version"] == 2
     after = [ok(api.post("/v1/leads/score", json=web)) for _ in range(16)]
     assert {x["probability"] for x in after} == {after[0]["probability"]} and after[0]["probability"] < 40
@@ -415,65 +441,172 @@ def test_scores_follow_a_retrained_model(scratch_admin):
     assert {x["rules_version"] for x in after} == {ok(api.get("/v1/lead-scoring/models/b2c"))["version"]}
 
 
+LOCK_WAIT = ("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+             " AND wait_event_type = 'Lock' AND query ILIKE '%lead_scoring_models%'")
+
+
+class RowHolder:
+    """A psql session that holds an org's b2c model row FOR UPDATE until let go (an event to wait on)."""
+
+    def __init__(self, database, org):
+        self.p = subprocess.Popen(["psql", database, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True)
+        self.send(f"BEGIN;\nSELECT 'locked ' || count(*) FROM (SELECT 1 FROM lead_scoring_models"
+                  f" WHERE org_id = '{org}' AND segment = 'b2c' FOR UPDATE) x;\n")
+        assert self.p.stdout.readline().strip() == "locked 1"
+
+    def send(self, sql):
+        self.p.stdin.write(sql)
+        self.p.stdin.flush()
+
+    def end(self, sql="COMMIT;"):
+        self.send(sql + "\n")
+        self.p.stdin.close()
+        assert self.p.wait() == 0, self.p.stderr.read()
+
+    def kill(self):
+        if self.p.poll() is None:
+            self.p.kill()
+            self.p.wait()
+
+
+def wait_for_lock_wait(database, api, location):
+    """Poll until the job waits for the model row (it has read and fitted): the job then."""
+    while psql(database, LOCK_WAIT) == "0":
+        job = ok(api.get(location))
+        assert job["state"] in ("queued", "running"), f"the job ended without waiting for the row: {job}"
+        time.sleep(0.05)
+    job = ok(api.get(location))
+    assert job["state"] == "running" and job["step"] == "storing" and job["progress"] == 90, job
+    assert job["started_at"] and job["finished_at"] is None, job
+    return job
+
+
 def test_training_does_not_block_other_requests(scratch_admin, database):
     """
-    A training in flight (it holds a worker and a connection, and fits for a
-    while) does not hold up other requests. Proved by events, not by timing:
-    the b2c model row is locked from outside, so the training, once it has
-    read and fitted without locks, waits to store its model; while it waits
-    (seen in pg_stat_activity), other requests must be answered. Then the
-    lock is let go and the training completes.
+    A training runs as a job beside the requests. Proved by events, not by
+    timing: the b2c model row is locked from outside, so the job, once it has
+    read and fitted, waits to store its model; while it waits (seen in
+    pg_stat_activity and in the job's own step), other requests are answered,
+    a second POST of the same training gets the same job, and the job is
+    still running. Then the lock is let go and the job succeeds.
     """
     api = scratch_admin
     org = ok(api.get("/v1/org"))["id"]
-    items = closed_leads(12000, seed=7)
-    for i in range(0, len(items), 6000):
-        bulk(api, items[i:i + 6000])
+    bulk(api, closed_leads(3000, seed=7))
     probe = ok(api.post("/v1/leads", json={"segment": "b2b"}), 201)
-    done = {}
-    trainer = Api(api.base_url, api.token)  # its own HTTP session
     others = [Api(api.base_url, api.token) for _ in range(16)]  # kept-alive connections, opened before
     for other in others:
         ok(other.get("/v1/org"))
-
-    holder = subprocess.Popen(["psql", database, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True)
+    holder = RowHolder(database, org)
     try:
-        holder.stdin.write(f"BEGIN;\nSELECT 'locked ' || count(*) FROM (SELECT 1 FROM lead_scoring_models"
-                           f" WHERE org_id = '{org}' AND segment = 'b2c' FOR UPDATE) x;\n")
-        holder.stdin.flush()
-        assert holder.stdout.readline().strip() == "locked 1"
-
-        def train():
-            r = trainer.post("/v1/lead-scoring/models/b2c/train", timeout=1800)
-            done["status"] = r.status_code
-            done["body"] = r.text[:300]
-
-        th = threading.Thread(target=train)
-        th.start()
-        waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()" \
-                  " AND wait_event_type = 'Lock' AND query ILIKE '%lead_scoring_models%'"
-        while psql(database, waiting) == "0":
-            assert th.is_alive(), f"the training ended without waiting for the model row: {done}"
-            time.sleep(0.1)
-        # The training is in flight, blocked on the row: others are answered all the same,
-        # on new connections and on every kept-alive one (with a fixed pool of server
-        # threads, a connection that shared the training's thread waited for it).
+        job, location = start(api)
+        assert job["state"] in ("queued", "running") and job["trained_version"] is None
+        wait_for_lock_wait(database, api, location)
         for _ in range(3):
             assert ok(api.get(f"/v1/leads/{probe['id']}"))["id"] == probe["id"]
         for other in others:
             assert ok(other.get(f"/v1/leads/{probe['id']}"))["id"] == probe["id"]
         ok(api.get("/v1/lead-scoring/models/b2b"))
-        assert th.is_alive() and "status" not in done, done
-        holder.stdin.write("COMMIT;\n")
-        holder.stdin.close()
-        assert holder.wait(timeout=600) == 0
+        again, location2 = start(api)
+        assert again["id"] == job["id"] and location2 == location
+        assert ok(api.get(location))["state"] == "running"
+        holder.end()
     finally:
-        if holder.poll() is None:
-            holder.kill()
-    th.join()
-    assert done["status"] == 200
+        holder.kill()
+    done = wait(api, location)
+    assert done["state"] == "succeeded" and done["trained_version"] == 1 and done["progress"] == 100, done
+    assert done["step"] == "done" and done["error"] is None and done["finished_at"] >= done["started_at"]
+
+
+def test_rules_changed_during_a_training_fail_its_job(scratch_admin, database):
+    """The model is graded with the rules it read; if they change before it is stored, the job fails
+    saying so, and nothing is stored."""
+    api = scratch_admin
+    org = ok(api.get("/v1/org"))["id"]
+    bulk(api, closed_leads(600, seed=11))
+    holder = RowHolder(database, org)
+    try:
+        _, location = start(api)
+        wait_for_lock_wait(database, api, location)
+        # what a PUT does to the rules, made by the holder of the row
+        holder.send(f"UPDATE lead_scoring_models SET version = version + 1 WHERE org_id = '{org}'"
+                    f" AND segment = 'b2c';\n")
+        holder.end()
+    finally:
+        holder.kill()
+    job = wait(api, location)
+    assert job["state"] == "failed" and "rules changed during the training" in job["error"], job
+    assert ok(api.get("/v1/lead-scoring/models/b2c"))["predictive"] is None
+    problem(api.get("/v1/lead-scoring/models/b2c/evaluation"), 404)
+    assert train(api)["trained_version"] == 1  # again, it succeeds
+
+
+def test_jobs_belong_to_their_org(scratch_admin, client, tokens):
+    api = scratch_admin
+    bulk(api, closed_leads(300, seed=5))
+    job = train_job(api)
+    assert job["state"] == "succeeded"
+    stranger = client(tokens.token("it-scratch-" + uid(), ["admin"]))
+    assert problem(stranger.get(f"/v1/lead-scoring/jobs/{job['id']}"), 404)["detail"] == "no such training job"
+    problem(client(tokens.token(ok(api.get("/v1/org"))["id"], ["rep"])).get(f"/v1/lead-scoring/jobs/{job['id']}"),
+            403)
+    problem(api.get("/v1/lead-scoring/jobs/0"), 404)
+
+
+def test_a_training_outlasts_a_short_statement_timeout(start_attaind, tokens):
+    """
+    With ATTAIN_STATEMENT_TIMEOUT_MS=1000 (PostgreSQL ends a transaction idle for
+    that long), a segment whose fit takes longer trains: the fit holds no
+    transaction. (Before, the training failed with 503: its request's
+    transaction sat idle during the fit.)
+    """
+    srv = start_attaind(env={"ATTAIN_STATEMENT_TIMEOUT_MS": "1000"})
+    org = "it-scratch-" + uid()
+    api = srv.api(tokens.token(org, ["admin"], sub="admin-" + org))
+    items = wide_leads(6000, seed=17)
+    for i in range(0, len(items), 500):  # each call well inside the 1 s, even on a sanitizer build
+        bulk(api, items[i:i + 500])
+    job = train_job(api)
+    assert job["state"] == "succeeded", job
+    ev = ok(api.get("/v1/lead-scoring/models/b2c/evaluation"))
+    assert ev["n_train"] + ev["n_holdout"] == 6000 and ev["auc"] > 0.6
+
+
+def test_a_restart_mid_job_fails_it_and_keeps_the_model(start_attaind, tokens, database):
+    """
+    attaind stops (SIGKILL) while a job waits to store its model: the next
+    start-up marks the job failed (no live attaind holds it), the model
+    before it stays whole, and a new training works.
+    """
+    srv = start_attaind()
+    org = "it-scratch-" + uid()
+    token = tokens.token(org, ["admin"], sub="admin-" + org)
+    api = srv.api(token)
+    bulk(api, closed_leads(600, seed=13))
+    first = train(api)
+    model_before = ok(api.get("/v1/lead-scoring/models/b2c"))
+    holder = RowHolder(database, org)
+    try:
+        job, location = start(api)
+        job = wait_for_lock_wait(database, api, location)
+        srv.proc.kill()
+        srv.proc.wait()
+        holder.end("ROLLBACK;")
+    finally:
+        holder.kill()
+    # the killed attaind's session ends once PostgreSQL notices; its job lock goes with it
+    held = ("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1279938370"
+            f" AND objid = {job['id'] % 2147483647} AND objsubid = 2")
+    while psql(database, held) != "0":
+        time.sleep(0.05)
+    again = start_attaind().api(token)
+    job = ok(again.get(location))
+    assert job["state"] == "failed" and "attaind stopped" in job["error"] and job["trained_version"] is None, job
+    assert ok(again.get("/v1/lead-scoring/models/b2c")) == model_before
+    assert ok(again.get("/v1/lead-scoring/models/b2c/evaluation")) == first
+    assert train(again)["trained_version"] == first["trained_version"] + 1
 
 
 # -- the exact answers ---------------------------------------------------------------------------

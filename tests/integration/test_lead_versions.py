@@ -9,6 +9,7 @@ import io
 import json
 import uuid
 
+from lead_training import train
 from contract import ok, problem
 from test_lead_scoring import bulk, closed_leads
 
@@ -24,7 +25,7 @@ def test_rules_version_and_trained_version_are_apart(scratch_admin):
     m0 = ok(r0)
     assert m0["predictive"] is None
 
-    ev = ok(api.post("/v1/lead-scoring/models/b2c/train", timeout=1800))
+    ev = train(api)
     assert ev["trained_version"] == 1 and "version" not in ev
     r1 = api.get("/v1/lead-scoring/models/b2c")
     m1 = ok(r1)
@@ -59,7 +60,7 @@ def test_rules_version_and_trained_version_are_apart(scratch_admin):
     assert s["score_breakdown"]["predicted"]["trained_version"] == 1
 
     # a second training: trained_version 2 everywhere, the rules' version still m2's
-    ev2 = ok(api.post("/v1/lead-scoring/models/b2c/train", json={}, timeout=1800))
+    ev2 = train(api, body={})
     assert ev2["trained_version"] == 2
     m3 = ok(api.get("/v1/lead-scoring/models/b2c"))
     assert m3["version"] == m2["version"] and m3["predictive"]["trained_version"] == 2

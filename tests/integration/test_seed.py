@@ -14,6 +14,7 @@ import pytest
 
 from conftest import ATTAINCTL, pg_url, psql, with_dbname
 from contract import ok
+from lead_training import train
 
 TODAY = "2026-12-06"
 FIRST = "2023-12-07"    # the window: three years up to TODAY
@@ -233,8 +234,7 @@ def test_leads_with_outcomes_train_at_once(database, demo, client, tokens):
     assert span[0][0] < "2024-02-01" and span[0][1] > "2026-10-01"
     api = client(tokens.token(demo, ["admin"]))
     for seg in ("b2b", "b2c"):
-        ev = ok(api.post(f"/v1/lead-scoring/models/{seg}/train", json={}, timeout=600))
-        assert ev["auc"] > 0.6
+        assert train(api, seg, body={})["auc"] > 0.6
 
 
 def aggregates(database, org):

@@ -634,11 +634,14 @@ test_predicted_blend(void **state)
 	double p = logistic(1.75);
 	assert_true(r->has_probability);
 	assert_true(fabs(r->probability - p) < 1e-12);
-	/* fit 30 (budget capped); score = 0.5 * 30 + 0.5 * 100 * p */
-	long want = lround(0.5 * 30 + 50 * p);
+	/* fit 30 (budget capped); only the budget rules (40 of 188 points) can be judged, so the
+	 * model weighs W = 1 - 0.5 * 40/188: score = 0.5 * 30 + W * 100 * p */
+	double w = 1 - 0.5 * 40.0 / 188.0;
+	long want = lround(0.5 * 30 + w * 100 * p);
+	assert_true(fabs(r->fit_coverage - 40.0 / 188.0) < 1e-12);
 	assert_int_equal(r->score, want);
 	assert_int_equal(parts_sum(r), want * 100);
-	assert_true(labs(r->predicted_c - lround(5000 * p)) <= 50); /* the rounding of the total is spread */
+	assert_true(labs(r->predicted_c - lround(w * 10000 * p)) <= 50); /* the rounding of the total is spread */
 	/* top factors: flag (+2 - 1 = +1), source (1 - (0.4 - 0.3 + 0) = +0.9), visits missing (-0.25 - 0.15 - 0.05) */
 	assert_int_equal(r->nfactors, 3);
 	assert_string_equal(r->factors[0].feature, "attributes.flag");
@@ -660,7 +663,9 @@ test_predicted_blend(void **state)
 	json_t *pred = json_object_get(bd, "predicted");
 	assert_true(json_is_object(pred));
 	assert_true(fabs(json_real_value(json_object_get(pred, "probability")) - 50.0) < 1e-9);
-	assert_true(fabs(json_real_value(json_object_get(pred, "weight")) - 0.5) < 1e-12);
+	/* no rule's field is known: the model carries the whole score */
+	assert_true(fabs(json_real_value(json_object_get(pred, "weight")) - 1.0) < 1e-12);
+	assert_true(fabs(json_real_value(json_object_get(bd, "fit_coverage"))) < 1e-12);
 	/* the training behind the probability is named */
 	assert_int_equal(json_integer_value(json_object_get(pred, "trained_version")), 3);
 	json_decref(bd);
@@ -682,6 +687,88 @@ test_predicted_blend(void **state)
 	model_free(copy);
 	json_decref(again);
 	json_decref(lj);
+	score_model_clear(&m);
+	free(r);
+}
+
+/* LEARNED with a base rate and cut-offs of its own. */
+static struct model *
+learned_with(const char *extra)
+{
+	char text[2048];
+	struct model *m = NULL;
+
+	snprintf(text, sizeof text, "{%s,%s", extra, LEARNED + 1);
+	json_t *j = js(text);
+	assert_int_equal(model_from_json(j, &m), ST_OK);
+	json_decref(j);
+	return m;
+}
+
+/* How much the rules could judge sets the model's weight; cut-offs and the base rate travel with it. */
+static void
+test_coverage_blend(void **state)
+{
+	struct score_model m;
+	struct score_result *r = malloc(sizeof *r);
+
+	(void)state;
+	load_model(&m, SCORING_MODEL);
+	m.predicted_weight = 0.5;
+	m.predictive = learned_with("\"base_rate\":0.2,\"grade_cutoffs\":{\"A\":50,\"B\":30,\"C\":10}");
+	/* every field known: the plain blend 0.5 * fit + 0.5 * 100 * p, fit 100 (128 clamped) */
+	score_of(&m, "{\"budget\":6000,\"authority\":\"economic_buyer\",\"need\":\"high\",\"timeline\":"
+		     "\"2026-01-10\",\"attributes\":{\"competitor\":false,\"flag\":true}}", r);
+	assert_true(fabs(r->fit_coverage - 1) < 1e-12 && fabs(r->weight - 0.5) < 1e-12);
+	assert_int_equal(r->score, lround(50 + 50 * logistic(0.75)));
+	assert_int_equal(r->grade, 'A');
+	/* nothing known: the score is 100 * p, graded by the model's cut-offs */
+	score_of(&m, "{\"attributes\":{\"flag\":false}}", r);
+	assert_true(r->fit_coverage == 0 && fabs(r->weight - 1) < 1e-12);
+	assert_int_equal(r->score, lround(100 * logistic(-1.25)));
+	assert_int_equal(r->score, 22);
+	assert_int_equal(r->grade, 'C');
+	assert_int_equal(parts_sum(r), 2200);
+	/* a known competitor (fit 0, 50 of 188 points judged): score 19 < nurture 40, p 22 % >= 2 x 20 %? no */
+	score_of(&m, "{\"attributes\":{\"flag\":false,\"competitor\":true}}", r);
+	assert_int_equal(r->score, lround((1 - 0.5 * 50.0 / 188.0) * 100 * logistic(-1.25)));
+	assert_int_equal(r->grade, 'C');
+	assert_string_equal(r->suggested_status, "disqualified");
+	/* with a base rate of 10 % the same lead is twice as likely as the segment: never disqualified */
+	model_free(m.predictive);
+	m.predictive = learned_with("\"base_rate\":0.1");
+	score_of(&m, "{\"attributes\":{\"flag\":false,\"competitor\":true}}", r);
+	assert_string_equal(r->suggested_status, "nurture");
+	assert_int_equal(r->grade, 'D'); /* no cut-offs of its own: the fixed 80, 60, 40 */
+	/* the stored form keeps both; damaged cut-offs or base rate are refused */
+	model_free(m.predictive);
+	m.predictive = learned_with("\"base_rate\":0.25,\"grade_cutoffs\":{\"A\":70,\"B\":45,\"C\":20}");
+	json_t *j = model_to_json(m.predictive);
+	struct model *back = NULL;
+	int cut[3] = { 0 };
+	assert_int_equal(model_from_json(j, &back), ST_OK);
+	assert_true(model_grade_cutoffs(back, cut));
+	assert_true(cut[0] == 70 && cut[1] == 45 && cut[2] == 20);
+	assert_true(model_base_rate(back) == 0.25);
+	model_free(back);
+	json_decref(j);
+	static const char *const damaged[] = {
+		"\"grade_cutoffs\":{\"A\":40,\"B\":45,\"C\":20}",
+		"\"grade_cutoffs\":{\"A\":70,\"B\":45}",
+		"\"grade_cutoffs\":{\"A\":170,\"B\":45,\"C\":20}",
+		"\"grade_cutoffs\":{\"A\":70,\"B\":45,\"C\":0}",
+		"\"base_rate\":1.5",
+		"\"base_rate\":\"x\"",
+	};
+	for (size_t i = 0; i < sizeof damaged / sizeof damaged[0]; i++) {
+		char text[2048];
+		snprintf(text, sizeof text, "{%s,%s", damaged[i], LEARNED + 1);
+		json_t *bad = js(text);
+		back = NULL;
+		assert_int_equal(model_from_json(bad, &back), ST_INVALID);
+		assert_null(back);
+		json_decref(bad);
+	}
 	score_model_clear(&m);
 	free(r);
 }
@@ -1459,6 +1546,7 @@ main(void)
 		cmocka_unit_test(test_score),
 		cmocka_unit_test(test_predicted_blend),
 		cmocka_unit_test(test_parts_add_up),
+		cmocka_unit_test(test_coverage_blend),
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_holdout_split),
 		cmocka_unit_test(test_train_known_answer),
