@@ -1,4 +1,4 @@
--- 0013_lead_training_jobs: a training runs as a job (issue 12 item 2).
+-- 0014_lead_training_jobs: a training runs as a job (issue 12 item 2).
 --
 -- POST /v1/lead-scoring/models/{segment}/train records a job here and
 -- answers 202; a thread of the attaind that took it runs it outside any
