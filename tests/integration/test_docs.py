@@ -6,6 +6,7 @@ Chromium is driven over the DevTools protocol on a pipe (--remote-debugging-pipe
 ended by NUL on fds 3 and 4), so the test reads the DOM's innerText, not the HTML source, with
 nothing but the standard library."""
 
+import fcntl
 import json
 import os
 import select
@@ -23,6 +24,15 @@ from contract import SPEC_PATH
 HANG = 300
 
 
+def _onto_3_and_4(read_end, write_end):
+    """In the child: the pipe ends become fds 3 and 4 (through copies above both, so one
+    end already at 3 or 4 is not overwritten before it is moved)."""
+    r = fcntl.fcntl(read_end, fcntl.F_DUPFD, 10)
+    w = fcntl.fcntl(write_end, fcntl.F_DUPFD, 10)
+    os.dup2(r, 3)
+    os.dup2(w, 4)
+
+
 class Chromium:
     def __init__(self):
         exe = shutil.which("chromium")
@@ -36,7 +46,7 @@ class Chromium:
              "--no-first-run", "--disable-extensions", "--disable-background-networking",
              f"--user-data-dir={self.profile}", "about:blank"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            pass_fds=(3, 4), preexec_fn=lambda: (os.dup2(to_chrome_r, 3), os.dup2(from_chrome_w, 4)))
+            pass_fds=(3, 4), preexec_fn=lambda: _onto_3_and_4(to_chrome_r, from_chrome_w))
         os.close(to_chrome_r)
         os.close(from_chrome_w)
         self.buf = b""
