@@ -1,7 +1,7 @@
 # attaind and attainctl on Debian 12 (bookworm), as in the quick start.
 FROM debian:bookworm-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends \
-      build-essential pkg-config meson ninja-build python3 python3-yaml \
+      build-essential pkg-config meson ninja-build python3 python3-yaml cmark-gfm \
       libulfius-dev libmicrohttpd-dev libjansson-dev libjwt-dev libpq-dev libssl-dev libcmocka-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src

@@ -34,6 +34,30 @@ set_body(struct req *r, int status, const char *ctype, char *body, size_t len)
 	r->body_len = len;
 }
 
+size_t
+json_text_compact(char *text)
+{
+	size_t o = 0;
+	bool in_string = false;
+
+	for (size_t i = 0; text[i]; i++) {
+		char c = text[i];
+		if (in_string) {
+			text[o++] = c;
+			if (c == '\\' && text[i + 1])
+				text[o++] = text[++i];
+			else if (c == '"')
+				in_string = false;
+		} else if (c == '"') {
+			text[o++] = c;
+			in_string = true;
+		} else if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+			text[o++] = c;
+	}
+	text[o] = '\0';
+	return o;
+}
+
 void
 respond_json_text(struct req *r, int status, char *text)
 {
@@ -41,7 +65,9 @@ respond_json_text(struct req *r, int status, char *text)
 		respond_problem(r, 500, "out of memory", NULL);
 		return;
 	}
-	set_body(r, status, "application/json", text, strlen(text));
+	/* rows and pages come as PostgreSQL's json text ({"id" : 1, "a" : 2}): one style on the wire */
+	size_t len = json_text_compact(text);
+	set_body(r, status, "application/json", text, len);
 }
 
 void

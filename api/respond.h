@@ -13,7 +13,12 @@
 
 /* Add a response header (value copied). */
 void respond_header(struct req *r, const char *name, const char *value);
-/* Answer status with JSON text (taken: freed by the request). */
+/*
+ * Drop the whitespace outside strings of valid JSON text, in place (PostgreSQL's
+ * json_build_object writes {"id" : 1, "a" : 2}); returns the new length.
+ */
+size_t json_text_compact(char *text);
+/* Answer status with JSON text (taken: freed by the request), compacted (json_text_compact). */
 void respond_json_text(struct req *r, int status, char *text);
 /* Answer status with a JSON value (reference stolen). */
 void respond_json(struct req *r, int status, json_t *v);

@@ -1,4 +1,4 @@
-/* Unit tests of strict body parsing, cursors and CSV rendering (api/parse.c, api/respond.c). */
+/* Unit tests of strict body parsing, cursors, CSV rendering and JSON compaction (api/parse.c, api/respond.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -169,6 +169,22 @@ test_csv(void **state)
 	json_decref(items);
 }
 
+static void
+test_json_text_compact(void **state)
+{
+	/* PostgreSQL's json_build_object and jsonb text; spaces, quotes and backslashes inside strings stay */
+	char a[] = "{\"id\" : \"1\", \"name\" : \"a : b, c\", \"q\" : \"say \\\"x , y\\\" \\\\\", \"n\" : [1, 2.50, null]}";
+	char b[] = "{\"items\":[{\"a\": {\"b\": true}}, {\"s\": \"\\\\\"}],\r\n\t\"next_cursor\": null}";
+	char c[] = "";
+	size_t n = json_text_compact(a);
+
+	assert_int_equal(n, strlen(a));
+	assert_string_equal(a, "{\"id\":\"1\",\"name\":\"a : b, c\",\"q\":\"say \\\"x , y\\\" \\\\\",\"n\":[1,2.50,null]}");
+	json_text_compact(b);
+	assert_string_equal(b, "{\"items\":[{\"a\":{\"b\":true}},{\"s\":\"\\\\\"}],\"next_cursor\":null}");
+	assert_int_equal(json_text_compact(c), 0);
+}
+
 int
 main(void)
 {
@@ -177,6 +193,7 @@ main(void)
 		cmocka_unit_test(test_int_and_bool),   cmocka_unit_test(test_ids),
 		cmocka_unit_test(test_enum_date_money), cmocka_unit_test(test_email),
 		cmocka_unit_test(test_cursor_roundtrip), cmocka_unit_test(test_csv),
+		cmocka_unit_test(test_json_text_compact),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
