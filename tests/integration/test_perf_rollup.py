@@ -97,6 +97,26 @@ def tree(scratch_admin):
     return {"api": api, "org": org, "R": r, "A": a, "A1": a1, "X": x, **people}
 
 
+def run_together(*fns):
+    """Run fns at once, each on its own thread; fail with what any of them raised."""
+    errors = []
+
+    def guard(fn):
+        def run():
+            try:
+                fn()
+            except Exception as e:  # reported below: a thread's assertion does not fail the test itself
+                errors.append(e)
+        return run
+
+    threads = [threading.Thread(target=guard(f)) for f in fns]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+
+
 def deal(api, owner, amount, stage, close, created="2025-01-02", type_="new_business", segment="b2b",
          splits=None):
     body = {"name": "deal " + uid(), "owner_id": owner["id"], "amount": amount, "stage": stage,
@@ -167,27 +187,20 @@ def test_kept_sums_follow_every_kind_of_write(tree, database):
 def test_two_writers_on_one_person(tree, database):
     api, org, a1 = tree["api"], tree["org"], tree["a1"]
     deals = [deal(api, a1, 100, "proposal", "2025-02-15") for _ in range(8)]
-    errors = []
 
     def writer(mine, stage):
-        try:
+        def run():
+            st = stage
             for d in mine:
                 for _ in range(3):
                     cur = ok(api.get(f"/v1/deals/{d['id']}"))
-                    r = api.patch(f"/v1/deals/{d['id']}", json={"stage": stage, "amount": cur["amount"] + 1},
+                    r = api.patch(f"/v1/deals/{d['id']}", json={"stage": st, "amount": cur["amount"] + 1},
                                   headers={"If-Match": f'"{cur["version"]}"'})
                     assert r.status_code == 200, r.text
-                    stage = "closed_won" if stage != "closed_won" else "proposal"
-        except Exception as e:  # reported below: a thread's assertion does not fail the test itself
-            errors.append(e)
+                    st = "closed_won" if st != "closed_won" else "proposal"
+        return run
 
-    threads = [threading.Thread(target=writer, args=(deals[i::2], ["closed_won", "closed_lost"][i]))
-               for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
+    run_together(writer(deals[0::2], "closed_won"), writer(deals[1::2], "closed_lost"))
     assert_kept(database, org)
 
 
@@ -264,15 +277,6 @@ def test_tree_changes_beside_deal_writes(tree, database):
     api, org = tree["api"], tree["org"]
     b1 = tree["b1"]
     deals = [deal(api, b1, 100, "proposal", "2025-02-15") for _ in range(6)]
-    errors = []
-
-    def guard(fn):
-        def run():
-            try:
-                fn()
-            except Exception as e:  # reported below: a thread's assertion does not fail the test itself
-                errors.append(e)
-        return run
 
     def create_teams():
         for _ in range(4):
@@ -289,10 +293,5 @@ def test_tree_changes_beside_deal_writes(tree, database):
             ok(api.patch(f"/v1/deals/{d['id']}", json={"stage": "closed_won", "amount": cur["amount"] + 5},
                          headers={"If-Match": f'"{cur["version"]}"'}))
 
-    threads = [threading.Thread(target=guard(f)) for f in (create_teams, create_teams, move_person, write_deals)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
+    run_together(create_teams, create_teams, move_person, write_deals)
     assert_kept(database, org)
