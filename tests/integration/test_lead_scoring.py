@@ -358,7 +358,11 @@ def test_train_evaluate_and_blend(scratch_admin):
     assert ev["segment"] == "b2c" and ev["trained_version"] == 1
     assert ev["n_train"] + ev["n_holdout"] == 600 and 60 < ev["n_holdout"] < 180
     assert ev["n_converted"] + ev["n_unconverted"] == 600
-    assert ev["auc"] > 0.7 and 0 < ev["brier"] < 0.25 and ev["columns"] > 0 and ev["alpha"] > 0
+    # The holdout follows the lead ids, which depend on what the session created before: a noisy
+    # ~120 leads. Even the true probabilities rank a random 120 of these leads at AUC 0.80 on
+    # average but 0.68 at worst (2,000 draws); a fitted model spreads wider (0.68 seen in CI). A
+    # model that learned nothing sits at 0.5, so the bar is set well below the noise: 0.6.
+    assert ev["auc"] > 0.6 and 0 < ev["brier"] < 0.25 and ev["columns"] > 0 and ev["alpha"] > 0
     assert len(ev["calibration"]) == 10
     assert sum(b["count"] for b in ev["calibration"]) == ev["n_holdout"]
     assert [b["decile"] for b in ev["calibration"]] == list(range(1, 11))
