@@ -7,6 +7,7 @@
  * scope, owners, scores (a client never writes one), the deal of a
  * conversion.
  */
+#include "api/leads.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,13 +36,6 @@ static const char *const funnel_by[] = { "source", "segment", "grade", "owner", 
 static const char *const deal_types[] = { "new_business", "upsell", "cross_sell", "renewal", NULL };
 
 /* ---- reading a lead ---------------------------------------------------------------- */
-
-enum lead_read_mode {
-	LEAD_CREATE, /* POST: absent = null; segment defaults to the owner's */
-	LEAD_PATCH,  /* PATCH: only what changes; segment and status never null */
-	LEAD_BULK,   /* a bulk item: as CREATE for a new lead, as PATCH for an existing one; external_id required */
-	LEAD_SCORE,  /* POST /v1/leads/score: as CREATE */
-};
 
 static void
 read_text(json_t *body, const char *k, size_t minlen, size_t maxlen, struct issues *e)
@@ -87,7 +81,7 @@ read_attributes(json_t *body, struct issues *e)
  * Check a lead body (every field's type, range and enum; unknown fields),
  * collecting the problems into e (empty on entry). True when nothing was wrong.
  */
-static bool
+bool
 lead_read(json_t *body, enum lead_read_mode mode, struct issues *e)
 {
 	static const char *const allowed[] = { "external_id", "company",    "contact_name", "email",    "segment",

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "api/deals.h"
+#include "api/leads.h"
 #include "auth/principal.h"
 #include "core/buf.h"
 #include "core/money.h"
@@ -371,7 +372,7 @@ bulk_add(struct bulk *b, json_t *obj, long line, struct issues *e)
 		if (obj)
 			deal_read(obj, DEAL_READ_BULK, &in, e);
 		deals_service_sync_add(b->deals, b->n, obj ? &in : NULL, e);
-	} else if (!obj)
+	} else if (!obj || !lead_read(obj, LEAD_BULK, e)) /* what POST /v1/leads/bulk checks of an item */
 		reject(b->run, line, e);
 	else if (lead_batch_add(&b->leads, b->n, obj) != ST_OK)
 		b->run->failed = true;

@@ -168,12 +168,15 @@ def test_leads_from_ndjson(imp, admin, org_tree):
             "\n"
             '{"external_id":"L-2","company":"Beta","owner":"P-BOB","engagement":500}\n'
             "not json\n"
-            '{"external_id":"L-3","company":"Gamma","status":"qualified","attributes":{"k":"v"}}\n')
+            '{"external_id":"L-3","company":"Gamma","status":"qualified","attributes":{"k":"v"}}\n'
+            '{"external_id":"L-4","company":"Delta","email":"not an address"}\n')
     r = imp("leads", text, name="leads.ndjson")
     assert r.returncode == 1, r.stderr
-    assert summary(r) == {"rows": 4, "created": 2, "updated": 0, "unchanged": 0, "rejected": 2}
+    assert summary(r) == {"rows": 5, "created": 2, "updated": 0, "unchanged": 0, "rejected": 3}
     assert "leads.ndjson:3: engagement: must be an integer from 0 to 100" in r.stderr
     assert "leads.ndjson:4: item: is not JSON" in r.stderr
+    # checked as POST /v1/leads/bulk checks an item (api/leads.c lead_read)
+    assert "leads.ndjson:6: email: must be an e-mail address" in r.stderr
     leads = {x["external_id"]: x for x in items(admin, "/v1/leads?limit=100")}
     assert leads["L-1"]["owner_id"] == person(admin, "P-ANN")["id"]
     assert set(leads) == {"L-1", "L-3"}
