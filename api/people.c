@@ -1,4 +1,5 @@
 /* people.c — /v1/people: sellers and managers (DESIGN §7 "Org structure"). */
+#include "api/people.h"
 #include <string.h>
 
 #include "api/handlers.h"
@@ -61,7 +62,7 @@ handle_people_get(struct req *r)
 }
 
 /* Read a create (`create`) or patch body into in; false with e's issues when it is wrong. */
-static bool
+bool
 person_read(json_t *body, bool create, struct person_input *in, struct issues *e)
 {
 	static const char *const allowed[] = { "name", "email", "team_id", "title", "segment", "hired_on",

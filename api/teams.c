@@ -1,4 +1,5 @@
 /* teams.c — /v1/teams: the team tree (DESIGN §7 "Org structure"). */
+#include "api/teams.h"
 #include <string.h>
 
 #include "api/handlers.h"
@@ -55,7 +56,7 @@ handle_teams_get(struct req *r)
 }
 
 /* Read a create (`create`) or patch body into in; false with e's issues when it is wrong. */
-static bool
+bool
 team_read(json_t *body, bool create, struct team_input *in, struct issues *e)
 {
 	static const char *const allowed[] = { "name", "parent_id", "manager_id", "external_id", NULL };

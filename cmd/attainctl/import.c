@@ -25,6 +25,8 @@
 
 #include "api/deals.h"
 #include "api/leads.h"
+#include "api/people.h"
+#include "api/teams.h"
 #include "auth/principal.h"
 #include "core/buf.h"
 #include "core/money.h"
@@ -453,9 +455,13 @@ team_row(struct run *r, json_t *o, struct issues *e)
 	struct team_input in = {
 	    .name = str(o, "name"), .set_external_id = true, .external_id = str(o, "external_id")};
 	struct rowjson row = {0};
+	struct team_input api;
 	int64_t id = keys_get(&r->teams, in.external_id);
 	int before = id ? version_get(r, 't', id) : 0;
 	enum status st;
+
+	if (!team_read(o, !id, &api, e)) /* what POST/PATCH /v1/teams check of a body */
+		return ST_INVALID;
 
 	in.parent_id = id_of(o, "parent_id", &in.set_parent);
 	in.manager_id = id_of(o, "manager_id", &in.set_manager);
@@ -500,6 +506,9 @@ person_row(struct run *r, json_t *o, struct issues *e)
 	snprintf(k, sizeof k, "x:%s", in.external_id);
 	id = keys_get(&r->people, k);
 	before = id ? version_get(r, 'p', id) : 0;
+	struct person_input api;
+	if (!person_read(o, !id, &api, e)) /* what POST/PATCH /v1/people check of a body */
+		return ST_INVALID;
 	in.team_id = id_of(o, "team_id", &in.set_team);
 	st = id ? org_service_person_patch(r->c, &r->who, id, &in, -1, &row, e)
 	        : org_service_person_create(r->c, &r->who, &in, &row, e);
