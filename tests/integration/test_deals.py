@@ -669,6 +669,51 @@ def test_credit_rule_sql_matches_c(admin, org_tree, db, org):
     assert row.split("|")[0] == plain["owner_id"] and row.split("|")[1] == "100.00"
 
 
+def test_a_large_team_lists_its_deals_in_pages(scratch_admin, client, tokens):
+    """A team with at least 1 % of the org's people and 50 reads the org's deals in id order
+    (not its people's deal ids): the same deals, pages and filters as a small team."""
+    api = scratch_admin
+    org = ok(api.get("/v1/org"))["id"]
+    big = mk_team(api, "big " + uid())
+    sub = mk_team(api, "sub " + uid(), parent_id=big["id"])
+    small = mk_team(api, "small " + uid())
+    inside = [mk_person(api, big["id"] if i % 2 else sub["id"]) for i in range(56)]
+    outside = [mk_person(api, small["id"]) for _ in range(3)]
+    want, won = [], []
+    for i in range(40):
+        d = mk_deal(api, inside[i % len(inside)], stage="closed_won" if i % 4 == 0 else "proposal")
+        want.append(d["id"])
+        if i % 4 == 0:
+            won.append(d["id"])
+    for i in range(12):
+        mk_deal(api, outside[i % 3])
+    # owned outside, one split held inside: in the team's list
+    split = mk_deal(api, outside[0], splits=[{"person_id": outside[0]["id"], "percent": 70},
+                                            {"person_id": inside[1]["id"], "percent": 30}])
+    want.append(split["id"])
+
+    def pages(who, **params):
+        out, cursor = [], None
+        while True:
+            p = {"limit": 7, "team_id": big["id"], **params}
+            if cursor:
+                p["cursor"] = cursor
+            page = ok(who.get("/v1/deals", params=p))
+            assert len(page["items"]) <= 7
+            out += [x["id"] for x in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return out
+
+    assert pages(api) == sorted(want, key=int)
+    assert pages(api, status="won") == sorted(won, key=int)
+    assert pages(api, team_id=small["id"]) == sorted(set(ids(all_deals(api, team_id=small["id"]))), key=int)
+    # a rep of the team sees their own deals only, whatever the list
+    rep = inside[3]
+    mine = client(tokens.token(org, ["rep"], person_id=rep["id"]))
+    assert pages(mine) == sorted([x for x in want if ok(api.get(f"/v1/deals/{x}"))["owner_id"] == rep["id"]], key=int)
+
+
 def test_team_filter_follows_split_and_close_date_changes(admin, org_tree):
     t = org_tree
     d = mk_deal(admin, t["rep2"], close_date="2031-01-15",
