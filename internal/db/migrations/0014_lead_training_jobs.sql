@@ -7,8 +7,8 @@
 -- (LEAD_JOB_LOCK_KEY, id); a job queued or running whose lock nobody holds
 -- has lost its attaind and is marked failed at the next start-up.
 CREATE TABLE lead_training_jobs (
-	id bigserial PRIMARY KEY,
 	org_id text NOT NULL REFERENCES orgs (org_id),
+	id bigserial,
 	segment text NOT NULL CHECK (segment IN ('b2b', 'b2c')),
 	state text NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'running', 'succeeded', 'failed')),
 	progress int NOT NULL DEFAULT 0 CHECK (progress BETWEEN 0 AND 100),
@@ -22,7 +22,9 @@ CREATE TABLE lead_training_jobs (
 	CONSTRAINT lead_training_jobs_outcome CHECK (
 		(state = 'succeeded') = (trained_version IS NOT NULL) AND
 		(state = 'failed') = (error IS NOT NULL) AND
-		(state IN ('succeeded', 'failed')) = (finished_at IS NOT NULL))
+		(state IN ('succeeded', 'failed')) = (finished_at IS NOT NULL)),
+	-- like every table's key, it begins with org_id (DESIGN §2 "Scaling out")
+	PRIMARY KEY (org_id, id)
 );
 -- One job in flight per segment: a second POST gets the one queued or running.
 CREATE UNIQUE INDEX lead_training_jobs_in_flight ON lead_training_jobs (org_id, segment)
