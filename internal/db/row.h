@@ -101,6 +101,18 @@ enum status row_exec_one(struct db_conn *c, struct db_stmt *s, int n, const char
  */
 enum status row_exec_page(struct db_conn *c, struct db_stmt *s, int n, const char *const *params, int limit,
                           struct page *out);
+/* Map row i of r into `item` (zeroed on entry); ST_OK or the failure. */
+typedef enum status (*row_map_fn)(const PGresult *r, int i, void *item);
+/*
+ * Run s and map its rows into a new array of `size`-byte items (room for one
+ * more, zeroed) into *items and *count. On failure (the statement's as
+ * db_check maps it, or a row's) `clear` frees the array with the rows mapped
+ * so far, the failed one included (NULL: plain free), and nothing is written
+ * out.
+ */
+enum status row_exec_array(struct db_conn *c, struct db_stmt *s, int n, const char *const *params, size_t size,
+                           row_map_fn map, void (*clear)(void *items, size_t count), void **items,
+                           size_t *count);
 /* Run s, which returns no rows; its failure as db_check maps it. */
 enum status row_exec_command(struct db_conn *c, struct db_stmt *s, int n, const char *const *params);
 /* Run ad-hoc SQL without parameters and without rows (SET LOCAL ...). */

@@ -581,38 +581,59 @@ cycles_attach(const PGresult *r, struct perf_group *g, size_t n)
 	return st;
 }
 
+/* A kept group's row: key, then KEPT_SUMS and its three parts. */
+static enum status
+kept_group_row(const PGresult *r, int i, void *item)
+{
+	struct perf_group *g = item;
+
+	g->key = int_at(r, i, 0);
+	kept_sums_row(r, i, 1, &g->sums);
+	return ST_OK;
+}
+
+/* A counted group's row: key, then SUMS_COLS. */
+static enum status
+group_row(const PGresult *r, int i, void *item)
+{
+	struct perf_group *g = item;
+
+	g->key = int_at(r, i, 0);
+	return sums_row(r, i, 1, &g->sums);
+}
+
+static void
+groups_clear(void *items, size_t n)
+{
+	perf_groups_free(items, n);
+}
+
 static enum status
 kept_groups(struct db_conn *c, const char *org, const struct perf_scope *s, const struct perf_when *w,
 	    bool child_teams, bool cycles, struct perf_group **out, size_t *n)
 {
 	struct kept_params p;
+	struct perf_group *g;
+	size_t rows;
 	PGresult *r;
 	enum status st;
 
 	kept_params(org, s, w, false, &p);
-	if ((st = run(c, child_teams ? &stmt_perf_kept_children : &stmt_perf_kept_people, 5, p.v, &r)) != ST_OK)
+	if ((st = row_exec_array(c, child_teams ? &stmt_perf_kept_children : &stmt_perf_kept_people, 5, p.v, sizeof *g,
+				 kept_group_row, groups_clear, (void **)&g, &rows)) != ST_OK)
 		return st;
-	int rows = PQntuples(r);
-	struct perf_group *g = calloc((size_t)rows + 1, sizeof *g);
-	if (!g)
-		st = ST_NOMEM;
-	for (int i = 0; i < rows && st == ST_OK; i++) {
-		g[i].key = int_at(r, i, 0);
-		kept_sums_row(r, i, 1, &g[i].sums);
-	}
-	PQclear(r);
-	if (st == ST_OK && (cycles || child_teams) &&
+	if ((cycles || child_teams) &&
 	    (st = run(c, child_teams ? &stmt_perf_kept_children_cycles : &stmt_perf_kept_people_cycles, 5, p.v, &r)) ==
 		ST_OK) {
-		st = cycles_attach(r, g, (size_t)rows);
+		st = cycles_attach(r, g, rows);
 		PQclear(r);
 	}
 	if (st != ST_OK) {
-		perf_groups_free(g, (size_t)rows);
+		perf_groups_free(g, rows);
 		return st;
 	}
 	*out = g;
-	*n = (size_t)rows;
+	*n = rows;
 	return ST_OK;
 }
 
@@ -643,33 +664,37 @@ perf_store_facts(struct db_conn *c, const char *org, const struct perf_scope *s,
 	return ST_OK;
 }
 
+static enum status
+stage_rate_row(const PGresult *r, int i, void *item)
+{
+	struct perf_stage_rate *v = item;
+
+	snprintf(v->stage, sizeof v->stage, "%s", PQgetvalue(r, i, 0));
+	v->won = int_at(r, i, 1);
+	v->closed = int_at(r, i, 2);
+	return ST_OK;
+}
+
 enum status
 perf_store_stage_rates(struct db_conn *c, const char *org, const struct perf_when *w, struct perf_stage_rate **out,
 		       size_t *n)
 {
 	char day[16];
-	PGresult *r;
-	enum status st;
 
 	cal_date_format(w->as_of, day, sizeof day);
 	const char *params[] = {org, day};
-	if ((st = run(c, &stmt_perf_stage_rates, 2, params, &r)) != ST_OK)
-		return st;
-	int rows = PQntuples(r);
-	struct perf_stage_rate *v = calloc((size_t)rows + 1, sizeof *v);
-	if (!v) {
-		PQclear(r);
-		return ST_NOMEM;
-	}
-	for (int i = 0; i < rows; i++) {
-		snprintf(v[i].stage, sizeof v[i].stage, "%s", PQgetvalue(r, i, 0));
-		v[i].won = int_at(r, i, 1);
-		v[i].closed = int_at(r, i, 2);
-	}
-	PQclear(r);
-	*out = v;
-	*n = (size_t)rows;
-	return ST_OK;
+	return row_exec_array(c, &stmt_perf_stage_rates, 2, params, sizeof **out, stage_rate_row, NULL, (void **)out, n);
+}
+
+static enum status
+day_row(const PGresult *r, int i, void *item)
+{
+	struct perf_day *v = item;
+
+	v->count = int_at(r, i, 2);
+	if (cal_date_parse(PQgetvalue(r, i, 0), &v->day) != ST_OK)
+		return ST_INTERNAL;
+	return money_at(r, i, 1, &v->amount);
 }
 
 enum status
@@ -677,39 +702,16 @@ perf_store_won_by_day(struct db_conn *c, const char *org, const struct perf_scop
 		      struct perf_day **out, size_t *n)
 {
 	struct facts_params p;
-	PGresult *r;
-	enum status st = ST_OK;
+	struct kept_params k;
+	struct perf_when w = {.start = start, .end = end, .as_of = end};
 
 	if (s->kind != PERF_PERSON) {
-		struct kept_params k;
-		struct perf_when w = {.start = start, .end = end, .as_of = end};
 		kept_params(org, s, &w, true, &k);
-		st = run(c, &stmt_perf_kept_won_by_day, 4, k.v, &r);
-	} else {
-		facts_params(org, s, start, end, end, false, &p);
-		st = run(c, &stmt_perf_won_by_day, 7, p.v, &r);
+		return row_exec_array(c, &stmt_perf_kept_won_by_day, 4, k.v, sizeof **out, day_row, NULL, (void **)out,
+				      n);
 	}
-	if (st != ST_OK)
-		return st;
-	int rows = PQntuples(r);
-	struct perf_day *v = calloc((size_t)rows + 1, sizeof *v);
-	if (!v)
-		st = ST_NOMEM;
-	for (int i = 0; i < rows && st == ST_OK; i++) {
-		if (cal_date_parse(PQgetvalue(r, i, 0), &v[i].day) != ST_OK)
-			st = ST_INTERNAL;
-		else
-			st = money_at(r, i, 1, &v[i].amount);
-		v[i].count = int_at(r, i, 2);
-	}
-	PQclear(r);
-	if (st != ST_OK) {
-		free(v);
-		return st;
-	}
-	*out = v;
-	*n = (size_t)rows;
-	return ST_OK;
+	facts_params(org, s, start, end, end, false, &p);
+	return row_exec_array(c, &stmt_perf_won_by_day, 7, p.v, sizeof **out, day_row, NULL, (void **)out, n);
 }
 
 enum status
@@ -760,7 +762,6 @@ perf_store_groups(struct db_conn *c, const char *org, const struct perf_scope *s
 		  bool child_teams, bool *cycles, struct perf_group **out, size_t *n)
 {
 	struct facts_params p;
-	PGresult *r;
 	bool kept = false;
 	enum status st;
 
@@ -773,24 +774,8 @@ perf_store_groups(struct db_conn *c, const char *org, const struct perf_scope *s
 	}
 	*cycles = true;
 	facts_params(org, s, w->start, w->end, w->as_of, w->historic, &p);
-	if ((st = run(c, child_teams ? &stmt_perf_by_child_team : &stmt_perf_by_person, 7, p.v, &r)) != ST_OK)
-		return st;
-	int rows = PQntuples(r);
-	struct perf_group *g = calloc((size_t)rows + 1, sizeof *g);
-	if (!g)
-		st = ST_NOMEM;
-	for (int i = 0; i < rows && st == ST_OK; i++) {
-		g[i].key = int_at(r, i, 0);
-		st = sums_row(r, i, 1, &g[i].sums);
-	}
-	PQclear(r);
-	if (st != ST_OK) {
-		perf_groups_free(g, (size_t)rows);
-		return st;
-	}
-	*out = g;
-	*n = (size_t)rows;
-	return ST_OK;
+	return row_exec_array(c, child_teams ? &stmt_perf_by_child_team : &stmt_perf_by_person, 7, p.v, sizeof **out,
+			      group_row, groups_clear, (void **)out, n);
 }
 
 void
@@ -801,42 +786,40 @@ perf_pipeline_free(struct perf_pipeline_row *v, size_t n)
 	free(v);
 }
 
+static enum status
+pipeline_row(const PGresult *r, int i, void *item)
+{
+	struct perf_pipeline_row *x = item;
+	enum status st;
+
+	x->whole = PQgetvalue(r, i, 0)[0] == '1';
+	if (!x->whole && !PQgetisnull(r, i, 1) && !(x->child = strdup(PQgetvalue(r, i, 1))))
+		return ST_NOMEM;
+	snprintf(x->category, sizeof x->category, "%s", PQgetvalue(r, i, 2));
+	x->count = int_at(r, i, 4);
+	x->pushed = int_at(r, i, 6);
+	x->overdue = int_at(r, i, 7);
+	x->stale = int_at(r, i, 8);
+	if ((st = money_at(r, i, 3, &x->amount)) != ST_OK)
+		return st;
+	return money_at(r, i, 5, &x->weighted);
+}
+
+static void
+pipeline_clear(void *items, size_t n)
+{
+	perf_pipeline_free(items, n);
+}
+
 enum status
 perf_store_pipeline(struct db_conn *c, const char *org, const struct perf_scope *s, const struct perf_when *w,
 		    struct perf_pipeline_row **out, size_t *n)
 {
 	struct facts_params p;
-	PGresult *r;
-	enum status st;
 
 	facts_params(org, s, w->start, w->end, w->as_of, w->historic, &p);
-	if ((st = run(c, &stmt_perf_categories, 7, p.v, &r)) != ST_OK)
-		return st;
-	int rows = PQntuples(r);
-	struct perf_pipeline_row *v = calloc((size_t)rows + 1, sizeof *v);
-	if (!v)
-		st = ST_NOMEM;
-	for (int i = 0; i < rows && st == ST_OK; i++) {
-		struct perf_pipeline_row *x = &v[i];
-		if (PQgetvalue(r, i, 0)[0] == '0' && !PQgetisnull(r, i, 1) && !(x->child = strdup(PQgetvalue(r, i, 1))))
-			st = ST_NOMEM;
-		x->whole = PQgetvalue(r, i, 0)[0] == '1';
-		snprintf(x->category, sizeof x->category, "%s", PQgetvalue(r, i, 2));
-		x->count = int_at(r, i, 4);
-		x->pushed = int_at(r, i, 6);
-		x->overdue = int_at(r, i, 7);
-		x->stale = int_at(r, i, 8);
-		if (st == ST_OK && ((st = money_at(r, i, 3, &x->amount)) != ST_OK || (st = money_at(r, i, 5, &x->weighted)) != ST_OK))
-			break;
-	}
-	PQclear(r);
-	if (st != ST_OK) {
-		perf_pipeline_free(v, (size_t)rows);
-		return st;
-	}
-	*out = v;
-	*n = (size_t)rows;
-	return ST_OK;
+	return row_exec_array(c, &stmt_perf_categories, 7, p.v, sizeof **out, pipeline_row, pipeline_clear,
+			      (void **)out, n);
 }
 
 enum status
