@@ -185,8 +185,8 @@ last_year_shape(struct db_conn *c, const struct caller *who, const struct perf_s
  * *n = 0 when there is none or the scope has no quota.
  */
 static enum status
-quota_split_shape(struct db_conn *c, const struct caller *who, const struct perf_scope *s,
-                  const struct quota_spec *spec, bool has_quota, struct perf_weight **out, size_t *n)
+quota_split_shape(struct db_conn *c, const struct caller *who, const struct perf_scope *s, const struct period *p,
+                  enum quota_metric metric, bool has_quota, struct perf_weight **out, size_t *n)
 {
 	struct quota_period_amount *parts = NULL;
 	size_t nparts = 0;
@@ -198,7 +198,7 @@ quota_split_shape(struct db_conn *c, const struct caller *who, const struct perf
 	if (s->kind == PERF_ORG || !has_quota)
 		return ST_OK;
 	struct quota_ref a = {s->kind == PERF_PERSON ? QUOTA_PERSON : QUOTA_TEAM, s->id};
-	if ((st = quota_service_split_of(c, who, &a, spec, &parts, &nparts)) != ST_OK)
+	if ((st = quota_service_split_of(c, who, &a, p, metric, &parts, &nparts)) != ST_OK)
 		return st;
 	struct perf_weight *w = nparts ? calloc(nparts, sizeof *w) : NULL;
 	if (nparts && !w) {
@@ -403,7 +403,7 @@ perf_service_get(struct db_conn *c, const struct caller *who, const struct perf_
 	scope_quota(&tree, &q->scope, &has_quota, &full, &effective, &source);
 	if ((st = perf_store_facts(c, who->org, &q->scope, &w, &facts)) != ST_OK ||
 	    (st = stage_inputs(c, who, &w, &facts, q->metric, &stages)) != ST_OK ||
-	    (st = quota_split_shape(c, who, &q->scope, &spec, has_quota, &weights, &nweights)) != ST_OK)
+	    (st = quota_split_shape(c, who, &q->scope, &p, q->metric, has_quota, &weights, &nweights)) != ST_OK)
 		goto out;
 	if (nweights > 0)
 		basis = "quota_split";
@@ -858,11 +858,24 @@ period_json(const struct period *p)
 	return json_pack("{s:s,s:o,s:o}", "id", p->id, "start", date_json(p->start), "end", date_json(p->end));
 }
 
+/* What a series reads first: access (and the scope's team), today, and q's periods (free). */
+static enum status
+series_begin(struct db_conn *c, const struct caller *who, const struct perf_series_query *q, int64_t *team,
+             cal_date *today, struct period **periods, size_t *np, struct issues *e)
+{
+	struct org_settings settings;
+	enum status st;
+
+	if ((st = may_see(c, who, &q->scope, team, e)) != ST_OK || (st = org_service_settings(c, who, &settings)) != ST_OK ||
+	    (st = org_service_today(c, who, today)) != ST_OK)
+		return st;
+	return series_periods(q, settings.fiscal_year_start_month, periods, np, e);
+}
+
 enum status
 perf_service_trend(struct db_conn *c, const struct caller *who, const struct perf_series_query *q, json_t **out,
                    struct issues *e)
 {
-	struct org_settings settings;
 	struct period *periods = NULL;
 	struct perf_day *days = NULL;
 	size_t np = 0, nd = 0;
@@ -871,9 +884,7 @@ perf_service_trend(struct db_conn *c, const struct caller *who, const struct per
 	json_t *points = NULL;
 	enum status st;
 
-	if ((st = may_see(c, who, &q->scope, &team, e)) != ST_OK ||
-	    (st = org_service_settings(c, who, &settings)) != ST_OK || (st = org_service_today(c, who, &today)) != ST_OK ||
-	    (st = series_periods(q, settings.fiscal_year_start_month, &periods, &np, e)) != ST_OK)
+	if ((st = series_begin(c, who, q, &team, &today, &periods, &np, e)) != ST_OK)
 		goto out;
 	cal_date end = periods[np - 1].end < today ? periods[np - 1].end : today;
 	if (end >= periods[0].start &&
@@ -935,7 +946,6 @@ enum status
 perf_service_scorecard(struct db_conn *c, const struct caller *who, const struct perf_series_query *q, json_t **out,
                        struct issues *e)
 {
-	struct org_settings settings;
 	struct period *periods = NULL;
 	size_t np = 0;
 	int64_t team;
@@ -943,9 +953,7 @@ perf_service_scorecard(struct db_conn *c, const struct caller *who, const struct
 	json_t *points = NULL;
 	enum status st;
 
-	if ((st = may_see(c, who, &q->scope, &team, e)) != ST_OK ||
-	    (st = org_service_settings(c, who, &settings)) != ST_OK || (st = org_service_today(c, who, &today)) != ST_OK ||
-	    (st = series_periods(q, settings.fiscal_year_start_month, &periods, &np, e)) != ST_OK)
+	if ((st = series_begin(c, who, q, &team, &today, &periods, &np, e)) != ST_OK)
 		goto out;
 	if (!(points = json_array())) {
 		st = ST_NOMEM;

@@ -754,19 +754,15 @@ parts_tile(const struct quota_period_amount *v, size_t n, const struct period *p
 
 enum status
 quota_service_split_of(struct db_conn *c, const struct caller *who, const struct quota_ref *assignee,
-                       const struct quota_spec *spec, struct quota_period_amount **out, size_t *n)
+                       const struct period *period, enum quota_metric metric, struct quota_period_amount **out,
+                       size_t *n)
 {
-	struct settings x;
-	struct quota_key key;
+	struct quota_key key = {.assignee = *assignee, .period = *period, .metric = metric};
 	struct quota_parts parts;
-	struct issues e = {0};
 	enum status st;
 
 	*out = NULL;
 	*n = 0;
-	if ((st = load_settings(c, who, &x)) != ST_OK || (st = spec_key(spec, &x, &e, &key)) != ST_OK)
-		return st;
-	key.assignee = *assignee;
 	if ((st = quota_store_parts(c, who->org, &key, &parts)) != ST_OK)
 		return st;
 	if (parts_tile(parts.month, parts.nmonth, &key.period)) {

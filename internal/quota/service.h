@@ -225,13 +225,14 @@ enum status quota_service_suggest(struct db_conn *c, const struct caller *who,
                                   const struct quota_suggest_query *q, json_t **out, struct issues *e);
 
 /*
- * The split of the quota of `assignee` for spec's period, metric and
- * filter: its quotas of the months inside the period when they tile it,
+ * The split of the quota of `assignee` for `period` and `metric` (no
+ * filter): its quotas of the months inside the period when they tile it,
  * else of the quarters when they do, in period order, into *out (free) and
  * *n; none (*n = 0) when neither tiles. No access check: the caller (the
  * performance service) has decided what the caller may see.
  */
 enum status quota_service_split_of(struct db_conn *c, const struct caller *who, const struct quota_ref *assignee,
-                                   const struct quota_spec *spec, struct quota_period_amount **out, size_t *n);
+                                   const struct period *period, enum quota_metric metric,
+                                   struct quota_period_amount **out, size_t *n);
 
 #endif
