@@ -270,14 +270,14 @@ $$;
 -- to team `team`'s subtree rows only (a person who changes team).
 CREATE FUNCTION perf_person_facts(org text, person bigint, team bigint, sign int) RETURNS perf_fact[] LANGUAGE sql
 SET plan_cache_mode = force_custom_plan AS $$
-	SELECT coalesce(array_agg(ROW(d.org_id, sign, r.person_id, team, false, d.close_date, d.type, d.segment,
-				      d.status, CASE WHEN d.status = 'open' THEN d.stage ELSE '' END,
-				      d.close_date - d.created_on, (r.percent * 100)::bigint, (r.credit * 100)::bigint)::perf_fact), '{}')
-	FROM deals d
-	CROSS JOIN LATERAL deal_credit_rows(d.amount, d.owner_id, d.split_person_ids, d.split_percents) r
-	WHERE d.org_id = org AND r.person_id = person
-	  AND d.id IN (SELECT x.id FROM deals x WHERE x.org_id = org AND x.owner_id = person
-		       UNION SELECT s.deal_id FROM deal_splits s WHERE s.org_id = org AND s.person_id = person)
+	-- perf_person_facts.sign: the bare name would be the facts' own sign column
+	SELECT coalesce(array_agg(ROW(f.org_id, perf_person_facts.sign, f.person_id, team, false, f.close_date,
+				      f.type, f.segment, f.status, f.stage, f.days, f.weight, f.cents)::perf_fact), '{}')
+	FROM unnest(perf_deal_facts('{}', ARRAY(
+		SELECT d FROM deals d WHERE d.org_id = org
+		AND d.id IN (SELECT x.id FROM deals x WHERE x.org_id = org AND x.owner_id = person
+			     UNION SELECT s.deal_id FROM deal_splits s WHERE s.org_id = org AND s.person_id = person)))) f
+	WHERE f.person_id = person
 $$;
 
 -- A team's own subtree rows moved onto the teams above `team` (with itself):
