@@ -257,7 +257,9 @@ def test_a_deal_closed_ahead_of_today_is_open_today(tree, database):
     """A deal won with a close date still ahead counts as open on every day before it (the
     exact path); so does a team's or the org's read of today."""
     api = tree["api"]
-    today = date.today()
+    # the org's today, as the server sees it; passed back as as_of, so a midnight between the
+    # calls turns the read into the exact path with the same answer, not into another day
+    today = date.fromisoformat(ok(api.get("/v1/performance", params={"scope": "org", "period": "FY2025"}))["as_of"])
     start = today.replace(day=1)
     ahead = min(today + timedelta(days=1), (start + timedelta(days=32)).replace(day=1) - timedelta(days=1))
     if ahead == today:  # the last day of the month: nothing ahead within it
@@ -265,9 +267,10 @@ def test_a_deal_closed_ahead_of_today_is_open_today(tree, database):
     deal(api, tree["a1"], 300, "closed_won", ahead.isoformat(), created=start.isoformat())
     deal(api, tree["a1"], 200, "closed_won", today.isoformat(), created=start.isoformat())
     period = f"{today.year}-{today.month:02d}"
-    body = ok(api.get("/v1/performance", params={"scope": "org", "period": period}))
+    body = ok(api.get("/v1/performance", params={"scope": "org", "period": period, "as_of": today.isoformat()}))
     assert (body["achieved"], body["open_pipeline"]) == (200, 300)
-    team = ok(api.get("/v1/performance", params={"scope": f"team:{tree['A']['id']}", "period": period}))
+    team = ok(api.get("/v1/performance", params={"scope": f"team:{tree['A']['id']}", "period": period,
+                                                 "as_of": today.isoformat()}))
     assert (team["achieved"], team["open_pipeline"]) == (200, 300)
 
 
