@@ -12,6 +12,7 @@ import time
 
 import requests
 
+from conftest import psql
 from test_pool import hold_lock, release
 
 
@@ -47,6 +48,18 @@ def test_fixed_worker_pool_not_a_thread_per_connection(start_attaind, tokens, or
     assert srv.stop() == 0
 
 
+ORGS_LOCKS = ("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+              " WHERE c.relname = 'orgs' AND l.granted = {granted}")
+
+
+def wait_until(what, ready, cap=60):
+    """Poll until ready() holds; the cap only turns a hang into a failure."""
+    deadline = time.monotonic() + cap
+    while not ready():
+        assert time.monotonic() < deadline, f"never happened: {what}"
+        time.sleep(0.05)
+
+
 def test_sigterm_finishes_in_flight_requests(start_attaind, database, tokens, org):
     srv = start_attaind()
     api = srv.api(tokens.token(org, ["admin"]))
@@ -54,21 +67,26 @@ def test_sigterm_finishes_in_flight_requests(start_attaind, database, tokens, or
     locker = hold_lock(database, "LOCK TABLE orgs IN ACCESS EXCLUSIVE MODE;")
     done = {}
     try:
-        time.sleep(0.5)
-        t = threading.Thread(target=lambda: done.update(r=api.get("/v1/org", timeout=30)))
+        wait_until("the lock is held", lambda: psql(database, ORGS_LOCKS.format(granted="true")) != "0")
+        t = threading.Thread(target=lambda: done.update(r=api.get("/v1/org", timeout=60)))
         t.start()
-        time.sleep(0.5)  # the request now waits on the lock, inside attaind
+        # the request is in flight: attaind's statement waits on the lock
+        wait_until("the request waits on the lock", lambda: psql(database, ORGS_LOCKS.format(granted="false")) != "0")
         srv.proc.send_signal(signal.SIGTERM)
-        time.sleep(0.5)
+
+        # No new connections are taken while draining (once the signal is handled, the listener is closed).
+        def refused():
+            try:
+                requests.get(srv.base_url + "/healthz", timeout=2)
+                return False
+            except requests.ConnectionError:
+                return True
+
+        wait_until("new connections are refused", refused)
         assert srv.proc.poll() is None, "attaind exited with a request in flight"
-        # No new connections are taken while draining.
-        try:
-            requests.get(srv.base_url + "/healthz", timeout=2)
-            raise AssertionError("a new connection was served after SIGTERM")
-        except requests.ConnectionError:
-            pass
+        assert "r" not in done, "the request finished while its statement waited on the lock"
     finally:
         release(locker)
-    t.join(timeout=30)
+    t.join(timeout=60)
     assert done["r"].status_code == 200, done["r"].text
     assert srv.proc.wait(timeout=20) == 0
