@@ -80,6 +80,22 @@ void db_memo_set(struct db_conn *c, enum db_memo_slot slot, void *value, void (*
  * PQclears. Check the outcome with db_check.
  */
 PGresult *db_exec(struct db_conn *c, struct db_stmt *s, int n, const char *const *params);
+/* One statement of a batch: the statement and its text parameters. */
+struct db_call {
+	struct db_stmt *stmt;
+	int n;
+	const char *const *params;
+};
+#define DB_BATCH_MAX 8
+/*
+ * Run k (at most DB_BATCH_MAX) statements in one round trip (libpq's
+ * pipeline mode): out[i] gets statement i's result as db_exec gives it
+ * (never NULL; the caller PQclears each). Outside a transaction they run
+ * in one implicit transaction. A statement behind a failed one is not run
+ * (PGRES_PIPELINE_ABORTED): check the results in order, db_check each, and
+ * stop at the first failure.
+ */
+void db_exec_batch(struct db_conn *c, int k, const struct db_call *calls, PGresult **out);
 /*
  * As db_exec, but unprepared: PostgreSQL plans the statement for these
  * parameter values on every call. For statements whose good plan depends on

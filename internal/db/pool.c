@@ -309,6 +309,78 @@ db_exec(struct db_conn *c, struct db_stmt *s, int n, const char *const *params)
 	return r ? r : fatal_result(c);
 }
 
+/* The one result of a command of a pipeline and the NULL that ends it; NULL when the connection failed. */
+static PGresult *
+pipeline_result(struct db_conn *c)
+{
+	PGresult *r = PQgetResult(c->pg), *end;
+
+	if (r && (end = PQgetResult(c->pg)) != NULL) {
+		/* more than one result for a command: not a statement this layer sends */
+		PQclear(end);
+		PQclear(r);
+		r = NULL;
+	}
+	if (!r)
+		c->broken = true;
+	return r;
+}
+
+void
+db_exec_batch(struct db_conn *c, int k, const struct db_call *calls, PGresult **out)
+{
+	int slots[DB_BATCH_MAX];
+	bool preparing[DB_BATCH_MAX], sent = true;
+	char name[32];
+	int i;
+
+	if (k > DB_BATCH_MAX || PQpipelineStatus(c->pg) != PQ_PIPELINE_OFF || !PQenterPipelineMode(c->pg)) {
+		for (i = 0; i < k; i++)
+			out[i] = db_exec(c, calls[i].stmt, calls[i].n, calls[i].params);
+		return;
+	}
+	for (i = 0; i < k && sent; i++) {
+		slots[i] = stmt_slot(calls[i].stmt);
+		preparing[i] = false;
+		if (slots[i] >= DB_MAX_STMTS) {
+			sent = PQsendQueryParams(c->pg, calls[i].stmt->sql, calls[i].n, NULL, calls[i].params, NULL, NULL,
+						 0) == 1;
+			continue;
+		}
+		snprintf(name, sizeof name, "s%d", slots[i]);
+		preparing[i] = !c->prepared[slots[i]];
+		if (preparing[i])
+			sent = PQsendPrepare(c->pg, name, calls[i].stmt->sql, 0, NULL) == 1;
+		if (sent)
+			sent = PQsendQueryPrepared(c->pg, name, calls[i].n, calls[i].params, NULL, NULL, 0) == 1;
+	}
+	if (!sent || PQpipelineSync(c->pg) != 1) {
+		/* the connection failed while sending: every statement fails with it */
+		c->broken = true;
+		for (i = 0; i < k; i++)
+			out[i] = fatal_result(c);
+		return;
+	}
+	for (i = 0; i < k; i++) {
+		PGresult *prep = NULL;
+		if (preparing[i] && (prep = pipeline_result(c)) != NULL && PQresultStatus(prep) == PGRES_COMMAND_OK) {
+			c->prepared[slots[i]] = 1;
+			PQclear(prep);
+			prep = NULL;
+		}
+		PGresult *r = c->broken ? NULL : pipeline_result(c);
+		if (prep) { /* the statement could not be prepared: that is its answer (it was not run) */
+			PQclear(r);
+			r = prep;
+		}
+		out[i] = r ? r : fatal_result(c);
+	}
+	PGresult *sync = c->broken ? NULL : PQgetResult(c->pg);
+	if (!sync || PQresultStatus(sync) != PGRES_PIPELINE_SYNC || !PQexitPipelineMode(c->pg))
+		c->broken = true;
+	PQclear(sync);
+}
+
 PGresult *
 db_exec_planned(struct db_conn *c, struct db_stmt *s, int n, const char *const *params)
 {

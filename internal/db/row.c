@@ -107,10 +107,9 @@ row_exec(struct db_conn *c, struct db_stmt *s, int n, const char *const *params,
 }
 
 enum status
-row_exec_array(struct db_conn *c, struct db_stmt *s, int n, const char *const *params, size_t size,
-               row_map_fn map, void (*clear)(void *items, size_t count), void **items, size_t *count)
+row_result_array(struct db_conn *c, const PGresult *r, size_t size, row_map_fn map,
+                 void (*clear)(void *items, size_t count), void **items, size_t *count)
 {
-	PGresult *r = db_exec(c, s, n, params);
 	enum status st = db_check(c, r, PGRES_TUPLES_OK);
 	size_t rows = st == ST_OK ? (size_t)PQntuples(r) : 0, done = 0;
 	char *v = NULL;
@@ -119,7 +118,6 @@ row_exec_array(struct db_conn *c, struct db_stmt *s, int n, const char *const *p
 		st = ST_NOMEM;
 	for (; st == ST_OK && done < rows; done++)
 		st = map(r, (int)done, v + done * size);
-	PQclear(r);
 	if (st != ST_OK) {
 		if (clear && v)
 			clear(v, done);
@@ -130,6 +128,17 @@ row_exec_array(struct db_conn *c, struct db_stmt *s, int n, const char *const *p
 	*items = v;
 	*count = rows;
 	return ST_OK;
+}
+
+enum status
+row_exec_array(struct db_conn *c, struct db_stmt *s, int n, const char *const *params, size_t size,
+               row_map_fn map, void (*clear)(void *items, size_t count), void **items, size_t *count)
+{
+	PGresult *r = db_exec(c, s, n, params);
+	enum status st = row_result_array(c, r, size, map, clear, items, count);
+
+	PQclear(r);
+	return st;
 }
 
 enum status

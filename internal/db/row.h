@@ -113,6 +113,9 @@ typedef enum status (*row_map_fn)(const PGresult *r, int i, void *item);
 enum status row_exec_array(struct db_conn *c, struct db_stmt *s, int n, const char *const *params, size_t size,
                            row_map_fn map, void (*clear)(void *items, size_t count), void **items,
                            size_t *count);
+/* As row_exec_array for a result already at hand (db_exec_batch's): r stays the caller's. */
+enum status row_result_array(struct db_conn *c, const PGresult *r, size_t size, row_map_fn map,
+                             void (*clear)(void *items, size_t count), void **items, size_t *count);
 /* Run s, which returns no rows; its failure as db_check maps it. */
 enum status row_exec_command(struct db_conn *c, struct db_stmt *s, int n, const char *const *params);
 /* Run ad-hoc SQL without parameters and without rows (SET LOCAL ...). */

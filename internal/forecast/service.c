@@ -881,8 +881,9 @@ forecast_service_accuracy(struct db_conn *c, const struct caller *who, const str
 	enum status st;
 
 	if ((st = perf_service_may_see(c, who, &q->scope, e)) != ST_OK ||
-	    (st = org_service_settings(c, who, &settings)) != ST_OK || (st = org_service_today(c, who, &today)) != ST_OK)
+	    (st = org_service_settings(c, who, &settings)) != ST_OK)
 		return st;
+	today = settings.today;
 	int fy = settings.fiscal_year_start_month;
 	bool bad = quota_period_place(q->from, fy, "from", e, &from) != ST_OK;
 	if (quota_period_place(q->to, fy, "to", e, &to) != ST_OK || bad)
@@ -966,14 +967,13 @@ apply_bias(struct db_conn *c, const struct caller *who, const struct perf_query 
 	struct org_settings settings;
 	struct period p, before[FORECAST_BIAS_PERIODS];
 	size_t n = 0;
-	cal_date today;
 	json_t *ch, *measured = json_array();
 	size_t i;
 	enum status st;
 
 	if (!measured)
 		return ST_NOMEM;
-	if ((st = org_service_settings(c, who, &settings)) != ST_OK || (st = org_service_today(c, who, &today)) != ST_OK ||
+	if ((st = org_service_settings(c, who, &settings)) != ST_OK ||
 	    (st = period_parse(json_string_value(json_object_get(json_object_get(o, "period"), "id")),
 	                       settings.fiscal_year_start_month, &p)) != ST_OK) {
 		json_decref(measured);
@@ -983,7 +983,7 @@ apply_bias(struct db_conn *c, const struct caller *who, const struct perf_query 
 		struct period prev;
 		period_prev(&p, settings.fiscal_year_start_month, &prev);
 		p = prev;
-		if (p.end < today)
+		if (p.end < settings.today)
 			before[n++] = p;
 	}
 	/* oldest first */

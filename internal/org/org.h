@@ -24,6 +24,7 @@ struct org_settings {
 	char timezone[64];           /* IANA */
 	int ramp_len;
 	double ramp[ORG_RAMP_MAX]; /* percent of quota per month of ramp */
+	cal_date today;            /* today in the org's time zone, when the settings were read */
 };
 
 /* A change of the org's settings (PATCH /v1/org). Borrowed strings. */

@@ -31,8 +31,8 @@ DB_STMT(stmt_org_ensure,
 	"INSERT INTO orgs (org_id, name) VALUES ($1, $1) ON CONFLICT (org_id) DO NOTHING");
 DB_STMT(stmt_org_get, "SELECT " ORG_JSON " FROM orgs o WHERE o.org_id = $1");
 DB_STMT(stmt_org_settings,
-	"SELECT fiscal_year_start_month, currency, timezone, array_to_string(ramp_curve, ',') "
-	"FROM orgs WHERE org_id = $1");
+	"SELECT fiscal_year_start_month, currency, timezone, array_to_string(ramp_curve, ','), "
+	DB_DAY("(now() AT TIME ZONE timezone)::date") " FROM orgs WHERE org_id = $1");
 #define ORG_COLS "name, fiscal_year_start_month, currency, timezone, ramp_curve"
 #define ORG_VALUES                                                                             \
 	"coalesce($3, name), coalesce($4::int, fiscal_year_start_month), coalesce($5, currency),"  \
@@ -78,6 +78,10 @@ org_settings_get(struct db_conn *c, const char *org, struct org_settings *out)
 		p = *end == ',' ? end + 1 : end;
 		if (end == p && *p)
 			break;
+	}
+	if (cal_date_parse(PQgetvalue(r, 0, 4), &s.today) != ST_OK) {
+		st = ST_INTERNAL;
+		goto out;
 	}
 	*out = s;
 out:
