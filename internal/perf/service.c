@@ -92,6 +92,26 @@ team_effective(const struct quota_tree *t, int64_t team_id, bool *any)
 	return sum;
 }
 
+/* A person read on its own (quota_service_person): may the caller see them? 403 otherwise. */
+static enum status
+person_visible(const struct caller *who, const struct quota_tree_person *p, struct issues *e)
+{
+	if (scope_quota_person(who->scope, p->id, p->team_id) >= SCOPE_READ)
+		return ST_OK;
+	issues_add(e, NULL, "%s", "the person is outside the people whose figures you may see");
+	return ST_FORBIDDEN;
+}
+
+/* A person's quota, in full and ramped, as scope_quota gives it from a tree. */
+static void
+person_quota(const struct quota_tree_person *p, bool *has, int64_t *full, int64_t *effective, const char **source)
+{
+	*has = p->has_quota;
+	*full = p->has_quota ? p->amount : 0;
+	*effective = p->has_quota ? quota_apply_factor(p->amount, p->ramp_bp) : 0;
+	*source = p->has_quota ? "explicit" : "none";
+}
+
 /* The scope's quota, in full and ramped; *has false when it has none. */
 static void
 scope_quota(const struct quota_tree *t, const struct perf_scope *s, bool *has, int64_t *full, int64_t *effective,
@@ -127,32 +147,23 @@ scope_quota(const struct quota_tree *t, const struct perf_scope *s, bool *has, i
 }
 
 /*
- * Last year's shape of the period: the scope's credited won value in the
- * same part of the period a year before (per day for a month, per month
- * otherwise). *n = 0 when last year has nothing.
+ * Last year's shape of period p: the credited won value per day of ly (the
+ * same period a year before) summed per day of p for a month, per month
+ * otherwise. *n = 0 when last year has nothing.
  */
 static enum status
-last_year_shape(struct db_conn *c, const struct caller *who, const struct perf_scope *s, const struct period *p,
-                int fy_start, enum quota_metric metric, struct perf_weight **out, size_t *n)
+days_shape(const struct perf_day *days, size_t ndays, const struct period *p, const struct period *ly,
+           enum quota_metric metric, struct perf_weight **out, size_t *n)
 {
-	struct period ly;
-	struct perf_day *days = NULL;
-	size_t ndays = 0, nparts;
 	int64_t total = 0;
-	enum status st;
 
 	*out = NULL;
 	*n = 0;
-	period_year_ago(p, fy_start, &ly);
-	if ((st = perf_store_won_by_day(c, who->org, s, ly.start, ly.end, &days, &ndays)) != ST_OK)
-		return st;
 	bool daily = p->grain == GRAIN_MONTH;
-	nparts = daily ? (size_t)(p->end - p->start + 1) : (p->grain == GRAIN_QUARTER ? 3 : 12);
+	size_t nparts = daily ? (size_t)(p->end - p->start + 1) : (p->grain == GRAIN_QUARTER ? 3 : 12);
 	struct perf_weight *w = calloc(nparts, sizeof *w);
-	if (!w) {
-		free(days);
+	if (!w)
 		return ST_NOMEM;
-	}
 	for (size_t k = 0; k < nparts; k++)
 		w[k].end = daily ? p->start + (cal_date)k : cal_date_add_months(p->start, (int)k + 1) - 1;
 	w[nparts - 1].end = p->end;
@@ -160,16 +171,60 @@ last_year_shape(struct db_conn *c, const struct caller *who, const struct perf_s
 		int64_t v = metric == QUOTA_DEAL_COUNT ? days[i].count : days[i].amount;
 		size_t k = 0;
 		if (daily)
-			k = (size_t)(days[i].day - ly.start);
+			k = (size_t)(days[i].day - ly->start);
 		else
-			while (k + 1 < nparts && days[i].day > cal_date_add_months(ly.start, (int)k + 1) - 1)
+			while (k + 1 < nparts && days[i].day > cal_date_add_months(ly->start, (int)k + 1) - 1)
 				k++;
 		if (k < nparts) {
 			w[k].weight += v;
 			total += v;
 		}
 	}
+	if (total <= 0) {
+		free(w);
+		return ST_OK;
+	}
+	*out = w;
+	*n = nparts;
+	return ST_OK;
+}
+
+/* Last year's shape of the period for scope s (days_shape), read from the deals. */
+static enum status
+last_year_shape(struct db_conn *c, const struct caller *who, const struct perf_scope *s, const struct period *p,
+                int fy_start, enum quota_metric metric, struct perf_weight **out, size_t *n)
+{
+	struct period ly;
+	struct perf_day *days = NULL;
+	size_t ndays = 0;
+	enum status st;
+
+	*out = NULL;
+	*n = 0;
+	period_year_ago(p, fy_start, &ly);
+	if ((st = perf_store_won_by_day(c, who->org, s, ly.start, ly.end, &days, &ndays)) == ST_OK)
+		st = days_shape(days, ndays, p, &ly, metric, out, n);
 	free(days);
+	return st;
+}
+
+/* A quota's split (its month or quarter quotas tiling the period) as weights; *n = 0 when it sums to nothing. */
+static enum status
+split_weights(const struct quota_period_amount *parts, size_t nparts, struct perf_weight **out, size_t *n)
+{
+	int64_t total = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (nparts == 0)
+		return ST_OK;
+	struct perf_weight *w = calloc(nparts, sizeof *w);
+	if (!w)
+		return ST_NOMEM;
+	for (size_t i = 0; i < nparts; i++) {
+		w[i] = (struct perf_weight){parts[i].end, parts[i].amount};
+		total += parts[i].amount;
+	}
 	if (total <= 0) {
 		free(w);
 		return ST_OK;
@@ -180,9 +235,9 @@ last_year_shape(struct db_conn *c, const struct caller *who, const struct perf_s
 }
 
 /*
- * The quota's split as the seasonal shape of a person's or a team's own
- * quota (its quotas of the months, else quarters, that cover the period),
- * *n = 0 when there is none or the scope has no quota.
+ * The quota's split as the seasonal shape of a team's own quota (its
+ * quotas of the months, else quarters, that cover the period), *n = 0 when
+ * there is none or the scope has no quota.
  */
 static enum status
 quota_split_shape(struct db_conn *c, const struct caller *who, const struct perf_scope *s, const struct period *p,
@@ -190,7 +245,6 @@ quota_split_shape(struct db_conn *c, const struct caller *who, const struct perf
 {
 	struct quota_period_amount *parts = NULL;
 	size_t nparts = 0;
-	int64_t total = 0;
 	enum status st;
 
 	*out = NULL;
@@ -198,28 +252,34 @@ quota_split_shape(struct db_conn *c, const struct caller *who, const struct perf
 	if (s->kind == PERF_ORG || !has_quota)
 		return ST_OK;
 	struct quota_ref a = {s->kind == PERF_PERSON ? QUOTA_PERSON : QUOTA_TEAM, s->id};
-	if ((st = quota_service_split_of(c, who, &a, p, metric, &parts, &nparts)) != ST_OK)
-		return st;
-	struct perf_weight *w = nparts ? calloc(nparts, sizeof *w) : NULL;
-	if (nparts && !w) {
-		free(parts);
-		return ST_NOMEM;
-	}
-	for (size_t i = 0; i < nparts; i++) {
-		w[i] = (struct perf_weight){parts[i].end, parts[i].amount};
-		total += parts[i].amount;
-	}
+	if ((st = quota_service_split_of(c, who, &a, p, metric, &parts, &nparts)) == ST_OK)
+		st = split_weights(parts, nparts, out, n);
 	free(parts);
-	if (total <= 0) {
-		free(w);
+	return st;
+}
+
+/* The open pipeline of f by stage with each stage's historical win rate from rates. */
+static enum status
+stages_of(const struct perf_stage_rate *rates, size_t nrates, const struct perf_facts *f, enum quota_metric metric,
+          struct perf_stage **out)
+{
+	*out = NULL;
+	if (f->nstages == 0)
 		return ST_OK;
+	struct perf_stage *v = calloc(f->nstages, sizeof *v);
+	if (!v)
+		return ST_NOMEM;
+	for (size_t i = 0; i < f->nstages; i++) {
+		v[i].open_amount = metric == QUOTA_DEAL_COUNT ? f->stages[i].count : f->stages[i].amount;
+		for (size_t k = 0; k < nrates; k++)
+			if (strcmp(rates[k].stage, f->stages[i].stage) == 0 && rates[k].closed > 0)
+				v[i].win_rate_bp = (rates[k].won * PERF_PCT_WHOLE * 2 + rates[k].closed) / (2 * rates[k].closed);
 	}
-	*out = w;
-	*n = nparts;
+	*out = v;
 	return ST_OK;
 }
 
-/* The open pipeline by stage with each stage's historical win rate. */
+/* The open pipeline by stage with each stage's historical win rate, read. */
 static enum status
 stage_inputs(struct db_conn *c, const struct caller *who, const struct perf_when *w, const struct perf_facts *f,
              enum quota_metric metric, struct perf_stage **out)
@@ -231,22 +291,10 @@ stage_inputs(struct db_conn *c, const struct caller *who, const struct perf_when
 	*out = NULL;
 	if (f->nstages == 0)
 		return ST_OK;
-	if ((st = perf_store_stage_rates(c, who->org, w, &rates, &nrates)) != ST_OK)
-		return st;
-	struct perf_stage *v = calloc(f->nstages, sizeof *v);
-	if (!v) {
-		free(rates);
-		return ST_NOMEM;
-	}
-	for (size_t i = 0; i < f->nstages; i++) {
-		v[i].open_amount = metric == QUOTA_DEAL_COUNT ? f->stages[i].count : f->stages[i].amount;
-		for (size_t k = 0; k < nrates; k++)
-			if (strcmp(rates[k].stage, f->stages[i].stage) == 0 && rates[k].closed > 0)
-				v[i].win_rate_bp = (rates[k].won * PERF_PCT_WHOLE * 2 + rates[k].closed) / (2 * rates[k].closed);
-	}
+	if ((st = perf_store_stage_rates(c, who->org, w, &rates, &nrates)) == ST_OK)
+		st = stages_of(rates, nrates, f, metric, out);
 	free(rates);
-	*out = v;
-	return ST_OK;
+	return st;
 }
 
 /* The inputs of perf_compute for sums s (no quota, no shape, no stages: the caller adds them). */
@@ -381,9 +429,14 @@ perf_service_get(struct db_conn *c, const struct caller *who, const struct perf_
 {
 	struct quota_spec spec = {.period = q->period, .metric = q->metric};
 	struct quota_tree tree = {0};
+	struct quota_tree_person person = {0};
+	struct quota_period_amount *split = NULL;
+	size_t nsplit = 0;
 	struct period p;
 	struct org_settings settings;
 	struct perf_facts facts = {0};
+	struct perf_person_read pr = {0};
+	const struct perf_facts *fx = &facts;
 	struct perf_weight *weights = NULL;
 	struct perf_stage *stages = NULL;
 	size_t nweights = 0;
@@ -394,36 +447,64 @@ perf_service_get(struct db_conn *c, const struct caller *who, const struct perf_
 	json_t *o = NULL;
 	enum status st;
 
-	if ((st = may_see(c, who, &q->scope, &team, e)) != ST_OK ||
-	    (st = org_service_settings(c, who, &settings)) != ST_OK || (st = org_service_today(c, who, &today)) != ST_OK ||
-	    (st = quota_service_tree(c, who, team, &spec, &tree, &p, e)) != ST_OK)
-		goto out;
+	if (q->scope.kind == PERF_PERSON) {
+		/* a person's own row and quota: their team decides whether the caller may see them */
+		if ((st = org_service_settings(c, who, &settings)) != ST_OK)
+			goto out;
+		if ((st = quota_service_person(c, who, q->scope.id, &spec, &settings, &person, &p, &split, &nsplit, e)) ==
+		    ST_NOT_FOUND)
+			issues_add(e, NULL, "%s", "no such person");
+		if (st != ST_OK || (st = person_visible(who, &person, e)) != ST_OK)
+			goto out;
+		person_quota(&person, &has_quota, &full, &effective, &source);
+	} else {
+		if ((st = may_see(c, who, &q->scope, &team, e)) != ST_OK ||
+		    (st = org_service_settings(c, who, &settings)) != ST_OK ||
+		    (st = quota_service_tree(c, who, team, &spec, &tree, &p, e)) != ST_OK)
+			goto out;
+		scope_quota(&tree, &q->scope, &has_quota, &full, &effective, &source);
+	}
+	today = settings.today;
 	struct perf_when w = {.start = p.start, .end = p.end, .as_of = q->has_as_of ? q->as_of : today};
 	w.historic = w.as_of < today;
-	scope_quota(&tree, &q->scope, &has_quota, &full, &effective, &source);
-	if ((st = perf_store_facts(c, who->org, &q->scope, &w, &facts)) != ST_OK ||
-	    (st = stage_inputs(c, who, &w, &facts, q->metric, &stages)) != ST_OK ||
-	    (st = quota_split_shape(c, who, &q->scope, &p, q->metric, has_quota, &weights, &nweights)) != ST_OK)
-		goto out;
-	if (nweights > 0)
-		basis = "quota_split";
-	else if ((st = last_year_shape(c, who, &q->scope, &p, settings.fiscal_year_start_month, q->metric, &weights,
-	                               &nweights)) != ST_OK)
-		goto out;
-	else if (nweights > 0)
-		basis = "last_year";
-	struct perf_inputs in = inputs_of(&facts.all, &w, q->metric);
+	if (q->scope.kind == PERF_PERSON) {
+		/* the facts, the stage rates and (without a split) last year's days in one round trip */
+		struct period ly;
+		period_year_ago(&p, settings.fiscal_year_start_month, &ly);
+		if ((st = split_weights(split, nsplit, &weights, &nweights)) != ST_OK)
+			goto out;
+		bool by_split = nweights > 0;
+		if ((st = perf_store_person(c, who->org, &q->scope, &w, by_split ? NULL : &ly, &pr)) != ST_OK ||
+		    (st = stages_of(pr.rates, pr.nrates, &pr.facts, q->metric, &stages)) != ST_OK ||
+		    (!by_split && (st = days_shape(pr.days, pr.ndays, &p, &ly, q->metric, &weights, &nweights)) != ST_OK))
+			goto out;
+		basis = by_split ? "quota_split" : nweights > 0 ? "last_year" : NULL;
+		fx = &pr.facts;
+	} else {
+		if ((st = perf_store_facts(c, who->org, &q->scope, &w, &facts)) != ST_OK ||
+		    (st = stage_inputs(c, who, &w, &facts, q->metric, &stages)) != ST_OK ||
+		    (st = quota_split_shape(c, who, &q->scope, &p, q->metric, has_quota, &weights, &nweights)) != ST_OK)
+			goto out;
+		if (nweights > 0)
+			basis = "quota_split";
+		else if ((st = last_year_shape(c, who, &q->scope, &p, settings.fiscal_year_start_month, q->metric,
+		                               &weights, &nweights)) != ST_OK)
+			goto out;
+		else if (nweights > 0)
+			basis = "last_year";
+	}
+	struct perf_inputs in = inputs_of(&fx->all, &w, q->metric);
 	struct perf_figures f;
 	in.effective_quota = effective;
 	in.stages = stages;
-	in.nstages = facts.nstages;
+	in.nstages = fx->nstages;
 	in.weights = weights;
 	in.nweights = nweights;
 	if ((st = perf_compute(&in, &f)) != ST_OK) {
 		st = st == ST_INVALID ? ST_INTERNAL : st;
 		goto out;
 	}
-	if (!(o = render(q, &p, &w, has_quota, full, source, &in, &f, &facts, basis))) {
+	if (!(o = render(q, &p, &w, has_quota, full, source, &in, &f, fx, basis))) {
 		st = ST_NOMEM;
 		goto out;
 	}
@@ -443,7 +524,10 @@ out:
 	free(weights);
 	free(stages);
 	perf_facts_clear(&facts);
+	perf_person_read_clear(&pr);
 	quota_tree_clear(&tree);
+	free(person.name);
+	free(split);
 	return st;
 }
 

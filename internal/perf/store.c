@@ -72,6 +72,25 @@ perf_segment_name(int i)
 	"  AND c.person_id IN (SELECT id FROM inscope)) "
 
 /*
+ * PERF_FACTS for one person as the deals stand now (as_of today or later:
+ * no history to read), without the scope's team tree. Parameters: $1 org,
+ * $2 the person, $3 and $4 the period, $5 as_of. A deal closed after as_of
+ * counts as open, as in PERF_FACTS.
+ */
+#define PERSON_FACTS                                                                                            \
+	"WITH cand AS (SELECT d.id FROM deals d WHERE d.org_id = $1 AND d.owner_id = $2::bigint"                    \
+	"  AND d.close_date BETWEEN $3::date AND $4::date AND d.split_person_ids = '{}'"                            \
+	"  UNION SELECT s.deal_id FROM deal_splits s WHERE s.org_id = $1 AND s.person_id = $2::bigint"              \
+	"  AND s.close_date BETWEEN $3::date AND $4::date),"                                                       \
+	" facts AS (SELECT d.id, d.type, d.segment, d.stage, d.close_date, d.created_on,"                           \
+	"  CASE WHEN d.status <> 'open' AND d.close_date > $5::date THEN 'open' ELSE d.status END AS status,"       \
+	"  c.person_id, c.percent, c.credit"                                                                         \
+	"  FROM cand JOIN deals d ON d.org_id = $1 AND d.id = cand.id"                                               \
+	"  CROSS JOIN LATERAL deal_credit_rows(d.amount, d.owner_id, d.split_person_ids, d.split_percents) c"        \
+	"  WHERE d.created_on <= $5::date AND d.close_date BETWEEN $3::date AND $4::date"                            \
+	"  AND c.person_id = $2::bigint) "
+
+/*
  * The eleven columns of struct perf_sums over facts f: the won deals'
  * cycles as two arrays in one order, days and weights (the credited
  * percent in hundredths: a whole deal 10000).
@@ -142,10 +161,27 @@ DB_STMT(stmt_perf_by_child_team,
 	" FROM facts f JOIN people p ON p.org_id = $1 AND p.id = f.person_id JOIN br ON br.id = p.team_id)"
 	" SELECT f.top," SUMS_COLS " FROM g f GROUP BY f.top ORDER BY f.top");
 
-DB_STMT(stmt_perf_won_by_day,
-	PERF_FACTS
+/*
+ * A person's credited rows (PERSON_FACTS), one per deal, for sums made in C
+ * (person_sums): type, segment, stage, status as of $5, cycle days, the
+ * credited percent in hundredths and the credit in cents.
+ */
+DB_STMT(stmt_perf_person_rows,
+	PERSON_FACTS
+	"SELECT f.type, f.segment, f.stage, f.status, f.close_date - f.created_on, (f.percent * 100)::bigint,"
+	" (f.credit * 100)::bigint FROM facts f ORDER BY f.id");
+
+/* A person's credited won value per day of the period, as the deals stand. */
+DB_STMT(stmt_perf_person_won_by_day,
+	PERSON_FACTS
 	"SELECT " DB_DAY("f.close_date") ", sum(f.credit), round(sum(f.percent)) FROM facts f"
 	" WHERE f.status = 'won' GROUP BY f.close_date ORDER BY f.close_date");
+
+/* A person's credited won value per month of $3..$4 (whole months), as the deals stand (perf_people, 0013). */
+DB_STMT(stmt_perf_person_won_by_month,
+	"SELECT " DB_DAY("r.month") ", (r.won_cents / 100.0)::numeric(20, 2), round(r.won_weight / 100.0) FROM perf_people r"
+	" WHERE r.org_id = $1 AND r.person_id = $2::bigint AND r.month BETWEEN $3::date AND $4::date"
+	" AND r.won_weight <> 0 ORDER BY r.month");
 
 DB_STMT(stmt_perf_explain,
 	PERF_FACTS
@@ -158,11 +194,15 @@ DB_STMT(stmt_perf_explain,
 /*
  * Every stage's historical win rate as of $2 (stage_outcomes, migration
  * 0008): of the deals that closed by then (close date) and passed through
- * the stage, how many closed and how many won.
+ * the stage, how many closed and how many won; the whole months before
+ * $2's month from their sums (stage_outcome_months, 0015).
  */
 DB_STMT(stmt_perf_stage_rates,
-	"SELECT o.stage, sum(o.won), sum(o.closed) FROM stage_outcomes o WHERE o.org_id = $1 AND o.day <= $2::date"
-	" GROUP BY o.stage");
+	"SELECT x.stage, sum(x.won), sum(x.closed) FROM ("
+	" SELECT m.stage, m.won, m.closed FROM stage_outcome_months m WHERE m.org_id = $1"
+	"  AND m.month < date_trunc('month', $2::date)::date"
+	" UNION ALL SELECT o.stage, o.won, o.closed FROM stage_outcomes o WHERE o.org_id = $1"
+	"  AND o.day >= date_trunc('month', $2::date)::date AND o.day <= $2::date) x GROUP BY x.stage");
 
 void
 perf_facts_clear(struct perf_facts *f)
@@ -200,6 +240,17 @@ facts_params(const char *org, const struct perf_scope *s, cal_date start, cal_da
 	p->v[5] = p->as_of;
 	p->v[6] = historic ? "t" : "f";
 	p->v[7] = NULL;
+}
+
+/* PERSON_FACTS's five parameters out of PERF_FACTS's seven (a person's scope): org, id, period, as_of. */
+static const char *const *
+person_params(struct facts_params *p)
+{
+	p->v[1] = p->v[2];
+	p->v[2] = p->v[3];
+	p->v[3] = p->v[4];
+	p->v[4] = p->v[5];
+	return p->v;
 }
 
 static enum status
@@ -301,6 +352,102 @@ name_index(const char *const *names, int n, const char *v)
 		if (strcmp(names[i], v) == 0)
 			return i;
 	return -1;
+}
+
+/* Append one cycle to s. */
+static enum status
+cycle_add(struct perf_sums *s, int64_t days, int64_t weight)
+{
+	struct perf_cycle *v = realloc(s->cycles, (s->ncycles + 1) * sizeof *v);
+
+	if (!v)
+		return ST_NOMEM;
+	v[s->ncycles++] = (struct perf_cycle){days, weight};
+	s->cycles = v;
+	return ST_OK;
+}
+
+/* Sums of hundredths of a percent as SUMS_COLS counts them: whole percents, rounded half up (never negative). */
+static int64_t
+percent_round(int64_t bp)
+{
+	return (bp + 50) / 100;
+}
+
+/* One credited row into s; the weights in hundredths of a percent until person_sums_round. */
+static enum status
+sums_add(struct perf_sums *s, const char *status, bool renewal, bool expansion, int64_t days, int64_t bp,
+	 int64_t cents)
+{
+	if (strcmp(status, "won") == 0) {
+		s->won_amount += cents;
+		s->won_count += bp;
+		s->renewal_won_count += renewal ? bp : 0;
+		s->expansion_won_amount += expansion ? cents : 0;
+		return cycle_add(s, days, bp);
+	}
+	if (strcmp(status, "lost") == 0) {
+		s->lost_amount += cents;
+		s->lost_count += bp;
+		s->renewal_lost_count += renewal ? bp : 0;
+	} else {
+		s->open_amount += cents;
+		s->open_count += bp;
+	}
+	return ST_OK;
+}
+
+static void
+sums_round(struct perf_sums *s)
+{
+	s->won_count = percent_round(s->won_count);
+	s->lost_count = percent_round(s->lost_count);
+	s->open_count = percent_round(s->open_count);
+	s->renewal_won_count = percent_round(s->renewal_won_count);
+	s->renewal_lost_count = percent_round(s->renewal_lost_count);
+}
+
+/*
+ * The rows of stmt_perf_person_rows summed into f as facts_rows reads
+ * stmt_perf_facts's grouping sets: all, each type, each segment, and each
+ * stage present with its open business.
+ */
+static enum status
+person_sums(const PGresult *r, struct perf_facts *f)
+{
+	int n = PQntuples(r);
+	enum status st = ST_OK;
+
+	if (!(f->stages = calloc((size_t)n + 1, sizeof *f->stages)))
+		return ST_NOMEM;
+	for (int i = 0; i < n && st == ST_OK; i++) {
+		int t = name_index(type_names, PERF_TYPES, PQgetvalue(r, i, 0));
+		int g = name_index(segment_names, PERF_SEGMENTS, PQgetvalue(r, i, 1));
+		const char *stage = PQgetvalue(r, i, 2), *status = PQgetvalue(r, i, 3);
+		int64_t days = int_at(r, i, 4), bp = int_at(r, i, 5), cents = int_at(r, i, 6);
+		if (t < 0 || g < 0)
+			return ST_INTERNAL;
+		bool renewal = t == 3, expansion = t == 1 || t == 2, open = strcmp(status, "open") == 0;
+		if ((st = sums_add(&f->all, status, renewal, expansion, days, bp, cents)) != ST_OK ||
+		    (st = sums_add(&f->by_type[t], status, renewal, expansion, days, bp, cents)) != ST_OK ||
+		    (st = sums_add(&f->by_segment[g], status, renewal, expansion, days, bp, cents)) != ST_OK)
+			return st;
+		size_t k = 0;
+		while (k < f->nstages && strcmp(f->stages[k].stage, stage) != 0)
+			k++;
+		if (k == f->nstages)
+			snprintf(f->stages[f->nstages++].stage, sizeof f->stages[k].stage, "%s", stage);
+		f->stages[k].amount += open ? cents : 0;
+		f->stages[k].count += open ? bp : 0;
+	}
+	sums_round(&f->all);
+	for (int i = 0; i < PERF_TYPES; i++)
+		sums_round(&f->by_type[i]);
+	for (int i = 0; i < PERF_SEGMENTS; i++)
+		sums_round(&f->by_segment[i]);
+	for (size_t k = 0; k < f->nstages; k++)
+		f->stages[k].count = percent_round(f->stages[k].count);
+	return ST_OK;
 }
 
 /* ---- the kept sums (migration 0013_perf_rollup) ------------------------------------ */
@@ -455,19 +602,6 @@ kept_sums_row(const PGresult *r, int i, int b, struct perf_sums *s)
 	s->renewal_won_count = int_at(r, i, b + 6);
 	s->renewal_lost_count = int_at(r, i, b + 7);
 	s->expansion_won_amount = int_at(r, i, b + 8);
-}
-
-/* Append one cycle to s. */
-static enum status
-cycle_add(struct perf_sums *s, int64_t days, int64_t weight)
-{
-	struct perf_cycle *v = realloc(s->cycles, (s->ncycles + 1) * sizeof *v);
-
-	if (!v)
-		return ST_NOMEM;
-	v[s->ncycles++] = (struct perf_cycle){days, weight};
-	s->cycles = v;
-	return ST_OK;
 }
 
 /*
@@ -652,9 +786,14 @@ perf_store_facts(struct db_conn *c, const char *org, const struct perf_scope *s,
 	if (kept)
 		return kept_facts(c, org, s, w, out);
 	facts_params(org, s, w->start, w->end, w->as_of, w->historic, &p);
-	if ((st = run(c, &stmt_perf_facts, 7, p.v, &r)) != ST_OK)
+	bool person = s->kind == PERF_PERSON && !w->historic;
+	if (person)
+		st = run(c, &stmt_perf_person_rows, 5, person_params(&p), &r);
+	else
+		st = run(c, &stmt_perf_facts, 7, p.v, &r);
+	if (st != ST_OK)
 		return st;
-	st = facts_rows(r, false, &f);
+	st = person ? person_sums(r, &f) : facts_rows(r, false, &f);
 	PQclear(r);
 	if (st != ST_OK) {
 		perf_facts_clear(&f);
@@ -711,7 +850,8 @@ perf_store_won_by_day(struct db_conn *c, const char *org, const struct perf_scop
 				      n);
 	}
 	facts_params(org, s, start, end, end, false, &p);
-	return row_exec_array(c, &stmt_perf_won_by_day, 7, p.v, sizeof **out, day_row, NULL, (void **)out, n);
+	return row_exec_array(c, &stmt_perf_person_won_by_day, 5, person_params(&p), sizeof **out, day_row, NULL,
+			      (void **)out, n);
 }
 
 enum status
@@ -850,4 +990,58 @@ perf_store_people_cycles(struct db_conn *c, const char *org, const struct perf_w
 	}
 	buf_clear(&a);
 	return st;
+}
+
+void
+perf_person_read_clear(struct perf_person_read *r)
+{
+	perf_facts_clear(&r->facts);
+	free(r->rates);
+	free(r->days);
+	memset(r, 0, sizeof *r);
+}
+
+enum status
+perf_store_person(struct db_conn *c, const char *org, const struct perf_scope *s, const struct perf_when *w,
+		  const struct period *ly, struct perf_person_read *out)
+{
+	struct perf_person_read v = {0};
+	struct facts_params fp, lp;
+	char day[16];
+	PGresult *r[3] = {NULL, NULL, NULL};
+	enum status st = ST_OK;
+
+	if (w->historic) { /* the history to read: one statement after another */
+		if ((st = perf_store_facts(c, org, s, w, &v.facts)) == ST_OK &&
+		    (st = perf_store_stage_rates(c, org, w, &v.rates, &v.nrates)) == ST_OK && ly)
+			st = perf_store_won_by_day(c, org, s, ly->start, ly->end, &v.days, &v.ndays);
+		goto out;
+	}
+	facts_params(org, s, w->start, w->end, w->as_of, false, &fp);
+	cal_date_format(w->as_of, day, sizeof day);
+	const char *rates[] = {org, day};
+	struct db_call calls[3] = {{&stmt_perf_person_rows, 5, person_params(&fp)}, {&stmt_perf_stage_rates, 2, rates}};
+	if (ly) { /* a month's shape is by day; a quarter's or a year's by month, kept */
+		facts_params(org, s, ly->start, ly->end, ly->end, false, &lp);
+		calls[2] = ly->grain == GRAIN_MONTH || !whole_months(ly->start, ly->end)
+				   ? (struct db_call){&stmt_perf_person_won_by_day, 5, person_params(&lp)}
+				   : (struct db_call){&stmt_perf_person_won_by_month, 4, person_params(&lp)};
+	}
+	int k = ly ? 3 : 2;
+	db_exec_batch(c, k, calls, r);
+	if ((st = db_check(c, r[0], PGRES_TUPLES_OK)) != ST_OK || (st = person_sums(r[0], &v.facts)) != ST_OK ||
+	    (st = row_result_array(c, r[1], sizeof *v.rates, stage_rate_row, NULL, (void **)&v.rates, &v.nrates)) !=
+		ST_OK)
+		goto out;
+	if (ly)
+		st = row_result_array(c, r[2], sizeof *v.days, day_row, NULL, (void **)&v.days, &v.ndays);
+out:
+	for (int i = 0; i < 3; i++)
+		PQclear(r[i]);
+	if (st != ST_OK) {
+		perf_person_read_clear(&v);
+		return st;
+	}
+	*out = v;
+	return ST_OK;
 }

@@ -181,4 +181,24 @@ enum status perf_store_explain(struct db_conn *c, const char *org, const struct 
 			       const struct perf_when *w, int max, json_t **achieved, json_t **open,
 			       bool *truncated);
 
+/* What a person's figures read (perf_store_person); perf_person_read_clear frees it. */
+struct perf_person_read {
+	struct perf_facts facts;
+	struct perf_stage_rate *rates; /* every stage's rate as of as_of */
+	size_t nrates;
+	struct perf_day *days; /* won by day of the year-ago period (when asked) */
+	size_t ndays;
+};
+void perf_person_read_clear(struct perf_person_read *r);
+
+/*
+ * Person s's facts at w, the org's stage rates as of w->as_of and, when ly
+ * is not NULL, their credited won value per day of ly (as perf_store_facts,
+ * perf_store_stage_rates and perf_store_won_by_day give them; for a quarter
+ * or a year per month instead, each month's on its first day, from the kept
+ * sums) into *out, in one round trip when w is the current state.
+ */
+enum status perf_store_person(struct db_conn *c, const char *org, const struct perf_scope *s,
+			      const struct perf_when *w, const struct period *ly, struct perf_person_read *out);
+
 #endif

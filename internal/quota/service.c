@@ -431,6 +431,65 @@ quota_service_tree(struct db_conn *c, const struct caller *who, int64_t team_id,
 	return ST_OK;
 }
 
+/* Whether parts v[0..n), in order, cover p's days exactly. */
+static bool
+parts_tile(const struct quota_period_amount *v, size_t n, const struct period *p)
+{
+	if (n == 0 || v[0].start != p->start || v[n - 1].end != p->end)
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (v[i].start != v[i - 1].end + 1)
+			return false;
+	return true;
+}
+
+/* The parts that tile p (months, else quarters) out of *parts into *out (NULL, 0: none); frees *parts. */
+static void
+split_take(struct quota_parts *parts, const struct period *p, struct quota_period_amount **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (parts_tile(parts->month, parts->nmonth, p)) {
+		*out = parts->month;
+		*n = parts->nmonth;
+		parts->month = NULL;
+	} else if (parts_tile(parts->quarter, parts->nquarter, p)) {
+		*out = parts->quarter;
+		*n = parts->nquarter;
+		parts->quarter = NULL;
+	}
+	quota_parts_free(parts);
+}
+
+enum status
+quota_service_person(struct db_conn *c, const struct caller *who, int64_t person_id, const struct quota_spec *spec,
+                     const struct org_settings *org, struct quota_tree_person *out, struct period *period,
+                     struct quota_period_amount **split, size_t *nsplit, struct issues *e)
+{
+	struct settings x = {.fy_start = org->fiscal_year_start_month};
+	struct quota_key key;
+	struct quota_tree_person p = {0};
+	struct quota_parts parts;
+	enum status st;
+
+	quota_ramp_from_curve(org->ramp, org->ramp_len, &x.ramp);
+	if ((st = spec_key(spec, &x, e, &key)) != ST_OK ||
+	    (st = quota_store_person(c, who->org, person_id, &key, &p, &parts)) != ST_OK)
+		return st;
+	p.ramp_bp = quota_ramp_factor_bp(p.hired_on, p.ramp_months, x.ramp.curve_bp, x.ramp.ncurve, key.period.start,
+	                                 key.period.end);
+	if (p.has_quota)
+		split_take(&parts, &key.period, split, nsplit);
+	else {
+		quota_parts_free(&parts);
+		*split = NULL;
+		*nsplit = 0;
+	}
+	*out = p;
+	*period = key.period;
+	return ST_OK;
+}
+
 enum status
 quota_service_coverage(struct db_conn *c, const struct caller *who, int64_t team_id,
                        const struct quota_spec *spec, json_t **out, struct issues *e)
@@ -740,17 +799,6 @@ quota_service_suggest(struct db_conn *c, const struct caller *who, const struct 
 	return (*out = quota_render_suggestion(&key, &sp, &in, &res, &pipe)) ? ST_OK : ST_NOMEM;
 }
 
-/* Whether parts v[0..n), in order, cover p's days exactly. */
-static bool
-parts_tile(const struct quota_period_amount *v, size_t n, const struct period *p)
-{
-	if (n == 0 || v[0].start != p->start || v[n - 1].end != p->end)
-		return false;
-	for (size_t i = 1; i < n; i++)
-		if (v[i].start != v[i - 1].end + 1)
-			return false;
-	return true;
-}
 
 enum status
 quota_service_split_of(struct db_conn *c, const struct caller *who, const struct quota_ref *assignee,
@@ -765,15 +813,6 @@ quota_service_split_of(struct db_conn *c, const struct caller *who, const struct
 	*n = 0;
 	if ((st = quota_store_parts(c, who->org, &key, &parts)) != ST_OK)
 		return st;
-	if (parts_tile(parts.month, parts.nmonth, &key.period)) {
-		*out = parts.month;
-		*n = parts.nmonth;
-		parts.month = NULL;
-	} else if (parts_tile(parts.quarter, parts.nquarter, &key.period)) {
-		*out = parts.quarter;
-		*n = parts.nquarter;
-		parts.quarter = NULL;
-	}
-	quota_parts_free(&parts);
+	split_take(&parts, &key.period, out, n);
 	return ST_OK;
 }

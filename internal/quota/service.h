@@ -42,6 +42,8 @@
 #include "quota/plan.h"
 #include "quota/quota.h"
 
+struct org_settings;
+
 /* ---- requests ---------------------------------------------------------------------- */
 
 /* The fields of a quota a request gives (struct quota_input.set). */
@@ -214,6 +216,19 @@ enum status quota_service_split(struct db_conn *c, const struct caller *who, int
 enum status quota_service_tree(struct db_conn *c, const struct caller *who, int64_t team_id,
                                const struct quota_spec *spec, struct quota_tree *out, struct period *period,
                                struct issues *e);
+/*
+ * As quota_service_tree for one person: person `person_id` (their team,
+ * hire date, ramp) with spec's quota, ramp_bp set over the period, into
+ * *out (free out->name), in the calendar of the org settings given (read
+ * once by the caller), and the split of that quota as quota_service_split_of
+ * gives it (none without a quota; free *split), in one round trip. No access
+ * check. ST_INVALID naming "period"; ST_NOT_FOUND when there is no such
+ * person (no issue added).
+ */
+enum status quota_service_person(struct db_conn *c, const struct caller *who, int64_t person_id,
+                                 const struct quota_spec *spec, const struct org_settings *org,
+                                 struct quota_tree_person *out, struct period *period,
+                                 struct quota_period_amount **split, size_t *nsplit, struct issues *e);
 
 /*
  * A proposed quota for q's assignee with its inputs, as JSON into *out

@@ -238,6 +238,12 @@ DB_STMT(stmt_tree_people,
 		  " q.amount::text FROM sub JOIN people p ON p.org_id = $1 AND p.team_id = sub.id"
 		  " LEFT JOIN quotas q ON " KEY_MATCH("person_id = p.id"));
 
+/* Person $2 alone with the quota of key $3..$7 (a person's performance needs no tree). */
+DB_STMT(stmt_tree_person,
+	"SELECT p.id, coalesce(p.team_id, 0), p.active, " DB_DAY("p.hired_on") ", p.ramp_months, p.name, q.id,"
+	" q.amount::text FROM people p LEFT JOIN quotas q ON " KEY_MATCH("person_id = p.id")
+	" WHERE p.org_id = $1 AND p.id = $2::bigint");
+
 /*
  * The quotas of assignee $2 ('person' or 'team') $3 of finer grain inside
  * the period $4..$5 ($6 its grain), metric $7 and filter $8, $9: a split.
@@ -725,6 +731,7 @@ quota_store_tree(struct db_conn *c, const char *org, int64_t team_id, const stru
 	return ST_OK;
 }
 
+
 /*
  * Run a won/pipeline statement over the people `persons` (n > 0) with key's
  * metric and filter and dates [from, to] into *out (PQclear it, also on
@@ -833,25 +840,14 @@ quota_parts_free(struct quota_parts *p)
 	memset(p, 0, sizeof *p);
 }
 
-enum status
-quota_store_parts(struct db_conn *c, const char *org, const struct quota_key *key, struct quota_parts *out)
+/* The rows of stmt_quota_parts into *out (quota_parts_free). */
+static enum status
+parts_from(const PGresult *r, struct quota_parts *out)
 {
-	struct key_params k;
 	struct quota_parts v = {0};
-	char idb[24];
-	PGresult *r;
-	enum status st;
-
-	key_params(key, &k);
-	const char *params[] = { org, quota_assignee_name(key->assignee.type),
-				 row_id_param(key->assignee.id, idb, sizeof idb), k.start, k.end, k.grain, k.metric,
-				 k.type, k.segment };
-	r = db_exec(c, &stmt_quota_parts, 9, params);
-	if ((st = db_check(c, r, PGRES_TUPLES_OK)) != ST_OK) {
-		PQclear(r);
-		return st;
-	}
+	enum status st = ST_OK;
 	int n = PQntuples(r);
+
 	if (!(v.month = calloc((size_t)n + 1, sizeof *v.month)) || !(v.quarter = calloc((size_t)n + 1, sizeof *v.quarter)))
 		st = ST_NOMEM;
 	for (int i = 0; i < n && st == ST_OK; i++) {
@@ -865,11 +861,62 @@ quota_store_parts(struct db_conn *c, const char *org, const struct quota_key *ke
 		    money_parse_text(PQgetvalue(r, i, 3), &x->amount) != ST_OK)
 			st = ST_INTERNAL;
 	}
-	PQclear(r);
 	if (st != ST_OK) {
 		quota_parts_free(&v);
 		return st;
 	}
 	*out = v;
+	return ST_OK;
+}
+
+/* The nine parameters of stmt_quota_parts for key (texts in k and idb). */
+#define PARTS_PARAMS(org, key, k, idb)                                                                          \
+	{ (org), quota_assignee_name((key)->assignee.type), row_id_param((key)->assignee.id, (idb), sizeof(idb)),   \
+	  (k).start, (k).end, (k).grain, (k).metric, (k).type, (k).segment }
+
+enum status
+quota_store_parts(struct db_conn *c, const char *org, const struct quota_key *key, struct quota_parts *out)
+{
+	struct key_params k;
+	char idb[24];
+	enum status st;
+
+	key_params(key, &k);
+	const char *params[] = PARTS_PARAMS(org, key, k, idb);
+	PGresult *r = db_exec(c, &stmt_quota_parts, 9, params);
+	if ((st = db_check(c, r, PGRES_TUPLES_OK)) == ST_OK)
+		st = parts_from(r, out);
+	PQclear(r);
+	return st;
+}
+
+enum status
+quota_store_person(struct db_conn *c, const char *org, int64_t person_id, const struct quota_key *key,
+		   struct quota_tree_person *out, struct quota_parts *parts)
+{
+	struct quota_key pk = *key;
+	struct quota_tree_person p = {0};
+	struct key_params k;
+	char idb[24], pidb[24];
+	PGresult *r[2];
+	enum status st;
+
+	pk.assignee = (struct quota_ref){QUOTA_PERSON, person_id};
+	key_params(&pk, &k);
+	const char *person[] = { org, row_id_param(person_id, idb, sizeof idb), k.grain, k.start,
+				 k.metric, k.type, k.segment };
+	const char *split[] = PARTS_PARAMS(org, &pk, k, pidb);
+	db_exec_batch(c, 2, (struct db_call[]){ { &stmt_tree_person, 7, person }, { &stmt_quota_parts, 9, split } }, r);
+	if ((st = db_check(c, r[0], PGRES_TUPLES_OK)) == ST_OK && PQntuples(r[0]) == 0)
+		st = ST_NOT_FOUND;
+	if (st == ST_OK && (st = person_row(r[0], 0, &p)) == ST_OK && (st = db_check(c, r[1], PGRES_TUPLES_OK)) == ST_OK)
+		st = parts_from(r[1], parts);
+	PQclear(r[0]);
+	PQclear(r[1]);
+	if (st != ST_OK) {
+		free(p.name);
+		return st;
+	}
+	*out = p;
 	return ST_OK;
 }

@@ -169,4 +169,13 @@ void quota_parts_free(struct quota_parts *p);
 enum status quota_store_parts(struct db_conn *c, const char *org, const struct quota_key *key,
 			      struct quota_parts *out);
 
+/*
+ * Person `person_id` with the quota of key's period, metric and filter into
+ * *out (its name is the caller's to free), and that person's quotas inside
+ * the period as quota_store_parts gives them into *parts, in one round trip;
+ * ST_NOT_FOUND when the person is not in the org. ramp_bp is left 0.
+ */
+enum status quota_store_person(struct db_conn *c, const char *org, int64_t person_id, const struct quota_key *key,
+			       struct quota_tree_person *out, struct quota_parts *parts);
+
 #endif

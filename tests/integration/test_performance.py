@@ -323,12 +323,15 @@ def test_leaderboard_ranks_pages_and_levels(world):
     assert by_achieved["total"] == 4 and by_achieved["level"] == "people"
     assert [(ids[x["person"]["id"]], x["achieved"], x["rank"]) for x in by_achieved["items"]] == \
         [("A", 3033.33, 1), ("B", 283.83, 2), ("M", 33.35, 3), ("C", 0, 4)]
-    # the same figures as /v1/performance for each person
-    a_row = by_achieved["items"][0]
-    single = perf(api, f"person:{world['A']['id']}")
-    for k in ("quota", "attainment_pct", "gap", "pace_pct", "open_pipeline", "coverage", "win_rate_count_pct",
-              "avg_deal_size", "avg_cycle_days", "velocity"):
-        assert a_row[k] == single[k], k
+    # the same figures as /v1/performance for each person: the board reads the kept sums (0013), a
+    # person's read sums their deals' credited rows itself
+    for row in by_achieved["items"]:
+        single = perf(api, f"person:{row['person']['id']}")
+        for k in ("quota", "attainment_pct", "gap", "pace_pct", "open_pipeline", "coverage", "win_rate_count_pct",
+                  "win_rate_value_pct", "avg_deal_size", "avg_cycle_days", "median_cycle_days", "velocity",
+                  "achieved", "won_count", "lost_count", "won_amount", "lost_amount", "renewal_rate_pct",
+                  "expansion_share_pct", "pipeline_needed", "effective_quota"):
+            assert row[k] == single[k], (ids[row["person"]["id"]], k)
     # attainment: only A has a quota; the rest (null) follow in id order, all ranked 2
     by_att = board(api, team=t["id"])
     assert by_att["sort"] == "attainment_pct" and by_att["order"] == "desc"
@@ -468,3 +471,11 @@ def test_stage_outcomes_equal_a_recount_from_history(world, database):
     assert psql(database, f"SELECT count(*) FROM (({recount}) EXCEPT ({kept})) x") == "0"
     assert psql(database, f"SELECT count(*) FROM (({kept}) EXCEPT ({recount})) x") == "0"
     assert int(psql(database, f"SELECT count(*) FROM ({kept}) k")) > 5
+    # its months (0015) are always the sums of its days
+    days = f"""SELECT org_id, stage, date_trunc('month', day)::date, sum(won), sum(closed) FROM stage_outcomes
+               WHERE org_id = '{org}' GROUP BY 1, 2, 3 HAVING sum(won) <> 0 OR sum(closed) <> 0"""
+    months = f"""SELECT org_id, stage, month, won, closed FROM stage_outcome_months
+                 WHERE org_id = '{org}' AND (won <> 0 OR closed <> 0)"""
+    assert psql(database, f"SELECT count(*) FROM (({days}) EXCEPT ({months})) x") == "0"
+    assert psql(database, f"SELECT count(*) FROM (({months}) EXCEPT ({days})) x") == "0"
+    assert int(psql(database, f"SELECT count(*) FROM ({months}) m")) > 2
