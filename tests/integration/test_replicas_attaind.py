@@ -61,7 +61,9 @@ def test_both_start_together_on_an_empty_database(pair):
         applied += [int(s.split()[1]) for s in lines if s.startswith("applied ")]
     assert applied == [expected], applied
     # the lock is released: nobody holds it once both are up
-    assert psql(pair["url"], "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 7291003") == "0"
+    assert psql(pair["url"], "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                             " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                             " AND classid = 0 AND objid = 7291003 AND objsubid = 1") == "0"
 
 
 def test_an_idempotency_retry_on_the_other_replica_replays_the_first_answer(pair, apis, org):
