@@ -25,7 +25,7 @@ _RUN = re.compile(r'(?:"(?:[^"\\\n]|\\.)*"\s*)+')  # adjacent C string literals
 _LIT = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
 _DECL = re.compile(r'static struct db_stmt (\w+) = \{ \.name = "\w+", \.sql = \((.*?)\) \};', re.S)
 _SQL = re.compile(r"\s*(SELECT|INSERT|UPDATE|DELETE|WITH|COPY|SET|ANALYZE|TRUNCATE|CREATE|DROP|BEGIN|COMMIT"
-                  r"|ROLLBACK|SAVEPOINT|RELEASE|LOCK|VACUUM|ALTER|GRANT|REINDEX|CLUSTER|REFRESH)\b")
+                  r"|ROLLBACK|SAVEPOINT|RELEASE|LOCK|VACUUM|ALTER|GRANT|REINDEX|CLUSTER|REFRESH|RESET|SHOW|START|DISCARD)\b")
 _HTTP_METHODS = {"DELETE"}  # route tables name the method: not SQL
 _ESC = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'"}
 
