@@ -12,6 +12,7 @@ import re
 import subprocess
 
 from conftest import ATTAIND, psql
+from contract import ROOT
 from statements import extract, param_count, unconstrained_scans
 
 GLOBAL = {"schema_migrations"}  # the schema's version: one row per migration, no tenant data
@@ -237,3 +238,20 @@ def test_every_statement_of_the_triggers_and_functions_filters_by_org_id(databas
     assert len(plans) > 40  # every statement run, the workload's own and those inside the triggers
     unconstrained = {q[:300]: scans for q, ps in plans.items() for p in ps if (scans := unconstrained_scans(p, tables))}
     assert unconstrained == {}
+
+
+def test_the_readme_distributes_every_org_table(database, server):
+    """README "Citus": its distribution DDL names every table that carries org_id, each once, parents first."""
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
+        readme = f.read()
+    citus = readme.split("### Citus", 1)[1]
+    ddl = citus.split("```sql", 1)[1].split("```", 1)[0]
+    named = re.findall(r"create_distributed_table\('(\w+)'", ddl) + \
+        re.findall(r"'(\w+)'", ddl.split("unnest(ARRAY[", 1)[1].split("])", 1)[0])
+    assert sorted(named) == sorted(org_tables(database))
+    # each table after the tables its foreign keys refer to (teams -> people excepted: dropped, added back)
+    refs = rows(database, "SELECT c.relname, r.relname FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid"
+                          " JOIN pg_class r ON r.oid = k.confrelid WHERE k.contype = 'f' AND c.oid <> r.oid"
+                          " AND k.conname <> 'teams_manager_fk'")
+    assert [(t, p) for t, p in refs if named.index(p) > named.index(t)] == []
+    assert "DROP CONSTRAINT teams_manager_fk" in ddl and "ADD CONSTRAINT teams_manager_fk" in ddl
