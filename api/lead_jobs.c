@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "core/log.h"
@@ -13,6 +14,7 @@
 struct job {
 	struct job *next;
 	int64_t id;
+	char *org; /* owned: every statement on the job names its org (a distributed table's key) */
 };
 
 struct lead_jobs {
@@ -34,7 +36,8 @@ pause_a_second(void)
 
 /* Run f on a pooled connection, again a second later while the database is unavailable, JOB_TRIES times. */
 static enum status
-with_connection(struct lead_jobs *j, int64_t id, bool *taken, enum status (*f)(struct db_conn *, int64_t, bool *))
+with_connection(struct lead_jobs *j, const struct job *job, bool *taken,
+                enum status (*f)(struct db_conn *, const char *, int64_t, bool *))
 {
 	enum status st = ST_UNAVAILABLE;
 
@@ -44,32 +47,32 @@ with_connection(struct lead_jobs *j, int64_t id, bool *taken, enum status (*f)(s
 			pause_a_second();
 		if ((st = db_acquire(j->pool, &c)) != ST_OK)
 			continue;
-		st = f(c, id, taken);
+		st = f(c, job->org, job->id, taken);
 		db_release(j->pool, c);
 	}
 	return st;
 }
 
 static enum status
-abandon(struct db_conn *c, int64_t id, bool *done)
+abandon(struct db_conn *c, const char *org, int64_t id, bool *done)
 {
-	enum status st = leads_service_job_abandon(c, id);
+	enum status st = leads_service_job_abandon(c, org, id);
 
 	*done = st != ST_UNAVAILABLE;
 	return st;
 }
 
 static void
-run_one(struct lead_jobs *j, int64_t id)
+run_one(struct lead_jobs *j, const struct job *job)
 {
 	bool taken = false, done = false;
-	enum status st = with_connection(j, id, &taken, leads_service_train_job);
+	enum status st = with_connection(j, job, &taken, leads_service_train_job);
 
 	if (st != ST_OK && taken) /* it ran, but its end is not recorded */
-		st = with_connection(j, id, &done, abandon);
+		st = with_connection(j, job, &done, abandon);
 	if (st != ST_OK)
-		log_msg(LOG_ERROR, "training job %lld: %s; the next start-up marks it failed", (long long)id,
-		        status_name(st));
+		log_msg(LOG_ERROR, "training job %lld: %s; the next start-up marks it failed",
+		        (long long)job->id, status_name(st));
 }
 
 static void *
@@ -88,7 +91,8 @@ loop(void *arg)
 		if (!j->head)
 			j->tail = NULL;
 		pthread_mutex_unlock(&j->mu);
-		run_one(j, next->id);
+		run_one(j, next);
+		free(next->org);
 		free(next);
 		pthread_mutex_lock(&j->mu);
 	}
@@ -125,14 +129,18 @@ lead_jobs_start(struct db_pool *pool)
 }
 
 bool
-lead_jobs_submit(struct lead_jobs *j, int64_t id)
+lead_jobs_submit(struct lead_jobs *j, const char *org, int64_t id)
 {
 	struct job *job = malloc(sizeof *job);
 	bool ok = false;
 
 	if (!job)
 		return false;
-	*job = (struct job){.id = id};
+	*job = (struct job){.id = id, .org = strdup(org)};
+	if (!job->org) {
+		free(job);
+		return false;
+	}
 	pthread_mutex_lock(&j->mu);
 	if (!j->stopping) {
 		if (j->tail)
@@ -144,8 +152,10 @@ lead_jobs_submit(struct lead_jobs *j, int64_t id)
 		pthread_cond_signal(&j->cv);
 	}
 	pthread_mutex_unlock(&j->mu);
-	if (!ok)
+	if (!ok) {
+		free(job->org);
 		free(job);
+	}
 	return ok;
 }
 
@@ -161,6 +171,7 @@ lead_jobs_stop(struct lead_jobs *j)
 	pthread_join(j->thread, NULL);
 	for (struct job *x = j->head, *next; x; x = next) {
 		next = x->next;
+		free(x->org);
 		free(x);
 	}
 	pthread_mutex_destroy(&j->mu);

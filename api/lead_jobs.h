@@ -19,8 +19,11 @@ struct lead_jobs;
  * start the thread. NULL when it cannot start (out of memory, no thread).
  */
 struct lead_jobs *lead_jobs_start(struct db_pool *pool);
-/* Hand job id over (it may still be in its request's transaction). false when out of memory or stopping. */
-bool lead_jobs_submit(struct lead_jobs *j, int64_t id);
+/*
+ * Hand job id of org over (it may still be in its request's transaction; org
+ * is copied). false when out of memory or stopping.
+ */
+bool lead_jobs_submit(struct lead_jobs *j, const char *org, int64_t id);
 /*
  * Stop: the job running ends first (a fit is not cut short); jobs still
  * queued stay queued in the database and are failed by the next start-up.

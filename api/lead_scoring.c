@@ -91,7 +91,7 @@ handle_lead_models_train(struct req *r)
 	}
 	req_caller_unscoped(r, &who);
 	if ((st = leads_service_train_submit(r->conn, &who, segment, &row, &created, &e)) == ST_OK && created &&
-	    !lead_jobs_submit(r->app->jobs, row.id))
+	    !lead_jobs_submit(r->app->jobs, who.org, row.id))
 		st = ST_UNAVAILABLE;
 	if (st != ST_OK)
 		respond_store_error(r, st, &e);

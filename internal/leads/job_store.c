@@ -25,14 +25,14 @@ DB_STMT(stmt_job_get, "SELECT " JOB_JSON " FROM lead_training_jobs j WHERE j.org
 DB_STMT(stmt_job_lock, "SELECT pg_advisory_lock(" LOCK_KEY ", ($1::bigint % 2147483647)::int)");
 DB_STMT(stmt_job_unlock, "SELECT pg_advisory_unlock(" LOCK_KEY ", ($1::bigint % 2147483647)::int)");
 DB_STMT(stmt_job_start, "UPDATE lead_training_jobs SET state = 'running', step = 'reading', started_at = now()"
-			" WHERE id = $1 AND state = 'queued' RETURNING org_id, segment");
-DB_STMT(stmt_job_progress,
-	"UPDATE lead_training_jobs SET step = $2, progress = $3::int WHERE id = $1 AND state = 'running'");
+			" WHERE org_id = $2 AND id = $1 AND state = 'queued' RETURNING segment");
+DB_STMT(stmt_job_progress, "UPDATE lead_training_jobs SET step = $2, progress = $3::int"
+			   " WHERE org_id = $4 AND id = $1 AND state = 'running'");
 DB_STMT(stmt_job_finish,
 	"UPDATE lead_training_jobs SET state = CASE WHEN $2::int > 0 THEN 'succeeded' ELSE 'failed' END,"
 	" trained_version = nullif($2::int, 0), error = $3, progress = CASE WHEN $2::int > 0 THEN 100 ELSE"
 	" progress END, step = CASE WHEN $2::int > 0 THEN 'done' ELSE 'failed' END, finished_at = now()"
-	" WHERE id = $1 AND state = 'running'");
+	" WHERE org_id = $4 AND id = $1 AND state = 'running'");
 /* A lock nobody holds is taken (for this transaction only): its job has lost its attaind. */
 DB_STMT(stmt_job_sweep,
 	"UPDATE lead_training_jobs SET state = 'failed', step = 'failed', finished_at = now(), error = 'attaind"
@@ -72,7 +72,7 @@ job_store_get(struct db_conn *c, const char *org, int64_t id, struct rowjson *ou
 }
 
 enum status
-job_store_take(struct db_conn *c, int64_t id, char *org, size_t orglen, char *segment, size_t seglen)
+job_store_take(struct db_conn *c, const char *org, int64_t id, char *segment, size_t seglen)
 {
 	char ids[24];
 	PGresult *r;
@@ -84,35 +84,34 @@ job_store_take(struct db_conn *c, int64_t id, char *org, size_t orglen, char *se
 	PQclear(r);
 	if (st != ST_OK)
 		return st;
-	if ((st = row_exec_one(c, &stmt_job_start, 1, (const char *[]){ids}, &r)) != ST_OK) {
+	if ((st = row_exec_one(c, &stmt_job_start, 2, (const char *[]){ids, org}, &r)) != ST_OK) {
 		job_store_release(c, id);
 		return st;
 	}
-	snprintf(org, orglen, "%s", PQgetvalue(r, 0, 0));
-	snprintf(segment, seglen, "%s", PQgetvalue(r, 0, 1));
+	snprintf(segment, seglen, "%s", PQgetvalue(r, 0, 0));
 	PQclear(r);
 	return ST_OK;
 }
 
 enum status
-job_store_progress(struct db_conn *c, int64_t id, const char *step, int progress)
+job_store_progress(struct db_conn *c, const char *org, int64_t id, const char *step, int progress)
 {
 	char ids[24], pct[12];
 
 	snprintf(ids, sizeof ids, "%lld", (long long)id);
 	snprintf(pct, sizeof pct, "%d", progress);
-	return row_exec_command(c, &stmt_job_progress, 3, (const char *[]){ids, step, pct});
+	return row_exec_command(c, &stmt_job_progress, 4, (const char *[]){ids, step, pct, org});
 }
 
 enum status
-job_store_finish(struct db_conn *c, int64_t id, int trained_version, const char *why)
+job_store_finish(struct db_conn *c, const char *org, int64_t id, int trained_version, const char *why)
 {
 	char ids[24], tv[12];
 
 	snprintf(ids, sizeof ids, "%lld", (long long)id);
 	snprintf(tv, sizeof tv, "%d", trained_version > 0 ? trained_version : 0);
-	return row_exec_command(c, &stmt_job_finish, 3,
-	                        (const char *[]){ids, tv, trained_version > 0 ? NULL : why});
+	return row_exec_command(c, &stmt_job_finish, 4,
+	                        (const char *[]){ids, tv, trained_version > 0 ? NULL : why, org});
 }
 
 void

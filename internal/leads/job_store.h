@@ -30,17 +30,16 @@ enum status job_store_create(struct db_conn *c, const char *org, const char *seg
 enum status job_store_get(struct db_conn *c, const char *org, int64_t id, struct rowjson *out);
 
 /*
- * Take job `id` for this session (outside any transaction): wait for its
- * lock (so for the transaction that made it), then mark it running. On ST_OK
- * its org and segment go to org (orglen bytes) and segment (3 bytes and
- * more); ST_NOT_FOUND when the job is gone, no longer queued (the lock is
- * then let go).
+ * Take job `id` of org for this session (outside any transaction): wait
+ * for its lock (so for the transaction that made it), then mark it running.
+ * On ST_OK its segment goes to segment (3 bytes and more); ST_NOT_FOUND when
+ * the job is gone, no longer queued (the lock is then let go).
  */
-enum status job_store_take(struct db_conn *c, int64_t id, char *org, size_t orglen, char *segment, size_t seglen);
-/* Record the step and progress (0..100) of a running job. */
-enum status job_store_progress(struct db_conn *c, int64_t id, const char *step, int progress);
-/* End a running job: succeeded with trained_version (> 0), or failed with why. */
-enum status job_store_finish(struct db_conn *c, int64_t id, int trained_version, const char *why);
+enum status job_store_take(struct db_conn *c, const char *org, int64_t id, char *segment, size_t seglen);
+/* Record the step and progress (0..100) of a running job of org. */
+enum status job_store_progress(struct db_conn *c, const char *org, int64_t id, const char *step, int progress);
+/* End a running job of org: succeeded with trained_version (> 0), or failed with why. */
+enum status job_store_finish(struct db_conn *c, const char *org, int64_t id, int trained_version, const char *why);
 /* Let go of job id's session lock. */
 void job_store_release(struct db_conn *c, int64_t id);
 /*

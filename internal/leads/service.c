@@ -928,13 +928,13 @@ train_job(struct db_conn *c, int64_t id, const char *org, const char *segment, i
 
 	if ((st = model_store_load(c, org, segment, true, &m, &today, &version)) != ST_OK ||
 	    (st = lead_store_closed(c, org, segment, &closed, &src)) != ST_OK ||
-	    (st = job_store_progress(c, id, "fitting", 10)) != ST_OK) {
+	    (st = job_store_progress(c, org, id, "fitting", 10)) != ST_OK) {
 		lead_store_closed_free(closed);
 		goto out;
 	}
 	st = training_run(&m, &src, &o, today, &learned, &evaluation, why, whylen);
 	lead_store_closed_free(closed);
-	if (st != ST_OK || (st = job_store_progress(c, id, "storing", 90)) != ST_OK)
+	if (st != ST_OK || (st = job_store_progress(c, org, id, "storing", 90)) != ST_OK)
 		goto out;
 	if ((st = db_begin(c)) != ST_OK)
 		goto out;
@@ -951,7 +951,7 @@ train_job(struct db_conn *c, int64_t id, const char *org, const char *segment, i
 		st = db_commit(c);
 	else
 		db_rollback(c);
-	if (st != ST_OK || (st = job_store_progress(c, id, "rescoring", 95)) != ST_OK)
+	if (st != ST_OK || (st = job_store_progress(c, org, id, "rescoring", 95)) != ST_OK)
 		goto out;
 	if ((st = rescore_pages(c, org, segment)) != ST_OK) {
 		snprintf(why, whylen,
@@ -960,7 +960,7 @@ train_job(struct db_conn *c, int64_t id, const char *org, const char *segment, i
 		         row.version, job_error(st));
 		goto out;
 	}
-	if ((st = job_store_finish(c, id, row.version, NULL)) == ST_OK)
+	if ((st = job_store_finish(c, org, id, row.version, NULL)) == ST_OK)
 		*trained = row.version;
 out:
 	score_model_clear(&m);
@@ -972,11 +972,11 @@ out:
 }
 
 enum status
-leads_service_train_job(struct db_conn *c, int64_t id, bool *taken)
+leads_service_train_job(struct db_conn *c, const char *org, int64_t id, bool *taken)
 {
-	char org[256], segment[8], why[512] = "";
+	char segment[8], why[512] = "";
 	int trained = 0;
-	enum status st = job_store_take(c, id, org, sizeof org, segment, sizeof segment);
+	enum status st = job_store_take(c, org, id, segment, sizeof segment);
 
 	*taken = st == ST_OK;
 	if (st == ST_NOT_FOUND)
@@ -985,15 +985,15 @@ leads_service_train_job(struct db_conn *c, int64_t id, bool *taken)
 		return st;
 	st = train_job(c, id, org, segment, &trained, why, sizeof why);
 	if (st != ST_OK)
-		st = job_store_finish(c, id, 0, why[0] ? why : job_error(st));
+		st = job_store_finish(c, org, id, 0, why[0] ? why : job_error(st));
 	job_store_release(c, id);
 	return st;
 }
 
 enum status
-leads_service_job_abandon(struct db_conn *c, int64_t id)
+leads_service_job_abandon(struct db_conn *c, const char *org, int64_t id)
 {
-	return job_store_finish(c, id, 0, "the training lost its database connection; the model before it is "
+	return job_store_finish(c, org, id, 0, "the training lost its database connection; the model before it is "
 	                                  "unchanged unless the job got as far as storing it: train again");
 }
 

@@ -167,7 +167,7 @@ enum status leads_service_model_put(struct db_conn *c, const struct caller *who,
  * segment, state (queued, running, succeeded, failed), progress (0..100),
  * step (queued, reading, fitting, storing, done, failed), error,
  * trained_version, created_at, started_at, finished_at}. Whoever gets a
- * created job hands its id to leads_service_train_job on a thread of its
+ * created job hands its org and id to leads_service_train_job on a thread of its
  * own.
  */
 enum status leads_service_train_submit(struct db_conn *c, const struct caller *who, const char *segment,
@@ -192,10 +192,10 @@ enum status leads_service_job_get(struct db_conn *c, const struct caller *who, i
  * *taken says whether the job was taken; a status other than ST_OK then
  * means its end could not be recorded (see leads_service_job_abandon).
  */
-enum status leads_service_train_job(struct db_conn *c, int64_t id, bool *taken);
+enum status leads_service_train_job(struct db_conn *c, const char *org, int64_t id, bool *taken);
 
-/* Mark running job `id` failed: the connection that ran it was lost before its end was recorded. */
-enum status leads_service_job_abandon(struct db_conn *c, int64_t id);
+/* Mark running job `id` of org failed: the connection that ran it was lost before its end was recorded. */
+enum status leads_service_job_abandon(struct db_conn *c, const char *org, int64_t id);
 
 /*
  * At start-up: mark failed every job queued or running that no live
