@@ -50,6 +50,15 @@ json_t *model_to_json(const struct model *m);
 enum status model_from_json(const json_t *j, struct model **out);
 
 /*
+ * model_from_json with a sentence saying what is wrong in why (whylen bytes)
+ * when it is ST_INVALID (a damaged tree: gbt.h's gbt_from_json).
+ */
+enum status model_read(const json_t *j, struct model **out, char *why, size_t whylen);
+
+/* Which learner gives the probability: "logistic_regression" or "gradient_boosted_trees". */
+const char *model_learner(const struct model *m);
+
+/*
  * Let go of a model (NULL is fine): the last holder frees it. A model is
  * never changed once trained or read, so holders may share it across
  * threads.

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "leads/feature.h"
+#include "leads/gbt.h"
 #include "leads/model.h"
 
 struct model {
@@ -22,6 +23,7 @@ struct model {
 	size_t n;              /* leads it was fitted on */
 	double base_rate;      /* share of those that converted, 0..1; 0 = not recorded (older models) */
 	int grade_cut[3];      /* the lowest score of A, B and C; all 0 = the fixed 80, 60, 40 */
+	struct gbt *trees;     /* owned; set: the trees (gbt.h) give the probability, over these columns */
 	atomic_int extra_refs; /* holders besides the first (model_ref) */
 };
 

@@ -38,6 +38,7 @@ struct training_options {
 	int min_per_class; /* fewer converted or unconverted leads: ST_UNPROCESSABLE */
 	int holdout_pct;   /* share of leads held out for the evaluation, 5..50 (clamped) */
 	double alpha;      /* the L2 penalty per lead; 0 = chosen by cross-validation */
+	bool trees;        /* also fit gradient-boosted trees (gbt.h); the lower holdout log-loss serves */
 };
 
 /*
