@@ -5,8 +5,9 @@ model and each score name it.
 The data are generated deterministically; the holdout is drawn by a hash of the lead ids (which
 depend on what the database held before), so each segment is made for its learner to win by a wide
 margin on any draw: an exclusive-or of two thresholds (no sum of one-field effects can follow it)
-for the trees, many small additive effects on few leads for the logistic model (on six draws the margins of
-log-loss were 0.45 or more, and 0.04 or more)."""
+for the trees, many small additive effects on few leads for the logistic model (measured on other draws: the
+trees' log-loss lower by 0.44 or more on three, the logistic model's lower by 0.039 or more on
+five)."""
 
 import json
 import math
