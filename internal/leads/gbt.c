@@ -676,17 +676,6 @@ gbt_to_json(const struct gbt *g)
 	                 g->ntrees, "trees", trees);
 }
 
-static bool
-finite_of(const json_t *o, const char *k, double *out)
-{
-	const json_t *v = json_object_get(o, k);
-
-	if (!json_is_number(v) || !isfinite(json_number_value(v)))
-		return false;
-	*out = json_number_value(v);
-	return true;
-}
-
 #define DAMAGED(...)                                                                                         \
 	do {                                                                                                 \
 		snprintf(why, whylen, __VA_ARGS__);                                                          \
@@ -711,8 +700,10 @@ gbt_from_json(const json_t *j, int p, struct gbt **out, char *why, size_t whylen
 		goto out;
 	if (p < 1 || p > GBT_MAX_COLUMNS)
 		DAMAGED("the trees read %d columns; at most %d are allowed", p, GBT_MAX_COLUMNS);
-	if (!finite_of(j, "base_score", &g->base) || !finite_of(j, "learning_rate", &g->learning_rate) ||
-	    !finite_of(j, "lambda", &g->lambda) || !json_is_integer(depth) || !json_is_integer(rounds))
+	if (!model_json_number(j, "base_score", &g->base) ||
+	    !model_json_number(j, "learning_rate", &g->learning_rate) ||
+	    !model_json_number(j, "lambda", &g->lambda) || !json_is_integer(depth) ||
+	    !json_is_integer(rounds))
 		DAMAGED("%s",
 		        "base_score, learning_rate, lambda, max_depth and rounds must be finite numbers");
 	if (json_integer_value(depth) < 1 || json_integer_value(depth) > GBT_MAX_DEPTH)
@@ -733,7 +724,7 @@ gbt_from_json(const json_t *j, int p, struct gbt **out, char *why, size_t whylen
 			if (node_push(g) < 0)
 				goto out;
 			struct gbt_node *nd = &g->nodes[g->nnodes - 1];
-			if (!json_is_object(o) || !finite_of(o, "value", &nd->value))
+			if (!json_is_object(o) || !model_json_number(o, "value", &nd->value))
 				DAMAGED("tree %zu node %zu: value must be a finite number", t, k);
 			if (k > 0 && !seen[k])
 				DAMAGED("tree %zu node %zu: no node leads to it", t, k);
@@ -744,7 +735,7 @@ gbt_from_json(const json_t *j, int p, struct gbt **out, char *why, size_t whylen
 			if (!json_is_integer(col) || json_integer_value(col) < 0 ||
 			    json_integer_value(col) >= p)
 				DAMAGED("tree %zu node %zu: column must be 0..%d", t, k, p - 1);
-			if (!finite_of(o, "threshold", &nd->threshold))
+			if (!model_json_number(o, "threshold", &nd->threshold))
 				DAMAGED("tree %zu node %zu: threshold must be a finite number", t, k);
 			if (!json_is_string(miss) || (strcmp(json_string_value(miss), "left") != 0 &&
 			                              strcmp(json_string_value(miss), "right") != 0))

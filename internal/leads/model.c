@@ -280,8 +280,8 @@ model_to_json(const struct model *m)
 	return out;
 }
 
-static bool
-number_of(const json_t *o, const char *k, double *out)
+bool
+model_json_number(const json_t *o, const char *k, double *out)
 {
 	const json_t *v = json_object_get(o, k);
 
@@ -297,10 +297,10 @@ read_column(const json_t *j, struct feature_column *col)
 	const json_t *t = json_object_get(j, "term");
 	int term = json_is_string(t) ? lead_enum_index(term_names, json_string_value(t)) : -1;
 
-	if (term < 0 || !number_of(j, "coef", &col->coef) || !number_of(j, "mean", &col->mean))
+	if (term < 0 || !model_json_number(j, "coef", &col->coef) || !model_json_number(j, "mean", &col->mean))
 		return false;
 	col->term = (enum feature_term)term;
-	if (col->term == FEATURE_T_HINGE && !number_of(j, "knot", &col->knot))
+	if (col->term == FEATURE_T_HINGE && !model_json_number(j, "knot", &col->knot))
 		return false;
 	if (col->term == FEATURE_T_LEVEL || col->term == FEATURE_T_PAIR) {
 		const json_t *lv = json_object_get(j, "level");
@@ -334,7 +334,7 @@ read_feature(const json_t *j, struct feature *f)
 	if (f->kind == FEATURE_K_NUMERIC) {
 		const json_t *tr = json_object_get(j, "transform");
 		int t = json_is_string(tr) ? lead_enum_index(transform_names, json_string_value(tr)) : -1;
-		if (t < 0 || !number_of(j, "center", &f->center) || !number_of(j, "scale", &f->scale) ||
+		if (t < 0 || !model_json_number(j, "center", &f->center) || !model_json_number(j, "scale", &f->scale) ||
 		    f->scale <= 0)
 			return false;
 		f->transform = (enum feature_transform)t;
@@ -381,13 +381,13 @@ model_read(const json_t *j, struct model **out, char *why, size_t whylen)
 		snprintf(why, whylen, "%s", "type must be logistic_regression or gradient_boosted_trees");
 		goto out;
 	}
-	if (!json_is_array(features) || !number_of(j, "intercept", &m->intercept) ||
-	    !number_of(j, "alpha", &m->alpha) || !json_is_integer(n))
+	if (!json_is_array(features) || !model_json_number(j, "intercept", &m->intercept) ||
+	    !model_json_number(j, "alpha", &m->alpha) || !json_is_integer(n))
 		goto out;
 	m->n = (size_t)json_integer_value(n);
 	/* both are absent from models trained before issue 12's grades: no base rate, fixed cut-offs */
 	if (json_object_get(j, "base_rate") &&
-	    (!number_of(j, "base_rate", &m->base_rate) || m->base_rate < 0 || m->base_rate > 1))
+	    (!model_json_number(j, "base_rate", &m->base_rate) || m->base_rate < 0 || m->base_rate > 1))
 		goto out;
 	const json_t *cuts = json_object_get(j, "grade_cutoffs");
 	if (cuts) {

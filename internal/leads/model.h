@@ -1,8 +1,10 @@
 /*
  * model.h — the learned part of a lead score, a trained regularised logistic
- * regression over a lead's fields and attributes (DESIGN §7 "Leads"): the
- * probability it gives a lead and the fields behind it, and the model as
- * stored JSON. Pure: no I/O.
+ * regression over a lead's fields and attributes, or gradient-boosted trees
+ * over the same columns (gbt.h) when those did better (DESIGN §7 "Leads"):
+ * the probability it gives a lead and the fields behind it, and the model as
+ * stored JSON ("type" logistic_regression or gradient_boosted_trees, the
+ * trees under "trees"). Pure: no I/O.
  *
  * How its columns are made of a lead is feature.h's; how a model is
  * trained and evaluated, training.h's.

@@ -7,8 +7,11 @@
 #define ATTAIN_LEADS_MODEL_INTERNAL_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <jansson.h>
 
 #include "leads/feature.h"
 #include "leads/gbt.h"
@@ -32,6 +35,9 @@ void model_index(struct model *m);
 
 /* A deep copy of m with one holder (free with model_free); NULL when out of memory. */
 struct model *model_clone(const struct model *m);
+
+/* Member k of JSON object o when a finite number: true with it in *out; else false (*out untouched). */
+bool model_json_number(const json_t *o, const char *k, double *out);
 
 /* The logistic function 1 / (1 + e^-z), without overflow. */
 double model_sigmoid(double z);

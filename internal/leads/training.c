@@ -194,39 +194,25 @@ struct learner_result {
 	int rounds; /* trees: the rounds early stopping kept */
 };
 
-/* The probability of every holdout lead (!train[i]) by m into p (in order), no factors. */
-static enum status
-holdout_probabilities(const struct model *m, const struct lead_source *src, const unsigned char *train,
-                      double *p, size_t *n)
+static void
+holdout_reset(struct holdout *h)
 {
-	enum status st = ST_OK;
-
-	*n = 0;
-	for (size_t i = 0; i < src->n && st == ST_OK; i++) {
-		struct lead l;
-		if (train[i])
-			continue;
-		if ((st = src->get(src->ctx, i, &l)) != ST_OK)
-			break;
-		p[(*n)++] = model_predict(m, &l, NULL, 0, NULL);
-		src->release(src->ctx, i);
-	}
-	return st;
+	h->n = 0;
+	memset(h->grade_count, 0, sizeof h->grade_count);
+	memset(h->grade_converted, 0, sizeof h->grade_converted);
 }
 
+/* The holdout figures of r->eval; h is scratch (its predictions, left in it). */
 static enum status
-measure(struct learner_result *r, const struct lead_source *src, const unsigned char *train, const unsigned char *y,
-        double *p, unsigned char *yh)
+measure(struct learner_result *r, const struct score_model *rules, const struct lead_source *src,
+        const unsigned char *train, const unsigned char *y, cal_date today, struct holdout *h)
 {
-	size_t n = 0;
-	enum status st = holdout_probabilities(r->eval, src, train, p, &n);
+	holdout_reset(h);
+	enum status st = predict_holdout(rules, r->eval, src, train, y, today, h);
 
-	for (size_t i = 0, k = 0; i < src->n; i++)
-		if (!train[i])
-			yh[k++] = y[i];
-	r->auc = metrics_auc(p, yh, n);
-	r->brier = metrics_brier(p, yh, n);
-	r->log_loss = metrics_log_loss(p, yh, n);
+	r->auc = metrics_auc(h->p, h->y, h->n);
+	r->brier = metrics_brier(h->p, h->y, h->n);
+	r->log_loss = metrics_log_loss(h->p, h->y, h->n);
 	return st;
 }
 
@@ -247,8 +233,8 @@ learner_json(const struct learner_result *r, bool serving, double alpha)
 }
 
 /*
- * Trees beside the logistic model lr (their columns): fitted and measured
- * into *t. ST_OK, with t->eval NULL when the trees cannot be fitted on these
+ * Trees beside the logistic model lr (on its columns), fitted into *t (the
+ * fit time with them). ST_OK, with t->eval NULL when the trees cannot be fitted on these
  * columns (the logistic model then serves alone); ST_NOMEM; or src->get's.
  */
 static enum status
@@ -283,7 +269,6 @@ training_run(const struct score_model *rules, const struct lead_source *src, con
 	struct holdout h = {0};
 	struct learner_result lr = {0}, tr = {0};
 	struct model *eval = NULL, *final = NULL; /* the serving learner's, borrowed */
-	unsigned char *yh = NULL;
 	size_t n1 = 0, n1_train = 0, n_train = 0;
 	double alpha = o->alpha > 0 ? o->alpha : 0;
 	enum status st = ST_NOMEM;
@@ -319,8 +304,7 @@ training_run(const struct score_model *rules, const struct lead_source *src, con
 	}
 	h.p = calloc(src->n - n_train + 1, sizeof *h.p);
 	h.y = calloc(src->n - n_train + 1, 1);
-	yh = calloc(src->n - n_train + 1, 1);
-	if (!h.p || !h.y || !yh) {
+	if (!h.p || !h.y) {
 		st = ST_NOMEM;
 		goto out;
 	}
@@ -342,9 +326,10 @@ training_run(const struct score_model *rules, const struct lead_source *src, con
 	/* the trees beside, on the same split; the learner of the lower holdout log-loss serves */
 	if (o->trees) {
 		if ((st = fit_trees(&lr, src, train, y, &tr)) != ST_OK ||
-		    (st = measure(&lr, src, train, y, h.p, yh)) != ST_OK ||
-		    (tr.eval && (st = measure(&tr, src, train, y, h.p, yh)) != ST_OK))
+		    (st = measure(&lr, rules, src, train, y, today, &h)) != ST_OK ||
+		    (tr.eval && (st = measure(&tr, rules, src, train, y, today, &h)) != ST_OK))
 			goto out;
+		holdout_reset(&h);
 		if (tr.eval && tr.log_loss < lr.log_loss) {
 			eval = tr.eval;
 			final = tr.final;
@@ -405,7 +390,6 @@ out:
 	model_free(lr.final);
 	model_free(tr.eval);
 	model_free(tr.final);
-	free(yh);
 	free(y);
 	free(train);
 	free(h.p);
