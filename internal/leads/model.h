@@ -31,8 +31,10 @@ struct model_factor {
 /*
  * The probability (0..1) that lead l converts; never fails. When top is
  * non-NULL, the at most ntop fields that move the log-odds most (against
- * the average training lead), largest magnitude first, go to top (owned by
- * the caller) and their number to *nfactors (when nfactors is non-NULL).
+ * the average training lead; with trees, what the splits on the field's
+ * columns changed along the lead's paths, against the trees before any
+ * split), largest magnitude first, go to top (owned by the caller) and their
+ * number to *nfactors (when nfactors is non-NULL). Allocates nothing.
  */
 double model_predict(const struct model *m, const struct lead *l, struct model_factor *top, int ntop,
                      int *nfactors);
