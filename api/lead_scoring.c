@@ -128,16 +128,17 @@ handle_lead_jobs_get(struct req *r)
 
 /*
  * The evaluation as one CSV table for BI: a row per calibration decile and
- * per grade, each with the training's version and headline metrics.
+ * per grade, each with the training's version, the serving learner (empty
+ * for a training before the trees) and its headline metrics.
  */
 static void
 evaluation_csv(struct req *r, const char *text)
 {
-	static const char *const columns[] = { "segment", "trained_version", "trained_at", "auc", "brier", "log_loss",
-					       "section", "bucket", "count", "predicted_pct", "observed_pct",
+	static const char *const columns[] = { "segment", "trained_version", "trained_at", "learner", "auc", "brier",
+					       "log_loss", "section", "bucket", "count", "predicted_pct", "observed_pct",
 					       "converted", "conversion_rate_pct", NULL };
-	static const char *const head[] = { "segment", "trained_version", "trained_at", "auc", "brier", "log_loss",
-					    NULL };
+	static const char *const head[] = { "segment", "trained_version", "trained_at", "learner", "auc", "brier",
+					    "log_loss", NULL };
 	json_t *ev = json_loads(text, 0, NULL), *rows = json_array();
 	size_t i;
 	json_t *item;

@@ -175,6 +175,16 @@ def score_all(s, base, test, keep=False):
     return probs, scores, ys, time.monotonic() - t0
 
 
+def learners_report(ev, indent="  "):
+    """Each learner's figures on the service's holdout (issue 12 item 5), the serving one marked."""
+    for x in ev.get("learners", []):
+        extra = f"rounds {x['rounds']}" if "rounds" in x else f"alpha {x['alpha']}"
+        print(f"{indent}{'*' if x['serving'] else ' '} {x['learner']:24s} AUC {x['auc']:.4f}  log-loss "
+              f"{x['log_loss']:.4f}  Brier {x['brier']:.4f}  fit {x['fit_seconds']:.2f} s  ({extra})")
+    if "serving_reason" in ev:
+        print(f"{indent}  serving: {ev['learner']}, {ev['serving_reason']}")
+
+
 def grades_report(s, base, ev, probs, ys):
     """
     What a rep sees (issue 12): the service's per-grade table, the same for the fixed test rows,
@@ -230,7 +240,7 @@ def perfect_pass_rate(probs, draws=1000, seed=1):
 
 def resplits(base, tokens, rows):
     print(f"re-splits: {len(tokens)} other random 80/20 splits of all {len(rows)} leads, one org each")
-    print("  run   AUC     worst gap  verdict")
+    print("  run   AUC     worst gap  verdict  serving")
     aucs, gaps = [], []
     for k, token in enumerate(tokens, 1):
         order = list(range(len(rows)))
@@ -239,13 +249,13 @@ def resplits(base, tokens, rows):
         train_rows, test_rows = [rows[i] for i in order[:cut]], [rows[i] for i in order[cut:]]
         s = session(token)
         bulk_load(s, base, [lead(r, True) for r in train_rows])
-        train(s, base)
+        ev, _ = train(s, base)
         probs, _, ys, _ = score_all(s, base, test_rows)
         a, g = auc(probs, ys), worst_gap(probs, ys)
         aucs.append(a)
         gaps.append(g)
         met = a >= TARGET_AUC and g <= TARGET_GAP
-        print(f"  {k:3d}  {a:.4f}  {g:9.2f}  {'met' if met else 'missed'}")
+        print(f"  {k:3d}  {a:.4f}  {g:9.2f}  {'met   ' if met else 'missed'}   {ev.get('learner', 'logistic_regression')}")
     print(f"  median AUC {statistics.median(aucs):.4f} (min {min(aucs):.4f}), median worst gap "
           f"{statistics.median(gaps):.2f}, met in {sum(a >= TARGET_AUC and g <= TARGET_GAP for a, g in zip(aucs, gaps))}"
           f" of {len(tokens)}")
@@ -284,6 +294,7 @@ def scale(base, token, train_rows, k):
           f"{t_train:.2f} s from POST to succeeded ({ev['columns']} columns, n_train {ev['n_train']}); {len(lat)} "
           f"GET /v1/leads?limit=100 meanwhile on one connection: p50 {p(0.5):.1f} ms, p99 {p(0.99):.1f} ms, "
           f"max {1000 * lat[-1]:.1f} ms")
+    learners_report(ev)
 
 
 def main():
@@ -320,6 +331,7 @@ def main():
           f"n_train {ev['n_train']}, n_holdout {ev['n_holdout']}")
     print(f"  the service's own holdout (20 % of the train rows by lead id): AUC {ev['auc']:.4f}, "
           f"Brier {ev['brier']:.4f}")
+    learners_report(ev)
 
     probs, scores, ys, t_score = score_all(s, base, test, keep=True)
     a_p, a_s = auc(probs, ys), auc(scores, ys)

@@ -116,6 +116,9 @@ start() { # name bindir -> $port (attaind started, data loaded, model trained)
 		case "$state" in succeeded) break ;; failed) log "$name: the training failed"; exit 1 ;; esac
 		sleep 0.2
 	done
+	# which learner serves (issue 12 item 5; a build before the trees has only the logistic one)
+	curl -fsS "${auth[@]}" "http://127.0.0.1:$port/v1/lead-scoring/models/b2c/evaluation" |
+		"$PY" -c 'import json,sys; print("'"$name"': serving", json.load(sys.stdin).get("learner", "logistic_regression"))' >&2
 }
 start build "$bin"
 port_build=$port

@@ -24,6 +24,64 @@ model_sigmoid(double z)
 	return e / (1 + e);
 }
 
+/*
+ * Insert feature f's contribution into the top list (at most ntop, *nf so far,
+ * largest magnitude first); a contribution of about 0 is left out.
+ */
+static void
+top_insert(struct model_factor *top, int ntop, int *nf, const struct feature *f, const struct lead *l,
+           double contribution)
+{
+	if (!top || ntop <= 0 || fabs(contribution) < 1e-9)
+		return;
+	int at = *nf < ntop ? *nf : ntop;
+	while (at > 0 && fabs(top[at - 1].contribution) < fabs(contribution))
+		at--;
+	if (at >= ntop)
+		return;
+	for (int k = (*nf < ntop ? *nf : ntop - 1); k > at; k--)
+		top[k] = top[k - 1];
+	if (f->kind == FEATURE_K_CROSS)
+		snprintf(top[at].feature, sizeof top[at].feature, "%s" FEATURE_CROSS_JOIN "%s", f->field.name,
+		         f->field2.name);
+	else
+		snprintf(top[at].feature, sizeof top[at].feature, "%s", f->field.name);
+	feature_value_text(f, l, top[at].value, sizeof top[at].value);
+	top[at].contribution = contribution;
+	if (*nf < ntop)
+		(*nf)++;
+}
+
+/*
+ * The trees' log-odds of l; a feature's contribution is what the splits on
+ * its columns changed along the lead's paths (against the trees' value
+ * before any split). Allocates nothing.
+ */
+static double
+predict_trees(const struct model *m, const struct lead *l, struct model_factor *top, int ntop, int *nf)
+{
+	int idx[GBT_MAX_COLUMNS];
+	double val[GBT_MAX_COLUMNS], x[GBT_MAX_COLUMNS], contrib[GBT_MAX_COLUMNS];
+	int n = gbt_lead_row(m, l, idx, val);
+	bool explain = top && ntop > 0;
+
+	for (int c = 0; c < m->ncols; c++)
+		x[c] = 0;
+	if (explain)
+		memset(contrib, 0, (size_t)m->ncols * sizeof *contrib);
+	for (int k = 0; k < n; k++)
+		x[idx[k]] = val[k];
+	double eta = gbt_margin(m->trees, x, explain ? contrib : NULL);
+	for (size_t i = 0; explain && i < m->nfeatures; i++) {
+		const struct feature *f = &m->features[i];
+		double s = 0;
+		for (int c = 0; c < f->ncols; c++)
+			s += contrib[f->first + c];
+		top_insert(top, ntop, nf, f, l, s);
+	}
+	return eta;
+}
+
 double
 model_predict(const struct model *m, const struct lead *l, struct model_factor *top, int ntop, int *nfactors)
 {
@@ -31,6 +89,12 @@ model_predict(const struct model *m, const struct lead *l, struct model_factor *
 	double val[FEATURE_MAX_LEVELS + FEATURE_MAX_KNOTS + 4], eta = m->intercept;
 	int nf = 0;
 
+	if (m->trees) {
+		eta = predict_trees(m, l, top, ntop, &nf);
+		if (nfactors)
+			*nfactors = nf;
+		return model_sigmoid(eta);
+	}
 	for (size_t i = 0; i < m->nfeatures; i++) {
 		const struct feature *f = &m->features[i];
 		int n = feature_encode(f, l, idx, val);
@@ -38,30 +102,17 @@ model_predict(const struct model *m, const struct lead *l, struct model_factor *
 		for (int k = 0; k < n; k++)
 			s += f->cols[idx[k]].coef * val[k];
 		eta += s;
-		double contribution = s - f->base;
-		if (!top || ntop <= 0 || fabs(contribution) < 1e-9)
-			continue;
-		/* insertion into the top list, largest magnitude first */
-		int at = nf < ntop ? nf : ntop;
-		while (at > 0 && fabs(top[at - 1].contribution) < fabs(contribution))
-			at--;
-		if (at >= ntop)
-			continue;
-		for (int k = (nf < ntop ? nf : ntop - 1); k > at; k--)
-			top[k] = top[k - 1];
-		if (f->kind == FEATURE_K_CROSS)
-			snprintf(top[at].feature, sizeof top[at].feature, "%s" FEATURE_CROSS_JOIN "%s",
-			         f->field.name, f->field2.name);
-		else
-			snprintf(top[at].feature, sizeof top[at].feature, "%s", f->field.name);
-		feature_value_text(f, l, top[at].value, sizeof top[at].value);
-		top[at].contribution = contribution;
-		if (nf < ntop)
-			nf++;
+		top_insert(top, ntop, &nf, f, l, s - f->base);
 	}
 	if (nfactors)
 		*nfactors = nf;
 	return model_sigmoid(eta);
+}
+
+const char *
+model_learner(const struct model *m)
+{
+	return m->trees ? "gradient_boosted_trees" : "logistic_regression";
 }
 
 int
@@ -90,6 +141,7 @@ model_free(struct model *m)
 		free(m->features[i].cols);
 	}
 	free(m->features);
+	gbt_free(m->trees);
 	free(m);
 }
 
@@ -146,6 +198,10 @@ model_clone(const struct model *m)
 			}
 			f->ncols++;
 		}
+	}
+	if (m->trees && !(c->trees = gbt_clone(m->trees))) {
+		model_free(c);
+		return NULL;
 	}
 	return c;
 }
@@ -207,7 +263,7 @@ model_to_json(const struct model *m)
 		json_decref(features);
 		return NULL;
 	}
-	json_t *out = json_pack("{s:s,s:f,s:f,s:I,s:f,s:o}", "type", "logistic_regression", "intercept",
+	json_t *out = json_pack("{s:s,s:f,s:f,s:I,s:f,s:o}", "type", model_learner(m), "intercept",
 	                        m->intercept, "alpha", m->alpha, "n", (json_int_t)m->n, "base_rate",
 	                        m->base_rate, "features", features);
 	if (out && m->grade_cut[0] &&
@@ -217,11 +273,15 @@ model_to_json(const struct model *m)
 		json_decref(out);
 		return NULL;
 	}
+	if (out && m->trees && json_object_set_new(out, "trees", gbt_to_json(m->trees)) != 0) {
+		json_decref(out);
+		return NULL;
+	}
 	return out;
 }
 
-static bool
-number_of(const json_t *o, const char *k, double *out)
+bool
+model_json_number(const json_t *o, const char *k, double *out)
 {
 	const json_t *v = json_object_get(o, k);
 
@@ -237,10 +297,10 @@ read_column(const json_t *j, struct feature_column *col)
 	const json_t *t = json_object_get(j, "term");
 	int term = json_is_string(t) ? lead_enum_index(term_names, json_string_value(t)) : -1;
 
-	if (term < 0 || !number_of(j, "coef", &col->coef) || !number_of(j, "mean", &col->mean))
+	if (term < 0 || !model_json_number(j, "coef", &col->coef) || !model_json_number(j, "mean", &col->mean))
 		return false;
 	col->term = (enum feature_term)term;
-	if (col->term == FEATURE_T_HINGE && !number_of(j, "knot", &col->knot))
+	if (col->term == FEATURE_T_HINGE && !model_json_number(j, "knot", &col->knot))
 		return false;
 	if (col->term == FEATURE_T_LEVEL || col->term == FEATURE_T_PAIR) {
 		const json_t *lv = json_object_get(j, "level");
@@ -274,7 +334,7 @@ read_feature(const json_t *j, struct feature *f)
 	if (f->kind == FEATURE_K_NUMERIC) {
 		const json_t *tr = json_object_get(j, "transform");
 		int t = json_is_string(tr) ? lead_enum_index(transform_names, json_string_value(tr)) : -1;
-		if (t < 0 || !number_of(j, "center", &f->center) || !number_of(j, "scale", &f->scale) ||
+		if (t < 0 || !model_json_number(j, "center", &f->center) || !model_json_number(j, "scale", &f->scale) ||
 		    f->scale <= 0)
 			return false;
 		f->transform = (enum feature_transform)t;
@@ -299,19 +359,35 @@ read_feature(const json_t *j, struct feature *f)
 enum status
 model_from_json(const json_t *j, struct model **out)
 {
+	char why[256];
+
+	return model_read(j, out, why, sizeof why);
+}
+
+enum status
+model_read(const json_t *j, struct model **out, char *why, size_t whylen)
+{
 	struct model *m = calloc(1, sizeof *m);
-	const json_t *features = json_object_get(j, "features"), *n = json_object_get(j, "n");
+	const json_t *features = json_object_get(j, "features"), *n = json_object_get(j, "n"),
+	             *type = json_object_get(j, "type");
 	enum status st = ST_INVALID;
 
+	snprintf(why, whylen, "%s", "the model is malformed");
 	if (!m)
 		return ST_NOMEM;
-	if (!json_is_array(features) || !number_of(j, "intercept", &m->intercept) ||
-	    !number_of(j, "alpha", &m->alpha) || !json_is_integer(n))
+	/* models stored before the trees have no type: logistic */
+	bool trees = json_is_string(type) && strcmp(json_string_value(type), "gradient_boosted_trees") == 0;
+	if (type && !trees && !(json_is_string(type) && strcmp(json_string_value(type), "logistic_regression") == 0)) {
+		snprintf(why, whylen, "%s", "type must be logistic_regression or gradient_boosted_trees");
+		goto out;
+	}
+	if (!json_is_array(features) || !model_json_number(j, "intercept", &m->intercept) ||
+	    !model_json_number(j, "alpha", &m->alpha) || !json_is_integer(n))
 		goto out;
 	m->n = (size_t)json_integer_value(n);
 	/* both are absent from models trained before issue 12's grades: no base rate, fixed cut-offs */
 	if (json_object_get(j, "base_rate") &&
-	    (!number_of(j, "base_rate", &m->base_rate) || m->base_rate < 0 || m->base_rate > 1))
+	    (!model_json_number(j, "base_rate", &m->base_rate) || m->base_rate < 0 || m->base_rate > 1))
 		goto out;
 	const json_t *cuts = json_object_get(j, "grade_cutoffs");
 	if (cuts) {
@@ -337,6 +413,13 @@ model_from_json(const json_t *j, struct model **out)
 			goto out;
 	}
 	model_index(m);
+	if (trees && (st = gbt_from_json(json_object_get(j, "trees"), m->ncols, &m->trees, why, whylen)) != ST_OK)
+		goto out;
+	if (!trees && json_object_get(j, "trees")) {
+		snprintf(why, whylen, "%s", "a logistic_regression model has no trees");
+		st = ST_INVALID;
+		goto out;
+	}
 	*out = m;
 	m = NULL;
 	st = ST_OK;

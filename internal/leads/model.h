@@ -1,8 +1,10 @@
 /*
  * model.h — the learned part of a lead score, a trained regularised logistic
- * regression over a lead's fields and attributes (DESIGN §7 "Leads"): the
- * probability it gives a lead and the fields behind it, and the model as
- * stored JSON. Pure: no I/O.
+ * regression over a lead's fields and attributes, or gradient-boosted trees
+ * over the same columns (gbt.h) when those did better (DESIGN §7 "Leads"):
+ * the probability it gives a lead and the fields behind it, and the model as
+ * stored JSON ("type" logistic_regression or gradient_boosted_trees, the
+ * trees under "trees"). Pure: no I/O.
  *
  * How its columns are made of a lead is feature.h's; how a model is
  * trained and evaluated, training.h's.
@@ -29,8 +31,10 @@ struct model_factor {
 /*
  * The probability (0..1) that lead l converts; never fails. When top is
  * non-NULL, the at most ntop fields that move the log-odds most (against
- * the average training lead), largest magnitude first, go to top (owned by
- * the caller) and their number to *nfactors (when nfactors is non-NULL).
+ * the average training lead; with trees, what the splits on the field's
+ * columns changed along the lead's paths, against the trees before any
+ * split), largest magnitude first, go to top (owned by the caller) and their
+ * number to *nfactors (when nfactors is non-NULL). Allocates nothing.
  */
 double model_predict(const struct model *m, const struct lead *l, struct model_factor *top, int ntop,
                      int *nfactors);
@@ -48,6 +52,15 @@ json_t *model_to_json(const struct model *m);
  * cannot be allocated. On error *out is untouched.
  */
 enum status model_from_json(const json_t *j, struct model **out);
+
+/*
+ * model_from_json with a sentence saying what is wrong in why (whylen bytes)
+ * when it is ST_INVALID (a damaged tree: gbt.h's gbt_from_json).
+ */
+enum status model_read(const json_t *j, struct model **out, char *why, size_t whylen);
+
+/* Which learner gives the probability: "logistic_regression" or "gradient_boosted_trees". */
+const char *model_learner(const struct model *m);
 
 /*
  * Let go of a model (NULL is fine): the last holder frees it. A model is

@@ -7,10 +7,14 @@
 #define ATTAIN_LEADS_MODEL_INTERNAL_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "leads/feature.h"
+#include "leads/gbt.h"
 #include "leads/model.h"
 
 struct model {
@@ -22,6 +26,7 @@ struct model {
 	size_t n;              /* leads it was fitted on */
 	double base_rate;      /* share of those that converted, 0..1; 0 = not recorded (older models) */
 	int grade_cut[3];      /* the lowest score of A, B and C; all 0 = the fixed 80, 60, 40 */
+	struct gbt *trees;     /* owned; set: the trees (gbt.h) give the probability, over these columns */
 	atomic_int extra_refs; /* holders besides the first (model_ref) */
 };
 
@@ -30,6 +35,9 @@ void model_index(struct model *m);
 
 /* A deep copy of m with one holder (free with model_free); NULL when out of memory. */
 struct model *model_clone(const struct model *m);
+
+/* Member k of JSON object o when a finite number: true with it in *out; else false (*out untouched). */
+bool model_json_number(const json_t *o, const char *k, double *out);
 
 /* The logistic function 1 / (1 + e^-z), without overflow. */
 double model_sigmoid(double z);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "leads/model.h"
 
 #define JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
@@ -35,7 +36,8 @@ DB_STMT(stmt_model_seed, "SELECT leads_seed_models($1)");
 #define MODEL_JSON                                                                                        \
 	"(m.definition || jsonb_build_object('segment', m.segment, 'predictive', CASE WHEN m.predictive IS    \
 	 NULL THEN NULL ELSE jsonb_build_object('trained_version', m.predictive_version, 'trained_at', "     \
-	DB_TS("m.trained_at") ", 'auc', m.evaluation->'auc', 'n_train', m.evaluation->'n_train',               \
+	DB_TS("m.trained_at") ", 'learner', coalesce(m.evaluation->>'learner', 'logistic_regression'),      \
+	 'auc', m.evaluation->'auc', 'n_train', m.evaluation->'n_train',               \
 	 'n_holdout', m.evaluation->'n_holdout', 'columns', m.evaluation->'columns') END,                    \
 	 'version', m.version, 'updated_at', " DB_TS("m.updated_at") "))::text, 0, m.version"
 #define EVALUATION_JSON                                                                                   \
@@ -68,13 +70,19 @@ seed(struct db_conn *c, const char *org)
 	return st;
 }
 
-/* A stored trained part (its JSON text) into *out (free with model_free); ST_INVALID when malformed. */
+/*
+ * A stored trained part (its JSON text) into *out (free with model_free);
+ * ST_INVALID when malformed, logged with what is wrong.
+ */
 static enum status
 predictive_parse(const char *text, struct model **out)
 {
 	json_t *j = json_loads(text, 0, NULL);
-	enum status st = j ? model_from_json(j, out) : ST_NOMEM;
+	char why[256];
+	enum status st = j ? model_read(j, out, why, sizeof why) : ST_NOMEM;
 
+	if (st == ST_INVALID)
+		log_msg(LOG_ERROR, "the stored trained lead model cannot be read: %s", why);
 	json_decref(j);
 	return st;
 }

@@ -997,9 +997,10 @@ score_breakdown_json(const struct score_model *m, const struct score_result *r)
 								 "value", r->factors[k].value, "contribution",
 								 round_to(r->factors[k].contribution, 1e-4)));
 		json_decref(predicted);
-		predicted = json_pack("{s:o,s:f,s:f,s:o,s:i}", "points", hundredths(r->predicted_c), "probability",
+		predicted = json_pack("{s:o,s:f,s:f,s:o,s:i,s:s}", "points", hundredths(r->predicted_c), "probability",
 				      round(r->probability * 10000) / 100, "weight", round(r->weight * 10000) / 10000,
-				      "top_factors", factors, "trained_version", m->trained_version);
+				      "top_factors", factors, "trained_version", m->trained_version, "learner",
+				      model_learner(m->predictive));
 	}
 	return json_pack("{s:f,s:f,s:o,s:o}", "fit", round_to(r->fit, 0.01), "fit_coverage",
 			 round(r->fit_coverage * 10000) / 10000, "rules", rules, "predicted", predicted);

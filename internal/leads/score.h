@@ -208,7 +208,7 @@ json_t *score_bant_json(const struct score_result *r);
 /*
  * {"fit", "fit_coverage", "rules": [{rule_id, field, group, points, raw_points}],
  *  "predicted": null | {points, probability, weight, top_factors:
- *  [{feature, value, contribution}], trained_version}} (new reference; NULL
+ *  [{feature, value, contribution}], trained_version, learner}} (new reference; NULL
  *  on OOM).
  */
 json_t *score_breakdown_json(const struct score_model *m, const struct score_result *r);

@@ -919,7 +919,8 @@ train_job(struct db_conn *c, int64_t id, const char *org, const char *segment, i
 	struct lead_closed *closed = NULL;
 	struct lead_source src;
 	struct model *learned = NULL;
-	struct training_options o = {.min_per_class = TRAIN_MIN_PER_CLASS, .holdout_pct = TRAIN_HOLDOUT_PCT};
+	struct training_options o = {
+	    .min_per_class = TRAIN_MIN_PER_CLASS, .holdout_pct = TRAIN_HOLDOUT_PCT, .trees = true};
 	struct rowjson row = {0};
 	json_t *evaluation = NULL;
 	cal_date today;

@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "leads/discovery.h"
 #include "leads/fit.h"
+#include "leads/gbt.h"
 #include "leads/metrics.h"
 #include "leads/model_internal.h"
 
@@ -175,13 +177,98 @@ cutoffs_json(const struct model *m)
 	return json_pack("{s:i,s:i,s:i,s:b}", "A", cut[0], "B", cut[1], "C", cut[2], "derived", derived);
 }
 
+/* Seconds on the monotonic clock: how long a fit took, for the evaluation only. */
+static double
+seconds_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One learner's figures on the holdout. */
+struct learner_result {
+	struct model *eval, *final; /* owned */
+	double auc, brier, log_loss, fit_seconds;
+	int rounds; /* trees: the rounds early stopping kept */
+};
+
+static void
+holdout_reset(struct holdout *h)
+{
+	h->n = 0;
+	memset(h->grade_count, 0, sizeof h->grade_count);
+	memset(h->grade_converted, 0, sizeof h->grade_converted);
+}
+
+/* The holdout figures of r->eval; h is scratch (its predictions, left in it). */
+static enum status
+measure(struct learner_result *r, const struct score_model *rules, const struct lead_source *src,
+        const unsigned char *train, const unsigned char *y, cal_date today, struct holdout *h)
+{
+	holdout_reset(h);
+	enum status st = predict_holdout(rules, r->eval, src, train, y, today, h);
+
+	r->auc = metrics_auc(h->p, h->y, h->n);
+	r->brier = metrics_brier(h->p, h->y, h->n);
+	r->log_loss = metrics_log_loss(h->p, h->y, h->n);
+	return st;
+}
+
+/* {learner, serving, auc, brier, log_loss, fit_seconds, alpha | rounds}. */
+static json_t *
+learner_json(const struct learner_result *r, bool serving, double alpha)
+{
+	json_t *o = json_pack("{s:s,s:b,s:o,s:o,s:o,s:f}", "learner", model_learner(r->eval), "serving", serving,
+	                      "auc", metric(r->auc), "brier", metric(r->brier), "log_loss", metric(r->log_loss),
+	                      "fit_seconds", round(r->fit_seconds * 1000) / 1000);
+
+	if (o && json_object_set_new(o, r->eval->trees ? "rounds" : "alpha",
+	                             r->eval->trees ? json_integer(r->rounds) : json_real(alpha)) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/*
+ * Trees beside the logistic model lr (on its columns), fitted into *t (the
+ * fit time with them). ST_OK, with t->eval NULL when the trees cannot be fitted on these
+ * columns (the logistic model then serves alone); ST_NOMEM; or src->get's.
+ */
+static enum status
+fit_trees(const struct learner_result *lr, const struct lead_source *src, const unsigned char *train,
+          const unsigned char *y, struct learner_result *t)
+{
+	struct gbt_options go = gbt_default_options();
+	struct gbt *te = NULL, *tf = NULL;
+	double t0 = seconds_now();
+	enum status st = gbt_train(lr->eval, src, train, y, &go, &te, &tf, &t->rounds);
+
+	if (st == ST_INVALID)
+		return ST_OK;
+	if (st != ST_OK)
+		return st;
+	t->fit_seconds = seconds_now() - t0;
+	if (!(t->eval = model_clone(lr->eval)) || !(t->final = model_clone(lr->final))) {
+		gbt_free(te);
+		gbt_free(tf);
+		return ST_NOMEM;
+	}
+	t->eval->trees = te;
+	t->final->trees = tf;
+	return ST_OK;
+}
+
 enum status
 training_run(const struct score_model *rules, const struct lead_source *src, const struct training_options *o,
              cal_date today, struct model **model, json_t **evaluation, char *why, size_t whylen)
 {
 	unsigned char *y = calloc(src->n + 1, 1), *train = calloc(src->n + 1, 1);
 	struct holdout h = {0};
-	struct model *eval = NULL, *final = NULL;
+	struct learner_result lr = {0}, tr = {0};
+	struct model *eval = NULL, *final = NULL; /* the serving learner's, borrowed */
 	size_t n1 = 0, n1_train = 0, n_train = 0;
 	double alpha = o->alpha > 0 ? o->alpha : 0;
 	enum status st = ST_NOMEM;
@@ -221,8 +308,12 @@ training_run(const struct score_model *rules, const struct lead_source *src, con
 		st = ST_NOMEM;
 		goto out;
 	}
-	if ((st = fit_models(src, train, y, &alpha, &eval, &final)) != ST_OK)
+	double t0 = seconds_now();
+	if ((st = fit_models(src, train, y, &alpha, &lr.eval, &lr.final)) != ST_OK)
 		goto out;
+	lr.fit_seconds = seconds_now() - t0;
+	eval = lr.eval;
+	final = lr.final;
 	if (final->ncols == 0) {
 		snprintf(why, whylen,
 		         "nothing to learn from: no field or attribute of the segment's closed leads varies "
@@ -231,6 +322,18 @@ training_run(const struct score_model *rules, const struct lead_source *src, con
 		         discovery_min_count(n_train));
 		st = ST_UNPROCESSABLE;
 		goto out;
+	}
+	/* the trees beside, on the same split; the learner of the lower holdout log-loss serves */
+	if (o->trees) {
+		if ((st = fit_trees(&lr, src, train, y, &tr)) != ST_OK ||
+		    (st = measure(&lr, rules, src, train, y, today, &h)) != ST_OK ||
+		    (tr.eval && (st = measure(&tr, rules, src, train, y, today, &h)) != ST_OK))
+			goto out;
+		holdout_reset(&h);
+		if (tr.eval && tr.log_loss < lr.log_loss) {
+			eval = tr.eval;
+			final = tr.final;
+		}
 	}
 	/* the base rate and the grade cut-offs of the train leads, for both models */
 	eval->base_rate = final->base_rate = (double)n1 / (double)src->n;
@@ -251,20 +354,42 @@ training_run(const struct score_model *rules, const struct lead_source *src, con
 		goto out;
 	}
 	json_t *ev = evaluation_json(&h, n_train, n1, n0, alpha, final->ncols);
-	if (ev && json_object_set_new(ev, "grade_cutoffs", cutoffs_json(final)) != 0) {
+	if (ev && (json_object_set_new(ev, "grade_cutoffs", cutoffs_json(final)) != 0 ||
+	           json_object_set_new(ev, "learner", json_string(model_learner(final))) != 0)) {
 		json_decref(ev);
 		ev = NULL;
+	}
+	if (ev && o->trees) {
+		json_t *learners = json_array();
+		bool trees_serve = final->trees != NULL;
+		char reason[200];
+		if (tr.eval)
+			snprintf(reason, sizeof reason, "the lower log-loss on the holdout: %.6f against %.6f",
+			         trees_serve ? tr.log_loss : lr.log_loss, trees_serve ? lr.log_loss : tr.log_loss);
+		else
+			snprintf(reason, sizeof reason, "%s", "the only learner: trees cannot be fitted on these columns");
+		if (learners && (json_array_append_new(learners, learner_json(&lr, !trees_serve, alpha)) != 0 ||
+		                 (tr.eval && json_array_append_new(learners, learner_json(&tr, trees_serve, alpha)) != 0))) {
+			json_decref(learners);
+			learners = NULL;
+		}
+		if (!learners || json_object_set_new(ev, "learners", learners) != 0 ||
+		    json_object_set_new(ev, "serving_reason", json_string(reason)) != 0) {
+			json_decref(ev);
+			ev = NULL;
+		}
 	}
 	if (!ev) {
 		st = ST_NOMEM;
 		goto out;
 	}
 	*evaluation = ev;
-	*model = final;
-	final = NULL;
+	*model = model_ref(final);
 out:
-	model_free(eval);
-	model_free(final);
+	model_free(lr.eval);
+	model_free(lr.final);
+	model_free(tr.eval);
+	model_free(tr.final);
 	free(y);
 	free(train);
 	free(h.p);

@@ -38,17 +38,24 @@ struct training_options {
 	int min_per_class; /* fewer converted or unconverted leads: ST_UNPROCESSABLE */
 	int holdout_pct;   /* share of leads held out for the evaluation, 5..50 (clamped) */
 	double alpha;      /* the L2 penalty per lead; 0 = chosen by cross-validation */
+	bool trees;        /* also fit gradient-boosted trees (gbt.h); the lower holdout log-loss serves */
 };
 
 /*
  * Fit the model on the leads of src (see fit.h), evaluate it, and refit on
  * all. `rules` (the segment's scoring model, predictive part ignored; only
  * read) and `today` give the grades of the holdout leads.
+ * With o->trees, gradient-boosted trees (gbt.h) are fitted on the same
+ * split and columns beside the logistic model, and the one with the lower
+ * holdout log-loss is the model.
  * On ST_OK, *model (free with model_free) and *evaluation (decref) are new:
  * evaluation = {auc, brier, log_loss, base_rate_pct, n_train, n_holdout,
  * n_converted, n_unconverted, alpha, columns, calibration: [{decile, count,
  * predicted_pct, observed_pct}], by_grade: [{grade, count, converted,
- * conversion_rate_pct}], grade_cutoffs: {A, B, C, derived}}.
+ * conversion_rate_pct}], grade_cutoffs: {A, B, C, derived}, learner}, the
+ * figures those of the learner that serves; with o->trees also learners:
+ * [{learner, serving, auc, brier, log_loss, fit_seconds, alpha | rounds}]
+ * and serving_reason.
  * ST_UNPROCESSABLE with a sentence in why (whylen
  * bytes) when there are too few leads of a class, nothing varies enough to
  * learn from, or the holdout has leads of one outcome only; ST_NOMEM; or

@@ -20,7 +20,7 @@ MODEL_FIELDS = {"segment", "rules", "group_caps", "thresholds", "bant", "predict
                 "version", "updated_at"}
 EVALUATION_FIELDS = {"segment", "trained_version", "trained_at", "auc", "brier", "log_loss", "base_rate_pct",
                      "n_train", "n_holdout", "n_converted", "n_unconverted", "alpha", "columns",
-                     "calibration", "by_grade", "grade_cutoffs"}
+                     "calibration", "by_grade", "grade_cutoffs", "learner", "learners", "serving_reason"}
 BANT = {"required": ["budget", "authority"],
         "budget": {"yes": 10000, "partial": 1000},
         "authority": {"yes": ["decision_maker", "economic_buyer"], "partial": ["influencer"]},

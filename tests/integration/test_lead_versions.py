@@ -31,7 +31,8 @@ def test_rules_version_and_trained_version_are_apart(scratch_admin):
     m1 = ok(r1)
     # the rules did not change: same version, same ETag
     assert m1["version"] == m0["version"] and r1.headers["ETag"] == r0.headers["ETag"]
-    assert set(m1["predictive"]) == {"trained_version", "trained_at", "auc", "n_train", "n_holdout", "columns"}
+    assert set(m1["predictive"]) == {"trained_version", "trained_at", "learner", "auc", "n_train",
+                                     "n_holdout", "columns"}
     assert m1["predictive"]["trained_version"] == 1 and m1["predictive"]["trained_at"] == ev["trained_at"]
     assert instant(m1["updated_at"]) >= instant(m1["predictive"]["trained_at"])
     assert instant(m1["updated_at"]) >= instant(m0["updated_at"])

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "leads/gbt.h"
 #include "leads/lead.h"
 #include "leads/metrics.h"
 #include "leads/model.h"
@@ -1528,6 +1529,343 @@ test_factor_values_cut_between_characters(void **state)
 	synth_clear(&s);
 }
 
+
+/* ---- gradient-boosted trees (gbt.h) ------------------------------------------------------ */
+
+/* Uniform 0..1 from a 64-bit LCG (deterministic). */
+static double
+unit_draw(uint64_t *x)
+{
+	*x = *x * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (double)(*x >> 11) / 9007199254740992.0;
+}
+
+/* Rows of two columns a, b (and a noise column c) converted when exactly one of a > 0.6, b > 0.3 holds. */
+struct xor_rows {
+	size_t n;
+	size_t start[4001];
+	int col[12000];
+	double val[12000];
+	unsigned char y[4000];
+};
+
+static void
+xor_rows_make(struct xor_rows *r, size_t n, uint64_t seed)
+{
+	size_t at = 0;
+
+	r->n = n;
+	r->start[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		double a = unit_draw(&seed), b = unit_draw(&seed), c = unit_draw(&seed);
+		r->y[i] = (a > 0.6) != (b > 0.3);
+		r->col[at] = 0, r->val[at++] = a;
+		r->col[at] = 1, r->val[at++] = b;
+		r->col[at] = 2, r->val[at++] = c;
+		r->start[i + 1] = at;
+	}
+}
+
+/* Share of rows whose sign of the log-odds matches the outcome. */
+static double
+accuracy(const struct gbt *g, const struct xor_rows *r)
+{
+	size_t right = 0;
+
+	for (size_t i = 0; i < r->n; i++) {
+		double x[3] = { 0, 0, 0 };
+		for (size_t e = r->start[i]; e < r->start[i + 1]; e++)
+			x[r->col[e]] = r->val[e];
+		right += (gbt_margin(g, x, NULL) > 0) == (r->y[i] != 0);
+	}
+	return (double)right / (double)r->n;
+}
+
+static struct gbt *
+xor_fit(const struct xor_rows *r, int depth, int *rounds)
+{
+	static unsigned char role[4000];
+	struct gbt_matrix x = { .n = r->n, .p = 3, .start = r->start, .col = r->col, .val = r->val };
+	struct gbt_options o = gbt_default_options();
+	struct gbt *g = NULL;
+
+	o.max_depth = depth;
+	for (size_t i = 0; i < r->n; i++)
+		role[i] = i % 5 == 0 ? GBT_VALIDATE : GBT_FIT;
+	assert_int_equal(gbt_fit(&x, r->y, role, &o, &g, rounds), ST_OK);
+	return g;
+}
+
+static void
+test_gbt_threshold_interaction(void **state)
+{
+	static struct xor_rows train, fresh;
+	int rounds = 0, stump_rounds = 0;
+
+	(void)state;
+	xor_rows_make(&train, 3000, 7);
+	xor_rows_make(&fresh, 2000, 8);
+	/* depth-1 trees add one-column effects: no sum of those separates an exclusive-or */
+	struct gbt *stumps = xor_fit(&train, 1, &stump_rounds);
+	assert_true(accuracy(stumps, &fresh) < 0.75);
+	/* trees that split twice do, on leads they never saw */
+	struct gbt *g = xor_fit(&train, 4, &rounds);
+	assert_true(rounds >= 1 && rounds < gbt_default_options().max_rounds);
+	assert_int_equal(gbt_trees(g), rounds);
+	assert_true(accuracy(g, &fresh) > 0.97);
+	/* the splits are on a and b: their contributions carry the answer, the noise column's little */
+	double x[3] = { 0.9, 0.1, 0.5 }, contrib[3] = { 0, 0, 0 };
+	double m = gbt_margin(g, x, contrib);
+	assert_true(m > 2);
+	assert_true(fabs(m - gbt_expected(g) - contrib[0] - contrib[1] - contrib[2]) < 1e-9);
+	assert_true(fabs(contrib[2]) < fabs(contrib[0]) && fabs(contrib[2]) < fabs(contrib[1]));
+	/* deterministic: the same data, the same trees */
+	int again_rounds;
+	struct gbt *again = xor_fit(&train, 4, &again_rounds);
+	json_t *j1 = gbt_to_json(g), *j2 = gbt_to_json(again);
+	char *t1 = json_dumps(j1, JSON_COMPACT), *t2 = json_dumps(j2, JSON_COMPACT);
+	assert_string_equal(t1, t2);
+	free(t1);
+	free(t2);
+	json_decref(j1);
+	json_decref(j2);
+	gbt_free(again);
+	gbt_free(stumps);
+	gbt_free(g);
+}
+
+static void
+test_gbt_missing_values_learn_their_side(void **state)
+{
+	/* a missing x converts, a present one converts when above 0.5 */
+	static size_t start[2001];
+	static int col[2000];
+	static double val[2000];
+	static unsigned char y[2000], role[2000];
+	uint64_t seed = 11;
+	int rounds;
+	struct gbt *g = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < 2000; i++) {
+		double v = unit_draw(&seed);
+		bool missing = i % 4 == 0;
+		col[i] = 0;
+		val[i] = missing ? NAN : v;
+		y[i] = missing || v > 0.5;
+		role[i] = GBT_FIT;
+		start[i + 1] = i + 1;
+	}
+	struct gbt_matrix x = { .n = 2000, .p = 1, .start = start, .col = col, .val = val };
+	struct gbt_options o = gbt_default_options();
+	o.max_rounds = 50;
+	assert_int_equal(gbt_fit(&x, y, role, &o, &g, &rounds), ST_OK);
+	assert_int_equal(rounds, 50); /* no validation rows: every round */
+	double nan_row[1] = { NAN }, low[1] = { 0.2 }, high[1] = { 0.8 };
+	assert_true(gbt_margin(g, nan_row, NULL) > 2);
+	assert_true(gbt_margin(g, low, NULL) < -2);
+	assert_true(gbt_margin(g, high, NULL) > 2);
+	/* no fit row, or options out of range: refused */
+	struct gbt *none = NULL;
+	memset(role, GBT_SKIP, sizeof role);
+	assert_int_equal(gbt_fit(&x, y, role, &o, &none, &rounds), ST_INVALID);
+	o.max_depth = GBT_MAX_DEPTH + 1;
+	assert_int_equal(gbt_fit(&x, y, role, &o, &none, &rounds), ST_INVALID);
+	assert_null(none);
+	gbt_free(g);
+}
+
+static void
+test_gbt_json_round_trip(void **state)
+{
+	static struct xor_rows train;
+	int rounds;
+	char why[200];
+	struct gbt *back = NULL;
+
+	(void)state;
+	xor_rows_make(&train, 2000, 21);
+	struct gbt *g = xor_fit(&train, 3, &rounds);
+	json_t *j = gbt_to_json(g);
+	assert_non_null(j);
+	assert_int_equal(json_integer_value(json_object_get(j, "rounds")), rounds);
+	assert_int_equal(json_array_size(json_object_get(j, "trees")), (size_t)rounds);
+	char *text = json_dumps(j, JSON_COMPACT);
+	json_t *reread = json_loads(text, 0, NULL);
+	assert_int_equal(gbt_from_json(reread, 3, &back, why, sizeof why), ST_OK);
+	uint64_t seed = 99;
+	for (int i = 0; i < 500; i++) {
+		double x[3] = { unit_draw(&seed), unit_draw(&seed), i % 7 == 0 ? NAN : unit_draw(&seed) };
+		assert_true(gbt_margin(g, x, NULL) == gbt_margin(back, x, NULL));
+	}
+	json_t *jb = gbt_to_json(back);
+	char *again = json_dumps(jb, JSON_COMPACT);
+	assert_string_equal(text, again);
+	free(text);
+	free(again);
+	json_decref(jb);
+	json_decref(j);
+	json_decref(reread);
+	gbt_free(back);
+	gbt_free(g);
+}
+
+static void
+test_gbt_damaged_rejected(void **state)
+{
+	/* one tree: node 0 splits column 1 at 0.5 into leaves 1 and 2 */
+	static const char good[] =
+	    "{\"base_score\":0.1,\"learning_rate\":0.1,\"max_depth\":2,\"lambda\":1,\"rounds\":1,\"trees\":[["
+	    "{\"column\":1,\"threshold\":0.5,\"missing\":\"left\",\"left\":1,\"right\":2,\"value\":0},"
+	    "{\"value\":-0.2},{\"value\":0.3}]]}";
+	static const struct {
+		const char *from, *to;
+	} damage[] = {
+		{ "\"column\":1", "\"column\":3" },                    /* a column the model lacks */
+		{ "\"column\":1", "\"column\":-1" },
+		{ "\"left\":1", "\"left\":0" },                        /* a cycle: back to itself */
+		{ "\"right\":2", "\"right\":1" },                      /* both children one node */
+		{ "\"right\":2", "\"right\":3" },                      /* past the tree's end */
+		{ "\"value\":-0.2", "\"value\":\"NaN\"" },             /* not a number */
+		{ "\"threshold\":0.5", "\"threshold\":null" },
+		{ "\"missing\":\"left\"", "\"missing\":\"up\"" },
+		{ "\"rounds\":1", "\"rounds\":2" },                    /* sizes that disagree */
+		{ "\"max_depth\":2", "\"max_depth\":0" },
+		{ ",{\"value\":0.3}", ",{\"value\":0.3},{\"value\":1}" }, /* a node no node leads to */
+		{ "\"trees\":[[", "\"trees\":[[]],\"x\":[[" },         /* an empty tree */
+		{ "\"base_score\":0.1", "\"base_score\":\"0.1\"" },
+	};
+	char why[200], text[1024];
+	struct gbt *g = NULL;
+	json_t *j = js(good);
+
+	(void)state;
+	assert_int_equal(gbt_from_json(j, 3, &g, why, sizeof why), ST_OK);
+	double x[3] = { 0, 0.7, 0 };
+	assert_true(fabs(gbt_margin(g, x, NULL) - 0.4) < 1e-12);
+	x[1] = NAN; /* missing goes left */
+	assert_true(fabs(gbt_margin(g, x, NULL) + 0.1) < 1e-12);
+	gbt_free(g);
+	/* a tree deeper than max_depth */
+	json_object_set_new(j, "max_depth", json_integer(1));
+	json_t *deeper = json_array_get(json_array_get(json_object_get(j, "trees"), 0), 1);
+	json_t *split = json_pack("{s:i,s:f,s:s,s:i,s:i}", "column", 0, "threshold", 0.5, "missing", "right", "left",
+	                          3, "right", 4);
+	json_object_update(deeper, split);
+	json_decref(split);
+	json_array_append_new(json_array_get(json_object_get(j, "trees"), 0), json_pack("{s:f}", "value", 1.0));
+	json_array_append_new(json_array_get(json_object_get(j, "trees"), 0), json_pack("{s:f}", "value", 2.0));
+	g = NULL;
+	why[0] = '\0';
+	assert_int_equal(gbt_from_json(j, 3, &g, why, sizeof why), ST_INVALID);
+	assert_null(g);
+	assert_non_null(strstr(why, "deeper"));
+	json_decref(j);
+	for (size_t k = 0; k < sizeof damage / sizeof damage[0]; k++) {
+		const char *at = strstr(good, damage[k].from);
+		assert_non_null(at);
+		snprintf(text, sizeof text, "%.*s%s%s", (int)(at - good), good, damage[k].to,
+		         at + strlen(damage[k].from));
+		json_t *bad = js(text);
+		why[0] = '\0';
+		assert_int_equal(gbt_from_json(bad, 3, &g, why, sizeof why), ST_INVALID);
+		assert_null(g);
+		assert_true(strlen(why) > 10);
+		json_decref(bad);
+	}
+	/* a model of fewer columns than the trees read */
+	j = js(good);
+	assert_int_equal(gbt_from_json(j, 1, &g, why, sizeof why), ST_INVALID);
+	assert_null(g);
+	json_decref(j);
+}
+
+/* Leads whose numeric attributes a and b convert when exactly one of a > 0.6, b > 0.3 holds. */
+static void
+xor_numeric_make(struct synth *s, size_t n)
+{
+	uint64_t seed = 5;
+
+	s->n = n;
+	s->docs = calloc(n, sizeof *s->docs);
+	s->status = calloc(n, sizeof *s->status);
+	for (size_t i = 0; i < n; i++) {
+		double a = round(unit_draw(&seed) * 1000) / 1000, b = round(unit_draw(&seed) * 1000) / 1000;
+		char text[160];
+		/* every 10th lead lacks b: missing values reach the trees too */
+		if (i % 10 == 9)
+			snprintf(text, sizeof text, "{\"attributes\":{\"a\":%g}}", a);
+		else
+			snprintf(text, sizeof text, "{\"attributes\":{\"a\":%g,\"b\":%g}}", a, b);
+		s->docs[i] = js(text);
+		s->status[i] = (a > 0.6) != (i % 10 == 9 || b > 0.3) ? "converted" : "disqualified";
+	}
+}
+
+static void
+test_gbt_serves_in_a_trained_model(void **state)
+{
+	struct synth s;
+	struct score_model rules;
+	struct model *m = NULL, *back = NULL;
+	json_t *ev = NULL;
+	char why[256];
+	struct lead l;
+	struct model_factor top[3];
+	int nf = 0;
+
+	(void)state;
+	xor_numeric_make(&s, 3000);
+	load_model(&rules, SCORING_MODEL);
+	struct lead_source src = { .n = s.n, .ctx = &s, .get = synth_get, .release = synth_release };
+	struct training_options o = { .min_per_class = 50, .holdout_pct = 20, .trees = true };
+	assert_int_equal(training_run(&rules, &src, &o, day("2026-01-01"), &m, &ev, why, sizeof why), ST_OK);
+	assert_string_equal(json_string_value(json_object_get(ev, "learner")), "gradient_boosted_trees");
+	assert_string_equal(model_learner(m), "gradient_boosted_trees");
+	json_t *learners = json_object_get(ev, "learners");
+	assert_int_equal(json_array_size(learners), 2);
+	double ll_logistic = json_real_value(json_object_get(json_array_get(learners, 0), "log_loss")),
+	       ll_trees = json_real_value(json_object_get(json_array_get(learners, 1), "log_loss"));
+	assert_true(ll_trees < ll_logistic / 2);
+	assert_true(json_is_true(json_object_get(json_array_get(learners, 1), "serving")));
+	/* the stored form round trips, and a damaged tree makes the whole model unreadable */
+	json_t *mj = model_to_json(m);
+	assert_string_equal(json_string_value(json_object_get(mj, "type")), "gradient_boosted_trees");
+	assert_int_equal(model_read(mj, &back, why, sizeof why), ST_OK);
+	json_t *yes = js("{\"attributes\":{\"a\":0.9,\"b\":0.1}}"), *no = js("{\"attributes\":{\"a\":0.9,\"b\":0.9}}");
+	assert_int_equal(lead_from_json(yes, &l), ST_OK);
+	double p = model_predict(m, &l, top, 3, &nf);
+	assert_true(p > 0.9);
+	assert_true(model_predict(back, &l, NULL, 0, NULL) == p);
+	assert_true(nf >= 2);
+	assert_true(strcmp(top[0].feature, "attributes.a") == 0 || strcmp(top[0].feature, "attributes.b") == 0);
+	assert_int_equal(lead_from_json(no, &l), ST_OK);
+	assert_true(model_predict(m, &l, NULL, 0, NULL) < 0.1);
+	model_free(back);
+	back = NULL;
+	json_t *node = json_array_get(json_array_get(json_object_get(json_object_get(mj, "trees"), "trees"), 0), 0);
+	json_object_set_new(node, "left", json_integer(0));
+	assert_int_equal(model_read(mj, &back, why, sizeof why), ST_INVALID);
+	assert_null(back);
+	assert_non_null(strstr(why, "tree 0 node 0"));
+	/* an unknown learner, or trees on a logistic model */
+	json_object_set_new(mj, "type", json_string("forest"));
+	assert_int_equal(model_from_json(mj, &back), ST_INVALID);
+	json_object_set_new(mj, "type", json_string("logistic_regression"));
+	assert_int_equal(model_from_json(mj, &back), ST_INVALID);
+	json_object_del(mj, "trees");
+	assert_int_equal(model_from_json(mj, &back), ST_OK);
+	assert_string_equal(model_learner(back), "logistic_regression");
+	model_free(back);
+	json_decref(yes);
+	json_decref(no);
+	json_decref(mj);
+	json_decref(ev);
+	model_free(m);
+	score_model_clear(&rules);
+	synth_clear(&s);
+}
+
 int
 main(void)
 {
@@ -1557,6 +1895,11 @@ main(void)
 		cmocka_unit_test(test_train_no_informative_field),
 		cmocka_unit_test(test_train_numeric_text),
 		cmocka_unit_test(test_factor_values_cut_between_characters),
+		cmocka_unit_test(test_gbt_threshold_interaction),
+		cmocka_unit_test(test_gbt_missing_values_learn_their_side),
+		cmocka_unit_test(test_gbt_json_round_trip),
+		cmocka_unit_test(test_gbt_damaged_rejected),
+		cmocka_unit_test(test_gbt_serves_in_a_trained_model),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
