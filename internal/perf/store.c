@@ -75,20 +75,23 @@ perf_segment_name(int i)
  * PERF_FACTS for one person as the deals stand now (as_of today or later:
  * no history to read), without the scope's team tree. Parameters: $1 org,
  * $2 the person, $3 and $4 the period, $5 as_of. A deal closed after as_of
- * counts as open, as in PERF_FACTS.
+ * counts as open, as in PERF_FACTS. A deal without splits is its owner's
+ * whole (deal_credit_rows's first branch, read straight from the owner's
+ * index range); a split deal is credited by deal_credit_rows.
  */
 #define PERSON_FACTS                                                                                            \
-	"WITH cand AS (SELECT d.id FROM deals d WHERE d.org_id = $1 AND d.owner_id = $2::bigint"                    \
-	"  AND d.close_date BETWEEN $3::date AND $4::date AND d.split_person_ids = '{}'"                            \
-	"  UNION SELECT s.deal_id FROM deal_splits s WHERE s.org_id = $1 AND s.person_id = $2::bigint"              \
-	"  AND s.close_date BETWEEN $3::date AND $4::date),"                                                       \
-	" facts AS (SELECT d.id, d.type, d.segment, d.stage, d.close_date, d.created_on,"                           \
+	"WITH facts AS (SELECT d.id, d.type, d.segment, d.stage, d.close_date, d.created_on,"                       \
 	"  CASE WHEN d.status <> 'open' AND d.close_date > $5::date THEN 'open' ELSE d.status END AS status,"       \
-	"  c.person_id, c.percent, c.credit"                                                                         \
-	"  FROM cand JOIN deals d ON d.org_id = $1 AND d.id = cand.id"                                               \
+	"  d.owner_id AS person_id, 100.00::numeric AS percent, d.amount::numeric AS credit"                        \
+	"  FROM deals d WHERE d.org_id = $1 AND d.owner_id = $2::bigint AND d.split_person_ids = '{}'"              \
+	"  AND d.close_date BETWEEN $3::date AND $4::date AND d.created_on <= $5::date"                             \
+	"  UNION ALL SELECT d.id, d.type, d.segment, d.stage, d.close_date, d.created_on,"                          \
+	"  CASE WHEN d.status <> 'open' AND d.close_date > $5::date THEN 'open' ELSE d.status END,"                 \
+	"  c.person_id, c.percent::numeric, c.credit::numeric"                                                      \
+	"  FROM deal_splits s JOIN deals d ON d.org_id = $1 AND d.id = s.deal_id"                                   \
 	"  CROSS JOIN LATERAL deal_credit_rows(d.amount, d.owner_id, d.split_person_ids, d.split_percents) c"        \
-	"  WHERE d.created_on <= $5::date AND d.close_date BETWEEN $3::date AND $4::date"                            \
-	"  AND c.person_id = $2::bigint) "
+	"  WHERE s.org_id = $1 AND s.person_id = $2::bigint AND s.close_date BETWEEN $3::date AND $4::date"         \
+	"  AND d.created_on <= $5::date AND d.close_date BETWEEN $3::date AND $4::date AND c.person_id = $2::bigint) "
 
 /*
  * The eleven columns of struct perf_sums over facts f: the won deals'
