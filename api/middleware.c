@@ -768,7 +768,9 @@ run(struct req *r)
 		enum status st;
 		if (!conn_acquire(r, true))
 			return;
-		if (r->authed && !org_known(r->app->orgs, db_pool_connects(r->app->pool), r->who.org)) {
+		/* on the standby the org was known when it was chosen (replica_wanted) */
+		if (r->authed && !r->on_replica &&
+		    !org_known(r->app->orgs, db_pool_connects(r->app->pool), r->who.org)) {
 			if ((st = org_service_ensure(r->conn, r->who.org)) != ST_OK) {
 				respond_status(r, st, NULL);
 				return;
