@@ -8,7 +8,8 @@
 # each through two attaind on the same primary: `primary` (no ATTAIN_DATABASE_READ_URL) and
 # `replica` (ATTAIN_DATABASE_READ_URL = a streaming standby of it, made by pg_basebackup -R).
 # Beside req/s and latency: the primary's load during the run (its transactions per second from
-# pg_stat_database, and the CPU seconds of its processes), and the standby's.
+# pg_stat_database over the run, and the CPU seconds of its processes), and the standby's. Each run
+# is followed by 11 s idle before the counters are read, so its transactions are all counted.
 #
 #   bench/replicas.sh [--deals 100000] [--people 1000] [--teams 100] [--runs 3] [--duration 10]
 #                     [--connections 32] [--today 2026-12-06] [--build build-bench] [--only board,person]
@@ -20,57 +21,21 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 deals=100000 people=1000 teams=100 runs=3 duration=10 conns=32 today=2026-12-06 build=build-bench
 only=board,person
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--deals) deals=$2 ;; --people) people=$2 ;; --teams) teams=$2 ;; --runs) runs=$2 ;;
-	--duration) duration=$2 ;; --connections) conns=$2 ;; --today) today=$2 ;; --build) build=$2 ;;
-	--only) only=$2 ;;
-	*) echo "replicas.sh: unknown option $1" >&2; exit 2 ;;
-	esac
-	shift 2
-done
-PY=/usr/bin/python3
-helper() { "$PY" "$root/bench/people_get.py" "$@"; }
-log() { echo "replicas.sh: $*" >&2; }
+. bench/seeded.sh
+seeded_options replicas.sh "$@"
 as_owner() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-while read -r v; do unset "$v"; done < <(compgen -e | grep '^ATTAIN_' || true)
 
-scripts/deps --bench
-[ -f "$build/build.ninja" ] || meson setup "$build" -Dbuildtype=release >/dev/null
-ninja -C "$build" >/dev/null
-case "$build" in /*) bin=$build ;; *) bin=$root/$build ;; esac
+seeded_build
 bindir=$(pg_config --bindir)
 
 pgdir=$(mktemp -d /tmp/attain-repl-pg.XXXXXX)
 sbdir=$(mktemp -d /tmp/attain-repl-sb.XXXXXX)
 work=$(mktemp -d /tmp/attain-repl.XXXXXX)
-pids=()
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
-	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
-	as_owner "$bindir/pg_ctl" -D "$sbdir/data" -m fast -w stop >/dev/null 2>&1 || true
-	"$root/scripts/pg" stop "$pgdir"
-	rm -rf "$pgdir" "$sbdir"
-	[ "$rc" = 0 ] && rm -rf "$work" || log "FAILED (exit $rc); logs kept in $work"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
+scratch+=("$sbdir")
+bench_stop() { as_owner "$bindir/pg_ctl" -D "$sbdir/data" -m fast -w stop >/dev/null 2>&1 || true; }
+seeded_traps
 
-pgport=$(helper free-port)
-scripts/pg start "$pgdir" "$pgport"
-admin_url=$(scripts/pg url "$pgdir" "$pgport")
-db=attain_repl
-db_url=${admin_url%/*}/$db
-psql -X -q -v ON_ERROR_STOP=1 "$admin_url" -c "CREATE DATABASE $db"
-DATABASE_URL=$db_url "$bin/attainctl" migrate >/dev/null
-log "seeding $teams teams, $people people, $deals deals up to $today"
-t0=$(date +%s)
-DATABASE_URL=$db_url "$bin/attainctl" seed --org bench --teams "$teams" --people "$people" --deals "$deals" \
-	--today "$today" >/dev/null
-log "seeded in $(($(date +%s) - t0)) s"
-psql -X -q "$db_url" -c "VACUUM ANALYZE" -c "CHECKPOINT"
+seeded_pg "$pgdir" attain_repl
 
 # the standby: a base backup of the primary that streams from it (the primary's pg_hba.conf, as
 # initdb writes it, lets local replication connections in)
@@ -130,6 +95,8 @@ run_one() { # read mode path min max
 	BENCH_PATH=$3 BENCH_MIN_ID=$4 BENCH_MAX_ID=$5 BENCH_TOKEN=$token \
 		wrk -t2 -c"$conns" -d"$duration"s --timeout 60s --latency -s bench/performance.lua "http://127.0.0.1:$port" \
 		>"$work/wrk-$1-$2.out" 2>&1 || { cat "$work/wrk-$1-$2.out" >&2; exit 1; }
+	# an idle backend reports its transactions to pg_stat_database within 10 s (PGSTAT_IDLE_INTERVAL)
+	sleep 11
 	px1=$(xacts "$db_url") sx1=$(xacts "$sb_url")
 	pc1=$(helper cpu-snap "$(pm_pid "$pgdir/data")" | awk '{print $2}')
 	sc1=$(helper cpu-snap "$(pm_pid "$sbdir/data")" | awk '{print $2}')
@@ -161,17 +128,15 @@ echo "== dashboard reads on a standby against the primary alone, $deals deals, $
 echo "command: bench/replicas.sh --deals $deals --people $people --teams $teams --runs $runs --duration $duration --connections $conns --today $today"
 echo "period $period; medians of $runs runs of ${duration}s at $conns connections; machine: $(nproc) CPUs shared by all"
 "$PY" - "$work/results.tsv" <<'PYEOF'
-import statistics, sys
-rows = {}
-for line in open(sys.argv[1]):
-    r, m, *v = line.rstrip("\n").split("\t")
-    rows.setdefault((r, m), []).append([float(x) for x in v])
-print(f"{'read':<8}{'reads on':<10}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'primary xact/s':>16}{'primary CPU s':>15}"
-      f"{'standby xact/s':>16}{'standby CPU s':>15}")
-for (r, m), v in rows.items():
-    med = [statistics.median(x[i] for x in v) for i in range(7)]
-    print(f"{r:<8}{m:<10}{med[0]:>9.0f}{med[1]:>9.2f}{med[2]:>9.2f}{med[3]:>16.0f}{med[4]:>15.2f}{med[5]:>16.0f}"
-          f"{med[6]:>15.2f}")
+import collections, statistics, sys
+cols = ("req/s", "p50 ms", "p99 ms", "primary xact/s", "primary CPU s", "standby xact/s", "standby CPU s")
+runs = collections.defaultdict(list)
+with open(sys.argv[1]) as f:
+    for read, mode, *values in (line.rstrip("\n").split("\t") for line in f):
+        runs[read, mode].append([float(x) for x in values])
+print(f"{'read':<8}{'reads on':<10}" + "".join(f"{c:>16}" for c in cols))
+for (read, mode), v in runs.items():
+    print(f"{read:<8}{mode:<10}" + "".join(f"{statistics.median(col):>16.2f}" for col in zip(*v)))
 PYEOF
 echo "the replica attaind's /metrics at the end:"
 cat "$work/metrics"

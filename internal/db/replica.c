@@ -17,21 +17,20 @@
 #define CHECK_TIMEOUT_MS 2000
 
 struct db_replica {
-	char *primary_url; /* owned */
-	char *standby_url; /* owned */
+	const char *primary_url; /* in urls */
+	const char *standby_url; /* in urls */
 	int max_lag_ms;
 	int check_ms;
 	PGconn *primary;          /* owned by the thread */
 	PGconn *standby;          /* owned by the thread */
 	struct lag_window window; /* the thread's only */
 	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	bool stopping; /* under lock */
+	atomic_bool stopping;
 	atomic_bool reachable;
 	atomic_llong fresh_since_ms; /* monotonic; 0 = never measured */
 	atomic_ullong replay_lsn;
 	atomic_ulong checks;
+	char urls[]; /* owned: both URLs, NUL-terminated */
 };
 
 static int64_t
@@ -147,83 +146,46 @@ out:
 	atomic_fetch_add(&r->checks, 1);
 }
 
+/* Sleep up to ms, in slices short enough that a stop is seen within 50 ms. */
+static void
+nap(struct db_replica *r, int ms)
+{
+	for (int64_t until = now_ms() + ms, left;
+	     !atomic_load(&r->stopping) && (left = until - now_ms()) > 0;)
+		poll(NULL, 0, left < 50 ? (int)left : 50);
+}
+
 static void *
 run(void *arg)
 {
 	struct db_replica *r = arg;
 
-	pthread_mutex_lock(&r->lock);
-	while (!r->stopping) {
-		pthread_mutex_unlock(&r->lock);
+	while (!atomic_load(&r->stopping)) {
 		check(r);
-		pthread_mutex_lock(&r->lock);
-		struct timespec until;
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += r->check_ms / 1000;
-		until.tv_nsec += (long)(r->check_ms % 1000) * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
-		while (!r->stopping && pthread_cond_timedwait(&r->wake, &r->lock, &until) == 0)
-			;
+		nap(r, r->check_ms);
 	}
-	pthread_mutex_unlock(&r->lock);
 	return NULL;
 }
 
 enum status
 db_replica_start(const struct db_replica_options *o, struct db_replica **out)
 {
-	struct db_replica *r = calloc(1, sizeof *r);
-	pthread_condattr_t ca;
+	size_t np = strlen(o->primary_url) + 1, ns = strlen(o->standby_url) + 1;
+	struct db_replica *r = calloc(1, sizeof *r + np + ns);
 
 	if (!r)
 		return ST_NOMEM;
-	r->primary_url = strdup(o->primary_url);
-	r->standby_url = strdup(o->standby_url);
-	if (!r->primary_url || !r->standby_url) {
-		free(r->primary_url);
-		free(r->standby_url);
-		free(r);
-		return ST_NOMEM;
-	}
+	/* both URLs live in the one allocation, after the struct */
+	r->primary_url = memcpy(r->urls, o->primary_url, np);
+	r->standby_url = memcpy(r->urls + np, o->standby_url, ns);
 	r->max_lag_ms = o->max_lag_ms;
 	r->check_ms = o->check_ms > 0 ? o->check_ms : 100;
-	pthread_mutex_init(&r->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&r->wake, &ca);
-	pthread_condattr_destroy(&ca);
 	if (pthread_create(&r->thread, NULL, run, r) != 0) {
-		pthread_mutex_destroy(&r->lock);
-		pthread_cond_destroy(&r->wake);
-		free(r->primary_url);
-		free(r->standby_url);
 		free(r);
 		return ST_INTERNAL;
 	}
 	*out = r;
 	return ST_OK;
-}
-
-void
-db_replica_stop(struct db_replica *r)
-{
-	if (!r)
-		return;
-	pthread_mutex_lock(&r->lock);
-	r->stopping = true;
-	pthread_cond_signal(&r->wake);
-	pthread_mutex_unlock(&r->lock);
-	pthread_join(r->thread, NULL);
-	PQfinish(r->primary);
-	PQfinish(r->standby);
-	pthread_mutex_destroy(&r->lock);
-	pthread_cond_destroy(&r->wake);
-	free(r->primary_url);
-	free(r->standby_url);
-	free(r);
 }
 
 enum db_replica_verdict
@@ -255,4 +217,16 @@ db_replica_stats(struct db_replica *r, struct db_replica_stats *out)
 	out->staleness_ms = since ? now_ms() - since : -1;
 	out->replay_lsn = atomic_load(&r->replay_lsn);
 	out->checks = atomic_load(&r->checks);
+}
+
+void
+db_replica_stop(struct db_replica *r)
+{
+	if (!r)
+		return;
+	atomic_store(&r->stopping, true);
+	pthread_join(r->thread, NULL);
+	PQfinish(r->primary);
+	PQfinish(r->standby);
+	free(r);
 }
