@@ -117,7 +117,7 @@ def rsrv(standby, start_attaind):
 
 @pytest.fixture(scope="module")
 def world(rsrv, server, tokens):
-    """An org with a team, two reps, a quota and won deals, written through the primary."""
+    """An org with a team, two reps, a quota, a lead and deals, written through the primary."""
     org = "it-replica-" + uid()
     token = tokens.token(org, ["admin"], sub="admin-" + org)
     api = rsrv.api(token)
@@ -125,6 +125,7 @@ def world(rsrv, server, tokens):
     t = mk_team(api, "T " + uid())
     a, b = mk_person(api, t["id"]), mk_person(api, t["id"])
     mk_quota(api, person(a), PERIOD, 10000)
+    ok(api.post("/v1/leads", json={"company": "Lead " + uid(), "owner_id": a["id"], "budget": 30000}), 201)
     deals = [deal(api, a, 3000, "2026-04-20"), deal(api, b, 1250.5, "2026-05-02"),
              deal(api, a, 700, "2026-06-10", stage="proposal")]
     # the last write's position: a read that passes it back includes every write above
