@@ -25,6 +25,7 @@
 #include "core/buf.h"
 #include "core/status.h"
 #include "db/db.h"
+#include "db/replica.h"
 
 struct lead_jobs;
 struct metrics;
@@ -35,6 +36,8 @@ struct _u_response;
 struct app {
 	struct config cfg;            /* owned */
 	struct db_pool *pool;         /* owned */
+	struct db_pool *read_pool;    /* owned, NULL without ATTAIN_DATABASE_READ_URL: the hot standby's */
+	struct db_replica *replica;   /* owned, NULL likewise: the standby's freshness (db/replica.h) */
 	struct auth_verifier *auth;   /* owned */
 	struct metrics *metrics;      /* owned */
 	struct org_cache *orgs;       /* owned: orgs known to exist */
@@ -53,6 +56,7 @@ enum route_flags {
 	R_BULK = 1u << 2,   /* takes bodies up to ATTAIN_MAX_BODY (others: ATTAIN_MAX_SMALL_BODY) */
 	R_EXPENSIVE = 1u << 3, /* counted against the per-subject and per-org concurrency caps */
 	R_NOTX = 1u << 4,   /* a POST that writes nothing: no transaction, no Idempotency-Key */
+	R_REPLICA = 1u << 5, /* a dashboard read: runs on the hot standby when it is fresh enough */
 };
 
 struct route {
@@ -67,7 +71,7 @@ struct route {
 };
 
 #define REQ_MAX_PARAMS 4
-#define REQ_MAX_HEADERS 6
+#define REQ_MAX_HEADERS 8
 
 struct req {
 	struct app *app;
@@ -83,6 +87,7 @@ struct req {
 	bool scope_loaded;
 	bool limited; /* holds a place under the per-caller caps (released by the dispatcher) */
 	struct db_conn *conn; /* borrowed from the pool for the request */
+	bool on_replica;      /* conn is the standby's (app->read_pool), not the primary's */
 	/* the answer */
 	int status;
 	const char *content_type;

@@ -22,6 +22,8 @@ struct series {
 
 struct metrics {
 	int nroutes;
+	atomic_ulong reads[2];                  /* dashboard reads: [0] primary, [1] replica */
+	atomic_ulong fallbacks[FALLBACK_COUNT]; /* by reason */
 	struct series *routes; /* owned: nroutes + 1 (the last is "unmatched") */
 };
 
@@ -132,4 +134,52 @@ metrics_render(struct metrics *m, struct db_pool *pool, struct buf *b)
 		   "# HELP attain_db_errors_total Database errors (connection loss, timeouts, failures).\n"
 		   "# TYPE attain_db_errors_total counter\nattain_db_errors_total %lu\n",
 		   ps.size, ps.in_use, ps.idle, ps.waiting, ps.errors);
+}
+
+void
+metrics_read(struct metrics *m, bool replica)
+{
+	atomic_fetch_add_explicit(&m->reads[replica ? 1 : 0], 1, memory_order_relaxed);
+}
+
+void
+metrics_fallback(struct metrics *m, enum metrics_fallback why)
+{
+	atomic_fetch_add_explicit(&m->fallbacks[why], 1, memory_order_relaxed);
+}
+
+void
+metrics_render_replica(struct metrics *m, struct db_replica *rep, struct db_pool *read_pool, struct buf *b)
+{
+	static const char *const reasons[FALLBACK_COUNT] = { "lag", "unreachable", "error", "new_org", "caller_lsn" };
+	struct db_replica_stats rs;
+	struct db_pool_stats ps;
+
+	buf_printf(b,
+		   "# HELP attain_db_reads_total Dashboard reads (routes that may use the standby) by the server that answered.\n"
+		   "# TYPE attain_db_reads_total counter\n"
+		   "attain_db_reads_total{server=\"primary\"} %lu\nattain_db_reads_total{server=\"replica\"} %lu\n",
+		   atomic_load(&m->reads[0]), atomic_load(&m->reads[1]));
+	buf_puts(b, "# HELP attain_replica_fallbacks_total Dashboard reads sent to the primary although a standby is set "
+		    "up, by reason.\n# TYPE attain_replica_fallbacks_total counter\n");
+	for (int i = 0; i < FALLBACK_COUNT; i++)
+		buf_printf(b, "attain_replica_fallbacks_total{reason=\"%s\"} %lu\n", reasons[i],
+			   atomic_load(&m->fallbacks[i]));
+	if (!rep || !read_pool)
+		return;
+	db_replica_stats(rep, &rs);
+	db_pool_stats(read_pool, &ps);
+	buf_printf(b,
+		   "# HELP attain_replica_up 1 when the last check reached the standby.\n"
+		   "# TYPE attain_replica_up gauge\nattain_replica_up %d\n"
+		   "# HELP attain_replica_staleness_seconds How far the standby may be behind the primary (-1: not measured yet).\n"
+		   "# TYPE attain_replica_staleness_seconds gauge\nattain_replica_staleness_seconds %.3f\n"
+		   "# HELP attain_replica_checks_total Freshness checks made.\n"
+		   "# TYPE attain_replica_checks_total counter\nattain_replica_checks_total %lu\n"
+		   "# HELP attain_db_read_pool_in_use Standby connections serving a request.\n"
+		   "# TYPE attain_db_read_pool_in_use gauge\nattain_db_read_pool_in_use %d\n"
+		   "# HELP attain_db_read_pool_idle Open standby connections waiting for a request.\n"
+		   "# TYPE attain_db_read_pool_idle gauge\nattain_db_read_pool_idle %d\n",
+		   rs.reachable ? 1 : 0, rs.staleness_ms < 0 ? -1.0 : (double)rs.staleness_ms / 1000.0, rs.checks,
+		   ps.in_use, ps.idle);
 }

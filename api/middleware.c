@@ -21,6 +21,7 @@
 #include "api/respond.h"
 #include "core/log.h"
 #include "db/idempotency.h"
+#include "db/lag.h"
 #include "org/service.h"
 
 /* ---- orgs known to exist (saves an INSERT per request) ------------------ */
@@ -631,6 +632,94 @@ api_busy(struct app *app, const struct _u_request *u, struct _u_response *resp)
 
 /* ---- the pipeline -------------------------------------------------------- */
 
+/*
+ * Where a dashboard read (R_REPLICA) runs: on the standby when one is set
+ * up, the org is known (its first call writes it, on the primary), and the
+ * standby is within ATTAIN_REPLICA_MAX_LAG_MS and has replayed the caller's
+ * Attain-Min-LSN; else on the primary, the reason counted.
+ */
+static bool
+replica_wanted(struct req *r)
+{
+	struct app *app = r->app;
+	const char *min = req_header(r, "Attain-Min-LSN");
+	uint64_t lsn = 0;
+	enum metrics_fallback why;
+
+	if (!app->replica || !(r->route->flags & R_REPLICA) || !r->authed)
+		return false;
+	if (!org_known(app->orgs, db_pool_connects(app->pool), r->who.org))
+		why = FALLBACK_NEW_ORG;
+	else if (min && (!lag_lsn_parse(min, &lsn) || lsn == 0))
+		why = FALLBACK_CALLER_LSN;
+	else {
+		switch (db_replica_verdict(app->replica, lsn)) {
+		case DB_REPLICA_FRESH:
+			return true;
+		case DB_REPLICA_LAGGING:
+			why = FALLBACK_LAG;
+			break;
+		case DB_REPLICA_UNREACHABLE:
+			why = FALLBACK_UNREACHABLE;
+			break;
+		default:
+			why = FALLBACK_CALLER_LSN;
+			break;
+		}
+	}
+	metrics_fallback(app->metrics, why);
+	return false;
+}
+
+/* The request's connection into r->conn: the standby's or the primary's. False with a 503 answered. */
+static bool
+conn_acquire(struct req *r, bool replica_ok)
+{
+	struct app *app = r->app;
+
+	if ((r->on_replica = replica_ok && replica_wanted(r))) {
+		if (db_acquire(app->read_pool, &r->conn) == ST_OK)
+			return true;
+		db_replica_mark_down(app->replica);
+		metrics_fallback(app->metrics, FALLBACK_ERROR);
+		r->on_replica = false;
+	}
+	if (db_acquire(app->pool, &r->conn) != ST_OK) {
+		respond_status(r, ST_UNAVAILABLE, "no database connection available; retry shortly");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The read failed on the standby (a lost connection, a query cancelled by
+ * recovery): nothing was sent yet, so forget the answer and run it again on
+ * the primary. False, with a 503 answered, when the primary has no
+ * connection for it.
+ */
+static bool
+retry_on_primary(struct req *r)
+{
+	struct app *app = r->app;
+
+	db_release(app->read_pool, r->conn);
+	r->conn = NULL;
+	r->on_replica = false;
+	db_replica_mark_down(app->replica);
+	metrics_fallback(app->metrics, FALLBACK_ERROR);
+	for (int i = 0; i < r->nheaders; i++)
+		free(r->headers[i].value);
+	r->nheaders = 0;
+	free(r->body);
+	r->body = NULL;
+	r->body_len = 0;
+	r->content_type = NULL;
+	r->status = 500;
+	scope_clear(&r->scope);
+	r->scope_loaded = false;
+	return conn_acquire(r, false);
+}
+
 static void
 run(struct req *r)
 {
@@ -676,12 +765,12 @@ run(struct req *r)
 		}
 	}
 	if (!(rt->flags & R_NODB)) {
-		enum status st = db_acquire(r->app->pool, &r->conn);
-		if (st != ST_OK) {
-			respond_status(r, ST_UNAVAILABLE, "no database connection available; retry shortly");
+		enum status st;
+		if (!conn_acquire(r, true))
 			return;
-		}
-		if (r->authed && !org_known(r->app->orgs, db_pool_connects(r->app->pool), r->who.org)) {
+		/* on the standby the org was known when it was chosen (replica_wanted) */
+		if (r->authed && !r->on_replica &&
+		    !org_known(r->app->orgs, db_pool_connects(r->app->pool), r->who.org)) {
 			if ((st = org_service_ensure(r->conn, r->who.org)) != ST_OK) {
 				respond_status(r, st, NULL);
 				return;
@@ -699,6 +788,12 @@ run(struct req *r)
 		}
 	}
 	rt->handler(r);
+	if (r->on_replica && r->status >= 500 && retry_on_primary(r))
+		rt->handler(r);
+	if (rt->flags & R_REPLICA) {
+		respond_header(r, "Attain-Served-By", r->on_replica ? "replica" : "primary");
+		metrics_read(r->app->metrics, r->on_replica);
+	}
 	if (tx && idem_key && r->status < 300)
 		idempotency_store(r, idem_key);
 finish:
@@ -711,6 +806,10 @@ finish:
 					    strcasecmp(r->headers[i].name, "ETag") == 0)
 						r->headers[i].value[0] = '\0';
 				respond_status(r, st == ST_CONFLICT ? ST_CONFLICT : ST_UNAVAILABLE, NULL);
+			} else if (r->app->replica) {
+				char lsn[32];
+				if (db_wal_insert_position(r->conn, lsn, sizeof lsn) == ST_OK)
+					respond_header(r, "Attain-Commit-LSN", lsn);
 			}
 		} else
 			db_rollback(r->conn);
@@ -783,7 +882,7 @@ api_dispatch(const struct _u_request *u, struct _u_response *resp, void *user_da
 	if (!r.body && r.status != 204)
 		respond_problem(&r, 500, "no answer", NULL);
 	if (r.conn)
-		db_release(app->pool, r.conn);
+		db_release(r.on_replica ? app->read_pool : app->pool, r.conn);
 	if (r.limited)
 		limits_leave(&r.who);
 	send_answer(&r, resp);

@@ -39,6 +39,7 @@ handle_metrics(struct req *r)
 	struct buf b = { 0 };
 
 	metrics_render(r->app->metrics, r->app->pool, &b);
+	metrics_render_replica(r->app->metrics, r->app->replica, r->app->read_pool, &b);
 	if (b.oom) {
 		buf_clear(&b);
 		respond_status(r, ST_NOMEM, NULL);

@@ -20,60 +20,23 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 deals=1000000 people=1000 teams=100 runs=3 duration=10 conns=32 today=2026-12-06 build=build-bench
 only=person,board,team,deals
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--deals) deals=$2 ;; --people) people=$2 ;; --teams) teams=$2 ;; --runs) runs=$2 ;;
-	--duration) duration=$2 ;; --connections) conns=$2 ;; --today) today=$2 ;; --build) build=$2 ;;
-	--only) only=$2 ;;
-	*) echo "performance.sh: unknown option $1" >&2; exit 2 ;;
-	esac
-	shift 2
-done
-PY=/usr/bin/python3
-helper() { "$PY" "$root/bench/people_get.py" "$@"; }
-log() { echo "performance.sh: $*" >&2; }
-while read -r v; do unset "$v"; done < <(compgen -e | grep '^ATTAIN_' || true)
+. bench/seeded.sh
+seeded_options performance.sh "$@"
 
-scripts/deps --bench
-[ -f "$build/build.ninja" ] || meson setup "$build" -Dbuildtype=release >/dev/null
-ninja -C "$build" >/dev/null
-case "$build" in /*) bin=$build ;; *) bin=$root/$build ;; esac
+seeded_build
 
 pgdir=$(mktemp -d /tmp/attain-perf-pg.XXXXXX)
 work=$(mktemp -d /tmp/attain-perf.XXXXXX)
-attaind_pid=
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
-	[ -n "$attaind_pid" ] && kill -TERM "$attaind_pid" 2>/dev/null && wait "$attaind_pid" 2>/dev/null || true
-	"$root/scripts/pg" stop "$pgdir"
-	rm -rf "$pgdir"
-	[ "$rc" = 0 ] && rm -rf "$work" || log "FAILED (exit $rc); logs kept in $work"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
+seeded_traps
 
-pgport=$(helper free-port)
-scripts/pg start "$pgdir" "$pgport"
-admin_url=$(scripts/pg url "$pgdir" "$pgport")
-db=attain_perf
-db_url=${admin_url%/*}/$db
-psql -X -q -v ON_ERROR_STOP=1 "$admin_url" -c "CREATE DATABASE $db"
-DATABASE_URL=$db_url "$bin/attainctl" migrate >/dev/null
-log "seeding $teams teams, $people people, $deals deals up to $today"
-t0=$(date +%s)
-DATABASE_URL=$db_url "$bin/attainctl" seed --org bench --teams "$teams" --people "$people" --deals "$deals" \
-	--today "$today" >/dev/null
-log "seeded in $(($(date +%s) - t0)) s"
-psql -X -q "$db_url" -c "VACUUM ANALYZE" -c "CHECKPOINT"
+seeded_pg "$pgdir" attain_perf
 
 port=$(helper free-port)
 secret=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 token=$(ATTAIN_JWT_HS256_SECRET=$secret "$bin/attainctl" token --sub bench --org bench --roles admin --ttl 86400)
 env DATABASE_URL="$db_url" ATTAIN_JWT_HS256_SECRET="$secret" ATTAIN_LISTEN=127.0.0.1:$port ATTAIN_THREADS=$conns \
 	ATTAIN_DB_POOL=$conns ATTAIN_LOG_LEVEL=warn ATTAIN_MIGRATE=off "$bin/attaind" >"$work/attaind.log" 2>&1 &
-attaind_pid=$!
+pids+=($!)
 for _ in $(seq 100); do curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && break; sleep 0.1; done
 
 q() { psql -X -At "$db_url" -c "$1"; }

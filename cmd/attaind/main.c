@@ -70,6 +70,38 @@ migrate(struct app *app)
 	return 0;
 }
 
+/*
+ * The standby's pool (as large as the primary's; every transaction
+ * read-only) and the thread that checks its freshness, every quarter of the
+ * lag bound (10 ms..1 s).
+ */
+static int
+start_replica(struct app *app)
+{
+	int check_ms = app->cfg.replica_max_lag_ms / 4;
+	struct db_pool_options po = {
+		.url = app->cfg.database_read_url,
+		.size = app->cfg.db_pool,
+		.wait_ms = app->cfg.db_pool_wait_ms,
+		.statement_timeout_ms = app->cfg.statement_timeout_ms,
+		.read_only = true,
+	};
+	struct db_replica_options ro = {
+		.primary_url = app->cfg.database_url,
+		.standby_url = app->cfg.database_read_url,
+		.max_lag_ms = app->cfg.replica_max_lag_ms,
+		.check_ms = check_ms < 10 ? 10 : check_ms > 1000 ? 1000 : check_ms,
+	};
+
+	if (db_pool_new(&po, &app->read_pool) != ST_OK || db_replica_start(&ro, &app->replica) != ST_OK) {
+		fprintf(stderr, "attaind: ATTAIN_DATABASE_READ_URL: cannot set up the standby's pool\n");
+		return 1;
+	}
+	log_msg(LOG_INFO, "dashboard reads on the standby within %d ms of the primary (checked every %d ms)",
+		ro.max_lag_ms, ro.check_ms);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -131,6 +163,10 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* after the mask: its thread must not take the signals */
+	if (app.cfg.database_read_url && start_replica(&app) != 0)
+		goto out;
+
 	if (!(app.jobs = lead_jobs_start(app.pool))) { /* after the mask: it must not take the signals */
 		fprintf(stderr, "attaind: cannot start the training jobs' thread\n");
 		goto out;
@@ -152,6 +188,8 @@ out:
 	lead_jobs_stop(app.jobs);
 	org_cache_free(app.orgs);
 	metrics_free(app.metrics);
+	db_replica_stop(app.replica);
+	db_pool_free(app.read_pool);
 	db_pool_free(app.pool);
 	auth_verifier_free(app.auth);
 	config_clear(&app.cfg);

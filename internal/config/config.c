@@ -15,6 +15,8 @@ struct setting {
 
 static const struct setting settings[] = {
 	{ "DATABASE_URL", "postgresql:///attain", "PostgreSQL connection string (libpq URI or key=value)" },
+	{ "ATTAIN_DATABASE_READ_URL", NULL, "hot standby for dashboard reads (libpq string, multi-host allowed; pool of ATTAIN_DB_POOL)" },
+	{ "ATTAIN_REPLICA_MAX_LAG_MS", "1000", "standby staleness bound (10..3600000 ms); beyond it, or unreachable: the primary" },
 	{ "ATTAIN_LISTEN", "0.0.0.0:8080", "address:port to serve HTTP on ([::1]:8080 for IPv6)" },
 	{ "ATTAIN_THREADS", "2 x CPUs (min 4)", "HTTP threads (fixed pool), and as many workers for expensive and bulk routes" },
 	{ "ATTAIN_DB_POOL", "= ATTAIN_THREADS", "PostgreSQL connections in the pool (1..500)" },
@@ -139,6 +141,10 @@ config_load(char *(*get)(const char *), struct config *out, char *err, size_t er
 
 	v = get("DATABASE_URL");
 	c.database_url = strdup(v && *v ? v : "postgresql:///attain");
+	c.database_read_url = dup_or_null(get("ATTAIN_DATABASE_READ_URL"));
+	if (!int_setting(get, "ATTAIN_REPLICA_MAX_LAG_MS", 10, 3600000, 1000, &n, err, errlen))
+		goto fail;
+	c.replica_max_lag_ms = (int)n;
 
 	v = get("ATTAIN_LISTEN");
 	if (!parse_listen(v && *v ? v : "0.0.0.0:8080", c.listen_host, sizeof c.listen_host,
@@ -252,6 +258,7 @@ void
 config_clear(struct config *c)
 {
 	free(c->database_url);
+	free(c->database_read_url);
 	free(c->jwt_hs256_secret);
 	free(c->jwt_public_keys);
 	free(c->jwt_issuer);

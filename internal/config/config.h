@@ -15,6 +15,8 @@
 
 struct config {
 	char *database_url;      /* owned */
+	char *database_read_url; /* owned, may be NULL: the hot standby of dashboard reads */
+	int replica_max_lag_ms;  /* beyond it, reads go to the primary */
 	char listen_host[64];    /* numeric IPv4/IPv6 address */
 	int listen_port;
 	int threads;             /* HTTP worker threads (MHD thread pool) */

@@ -33,6 +33,7 @@ struct db_pool_options {
 	int size;
 	int wait_ms;
 	int statement_timeout_ms;
+	bool read_only; /* every transaction read-only (the standby's pool: a write there fails loudly) */
 };
 
 struct db_pool_stats {
@@ -119,6 +120,18 @@ enum status db_check(struct db_conn *c, const PGresult *r, ExecStatusType want);
 const char *db_last_sqlstate(const struct db_conn *c);
 /* The constraint named by the last failure ("" when none). */
 const char *db_last_constraint(const struct db_conn *c);
+
+/*
+ * The primary's WAL insert position now (settled: lag.h), as PostgreSQL
+ * prints it ("16/B374D848"), into out: after a COMMIT, a position at or past
+ * the end of the commit's record (the read-your-writes cookie of a write's
+ * answer), which a standby reaches once it has replayed the commit.
+ */
+enum status db_wal_insert_position(struct db_conn *c, char *out, size_t size);
+/* Its SQL: the insert position, wal_block_size and wal_segment_size (bytes). */
+#define STMT_WAL_INSERT_POSITION                                               \
+	"SELECT pg_current_wal_insert_lsn(), current_setting('wal_block_size'),"  \
+	" (SELECT setting FROM pg_settings WHERE name = 'wal_segment_size')"
 
 /* Transactions nest: the outer level is BEGIN/COMMIT, inner ones savepoints. */
 enum status db_begin(struct db_conn *c);

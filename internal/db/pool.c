@@ -1,4 +1,5 @@
 #include "db/db.h"
+#include "db/lag.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -30,6 +31,7 @@ struct db_pool {
 	int size;
 	int wait_ms;
 	int statement_timeout_ms;
+	bool read_only;
 	pthread_mutex_t lock;
 	pthread_cond_t freed;
 	int waiting;
@@ -67,6 +69,7 @@ db_pool_new(const struct db_pool_options *o, struct db_pool **out)
 	p->size = o->size;
 	p->wait_ms = o->wait_ms;
 	p->statement_timeout_ms = o->statement_timeout_ms;
+	p->read_only = o->read_only;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -151,11 +154,12 @@ connect_conn(struct db_conn *c)
 {
 	struct db_pool *p = c->pool;
 	const char *keys[] = { "dbname", "connect_timeout", "application_name", "options", NULL };
-	char opts[160];
+	char opts[200];
 
-	snprintf(opts, sizeof opts, "-c statement_timeout=%d -c idle_in_transaction_session_timeout=%d -c TimeZone=UTC",
-		 p->statement_timeout_ms, p->statement_timeout_ms);
-	const char *vals[] = { p->url, "2", "attaind", opts, NULL };
+	snprintf(opts, sizeof opts, "-c statement_timeout=%d -c idle_in_transaction_session_timeout=%d -c TimeZone=UTC%s",
+		 p->statement_timeout_ms, p->statement_timeout_ms,
+		 p->read_only ? " -c default_transaction_read_only=on" : "");
+	const char *vals[] = { p->url, "2", p->read_only ? "attaind-read" : "attaind", opts, NULL };
 	c->pg = PQconnectdbParams(keys, vals, 1);
 	if (!c->pg || PQstatus(c->pg) != CONNECTION_OK) {
 		if (error_hook && c->pg)
@@ -553,5 +557,25 @@ db_copy_end(struct db_conn *c)
 			st = s2;
 		PQclear(r);
 	}
+	return st;
+}
+
+enum status
+db_wal_insert_position(struct db_conn *c, char *out, size_t size)
+{
+	PGresult *r = db_exec_raw(c, STMT_WAL_INSERT_POSITION);
+	enum status st = db_check(c, r, PGRES_TUPLES_OK);
+	uint64_t lsn;
+	char text[20];
+
+	if (st == ST_OK && (PQntuples(r) != 1 || PQgetisnull(r, 0, 0) || !lag_lsn_parse(PQgetvalue(r, 0, 0), &lsn)))
+		st = ST_INTERNAL;
+	if (st == ST_OK) {
+		lag_lsn_format(lag_lsn_settled(lsn, strtoull(PQgetvalue(r, 0, 1), NULL, 10),
+					       strtoull(PQgetvalue(r, 0, 2), NULL, 10)),
+			       text);
+		snprintf(out, size, "%s", text);
+	}
+	PQclear(r);
 	return st;
 }
