@@ -107,6 +107,17 @@ watch_notify(void *cls, struct MHD_Connection *c, void **socket_context, enum MH
 
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		const union MHD_ConnectionInfo *fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (fd && atomic_load(&s->app->draining)) {
+			/*
+			 * Draining (SIGTERM): a new connection is closed as soon as
+			 * it is accepted; MHD sees it end and forgets it. (Closing
+			 * the listening socket with MHD_quiesce_daemon races MHD's
+			 * own epoll loop in a thread pool and can abort the
+			 * process: an open libmicrohttpd defect.)
+			 */
+			shutdown(fd->connect_fd, SHUT_RDWR);
+			return;
+		}
 		if (!fd || !(w = calloc(1, sizeof *w)))
 			return; /* not watched: the silence limit still holds */
 		w->fd = fd->connect_fd;
@@ -500,12 +511,8 @@ server_stop(struct server *s, int grace_ms)
 
 	if (!s)
 		return;
+	/* new connections are closed at accept from now on (watch_notify) */
 	atomic_store(&s->app->draining, true);
-	if (s->inst.mhd_daemon) {
-		MHD_socket fd = MHD_quiesce_daemon(s->inst.mhd_daemon);
-		if (fd != MHD_INVALID_SOCKET)
-			close(fd);
-	}
 	for (int waited = 0;
 	     waited < grace_ms && (atomic_load(&s->app->inflight) > 0 || workers_pending(s->workers) > 0);
 	     waited += 10)

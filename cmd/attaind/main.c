@@ -26,7 +26,7 @@ usage(FILE *f)
 		   "usage: attaind [--help | --version]\n\n"
 		   "Runs in the foreground, logs one JSON line per request on stderr, applies pending\n"
 		   "database migrations at start (unless ATTAIN_MIGRATE=off) and stops gracefully on\n"
-		   "SIGTERM or SIGINT (stops accepting, finishes in-flight requests, exits 0).\n"
+		   "SIGTERM or SIGINT (new connections are closed at once; in-flight requests finish; exits 0).\n"
 		   "Exit status: 0 after a graceful stop, 1 when it cannot start, 2 for a bad setting.\n\n",
 		VERSION);
 	config_print_help(f);
