@@ -460,7 +460,7 @@ perf_service_get(struct db_conn *c, const struct caller *who, const struct perf_
 	} else {
 		if ((st = may_see(c, who, &q->scope, &team, e)) != ST_OK ||
 		    (st = org_service_settings(c, who, &settings)) != ST_OK ||
-		    (st = quota_service_tree(c, who, team, &spec, &tree, &p, e)) != ST_OK)
+		    (st = quota_service_tree(c, who, team, &spec, &settings, &tree, &p, e)) != ST_OK)
 			goto out;
 		scope_quota(&tree, &q->scope, &has_quota, &full, &effective, &source);
 	}
@@ -697,17 +697,17 @@ board_clear(struct board *b)
  */
 static enum status
 board_fill(struct db_conn *c, const struct caller *who, const struct perf_scope *scope, int64_t root,
-           const char *period, enum quota_metric metric, cal_date as_of, cal_date today, bool teams, bool cycles,
-           struct board *b, struct issues *e)
+           const char *period, enum quota_metric metric, cal_date as_of, const struct org_settings *x, bool teams,
+           bool cycles, struct board *b, struct issues *e)
 {
 	struct quota_spec spec = {.period = period, .metric = metric};
 	enum status st;
 
 	memset(b, 0, sizeof *b);
-	if ((st = quota_service_tree(c, who, root, &spec, &b->tree, &b->period, e)) != ST_OK)
+	if ((st = quota_service_tree(c, who, root, &spec, x, &b->tree, &b->period, e)) != ST_OK)
 		return st;
 	b->when = (struct perf_when){.start = b->period.start, .end = b->period.end, .as_of = as_of,
-	                             .historic = as_of < today};
+	                             .historic = as_of < x->today};
 	b->cycles = cycles;
 	return perf_store_groups(c, who->org, scope, &b->when, teams, &b->cycles, &b->groups, &b->ngroups);
 }
@@ -735,13 +735,13 @@ board_load(struct db_conn *c, const struct caller *who, const struct perf_board_
            struct board *b, struct issues *e)
 {
 	int64_t team;
-	cal_date today;
+	struct org_settings x;
 	enum status st;
 
 	memset(b, 0, sizeof *b);
-	if ((st = may_see(c, who, &q->scope, &team, e)) != ST_OK || (st = org_service_today(c, who, &today)) != ST_OK)
+	if ((st = may_see(c, who, &q->scope, &team, e)) != ST_OK || (st = org_service_settings(c, who, &x)) != ST_OK)
 		return st;
-	return board_fill(c, who, &q->scope, team, q->period, q->metric, q->has_as_of ? q->as_of : today, today,
+	return board_fill(c, who, &q->scope, team, q->period, q->metric, q->has_as_of ? q->as_of : x.today, &x,
 	                  q->teams, cycles, b, e);
 }
 
@@ -942,18 +942,16 @@ period_json(const struct period *p)
 	return json_pack("{s:s,s:o,s:o}", "id", p->id, "start", date_json(p->start), "end", date_json(p->end));
 }
 
-/* What a series reads first: access (and the scope's team), today, and q's periods (free). */
+/* What a series reads first: access (and the scope's team), the org's settings (today), and q's periods (free). */
 static enum status
 series_begin(struct db_conn *c, const struct caller *who, const struct perf_series_query *q, int64_t *team,
-             cal_date *today, struct period **periods, size_t *np, struct issues *e)
+             struct org_settings *settings, struct period **periods, size_t *np, struct issues *e)
 {
-	struct org_settings settings;
 	enum status st;
 
-	if ((st = may_see(c, who, &q->scope, team, e)) != ST_OK || (st = org_service_settings(c, who, &settings)) != ST_OK ||
-	    (st = org_service_today(c, who, today)) != ST_OK)
+	if ((st = may_see(c, who, &q->scope, team, e)) != ST_OK || (st = org_service_settings(c, who, settings)) != ST_OK)
 		return st;
-	return series_periods(q, settings.fiscal_year_start_month, periods, np, e);
+	return series_periods(q, settings->fiscal_year_start_month, periods, np, e);
 }
 
 enum status
@@ -964,13 +962,13 @@ perf_service_trend(struct db_conn *c, const struct caller *who, const struct per
 	struct perf_day *days = NULL;
 	size_t np = 0, nd = 0;
 	int64_t team;
-	cal_date today;
+	struct org_settings settings;
 	json_t *points = NULL;
 	enum status st;
 
-	if ((st = series_begin(c, who, q, &team, &today, &periods, &np, e)) != ST_OK)
+	if ((st = series_begin(c, who, q, &team, &settings, &periods, &np, e)) != ST_OK)
 		goto out;
-	cal_date end = periods[np - 1].end < today ? periods[np - 1].end : today;
+	cal_date end = periods[np - 1].end < settings.today ? periods[np - 1].end : settings.today;
 	if (end >= periods[0].start &&
 	    (st = perf_store_won_by_day(c, who->org, &q->scope, periods[0].start, end, &days, &nd)) != ST_OK)
 		goto out;
@@ -993,11 +991,11 @@ perf_service_trend(struct db_conn *c, const struct caller *who, const struct per
 			sums.won_amount += days[d].amount;
 			sums.won_count += days[d].count;
 		}
-		if ((st = quota_service_tree(c, who, team, &spec, &tree, &p, e)) != ST_OK)
+		if ((st = quota_service_tree(c, who, team, &spec, &settings, &tree, &p, e)) != ST_OK)
 			goto out;
 		scope_quota(&tree, &q->scope, &has, &full, &eff, &source);
 		quota_tree_clear(&tree);
-		struct perf_when w = {.start = p.start, .end = p.end, .as_of = today};
+		struct perf_when w = {.start = p.start, .end = p.end, .as_of = settings.today};
 		struct perf_inputs in = inputs_of(&sums, &w, q->metric);
 		struct perf_figures f;
 		in.effective_quota = eff;
@@ -1033,11 +1031,11 @@ perf_service_scorecard(struct db_conn *c, const struct caller *who, const struct
 	struct period *periods = NULL;
 	size_t np = 0;
 	int64_t team;
-	cal_date today;
+	struct org_settings settings;
 	json_t *points = NULL;
 	enum status st;
 
-	if ((st = series_begin(c, who, q, &team, &today, &periods, &np, e)) != ST_OK)
+	if ((st = series_begin(c, who, q, &team, &settings, &periods, &np, e)) != ST_OK)
 		goto out;
 	if (!(points = json_array())) {
 		st = ST_NOMEM;
@@ -1052,8 +1050,8 @@ perf_service_scorecard(struct db_conn *c, const struct caller *who, const struct
 		size_t n = 0;
 		json_t *mine = NULL;
 
-		if ((st = board_fill(c, who, &bq.scope, team, periods[i].id, q->metric, today, today, false, false, &b,
-		                     e)) == ST_OK)
+		if ((st = board_fill(c, who, &bq.scope, team, periods[i].id, q->metric, settings.today, &settings, false,
+		                     false, &b, e)) == ST_OK)
 			st = board_rows(&b, &bq, "attainment_pct", &rows, &n);
 		for (size_t k = 0; k < n && st == ST_OK; k++)
 			if (rows[k].id == q->scope.id)
@@ -1170,17 +1168,17 @@ perf_service_forecast_rollup(struct db_conn *c, const struct caller *who, const 
 	struct perf_pipeline_row *rows = NULL;
 	size_t n = 0;
 	int64_t team, full, effective;
-	cal_date today;
+	struct org_settings settings;
 	bool has;
 	const char *source;
 	json_t *o = NULL, *children = NULL;
 	enum status st;
 
-	if ((st = may_see(c, who, &q->scope, &team, e)) != ST_OK || (st = org_service_today(c, who, &today)) != ST_OK ||
-	    (st = quota_service_tree(c, who, team, &spec, &tree, &p, e)) != ST_OK)
+	if ((st = may_see(c, who, &q->scope, &team, e)) != ST_OK || (st = org_service_settings(c, who, &settings)) != ST_OK ||
+	    (st = quota_service_tree(c, who, team, &spec, &settings, &tree, &p, e)) != ST_OK)
 		goto out;
-	struct perf_when w = {.start = p.start, .end = p.end, .as_of = q->has_as_of ? q->as_of : today};
-	w.historic = w.as_of < today;
+	struct perf_when w = {.start = p.start, .end = p.end, .as_of = q->has_as_of ? q->as_of : settings.today};
+	w.historic = w.as_of < settings.today;
 	if ((st = perf_store_pipeline(c, who->org, &q->scope, &w, &rows, &n)) != ST_OK)
 		goto out;
 	scope_quota(&tree, &q->scope, &has, &full, &effective, &source);

@@ -409,14 +409,15 @@ quota_service_team(struct db_conn *c, const struct caller *who, int64_t team_id,
 
 enum status
 quota_service_tree(struct db_conn *c, const struct caller *who, int64_t team_id, const struct quota_spec *spec,
-                   struct quota_tree *out, struct period *period, struct issues *e)
+                   const struct org_settings *org, struct quota_tree *out, struct period *period, struct issues *e)
 {
-	struct settings x;
+	struct settings x = {.fy_start = org->fiscal_year_start_month};
 	struct quota_key key;
 	struct quota_tree t = {0};
 	enum status st;
 
-	if ((st = load_settings(c, who, &x)) != ST_OK || (st = spec_key(spec, &x, e, &key)) != ST_OK)
+	quota_ramp_from_curve(org->ramp, org->ramp_len, &x.ramp);
+	if ((st = spec_key(spec, &x, e, &key)) != ST_OK)
 		return st;
 	st = quota_store_tree(c, who->org, team_id, &key, &t);
 	if (st == ST_NOT_FOUND && team_id == 0)

@@ -207,15 +207,16 @@ enum status quota_service_split(struct db_conn *c, const struct caller *who, int
  * The quotas that performance figures are measured against: team
  * `team_id`'s subtree (0: every team of the org, its root teams under a
  * root 0 that is not in the tree) with spec's quotas, rolled up over spec's
- * period with the org's ramp curve (each person's ramp_bp set), into *out
+ * period with the org's ramp curve (each person's ramp_bp set), in the
+ * calendar of the org settings given (read once by the caller), into *out
  * (quota_tree_clear), and the period into *period. No access check: the
  * caller (the performance service) has decided what the caller may see. An
  * org without teams gives an empty tree. ST_INVALID naming "period";
  * ST_NOT_FOUND "no such team".
  */
 enum status quota_service_tree(struct db_conn *c, const struct caller *who, int64_t team_id,
-                               const struct quota_spec *spec, struct quota_tree *out, struct period *period,
-                               struct issues *e);
+                               const struct quota_spec *spec, const struct org_settings *org,
+                               struct quota_tree *out, struct period *period, struct issues *e);
 /*
  * As quota_service_tree for one person: person `person_id` (their team,
  * hire date, ramp) with spec's quota, ramp_bp set over the period, into
