@@ -98,6 +98,25 @@ struct db_call {
  */
 void db_exec_batch(struct db_conn *c, int k, const struct db_call *calls, PGresult **out);
 /*
+ * A batch filled by several callers before it runs (each queues its
+ * statements, the batch runs once, each takes its results): one round trip
+ * for reads that belong to different domains. Zero-initialise it.
+ */
+struct db_batch {
+	int n;
+	struct db_call calls[DB_BATCH_MAX];
+	PGresult *r[DB_BATCH_MAX];
+};
+/*
+ * Queue statement s with its n parameters (they must stay valid until
+ * db_batch_run): its index in the batch, or -1 when the batch is full.
+ */
+int db_batch_add(struct db_batch *b, struct db_stmt *s, int n, const char *const *params);
+/* Run what b holds (db_exec_batch); b->r[i] is statement i's result. */
+void db_batch_run(struct db_conn *c, struct db_batch *b);
+/* PQclear every result and empty b, ready to be filled again. */
+void db_batch_clear(struct db_batch *b);
+/*
  * As db_exec, but unprepared: PostgreSQL plans the statement for these
  * parameter values on every call. For statements whose good plan depends on
  * which optional parameters are NULL (lists with many optional filters),

@@ -385,6 +385,30 @@ db_exec_batch(struct db_conn *c, int k, const struct db_call *calls, PGresult **
 	PQclear(sync);
 }
 
+int
+db_batch_add(struct db_batch *b, struct db_stmt *s, int n, const char *const *params)
+{
+	if (b->n >= DB_BATCH_MAX)
+		return -1;
+	b->calls[b->n] = (struct db_call){s, n, params};
+	b->r[b->n] = NULL;
+	return b->n++;
+}
+
+void
+db_batch_run(struct db_conn *c, struct db_batch *b)
+{
+	db_exec_batch(c, b->n, b->calls, b->r);
+}
+
+void
+db_batch_clear(struct db_batch *b)
+{
+	for (int i = 0; i < b->n; i++)
+		PQclear(b->r[i]);
+	memset(b, 0, sizeof *b);
+}
+
 PGresult *
 db_exec_planned(struct db_conn *c, struct db_stmt *s, int n, const char *const *params)
 {

@@ -1,5 +1,8 @@
 #include "org/service.h"
 
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "org/currency.h"
@@ -22,10 +25,90 @@ org_service_scope_load(struct db_conn *c, const char *org, unsigned roles, int64
 	return scope_has_subtree(roles) ? org_scope_load(c, org, out) : ST_OK;
 }
 
+/*
+ * The settings last read per org, for the next guess (org_service_settings_guess):
+ * a direct-mapped table by a hash of the org id; an org whose id does not fit
+ * is not remembered. Always checked against a fresh read by the caller.
+ */
+#define MEMO_SLOTS 256
+static struct {
+	char org[64];
+	struct org_settings s;
+} memo[MEMO_SLOTS];
+static pthread_mutex_t memo_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t
+memo_slot(const char *org)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (const unsigned char *p = (const unsigned char *)org; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	return (size_t)(h % MEMO_SLOTS);
+}
+
+static void
+remember(const char *org, const struct org_settings *s)
+{
+	if (strlen(org) >= sizeof memo[0].org)
+		return;
+	size_t i = memo_slot(org);
+	pthread_mutex_lock(&memo_lock);
+	snprintf(memo[i].org, sizeof memo[i].org, "%s", org);
+	memo[i].s = *s;
+	pthread_mutex_unlock(&memo_lock);
+}
+
+bool
+org_service_settings_guess(const struct caller *who, struct org_settings *out)
+{
+	size_t i = memo_slot(who->org);
+	bool found;
+
+	pthread_mutex_lock(&memo_lock);
+	if ((found = strcmp(memo[i].org, who->org) == 0))
+		*out = memo[i].s;
+	pthread_mutex_unlock(&memo_lock);
+	return found;
+}
+
+bool
+org_settings_same(const struct org_settings *a, const struct org_settings *b)
+{
+	if (a->fiscal_year_start_month != b->fiscal_year_start_month || a->today != b->today ||
+	    a->ramp_len != b->ramp_len || strcmp(a->currency, b->currency) != 0 ||
+	    strcmp(a->timezone, b->timezone) != 0)
+		return false;
+	for (int i = 0; i < a->ramp_len; i++)
+		if (a->ramp[i] != b->ramp[i])
+			return false;
+	return true;
+}
+
 enum status
 org_service_settings(struct db_conn *c, const struct caller *who, struct org_settings *out)
 {
-	return org_settings_get(c, who->org, out);
+	enum status st = org_settings_get(c, who->org, out);
+
+	if (st == ST_OK)
+		remember(who->org, out);
+	return st;
+}
+
+void
+org_service_settings_queue(struct db_batch *b, const struct caller *who, struct org_settings_call *call)
+{
+	org_settings_queue(b, who->org, call);
+}
+
+enum status
+org_service_settings_take(struct db_conn *c, const struct caller *who, const struct db_batch *b,
+                          const struct org_settings_call *call, struct org_settings *out)
+{
+	enum status st = org_settings_take(c, b, call, out);
+
+	if (st == ST_OK)
+		remember(who->org, out);
+	return st;
 }
 
 enum status

@@ -18,6 +18,7 @@
 #ifndef ATTAIN_ORG_SERVICE_H
 #define ATTAIN_ORG_SERVICE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "auth/scope.h"
@@ -25,6 +26,7 @@
 #include "core/issue.h"
 #include "db/row.h"
 #include "org/org.h"
+#include "org/store.h"
 
 /* ---- the caller and the org ------------------------------------------------- */
 
@@ -44,6 +46,22 @@ enum status org_service_scope_load(struct db_conn *c, const char *org, unsigned 
                                    struct scope *out);
 /* The org's settings (fiscal year start, currency, time zone, ramp curve). */
 enum status org_service_settings(struct db_conn *c, const struct caller *who, struct org_settings *out);
+/*
+ * The org's settings read together with other reads (one round trip), on a
+ * guess of them: org_service_settings_guess gives the settings this process
+ * last read for the caller's org (false when it has none: read them with
+ * org_service_settings); the caller computes its reads from the guess,
+ * queues the settings with them (org_service_settings_queue), runs the
+ * batch, takes the settings (org_service_settings_take) and, when they are
+ * not the guess (org_settings_same), reads again with the ones taken.
+ * Every settings read is remembered for the next guess.
+ */
+bool org_service_settings_guess(const struct caller *who, struct org_settings *out);
+void org_service_settings_queue(struct db_batch *b, const struct caller *who, struct org_settings_call *call);
+enum status org_service_settings_take(struct db_conn *c, const struct caller *who, const struct db_batch *b,
+                                      const struct org_settings_call *call, struct org_settings *out);
+/* a and b are the same settings, today included. */
+bool org_settings_same(const struct org_settings *a, const struct org_settings *b);
 /* Today's date in the org's time zone. */
 enum status org_service_today(struct db_conn *c, const struct caller *who, cal_date *out);
 /* The org as a resource (GET /v1/org) into *out. */

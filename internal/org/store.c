@@ -56,19 +56,17 @@ org_get(struct db_conn *c, const char *org, struct rowjson *out)
 	return row_exec(c, &stmt_org_get, 1, (const char *[]){ org }, out);
 }
 
-enum status
-org_settings_get(struct db_conn *c, const char *org, struct org_settings *out)
+/* The settings row r holds (stmt_org_settings) into *out. */
+static enum status
+settings_from(struct db_conn *c, PGresult *r, struct org_settings *out)
 {
-	PGresult *r = db_exec(c, &stmt_org_settings, 1, (const char *[]){ org });
 	enum status st = db_check(c, r, PGRES_TUPLES_OK);
 	struct org_settings s = { 0 };
 
 	if (st != ST_OK)
-		goto out;
-	if (PQntuples(r) != 1) {
-		st = ST_NOT_FOUND;
-		goto out;
-	}
+		return st;
+	if (PQntuples(r) != 1)
+		return ST_NOT_FOUND;
 	s.fiscal_year_start_month = atoi(PQgetvalue(r, 0, 0));
 	snprintf(s.currency, sizeof s.currency, "%s", PQgetvalue(r, 0, 1));
 	snprintf(s.timezone, sizeof s.timezone, "%s", PQgetvalue(r, 0, 2));
@@ -79,14 +77,34 @@ org_settings_get(struct db_conn *c, const char *org, struct org_settings *out)
 		if (end == p && *p)
 			break;
 	}
-	if (cal_date_parse(PQgetvalue(r, 0, 4), &s.today) != ST_OK) {
-		st = ST_INTERNAL;
-		goto out;
-	}
+	if (cal_date_parse(PQgetvalue(r, 0, 4), &s.today) != ST_OK)
+		return ST_INTERNAL;
 	*out = s;
-out:
+	return ST_OK;
+}
+
+enum status
+org_settings_get(struct db_conn *c, const char *org, struct org_settings *out)
+{
+	PGresult *r = db_exec(c, &stmt_org_settings, 1, (const char *[]){ org });
+	enum status st = settings_from(c, r, out);
+
 	PQclear(r);
 	return st;
+}
+
+void
+org_settings_queue(struct db_batch *b, const char *org, struct org_settings_call *call)
+{
+	call->params[0] = org;
+	call->at = db_batch_add(b, &stmt_org_settings, 1, call->params);
+}
+
+enum status
+org_settings_take(struct db_conn *c, const struct db_batch *b, const struct org_settings_call *call,
+		  struct org_settings *out)
+{
+	return call->at < 0 ? ST_INTERNAL : settings_from(c, b->r[call->at], out);
 }
 
 enum status

@@ -27,6 +27,14 @@ enum status org_ensure(struct db_conn *c, const char *org);
 enum status org_get(struct db_conn *c, const char *org, struct rowjson *out);
 /* The org's settings into *out; ST_NOT_FOUND when it does not exist. */
 enum status org_settings_get(struct db_conn *c, const char *org, struct org_settings *out);
+/* The settings read queued in a batch (org_settings_queue), taken after it ran (org_settings_take). */
+struct org_settings_call {
+	const char *params[1];
+	int at; /* its index in the batch; -1: the batch was full */
+};
+void org_settings_queue(struct db_batch *b, const char *org, struct org_settings_call *call);
+enum status org_settings_take(struct db_conn *c, const struct db_batch *b, const struct org_settings_call *call,
+			      struct org_settings *out);
 /* Today's date in the org's time zone into *out; ST_NOT_FOUND when the org does not exist. */
 enum status org_today_get(struct db_conn *c, const char *org, cal_date *out);
 /*

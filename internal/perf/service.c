@@ -423,6 +423,60 @@ render(const struct perf_query *q, const struct period *p, const struct perf_whe
 	return o;
 }
 
+/* How many times a person's read is tried on settings that keep changing under it (then 503). */
+#define PERSON_READ_TRIES 4
+
+/*
+ * Everything a person's figures need, in one round trip: the org settings
+ * (*settings), the person and their quota (*person, *p, *split), their facts,
+ * the stage rates and last year's days (*pr). The reads are made on the
+ * settings this process last saw for the org; the settings read in the same
+ * batch must be the same, else all is read again on them. As of an earlier
+ * day, the facts are read after (the history: one statement at a time).
+ */
+static enum status
+person_read(struct db_conn *c, const struct caller *who, const struct perf_query *q, const struct quota_spec *spec,
+            struct org_settings *settings, struct quota_tree_person *person, struct period *p,
+            struct quota_period_amount **split, size_t *nsplit, struct perf_person_read *pr, struct issues *e)
+{
+	struct org_settings guess, fresh;
+	enum status st;
+
+	if (!org_service_settings_guess(who, &guess) && (st = org_service_settings(c, who, &guess)) != ST_OK)
+		return st;
+	for (int tries = 0; tries < PERSON_READ_TRIES; tries++) {
+		struct db_batch b = {0};
+		struct org_settings_call sc;
+		struct quota_person_call qc;
+		struct perf_person_call pc;
+		struct period ly;
+
+		org_service_settings_queue(&b, who, &sc);
+		if ((st = quota_service_person_queue(&b, who, q->scope.id, spec, &guess, &qc, p, e)) != ST_OK)
+			return st;
+		struct perf_when w = {.start = p->start, .end = p->end, .as_of = q->has_as_of ? q->as_of : guess.today};
+		w.historic = w.as_of < guess.today;
+		period_year_ago(p, guess.fiscal_year_start_month, &ly);
+		if (!w.historic)
+			perf_store_person_queue(&b, who->org, &q->scope, &w, &ly, &pc);
+		db_batch_run(c, &b);
+		if ((st = org_service_settings_take(c, who, &b, &sc, &fresh)) == ST_OK &&
+		    !org_settings_same(&fresh, &guess)) {
+			db_batch_clear(&b); /* read on other settings than the org's: again, on these */
+			guess = fresh;
+			continue;
+		}
+		if (st == ST_OK && (st = quota_service_person_take(c, &b, &qc, person, split, nsplit)) == ST_OK)
+			st = w.historic ? perf_store_person(c, who->org, &q->scope, &w, &ly, pr)
+			                : perf_store_person_take(c, &b, &pc, pr);
+		db_batch_clear(&b);
+		if (st == ST_OK)
+			*settings = guess;
+		return st;
+	}
+	return ST_UNAVAILABLE;
+}
+
 enum status
 perf_service_get(struct db_conn *c, const struct caller *who, const struct perf_query *q, json_t **out,
                  struct issues *e)
@@ -449,10 +503,7 @@ perf_service_get(struct db_conn *c, const struct caller *who, const struct perf_
 
 	if (q->scope.kind == PERF_PERSON) {
 		/* a person's own row and quota: their team decides whether the caller may see them */
-		if ((st = org_service_settings(c, who, &settings)) != ST_OK)
-			goto out;
-		if ((st = quota_service_person(c, who, q->scope.id, &spec, &settings, &person, &p, &split, &nsplit, e)) ==
-		    ST_NOT_FOUND)
+		if ((st = person_read(c, who, q, &spec, &settings, &person, &p, &split, &nsplit, &pr, e)) == ST_NOT_FOUND)
 			issues_add(e, NULL, "%s", "no such person");
 		if (st != ST_OK || (st = person_visible(who, &person, e)) != ST_OK)
 			goto out;
@@ -468,14 +519,13 @@ perf_service_get(struct db_conn *c, const struct caller *who, const struct perf_
 	struct perf_when w = {.start = p.start, .end = p.end, .as_of = q->has_as_of ? q->as_of : today};
 	w.historic = w.as_of < today;
 	if (q->scope.kind == PERF_PERSON) {
-		/* the facts, the stage rates and (without a split) last year's days in one round trip */
+		/* read by person_read: the facts, the stage rates and last year's days (used without a split) */
 		struct period ly;
 		period_year_ago(&p, settings.fiscal_year_start_month, &ly);
 		if ((st = split_weights(split, nsplit, &weights, &nweights)) != ST_OK)
 			goto out;
 		bool by_split = nweights > 0;
-		if ((st = perf_store_person(c, who->org, &q->scope, &w, by_split ? NULL : &ly, &pr)) != ST_OK ||
-		    (st = stages_of(pr.rates, pr.nrates, &pr.facts, q->metric, &stages)) != ST_OK ||
+		if ((st = stages_of(pr.rates, pr.nrates, &pr.facts, q->metric, &stages)) != ST_OK ||
 		    (!by_split && (st = days_shape(pr.days, pr.ndays, &p, &ly, q->metric, &weights, &nweights)) != ST_OK))
 			goto out;
 		basis = by_split ? "quota_split" : nweights > 0 ? "last_year" : NULL;

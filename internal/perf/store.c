@@ -220,10 +220,6 @@ perf_facts_clear(struct perf_facts *f)
 }
 
 /* The seven parameters of PERF_FACTS into params (texts in the buffers given). */
-struct facts_params {
-	char id[24], start[16], end[16], as_of[16];
-	const char *v[8];
-};
 
 static void
 facts_params(const char *org, const struct perf_scope *s, cal_date start, cal_date end, cal_date as_of,
@@ -1004,47 +1000,76 @@ perf_person_read_clear(struct perf_person_read *r)
 	memset(r, 0, sizeof *r);
 }
 
+void
+perf_store_person_queue(struct db_batch *b, const char *org, const struct perf_scope *s, const struct perf_when *w,
+			const struct period *ly, struct perf_person_call *call)
+{
+	facts_params(org, s, w->start, w->end, w->as_of, false, &call->fp);
+	cal_date_format(w->as_of, call->day, sizeof call->day);
+	call->rates[0] = org;
+	call->rates[1] = call->day;
+	call->ly = ly != NULL;
+	call->at = db_batch_add(b, &stmt_perf_person_rows, 5, person_params(&call->fp));
+	if (call->at >= 0 && db_batch_add(b, &stmt_perf_stage_rates, 2, call->rates) < 0)
+		call->at = -1;
+	if (!ly || call->at < 0)
+		return;
+	/* a month's shape is by day; a quarter's or a year's by month, kept */
+	facts_params(org, s, ly->start, ly->end, ly->end, false, &call->lp);
+	bool by_day = ly->grain == GRAIN_MONTH || !whole_months(ly->start, ly->end);
+	if (db_batch_add(b, by_day ? &stmt_perf_person_won_by_day : &stmt_perf_person_won_by_month, by_day ? 5 : 4,
+			 person_params(&call->lp)) < 0)
+		call->at = -1;
+}
+
 enum status
-perf_store_person(struct db_conn *c, const char *org, const struct perf_scope *s, const struct perf_when *w,
-		  const struct period *ly, struct perf_person_read *out)
+perf_store_person_take(struct db_conn *c, const struct db_batch *b, const struct perf_person_call *call,
+		       struct perf_person_read *out)
 {
 	struct perf_person_read v = {0};
-	struct facts_params fp, lp;
-	char day[16];
-	PGresult *r[3] = {NULL, NULL, NULL};
-	enum status st = ST_OK;
+	enum status st;
 
-	if (w->historic) { /* the history to read: one statement after another */
-		if ((st = perf_store_facts(c, org, s, w, &v.facts)) == ST_OK &&
-		    (st = perf_store_stage_rates(c, org, w, &v.rates, &v.nrates)) == ST_OK && ly)
-			st = perf_store_won_by_day(c, org, s, ly->start, ly->end, &v.days, &v.ndays);
-		goto out;
-	}
-	facts_params(org, s, w->start, w->end, w->as_of, false, &fp);
-	cal_date_format(w->as_of, day, sizeof day);
-	const char *rates[] = {org, day};
-	struct db_call calls[3] = {{&stmt_perf_person_rows, 5, person_params(&fp)}, {&stmt_perf_stage_rates, 2, rates}};
-	if (ly) { /* a month's shape is by day; a quarter's or a year's by month, kept */
-		facts_params(org, s, ly->start, ly->end, ly->end, false, &lp);
-		calls[2] = ly->grain == GRAIN_MONTH || !whole_months(ly->start, ly->end)
-				   ? (struct db_call){&stmt_perf_person_won_by_day, 5, person_params(&lp)}
-				   : (struct db_call){&stmt_perf_person_won_by_month, 4, person_params(&lp)};
-	}
-	int k = ly ? 3 : 2;
-	db_exec_batch(c, k, calls, r);
+	if (call->at < 0)
+		return ST_INTERNAL;
+	PGresult *const *r = b->r + call->at;
 	if ((st = db_check(c, r[0], PGRES_TUPLES_OK)) != ST_OK || (st = person_sums(r[0], &v.facts)) != ST_OK ||
 	    (st = row_result_array(c, r[1], sizeof *v.rates, stage_rate_row, NULL, (void **)&v.rates, &v.nrates)) !=
 		ST_OK)
 		goto out;
-	if (ly)
+	if (call->ly)
 		st = row_result_array(c, r[2], sizeof *v.days, day_row, NULL, (void **)&v.days, &v.ndays);
 out:
-	for (int i = 0; i < 3; i++)
-		PQclear(r[i]);
 	if (st != ST_OK) {
 		perf_person_read_clear(&v);
 		return st;
 	}
 	*out = v;
 	return ST_OK;
+}
+
+enum status
+perf_store_person(struct db_conn *c, const char *org, const struct perf_scope *s, const struct perf_when *w,
+		  const struct period *ly, struct perf_person_read *out)
+{
+	struct perf_person_read v = {0};
+	struct perf_person_call call;
+	struct db_batch b = {0};
+	enum status st;
+
+	if (w->historic) { /* the history to read: one statement after another */
+		if ((st = perf_store_facts(c, org, s, w, &v.facts)) == ST_OK &&
+		    (st = perf_store_stage_rates(c, org, w, &v.rates, &v.nrates)) == ST_OK && ly)
+			st = perf_store_won_by_day(c, org, s, ly->start, ly->end, &v.days, &v.ndays);
+		if (st != ST_OK) {
+			perf_person_read_clear(&v);
+			return st;
+		}
+		*out = v;
+		return ST_OK;
+	}
+	perf_store_person_queue(&b, org, s, w, ly, &call);
+	db_batch_run(c, &b);
+	st = perf_store_person_take(c, &b, &call, out);
+	db_batch_clear(&b);
+	return st;
 }

@@ -201,4 +201,25 @@ void perf_person_read_clear(struct perf_person_read *r);
 enum status perf_store_person(struct db_conn *c, const char *org, const struct perf_scope *s,
 			      const struct perf_when *w, const struct period *ly, struct perf_person_read *out);
 
+/*
+ * The current state's part of perf_store_person (w not historic) queued in
+ * a batch with other reads (perf_store_person_queue; *call must outlive the
+ * run) and taken from it after it ran (perf_store_person_take).
+ */
+struct facts_params {
+	char id[24], start[16], end[16], as_of[16];
+	const char *v[8];
+};
+struct perf_person_call {
+	struct facts_params fp, lp;
+	char day[16];
+	const char *rates[2];
+	bool ly;
+	int at; /* the first statement's index in the batch; -1: the batch was full */
+};
+void perf_store_person_queue(struct db_batch *b, const char *org, const struct perf_scope *s,
+			     const struct perf_when *w, const struct period *ly, struct perf_person_call *call);
+enum status perf_store_person_take(struct db_conn *c, const struct db_batch *b, const struct perf_person_call *call,
+				   struct perf_person_read *out);
+
 #endif

@@ -463,31 +463,42 @@ split_take(struct quota_parts *parts, const struct period *p, struct quota_perio
 }
 
 enum status
-quota_service_person(struct db_conn *c, const struct caller *who, int64_t person_id, const struct quota_spec *spec,
-                     const struct org_settings *org, struct quota_tree_person *out, struct period *period,
-                     struct quota_period_amount **split, size_t *nsplit, struct issues *e)
+quota_service_person_queue(struct db_batch *b, const struct caller *who, int64_t person_id,
+                           const struct quota_spec *spec, const struct org_settings *org,
+                           struct quota_person_call *call, struct period *period, struct issues *e)
 {
 	struct settings x = {.fy_start = org->fiscal_year_start_month};
-	struct quota_key key;
+	enum status st;
+
+	quota_ramp_from_curve(org->ramp, org->ramp_len, &x.ramp);
+	if ((st = spec_key(spec, &x, e, &call->key)) != ST_OK)
+		return st;
+	call->ramp = x.ramp;
+	quota_store_person_queue(b, who->org, person_id, &call->key, &call->store);
+	*period = call->key.period;
+	return ST_OK;
+}
+
+enum status
+quota_service_person_take(struct db_conn *c, const struct db_batch *b, const struct quota_person_call *call,
+                          struct quota_tree_person *out, struct quota_period_amount **split, size_t *nsplit)
+{
 	struct quota_tree_person p = {0};
 	struct quota_parts parts;
 	enum status st;
 
-	quota_ramp_from_curve(org->ramp, org->ramp_len, &x.ramp);
-	if ((st = spec_key(spec, &x, e, &key)) != ST_OK ||
-	    (st = quota_store_person(c, who->org, person_id, &key, &p, &parts)) != ST_OK)
+	if ((st = quota_store_person_take(c, b, &call->store, &p, &parts)) != ST_OK)
 		return st;
-	p.ramp_bp = quota_ramp_factor_bp(p.hired_on, p.ramp_months, x.ramp.curve_bp, x.ramp.ncurve, key.period.start,
-	                                 key.period.end);
+	p.ramp_bp = quota_ramp_factor_bp(p.hired_on, p.ramp_months, call->ramp.curve_bp, call->ramp.ncurve,
+	                                 call->key.period.start, call->key.period.end);
 	if (p.has_quota)
-		split_take(&parts, &key.period, split, nsplit);
+		split_take(&parts, &call->key.period, split, nsplit);
 	else {
 		quota_parts_free(&parts);
 		*split = NULL;
 		*nsplit = 0;
 	}
 	*out = p;
-	*period = key.period;
 	return ST_OK;
 }
 

@@ -41,6 +41,7 @@
 #include "db/row.h"
 #include "quota/plan.h"
 #include "quota/quota.h"
+#include "quota/store.h"
 
 struct org_settings;
 
@@ -218,18 +219,27 @@ enum status quota_service_tree(struct db_conn *c, const struct caller *who, int6
                                const struct quota_spec *spec, const struct org_settings *org,
                                struct quota_tree *out, struct period *period, struct issues *e);
 /*
- * As quota_service_tree for one person: person `person_id` (their team,
- * hire date, ramp) with spec's quota, ramp_bp set over the period, into
- * *out (free out->name), in the calendar of the org settings given (read
- * once by the caller), and the split of that quota as quota_service_split_of
- * gives it (none without a quota; free *split), in one round trip. No access
- * check. ST_INVALID naming "period"; ST_NOT_FOUND when there is no such
- * person (no issue added).
+ * As quota_service_tree for one person, queued in batch b with other reads
+ * (quota_service_person_queue) and taken from it after it ran
+ * (quota_service_person_take): person `person_id` (their team, hire date,
+ * ramp) with spec's quota, ramp_bp set over the period, into *out (free
+ * out->name), in the calendar of the org settings given, and the split of
+ * that quota as quota_service_split_of gives it (none without a quota; free
+ * *split). *period is set when queued. *call and spec's filter texts must
+ * outlive the run. No access check. ST_INVALID naming "period" (nothing
+ * queued); ST_NOT_FOUND when there is no such person (no issue added).
  */
-enum status quota_service_person(struct db_conn *c, const struct caller *who, int64_t person_id,
-                                 const struct quota_spec *spec, const struct org_settings *org,
-                                 struct quota_tree_person *out, struct period *period,
-                                 struct quota_period_amount **split, size_t *nsplit, struct issues *e);
+struct quota_person_call {
+	struct quota_key key;
+	struct quota_ramp ramp;
+	struct quota_store_person_call store;
+};
+enum status quota_service_person_queue(struct db_batch *b, const struct caller *who, int64_t person_id,
+                                       const struct quota_spec *spec, const struct org_settings *org,
+                                       struct quota_person_call *call, struct period *period, struct issues *e);
+enum status quota_service_person_take(struct db_conn *c, const struct db_batch *b,
+                                      const struct quota_person_call *call, struct quota_tree_person *out,
+                                      struct quota_period_amount **split, size_t *nsplit);
 
 /*
  * A proposed quota for q's assignee with its inputs, as JSON into *out

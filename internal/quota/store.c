@@ -890,29 +890,44 @@ quota_store_parts(struct db_conn *c, const char *org, const struct quota_key *ke
 	return st;
 }
 
-enum status
-quota_store_person(struct db_conn *c, const char *org, int64_t person_id, const struct quota_key *key,
-		   struct quota_tree_person *out, struct quota_parts *parts)
+void
+quota_store_person_queue(struct db_batch *b, const char *org, int64_t person_id, const struct quota_key *key,
+			 struct quota_store_person_call *call)
 {
 	struct quota_key pk = *key;
-	struct quota_tree_person p = {0};
 	struct key_params k;
-	char idb[24], pidb[24];
-	PGresult *r[2];
-	enum status st;
 
 	pk.assignee = (struct quota_ref){QUOTA_PERSON, person_id};
 	key_params(&pk, &k);
-	const char *person[] = { org, row_id_param(person_id, idb, sizeof idb), k.grain, k.start,
+	/* the texts must outlive this call: they live in *call */
+	memcpy(call->start, k.start, sizeof call->start);
+	memcpy(call->end, k.end, sizeof call->end);
+	const char *person[] = { org, row_id_param(person_id, call->idb, sizeof call->idb), k.grain, call->start,
 				 k.metric, k.type, k.segment };
-	const char *split[] = PARTS_PARAMS(org, &pk, k, pidb);
-	db_exec_batch(c, 2, (struct db_call[]){ { &stmt_tree_person, 7, person }, { &stmt_quota_parts, 9, split } }, r);
+	const char *split[] = { org, quota_assignee_name(pk.assignee.type),
+				row_id_param(pk.assignee.id, call->pidb, sizeof call->pidb), call->start, call->end,
+				k.grain, k.metric, k.type, k.segment };
+	memcpy(call->person, person, sizeof call->person);
+	memcpy(call->split, split, sizeof call->split);
+	call->at = db_batch_add(b, &stmt_tree_person, 7, call->person);
+	if (call->at >= 0 && db_batch_add(b, &stmt_quota_parts, 9, call->split) < 0)
+		call->at = -1;
+}
+
+enum status
+quota_store_person_take(struct db_conn *c, const struct db_batch *b, const struct quota_store_person_call *call,
+			struct quota_tree_person *out, struct quota_parts *parts)
+{
+	struct quota_tree_person p = {0};
+	enum status st;
+
+	if (call->at < 0)
+		return ST_INTERNAL;
+	PGresult *const *r = b->r + call->at;
 	if ((st = db_check(c, r[0], PGRES_TUPLES_OK)) == ST_OK && PQntuples(r[0]) == 0)
 		st = ST_NOT_FOUND;
 	if (st == ST_OK && (st = person_row(r[0], 0, &p)) == ST_OK && (st = db_check(c, r[1], PGRES_TUPLES_OK)) == ST_OK)
 		st = parts_from(r[1], parts);
-	PQclear(r[0]);
-	PQclear(r[1]);
 	if (st != ST_OK) {
 		free(p.name);
 		return st;

@@ -170,12 +170,22 @@ enum status quota_store_parts(struct db_conn *c, const char *org, const struct q
 			      struct quota_parts *out);
 
 /*
- * Person `person_id` with the quota of key's period, metric and filter into
- * *out (its name is the caller's to free), and that person's quotas inside
- * the period as quota_store_parts gives them into *parts, in one round trip;
- * ST_NOT_FOUND when the person is not in the org. ramp_bp is left 0.
+ * Person `person_id` with the quota of key's period, metric and filter
+ * (its name is the caller's to free), and that person's quotas inside the
+ * period as quota_store_parts gives them: two statements queued in batch b
+ * (quota_store_person_queue; *call and key's filter texts must outlive the
+ * run), taken from it after it ran (quota_store_person_take); ST_NOT_FOUND
+ * when the person is not in the org. ramp_bp is left 0.
  */
-enum status quota_store_person(struct db_conn *c, const char *org, int64_t person_id, const struct quota_key *key,
-			       struct quota_tree_person *out, struct quota_parts *parts);
+struct quota_store_person_call {
+	char start[16], end[16], idb[24], pidb[24];
+	const char *person[7], *split[9];
+	int at; /* the first statement's index in the batch; -1: the batch was full */
+};
+void quota_store_person_queue(struct db_batch *b, const char *org, int64_t person_id, const struct quota_key *key,
+			      struct quota_store_person_call *call);
+enum status quota_store_person_take(struct db_conn *c, const struct db_batch *b,
+				    const struct quota_store_person_call *call, struct quota_tree_person *out,
+				    struct quota_parts *parts);
 
 #endif

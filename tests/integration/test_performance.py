@@ -246,6 +246,27 @@ def test_ramped_quota_is_what_attainment_is_measured_against(world):
     assert body["attainment_pct"] == r2(D(1500) / D(str(q["effective_amount"])) * 100)
 
 
+def test_a_settings_change_is_seen_by_the_next_read(world):
+    """A person's read runs on the settings this process last saw for the org, checked in the same
+    round trip: a new fiscal year start or ramp curve shows in the very next read."""
+    api = world["api"]
+    p = mk_person(api, world["T"]["id"], hired_on="2025-01-01", ramp_months=2)
+    mk_quota(api, person(p), PERIOD, 9000)
+    scope = f"person:{p['id']}"
+    first = perf(api, scope)
+    assert first["period"]["start"] == "2025-01-01"
+    ok(api.patch("/v1/org", json={"ramp_curve": [10, 20]}))
+    ramped = perf(api, scope)
+    assert ramped["effective_quota"] != first["effective_quota"]
+    ok(api.patch("/v1/org", json={"fiscal_year_start_month": 4}))
+    moved = ok(api.get("/v1/performance", params={"scope": scope, "period": PERIOD, "as_of": AS_OF}))
+    want = ok(api.get(f"/v1/periods/{PERIOD}"))
+    assert (moved["period"]["start"], moved["period"]["end"]) == (want["start"], want["end"])
+    assert moved["period"]["start"] != "2025-01-01"
+    ok(api.patch("/v1/org", json={"fiscal_year_start_month": 1}))
+    assert perf(api, scope)["period"]["start"] == "2025-01-01"
+
+
 def test_role_matrix(world):
     who = world["as"]
     a, z, c = world["A"], world["Z"], world["C"]
