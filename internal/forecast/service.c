@@ -557,9 +557,10 @@ acc_room(struct acc_ctx *x)
 	return v != NULL;
 }
 
-/* Note the figures of (team, id) in period pi: closed from node `now`, the raw commit from node `then`. */
+/* Note the figures of (team, id) in period pi: what closed, and the raw commit at the `at` day. */
 static enum status
-acc_note(struct acc_ctx *x, bool team, int64_t id, int64_t team_of, const json_t *now, const json_t *then, size_t pi)
+acc_note_values(struct acc_ctx *x, bool team, int64_t id, int64_t team_of, const char *name, int64_t actual,
+                int64_t raw, size_t pi)
 {
 	struct acc_entity *en = acc_entity_find(x, team, id);
 
@@ -568,17 +569,25 @@ acc_note(struct acc_ctx *x, bool team, int64_t id, int64_t team_of, const json_t
 			return ST_NOMEM;
 		en = &x->ents[x->n++];
 		*en = (struct acc_entity){.team = team, .id = id};
-		const char *name = json_string_value(json_object_get(now, "name"));
 		if (name && !(en->name = strdup(name)))
 			return ST_NOMEM;
 	}
 	if (team_of)
 		en->team_of = team_of;
 	en->present |= 1u << pi;
-	en->actual[pi] =
-	    cents_of(json_object_get(json_object_get(json_object_get(now, "categories"), "closed"), "amount"));
-	en->raw[pi] = then ? cents_of(json_object_get(then, "commit_forecast")) : 0;
+	en->actual[pi] = actual;
+	en->raw[pi] = raw;
 	return ST_OK;
+}
+
+/* Note the figures of (team, id) in period pi: closed from node `now`, the raw commit from node `then`. */
+static enum status
+acc_note(struct acc_ctx *x, bool team, int64_t id, int64_t team_of, const json_t *now, const json_t *then, size_t pi)
+{
+	return acc_note_values(
+	    x, team, id, team_of, json_string_value(json_object_get(now, "name")),
+	    cents_of(json_object_get(json_object_get(json_object_get(now, "categories"), "closed"), "amount")),
+	    then ? cents_of(json_object_get(then, "commit_forecast")) : 0, pi);
 }
 
 /* The child of node with `key`, or NULL. */
@@ -711,8 +720,22 @@ acc_gather(struct acc_ctx *x, const struct perf_scope *scope)
 {
 	enum status st = ST_OK;
 
-	for (size_t pi = 0; pi < x->np && st == ST_OK; pi++)
-		st = acc_walk(x, scope, pi);
+	if (scope->kind == PERF_PERSON) { /* two roll-ups of one person per period */
+		for (size_t pi = 0; pi < x->np && st == ST_OK; pi++)
+			st = acc_walk(x, scope, pi);
+	} else if (x->np) { /* a team or the org: two statements per period for the whole tree */
+		struct perf_call_entity *v = NULL;
+		size_t n = 0;
+		cal_date at[FORECAST_ACCURACY_MAX_PERIODS];
+		for (size_t pi = 0; pi < x->np; pi++)
+			at[pi] = acc_at_day(&x->periods[pi], x->at);
+		st = perf_service_call_figures(x->c, x->who, scope, x->shallow, x->periods, at, x->np, &v, &n, x->e);
+		for (size_t i = 0; i < n && st == ST_OK; i++)
+			for (size_t pi = 0; pi < x->np && st == ST_OK; pi++)
+				st = acc_note_values(x, v[i].team, v[i].id, v[i].team_of, v[i].name, v[i].closed[pi],
+				                     v[i].called[pi], pi);
+		perf_call_entities_free(v, n);
+	}
 	if (st == ST_OK && x->np)
 		st = acc_load_calls(x);
 	if (st == ST_OK)

@@ -1315,6 +1315,172 @@ out:
 	return st;
 }
 
+/* ---- what forecast calls are measured on --------------------------------------------------- */
+
+void
+perf_call_entities_free(struct perf_call_entity *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].name);
+		free(v[i].closed);
+		free(v[i].called);
+	}
+	free(v);
+}
+
+/* A walk of a quota tree noting its teams and people with their figures per period. */
+struct call_walk {
+	const struct quota_tree *t;
+	size_t np;
+	const int64_t *pclosed, *pcalled; /* [person index * np + period] */
+	const int64_t *tclosed, *tcalled; /* [team index * np + period]: the team's subtree */
+	const size_t *members;            /* person indexes sorted by (team, id) */
+	bool shallow;
+	struct perf_call_entity *v;
+	size_t n, cap;
+};
+
+static enum status
+call_add(struct call_walk *w, bool team, size_t idx, int64_t team_of)
+{
+	if (w->n == w->cap) {
+		struct perf_call_entity *v = reallocarray(w->v, w->cap ? w->cap * 2 : 64, sizeof *v);
+		if (!v)
+			return ST_NOMEM;
+		w->v = v;
+		w->cap = w->cap ? w->cap * 2 : 64;
+	}
+	const char *name = team ? w->t->teams[idx].name : w->t->people[idx].name;
+	struct perf_call_entity *en = &w->v[w->n++];
+	*en = (struct perf_call_entity){.team = team,
+	                                .id = team ? w->t->teams[idx].id : w->t->people[idx].id,
+	                                .team_of = team_of,
+	                                .name = name ? strdup(name) : NULL,
+	                                .closed = malloc(w->np * sizeof(int64_t)),
+	                                .called = malloc(w->np * sizeof(int64_t))};
+	if ((name && !en->name) || !en->closed || !en->called)
+		return ST_NOMEM;
+	memcpy(en->closed, (team ? w->tclosed : w->pclosed) + idx * w->np, w->np * sizeof(int64_t));
+	memcpy(en->called, (team ? w->tcalled : w->pcalled) + idx * w->np, w->np * sizeof(int64_t));
+	return ST_OK;
+}
+
+/* Team ti, its members by id, then its child teams by id: walked, or noted alone with w->shallow. */
+static enum status
+call_visit(struct call_walk *w, size_t ti)
+{
+	const struct quota_tree *t = w->t;
+	int64_t id = t->teams[ti].id;
+	enum status st = call_add(w, true, ti, 0);
+
+	for (size_t k = 0; k < t->npeople && st == ST_OK; k++)
+		if (t->people[w->members[k]].team_id == id)
+			st = call_add(w, false, w->members[k], id);
+	for (size_t k = 0; k < t->nteams && st == ST_OK; k++)
+		if (t->teams[k].parent_id == id && t->teams[k].id != t->root)
+			st = w->shallow ? call_add(w, true, k, 0) : call_visit(w, k);
+	return st;
+}
+
+static int
+member_cmp(const void *a, const void *b, void *tree)
+{
+	const struct quota_tree *t = tree;
+	const struct quota_tree_person *x = &t->people[*(const size_t *)a], *y = &t->people[*(const size_t *)b];
+
+	if (x->team_id != y->team_id)
+		return x->team_id < y->team_id ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+enum status
+perf_service_call_figures(struct db_conn *c, const struct caller *who, const struct perf_scope *s, bool shallow,
+                          const struct period *periods, const cal_date *at, size_t np, struct perf_call_entity **out,
+                          size_t *n, struct issues *e)
+{
+	struct quota_spec spec = {.metric = QUOTA_REVENUE};
+	struct quota_tree tree = {0};
+	struct org_settings settings;
+	struct period p;
+	struct call_walk w = {.np = np, .shallow = shallow};
+	int64_t team, *pclosed = NULL, *pcalled = NULL, *tclosed = NULL, *tcalled = NULL;
+	size_t *members = NULL;
+	enum status st;
+
+	*out = NULL;
+	*n = 0;
+	if (s->kind == PERF_PERSON || np == 0)
+		return ST_INTERNAL;
+	spec.period = periods[0].id;
+	if ((st = may_see(c, who, s, &team, e)) != ST_OK || (st = org_service_settings(c, who, &settings)) != ST_OK ||
+	    (st = quota_service_tree(c, who, team, &spec, &settings, &tree, &p, e)) != ST_OK)
+		goto out;
+	size_t npp = tree.npeople ? tree.npeople : 1, nt = tree.nteams ? tree.nteams : 1;
+	pclosed = calloc(npp * np, sizeof *pclosed);
+	pcalled = calloc(npp * np, sizeof *pcalled);
+	tclosed = calloc(nt * np, sizeof *tclosed);
+	tcalled = calloc(nt * np, sizeof *tcalled);
+	members = calloc(npp, sizeof *members);
+	if (!pclosed || !pcalled || !tclosed || !tcalled || !members) {
+		st = ST_NOMEM;
+		goto out;
+	}
+	for (size_t pi = 0; pi < np; pi++) {
+		struct perf_when now = {.start = periods[pi].start, .end = periods[pi].end, .as_of = settings.today};
+		struct perf_when then = {.start = periods[pi].start, .end = periods[pi].end, .as_of = at[pi]};
+		struct perf_call_amounts *a = NULL, *b = NULL;
+		size_t na = 0, nb = 0;
+		then.historic = at[pi] < settings.today;
+		if ((st = perf_store_call_amounts(c, who->org, s, &now, &a, &na)) == ST_OK)
+			st = perf_store_call_amounts(c, who->org, s, &then, &b, &nb);
+		for (size_t k = 0; st == ST_OK && k < na + nb; k++) {
+			const struct perf_call_amounts *x = k < na ? &a[k] : &b[k - na];
+			const struct quota_tree_person *pp = quota_tree_person_find(&tree, x->person_id);
+			if (!pp) /* outside the tree (a person of no team, for the org): no row of theirs is shown */
+				continue;
+			int64_t v = k < na ? x->closed : x->commit_forecast;
+			(k < na ? pclosed : pcalled)[(size_t)(pp - tree.people) * np + pi] = v;
+			/* the person's team and every team above it, inside the tree */
+			for (const struct quota_tree_team *tm = quota_tree_team_find(&tree, pp->team_id); tm;
+			     tm = tm->id == tree.root || !tm->parent_id ? NULL : quota_tree_team_find(&tree, tm->parent_id))
+				(k < na ? tclosed : tcalled)[(size_t)(tm - tree.teams) * np + pi] += v;
+		}
+		free(a);
+		free(b);
+		if (st != ST_OK)
+			goto out;
+	}
+	for (size_t k = 0; k < tree.npeople; k++)
+		members[k] = k;
+	qsort_r(members, tree.npeople, sizeof *members, member_cmp, &tree);
+	w.t = &tree;
+	w.pclosed = pclosed;
+	w.pcalled = pcalled;
+	w.tclosed = tclosed;
+	w.tcalled = tcalled;
+	w.members = members;
+	for (size_t k = 0; k < tree.nteams && st == ST_OK; k++) {
+		const struct quota_tree_team *tm = &tree.teams[k];
+		if (s->kind == PERF_TEAM ? tm->id == s->id : tm->parent_id == 0)
+			st = s->kind == PERF_TEAM || !shallow ? call_visit(&w, k) : call_add(&w, true, k, 0);
+	}
+	if (st == ST_OK) {
+		*out = w.v;
+		*n = w.n;
+		w.v = NULL;
+		w.n = 0;
+	}
+out:
+	perf_call_entities_free(w.v, w.n);
+	free(pclosed);
+	free(pcalled);
+	free(tclosed);
+	free(tcalled);
+	free(members);
+	quota_tree_clear(&tree);
+	return st;
+}
+
 enum status
 perf_service_won_series(struct db_conn *c, const struct caller *who, const struct perf_scope *s,
                         enum period_grain grain, enum quota_metric metric, struct period **periods, int64_t **values,

@@ -94,6 +94,31 @@ enum status perf_service_distribution(struct db_conn *c, const struct caller *wh
 enum status perf_service_forecast_rollup(struct db_conn *c, const struct caller *who, const struct perf_query *q,
                                          json_t **out, struct issues *e);
 
+/* A team or person whose forecast calls are measured (perf_service_call_figures). */
+struct perf_call_entity {
+	bool team;
+	int64_t id;
+	int64_t team_of; /* a person's team, when met as a member of the walk's team (else 0) */
+	char *name;      /* owned; NULL when none */
+	int64_t *closed; /* per period: credited won amount as of today, cents (owned) */
+	int64_t *called; /* per period: the commit forecast (closed + commit) as of that period's at day (owned) */
+};
+void perf_call_entities_free(struct perf_call_entity *v, size_t n);
+/*
+ * What forecast accuracy measures, for a team or the org (not a person):
+ * the teams and people of scope s in the order a walk of the tree meets
+ * them (a team, its members by id, then its child teams by id, each
+ * walked; the org: its root teams), or with `shallow` the scope and its
+ * direct children only (a child team with its subtree's figures), each with,
+ * per period pi of the np (at least one), its closed amount as of today and
+ * its commit forecast as of at[pi], as perf_service_forecast_rollup gives
+ * them; into *out (perf_call_entities_free) and *n. Two statements per
+ * period, whatever the size of the tree. Read access as perf_service_get.
+ */
+enum status perf_service_call_figures(struct db_conn *c, const struct caller *who, const struct perf_scope *s,
+                                      bool shallow, const struct period *periods, const cal_date *at, size_t np,
+                                      struct perf_call_entity **out, size_t *n, struct issues *e);
+
 /*
  * The credited won value (metric units: cents, or hundredths of a deal) of
  * scope s per period of `grain`, for the complete periods before today (at

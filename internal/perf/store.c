@@ -147,6 +147,18 @@ DB_STMT(stmt_perf_categories,
 	" count(DISTINCT r.id) FILTER (WHERE r.overdue), count(DISTINCT r.id) FILTER (WHERE r.stale)"
 	" FROM r GROUP BY GROUPING SETS ((r.cat), (r.child, r.cat))");
 
+/*
+ * What a forecast call is measured on, per person of the scope with
+ * credited business: the closed (won) amount and the commit forecast
+ * (won, and open deals in the commit category: stmt_perf_categories's
+ * 'closed' + 'commit'), as of $6.
+ */
+DB_STMT(stmt_perf_call_amounts,
+	PERF_FACTS
+	" SELECT f.person_id, coalesce(sum(f.credit) FILTER (WHERE f.status = 'won'), 0),"
+	" coalesce(sum(f.credit) FILTER (WHERE f.status = 'won' OR (f.status = 'open' AND f.fc IN ('closed', 'commit'))), 0)"
+	" FROM facts f GROUP BY f.person_id");
+
 /* One row per person of the scope with credited business. */
 DB_STMT(stmt_perf_by_person,
 	PERF_FACTS "SELECT f.person_id," SUMS_COLS " FROM facts f GROUP BY f.person_id ORDER BY f.person_id");
@@ -959,6 +971,29 @@ perf_store_pipeline(struct db_conn *c, const char *org, const struct perf_scope 
 	facts_params(org, s, w->start, w->end, w->as_of, w->historic, &p);
 	return row_exec_array(c, &stmt_perf_categories, 7, p.v, sizeof **out, pipeline_row, pipeline_clear,
 			      (void **)out, n);
+}
+
+static enum status
+call_amount_row(const PGresult *r, int i, void *item)
+{
+	struct perf_call_amounts *x = item;
+	enum status st;
+
+	x->person_id = int_at(r, i, 0);
+	if ((st = money_at(r, i, 1, &x->closed)) != ST_OK)
+		return st;
+	return money_at(r, i, 2, &x->commit_forecast);
+}
+
+enum status
+perf_store_call_amounts(struct db_conn *c, const char *org, const struct perf_scope *s, const struct perf_when *w,
+			struct perf_call_amounts **out, size_t *n)
+{
+	struct facts_params p;
+
+	facts_params(org, s, w->start, w->end, w->as_of, w->historic, &p);
+	return row_exec_array(c, &stmt_perf_call_amounts, 7, p.v, sizeof **out, call_amount_row, NULL, (void **)out,
+			      n);
 }
 
 enum status

@@ -134,6 +134,20 @@ struct perf_pipeline_row {
 /* Free n rows and what they own. */
 void perf_pipeline_free(struct perf_pipeline_row *v, size_t n);
 
+/* A person's amounts a forecast call is measured on (perf_store_call_amounts). */
+struct perf_call_amounts {
+	int64_t person_id;
+	int64_t closed;          /* credited won amount, cents */
+	int64_t commit_forecast; /* closed + open deals in the commit category, cents */
+};
+/*
+ * The closed amount and the commit forecast of every person of scope s with
+ * credited business in w's period as of w->as_of (the history when
+ * w->historic), into *out (malloc'd; free it) and *n.
+ */
+enum status perf_store_call_amounts(struct db_conn *c, const char *org, const struct perf_scope *s,
+				    const struct perf_when *w, struct perf_call_amounts **out, size_t *n);
+
 /*
  * The forecast roll-up of scope s at w: per category, the whole scope's
  * rows and each direct child's (a team's members and child teams; the
