@@ -19,7 +19,8 @@
  * a fallback below. Every method but seasonal_naive and croston runs on
  * seasonally adjusted data when the series is seasonal: classical
  * multiplicative decomposition, applied when the autocorrelation at lag =
- * frequency passes the 90 % test (the M4/Theta practice), the series has at
+ * frequency of the ratios to the centred moving average (the trend taken
+ * out first) passes the 90 % test (the M4/Theta practice), the series has at
  * least three full seasons and no value <= 0. Smoothing parameters and
  * initial states minimise the in-sample one-step SSE (Nelder-Mead from a
  * fixed start, bounded; deterministic).

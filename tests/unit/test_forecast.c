@@ -360,6 +360,38 @@ test_deterministic(void **state)
 	assert_true(a.smape > 0);
 }
 
+/* The seasonality test runs on the ratios to the centred moving average:
+ * a trend with noise has an autocorrelation near 1 at every lag of its
+ * levels, lag 4's too, and is still not seasonal. Not adjusted, theta on it
+ * is theta on the same series read as yearly (nothing else depends on the
+ * frequency). Seasons on the same trend are found and followed. */
+static void
+test_trend_not_seasonal(void **state)
+{
+	static const double pattern[4] = {0.8, 1.1, 1.3, 0.8};
+	double y[40], ys[40];
+	uint64_t seed = 7;
+	struct fc_result q, a;
+
+	(void)state;
+	for (size_t t = 0; t < 40; t++) {
+		double u = next(&seed) - 0.5;
+
+		y[t] = 100 + 3 * (double)t + 4 * u;
+		ys[t] = (100 + 3 * (double)t) * pattern[t % 4] * (1 + 0.02 * u);
+	}
+	q = run(y, 40, 4, 8, FC_THETA);
+	a = run(y, 40, 1, 8, FC_THETA);
+	assert_false(q.seasonal);
+	assert_memory_equal(q.mean, a.mean, sizeof(q.mean));
+
+	q = run(ys, 40, 4, 8, FC_THETA);
+	assert_true(q.seasonal);
+	/* Highs and lows of the pattern repeat: steps 2 and 6 (t = 42, 46,
+	 * season 2) above steps 3 and 7 (season 3), both years. */
+	assert_true(q.mean[2] > 1.3 * q.mean[3] && q.mean[6] > 1.3 * q.mean[7]);
+}
+
 /* ---- accuracy ---------------------------------------------------------------------------- */
 
 static void
@@ -528,6 +560,7 @@ main(void)
 	    cmocka_unit_test(test_deterministic),    cmocka_unit_test(test_acc_at_parse),
 	    cmocka_unit_test(test_acc_at_day),       cmocka_unit_test(test_acc_standing),
 	    cmocka_unit_test(test_acc_figures),      cmocka_unit_test(test_acc_bias_adjust),
+	    cmocka_unit_test(test_trend_not_seasonal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
