@@ -231,12 +231,13 @@ struct path {
 };
 
 /* Paths beyond the public methods: the same methods on the logarithm of a
- * positive history (a multiplicative trend), members of weighted_comb. */
-enum { P_LSES = FC_METHOD_COUNT, P_LDAMPED, P_LTHETA, NPATHS };
+ * positive history (a multiplicative trend), and the dynamic optimised theta
+ * model, members of weighted_comb. */
+enum { P_LSES = FC_METHOD_COUNT, P_LDAMPED, P_LTHETA, P_DOTM, NPATHS };
 
 #define BIT(p) (1u << (p))
 /* The members of weighted_comb, and what each path needs computed first. */
-#define WCOMB_MEMBERS (BIT(FC_THETA) | BIT(P_LDAMPED) | BIT(P_LTHETA))
+#define WCOMB_MEMBERS (BIT(FC_THETA) | BIT(FC_DAMPED) | BIT(P_DOTM) | BIT(P_LDAMPED) | BIT(P_LTHETA))
 
 struct bundle {
 	struct path p[NPATHS];
@@ -358,16 +359,23 @@ theta_path(const double *x, size_t n, const struct smooth_fit *ses, size_t h, st
 }
 
 /* Mean of the paths in `members` (forecasts and sds), with weights w (NULL:
- * equal). */
+ * equal). With `trim` and three members or more, the forecast of each step
+ * is instead the plain mean of the members' forecasts but the highest and
+ * the lowest (a trimmed mean: one member gone astray moves it little); the
+ * sds stay weighted. */
 static void
-mix(struct bundle *b, unsigned members, const double *w, size_t h, struct path *out)
+mix(struct bundle *b, unsigned members, const double *w, bool trim, size_t h, struct path *out)
 {
 	double wsum = 0;
+	int count = 0;
 
 	memset(out, 0, sizeof(*out));
-	for (int q = 0; q < NPATHS; q++)
-		if (members & BIT(q))
+	for (int q = 0; q < NPATHS; q++) {
+		if (members & BIT(q)) {
 			wsum += w ? w[q] : 1;
+			count++;
+		}
+	}
 	for (int q = 0; q < NPATHS; q++) {
 		double wq;
 
@@ -377,6 +385,22 @@ mix(struct bundle *b, unsigned members, const double *w, size_t h, struct path *
 		for (size_t k = 0; k < h; k++) {
 			out->f[k] += wq * b->p[q].f[k];
 			out->sd[k] += wq * b->p[q].sd[k];
+		}
+	}
+	if (trim && count >= 3) {
+		for (size_t k = 0; k < h; k++) {
+			double sum = 0, lo = INFINITY, hi = -INFINITY;
+
+			for (int q = 0; q < NPATHS; q++) {
+				if (members & BIT(q)) {
+					double f = b->p[q].f[k];
+
+					sum += f;
+					lo = fmin(lo, f);
+					hi = fmax(hi, f);
+				}
+			}
+			out->f[k] = (sum - lo - hi) / (double)(count - 2);
 		}
 	}
 	out->ok = true;
@@ -413,6 +437,11 @@ bundle_run(const double *y, size_t n, size_t m, size_t h, enum seas_mode mode, u
 		smooth_fit(x, n, SMOOTH_NONE, &fit);
 		ets_path(&fit, h, &b->p[FC_SES]);
 		theta_path(x, n, &fit, h, &b->p[FC_THETA]);
+	}
+	if (need & BIT(P_DOTM)) {
+		smooth_dotm(x, n, h, b->p[P_DOTM].f, &fit);
+		ets_sd(&fit, h, b->p[P_DOTM].sd);
+		b->p[P_DOTM].ok = true;
 	}
 	if (need & BIT(FC_HOLT)) {
 		smooth_fit(x, n, SMOOTH_LINEAR, &fit);
@@ -462,9 +491,9 @@ bundle_run(const double *y, size_t n, size_t m, size_t h, enum seas_mode mode, u
 		}
 	}
 	if (need & BIT(FC_COMB))
-		mix(b, BIT(FC_SES) | BIT(FC_DAMPED) | BIT(FC_THETA), NULL, h, &b->p[FC_COMB]);
+		mix(b, BIT(FC_SES) | BIT(FC_DAMPED) | BIT(FC_THETA), NULL, false, h, &b->p[FC_COMB]);
 	if (need & BIT(FC_WCOMB))
-		mix(b, WCOMB_MEMBERS, NULL, h, &b->p[FC_WCOMB]);
+		mix(b, WCOMB_MEMBERS, NULL, true, h, &b->p[FC_WCOMB]);
 }
 
 /* ---- back-test ----------------------------------------------------------- */
@@ -611,8 +640,8 @@ static void
 mix_all(struct backtest *bt, struct bundle *final, const double *w, size_t h)
 {
 	for (size_t i = 0; i < bt->count; i++)
-		mix(&bt->at[i], WCOMB_MEMBERS, w, bt->steps[i], &bt->at[i].p[FC_WCOMB]);
-	mix(final, WCOMB_MEMBERS, w, h, &final->p[FC_WCOMB]);
+		mix(&bt->at[i], WCOMB_MEMBERS, w, true, bt->steps[i], &bt->at[i].p[FC_WCOMB]);
+	mix(final, WCOMB_MEMBERS, w, true, h, &final->p[FC_WCOMB]);
 }
 
 /* a = (wa a + wb b) / (wa + wb), forecasts and sds. */

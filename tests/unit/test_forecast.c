@@ -22,6 +22,7 @@
 
 #include "forecast/accuracy.h"
 #include "forecast/engine.h"
+#include "forecast/smooth.h"
 
 static const enum fc_method every_method[] = {FC_AUTO,   FC_NAIVE, FC_SNAIVE, FC_SES,  FC_HOLT,
                                               FC_DAMPED, FC_THETA, FC_COMB,   FC_WCOMB};
@@ -392,6 +393,77 @@ test_trend_not_seasonal(void **state)
 	assert_true(q.mean[2] > 1.3 * q.mean[3] && q.mean[6] > 1.3 * q.mean[7]);
 }
 
+/* The dynamic optimised theta model: a constant stays constant; on a line,
+ * where the standard Theta (θ = 2) takes half the slope, θ is free and goes
+ * high enough for nearly the whole slope (α at its bound 0.99 leaves the
+ * level a hundredth of a step behind). */
+static void
+test_dotm(void **state)
+{
+	double y[30], f[6];
+	struct smooth_fit fit;
+
+	(void)state;
+	for (size_t t = 0; t < 30; t++)
+		y[t] = 7;
+	smooth_dotm(y, 30, 6, f, &fit);
+	for (size_t k = 0; k < 6; k++)
+		assert_true(fabs(f[k] - 7) < 1e-9);
+	assert_true(fit.sigma < 1e-9);
+
+	for (size_t t = 0; t < 30; t++)
+		y[t] = 5 + 2 * (double)t;
+	smooth_dotm(y, 30, 6, f, &fit);
+	for (size_t k = 0; k < 6; k++) {
+		double line = 5 + 2 * (double)(30 + k);
+
+		if (!(fabs(f[k] - line) < 0.5))
+			fail_msg("step %zu is %.6g, want about %.6g", k, f[k], line);
+		if (k > 0)
+			assert_true(f[k] - f[k - 1] > 1.9 && f[k] - f[k - 1] <= 2 + 1e-9);
+	}
+	assert_true(fabs(fit.alpha - 0.99) < 1e-6);
+}
+
+/* weighted_comb is the trimmed mean of its five members at each step. On a
+ * history with negative values the additive versions stand in for the two
+ * on logs, so the members are theta, damped, the dynamic theta model, theta
+ * and damped again: the mean of the five but the lowest and the highest. */
+static void
+test_trimmed_mean(void **state)
+{
+	double y[24], x[24], dotm[6], scale = 0;
+	uint64_t seed = 11;
+	struct smooth_fit fit;
+	struct fc_result th, dp, wc;
+
+	(void)state;
+	for (size_t t = 0; t < 24; t++) {
+		y[t] = -20 + 3 * (double)t + 8 * (next(&seed) - 0.5);
+		scale = fmax(scale, fabs(y[t]));
+	}
+	/* The engine fits the history scaled to a largest |value| of 1. */
+	for (size_t t = 0; t < 24; t++)
+		x[t] = y[t] / scale;
+	smooth_dotm(x, 24, 6, dotm, &fit);
+	th = run(y, 24, 1, 6, FC_THETA);
+	dp = run(y, 24, 1, 6, FC_DAMPED);
+	wc = run(y, 24, 1, 6, FC_WCOMB);
+	assert_sane(&wc);
+	for (size_t k = 0; k < 6; k++) {
+		double v[5] = {th.mean[k], th.mean[k], dp.mean[k], dp.mean[k], dotm[k] * scale};
+		double sum = 0, lo = v[0], hi = v[0];
+
+		for (int i = 0; i < 5; i++) {
+			sum += v[i];
+			lo = fmin(lo, v[i]);
+			hi = fmax(hi, v[i]);
+		}
+		if (!(fabs(wc.mean[k] - (sum - lo - hi) / 3) < 1e-9 * scale))
+			fail_msg("step %zu is %.12g, want %.12g", k, wc.mean[k], (sum - lo - hi) / 3);
+	}
+}
+
 /* ---- accuracy ---------------------------------------------------------------------------- */
 
 static void
@@ -560,7 +632,8 @@ main(void)
 	    cmocka_unit_test(test_deterministic),    cmocka_unit_test(test_acc_at_parse),
 	    cmocka_unit_test(test_acc_at_day),       cmocka_unit_test(test_acc_standing),
 	    cmocka_unit_test(test_acc_figures),      cmocka_unit_test(test_acc_bias_adjust),
-	    cmocka_unit_test(test_trend_not_seasonal),
+	    cmocka_unit_test(test_trend_not_seasonal), cmocka_unit_test(test_dotm),
+	    cmocka_unit_test(test_trimmed_mean),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
