@@ -127,40 +127,44 @@ acf(const double *x, size_t n, double mu, double ss, size_t k)
 	return s / ss;
 }
 
-/* The 90 % test: |r_m| > 1.645 sqrt((1 + 2 Σ_{k<m} r_k²) / n). */
+/* The 90 % test on r[0..c): |r_m| > 1.645 sqrt((1 + 2 Σ_{k<m} r_k²) / c). */
 static bool
-seasonality_test(const double *x, size_t n, size_t m)
+seasonality_test(const double *r, size_t c, size_t m)
 {
-	double mu = 0, ss = 0, acc = 1, rm;
+	double mu = 0, ss = 0, sq = 0, acc = 1, rm;
 
-	for (size_t t = 0; t < n; t++)
-		mu += x[t] / (double)n;
-	double sq = 0;
-
-	for (size_t t = 0; t < n; t++) {
-		ss += (x[t] - mu) * (x[t] - mu);
-		sq += x[t] * x[t];
+	if (c <= m)
+		return false;
+	for (size_t t = 0; t < c; t++)
+		mu += r[t] / (double)c;
+	for (size_t t = 0; t < c; t++) {
+		ss += (r[t] - mu) * (r[t] - mu);
+		sq += r[t] * r[t];
 	}
 	/* Constant but for rounding: nothing to test. */
 	if (!(ss > 1e-12 * sq))
 		return false;
 	for (size_t k = 1; k < m; k++) {
-		double r = acf(x, n, mu, ss, k);
-		acc += 2 * r * r;
+		double a = acf(r, c, mu, ss, k);
+
+		acc += 2 * a * a;
 	}
-	rm = acf(x, n, mu, ss, m);
-	return fabs(rm) > 1.645 * sqrt(acc / (double)n);
+	rm = acf(r, c, mu, ss, m);
+	return fabs(rm) > 1.645 * sqrt(acc / (double)c);
 }
 
 /* Classical multiplicative decomposition: the seasonal index si[t % m] of
- * each position, from ratios to the centred moving average, averaged by
- * season and normalised to a mean of 1. False when not seasonal (then si is
- * all 1). */
+ * each position, from the ratios of x to its centred moving average (the
+ * trend-cycle), averaged by season and normalised to a mean of 1. Under
+ * SEAS_TEST the 90 % test runs on those ratios, not on x: with the trend
+ * taken out first, a trending series (whose autocorrelations are all near 1,
+ * lag m's too) is not taken for a seasonal one. False when not seasonal
+ * (then si is all 1). r is scratch of n doubles. */
 static bool
-seasonal_indices(const double *x, size_t n, size_t m, enum seas_mode mode, double *si)
+seasonal_indices(const double *x, size_t n, size_t m, enum seas_mode mode, double *si, double *r)
 {
 	double sum[12] = {0}, cnt[12] = {0}, mean = 0;
-	size_t half = m / 2;
+	size_t half = m / 2, c = 0;
 
 	for (size_t k = 0; k < m; k++)
 		si[k] = 1;
@@ -169,27 +173,29 @@ seasonal_indices(const double *x, size_t n, size_t m, enum seas_mode mode, doubl
 	for (size_t t = 0; t < n; t++)
 		if (!(x[t] > 0))
 			return false;
-	if (mode == SEAS_TEST && !seasonality_test(x, n, m))
-		return false;
+	/* r[c] is the ratio at t = half + c, t in [half, n − half). */
 	for (size_t t = half; t + half < n; t++) {
-		double c = 0;
+		double ma = 0;
 
 		if (m % 2 == 0) {
 			/* 2×m moving average: half weights at both ends. */
-			if (t + half >= n)
-				break;
-			c = (x[t - half] + x[t + half]) / 2;
+			ma = (x[t - half] + x[t + half]) / 2;
 			for (size_t j = t - half + 1; j < t + half; j++)
-				c += x[j];
+				ma += x[j];
 		} else {
 			for (size_t j = t - half; j <= t + half; j++)
-				c += x[j];
+				ma += x[j];
 		}
-		c /= (double)m;
-		if (!(c > 0))
-			continue;
-		sum[t % m] += x[t] / c;
-		cnt[t % m] += 1;
+		ma /= (double)m;
+		if (!(ma > 0) || !isfinite(x[t] / ma))
+			return false;
+		r[c++] = x[t] / ma;
+	}
+	if (mode == SEAS_TEST && !seasonality_test(r, c, m))
+		return false;
+	for (size_t i = 0; i < c; i++) {
+		sum[(half + i) % m] += r[i];
+		cnt[(half + i) % m] += 1;
 	}
 	for (size_t k = 0; k < m; k++) {
 		if (cnt[k] == 0)
@@ -225,12 +231,13 @@ struct path {
 };
 
 /* Paths beyond the public methods: the same methods on the logarithm of a
- * positive history (a multiplicative trend), members of weighted_comb. */
-enum { P_LSES = FC_METHOD_COUNT, P_LDAMPED, P_LTHETA, NPATHS };
+ * positive history (a multiplicative trend), and the dynamic optimised theta
+ * model, members of weighted_comb. */
+enum { P_LSES = FC_METHOD_COUNT, P_LDAMPED, P_LTHETA, P_DOTM, NPATHS };
 
 #define BIT(p) (1u << (p))
 /* The members of weighted_comb, and what each path needs computed first. */
-#define WCOMB_MEMBERS (BIT(FC_THETA) | BIT(P_LDAMPED) | BIT(P_LTHETA))
+#define WCOMB_MEMBERS (BIT(FC_THETA) | BIT(FC_DAMPED) | BIT(P_DOTM) | BIT(P_LDAMPED) | BIT(P_LTHETA))
 
 struct bundle {
 	struct path p[NPATHS];
@@ -352,16 +359,23 @@ theta_path(const double *x, size_t n, const struct smooth_fit *ses, size_t h, st
 }
 
 /* Mean of the paths in `members` (forecasts and sds), with weights w (NULL:
- * equal). */
+ * equal). With `trim` and three members or more, the forecast of each step
+ * is instead the plain mean of the members' forecasts but the highest and
+ * the lowest (a trimmed mean: one member gone astray moves it little); the
+ * sds stay weighted. */
 static void
-mix(struct bundle *b, unsigned members, const double *w, size_t h, struct path *out)
+mix(struct bundle *b, unsigned members, const double *w, bool trim, size_t h, struct path *out)
 {
 	double wsum = 0;
+	int count = 0;
 
 	memset(out, 0, sizeof(*out));
-	for (int q = 0; q < NPATHS; q++)
-		if (members & BIT(q))
+	for (int q = 0; q < NPATHS; q++) {
+		if (members & BIT(q)) {
 			wsum += w ? w[q] : 1;
+			count++;
+		}
+	}
 	for (int q = 0; q < NPATHS; q++) {
 		double wq;
 
@@ -371,6 +385,22 @@ mix(struct bundle *b, unsigned members, const double *w, size_t h, struct path *
 		for (size_t k = 0; k < h; k++) {
 			out->f[k] += wq * b->p[q].f[k];
 			out->sd[k] += wq * b->p[q].sd[k];
+		}
+	}
+	if (trim && count >= 3) {
+		for (size_t k = 0; k < h; k++) {
+			double sum = 0, lo = INFINITY, hi = -INFINITY;
+
+			for (int q = 0; q < NPATHS; q++) {
+				if (members & BIT(q)) {
+					double f = b->p[q].f[k];
+
+					sum += f;
+					lo = fmin(lo, f);
+					hi = fmax(hi, f);
+				}
+			}
+			out->f[k] = (sum - lo - hi) / (double)(count - 2);
 		}
 	}
 	out->ok = true;
@@ -391,7 +421,7 @@ bundle_run(const double *y, size_t n, size_t m, size_t h, enum seas_mode mode, u
 	if (need & BIT(FC_WCOMB))
 		need |= WCOMB_MEMBERS;
 	memset(b, 0, sizeof(*b));
-	b->seasonal = seasonal_indices(y, n, m, mode, si);
+	b->seasonal = seasonal_indices(y, n, m, mode, si, x); /* x: scratch until filled below */
 	for (size_t t = 0; t < n; t++) {
 		x[t] = b->seasonal ? y[t] / si[t % m] : y[t];
 		pos = pos && x[t] > 0;
@@ -407,6 +437,11 @@ bundle_run(const double *y, size_t n, size_t m, size_t h, enum seas_mode mode, u
 		smooth_fit(x, n, SMOOTH_NONE, &fit);
 		ets_path(&fit, h, &b->p[FC_SES]);
 		theta_path(x, n, &fit, h, &b->p[FC_THETA]);
+	}
+	if (need & BIT(P_DOTM)) {
+		smooth_dotm(x, n, h, b->p[P_DOTM].f, &fit);
+		ets_sd(&fit, h, b->p[P_DOTM].sd);
+		b->p[P_DOTM].ok = true;
 	}
 	if (need & BIT(FC_HOLT)) {
 		smooth_fit(x, n, SMOOTH_LINEAR, &fit);
@@ -456,9 +491,9 @@ bundle_run(const double *y, size_t n, size_t m, size_t h, enum seas_mode mode, u
 		}
 	}
 	if (need & BIT(FC_COMB))
-		mix(b, BIT(FC_SES) | BIT(FC_DAMPED) | BIT(FC_THETA), NULL, h, &b->p[FC_COMB]);
+		mix(b, BIT(FC_SES) | BIT(FC_DAMPED) | BIT(FC_THETA), NULL, false, h, &b->p[FC_COMB]);
 	if (need & BIT(FC_WCOMB))
-		mix(b, WCOMB_MEMBERS, NULL, h, &b->p[FC_WCOMB]);
+		mix(b, WCOMB_MEMBERS, NULL, true, h, &b->p[FC_WCOMB]);
 }
 
 /* ---- back-test ----------------------------------------------------------- */
@@ -605,8 +640,8 @@ static void
 mix_all(struct backtest *bt, struct bundle *final, const double *w, size_t h)
 {
 	for (size_t i = 0; i < bt->count; i++)
-		mix(&bt->at[i], WCOMB_MEMBERS, w, bt->steps[i], &bt->at[i].p[FC_WCOMB]);
-	mix(final, WCOMB_MEMBERS, w, h, &final->p[FC_WCOMB]);
+		mix(&bt->at[i], WCOMB_MEMBERS, w, true, bt->steps[i], &bt->at[i].p[FC_WCOMB]);
+	mix(final, WCOMB_MEMBERS, w, true, h, &final->p[FC_WCOMB]);
 }
 
 /* a = (wa a + wb b) / (wa + wb), forecasts and sds. */

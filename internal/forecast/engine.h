@@ -7,19 +7,23 @@
  * seasonal_naive, ses (simple exponential smoothing), holt (additive trend),
  * damped (damped additive trend), theta (SES with drift = half the slope of
  * the linear trend: the standard Theta method), comb (the mean of ses, damped
- * and theta), and weighted_comb: theta, damped on the logarithm of the series
- * and theta on its logarithm (multiplicative trends; the additive versions
- * stand in for a series with a value <= 0), weighted by 1 / (sMAPE + 0.5)²
- * of each one's own rolling-origin back-test on the last `horizon` points of
- * the history (fewer for a short one), never by in-sample fit; equal weights
- * when the history is too short to back-test. When the seasonality test
- * (below) says no, weighted_comb also runs its members on seasonally adjusted
- * data anyway and blends both by the sums of their back-test weights (the
- * test is a hard call; the back-test softens it). auto is weighted_comb, or
+ * and theta), and weighted_comb: five members, theta, damped, the dynamic
+ * optimised theta model (smooth.h), and damped and theta on the logarithm of
+ * the series (multiplicative trends; the additive versions stand in for a
+ * series with a value <= 0); its forecast at each step is the mean of the
+ * five but the highest and the lowest (a trimmed mean), its interval sds the
+ * members' weighted by 1 / (sMAPE + 0.5)² of each one's own rolling-origin
+ * back-test on the last `horizon` points of the history (fewer for a short
+ * one), never by in-sample fit; equal weights when the history is too short
+ * to back-test. When the seasonality test (below) says no, weighted_comb
+ * also runs its members on seasonally adjusted data anyway and blends both
+ * by the sums of their back-test weights (the test is a hard call; the
+ * back-test softens it). auto is weighted_comb, or
  * a fallback below. Every method but seasonal_naive and croston runs on
  * seasonally adjusted data when the series is seasonal: classical
  * multiplicative decomposition, applied when the autocorrelation at lag =
- * frequency passes the 90 % test (the M4/Theta practice), the series has at
+ * frequency of the ratios to the centred moving average (the trend taken
+ * out first) passes the 90 % test (the M4/Theta practice), the series has at
  * least three full seasons and no value <= 0. Smoothing parameters and
  * initial states minimise the in-sample one-step SSE (Nelder-Mead from a
  * fixed start, bounded; deterministic).

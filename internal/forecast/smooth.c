@@ -1,6 +1,7 @@
 /*
  * smooth.c — exponential smoothing fits (smooth.h): a bounded Nelder-Mead
- * over (α, ℓ0[, β, b0[, φ]]) from a fixed start, so deterministic.
+ * over (α, ℓ0[, β, b0[, φ]]), or (α, ℓ0, θ) for the dynamic optimised theta
+ * model, from a fixed start, so deterministic.
  */
 #include <math.h>
 #include <string.h>
@@ -15,7 +16,10 @@ struct problem {
 	const double *x;
 	size_t n;
 	enum smooth_kind kind;
+	int dotm; /* the dynamic optimised theta model instead (kind unused) */
 };
+
+static double dotm_run(const struct problem *pr, const double *p, size_t h, double *f, double *level);
 
 /* Parameters: p[0] α, p[1] ℓ0, p[2] β, p[3] b0, p[4] φ. */
 static void
@@ -53,6 +57,12 @@ objective(const struct problem *pr, const double *p)
 {
 	double a, l0, b, b0, phi, sse;
 
+	if (pr->dotm) {
+		if (!(p[0] >= 0.1 && p[0] <= 0.99) || !isfinite(p[1]) || !(p[2] >= 1 && p[2] <= 1e6))
+			return PENALTY;
+		sse = dotm_run(pr, p, 0, NULL, NULL);
+		return isfinite(sse) ? sse : PENALTY;
+	}
 	unpack(pr, p, &a, &l0, &b, &b0, &phi);
 	if (!(a >= 1e-4 && a <= 0.9999) || !(b >= 0 && b <= a) ||
 	    !(phi >= 0.8 && phi <= 0.98 + 0.02 * (pr->kind != SMOOTH_DAMPED)))
@@ -168,7 +178,7 @@ smooth_line(const double *x, size_t n, double *mean, double *slope)
 void
 smooth_fit(const double *x, size_t n, enum smooth_kind kind, struct smooth_fit *out)
 {
-	struct problem pr = {x, n, kind};
+	struct problem pr = {x, n, kind, 0};
 	double p[MAX_DIM] = {0}, st[MAX_DIM] = {0}, mag = 0, sse, level, trend;
 	size_t k = n < 10 ? n : 10, npar;
 	int d = kind == SMOOTH_NONE ? 2 : kind == SMOOTH_LINEAR ? 4 : 5;
@@ -200,4 +210,63 @@ smooth_fit(const double *x, size_t n, enum smooth_kind kind, struct smooth_fit *
 	unpack(&pr, p, &out->alpha, &level, &out->beta, &trend, &out->phi);
 	run(&pr, p, &out->level, &out->trend);
 	out->sigma = sqrt(sse / (double)(n > npar ? n - npar : 1));
+}
+
+/* The dynamic optimised theta model over t = 1..n, then h steps on its own
+ * forecasts: with c = 1 − 1/θ and A, B the least-squares line (intercept at
+ * t = 0, slope) through the points before t (A = x_1, B = 0 at the start),
+ *   μ_t = ℓ + c ((1 − α)^(t−1) A + (1 − (1 − α)^t) / α · B),
+ *   ℓ ← α x_t + (1 − α) ℓ.
+ * Returns the SSE of the one-step errors from t = 2 on (the first has no
+ * line); f[0..h) the forecasts, *level the level after the last point. */
+static double
+dotm_run(const struct problem *pr, const double *p, size_t h, double *f, double *level)
+{
+	double a = p[0], l = p[1], c = 1 - 1 / p[2], sse = 0;
+	double A = pr->x[0], B = 0, sy = 0, sty = 0, q = 1; /* q = (1 − α)^(t−1) */
+
+	for (size_t i = 0; i < pr->n + h; i++) {
+		double t = (double)(i + 1), mu = l + c * (q * A + (1 - q * (1 - a)) / a * B);
+		double x = i < pr->n ? pr->x[i] : mu;
+
+		if (i >= pr->n)
+			f[i - pr->n] = mu;
+		else if (i > 0)
+			sse += (x - mu) * (x - mu);
+		l = a * x + (1 - a) * l;
+		if (i + 1 == pr->n && level)
+			*level = l;
+		q *= 1 - a;
+		sy += x;
+		sty += t * x;
+		B = t > 1 ? 12 * (sty - (t + 1) / 2 * sy) / (t * (t * t - 1)) : 0;
+		A = sy / t - (t + 1) / 2 * B;
+	}
+	return sse;
+}
+
+void
+smooth_dotm(const double *x, size_t n, size_t h, double *f, struct smooth_fit *out)
+{
+	struct problem pr = {x, n, SMOOTH_NONE, 1};
+	double p[MAX_DIM] = {0}, st[MAX_DIM] = {0}, mag = 0, sse;
+
+	for (size_t t = 0; t < n; t++)
+		mag += fabs(x[t]) / (double)n;
+	if (!(mag > 0))
+		mag = 1;
+	/* Start: α 0.5, ℓ0 half the first value, θ 2 (the standard Theta). */
+	p[0] = 0.5;
+	p[1] = x[0] / 2;
+	p[2] = 2;
+	st[0] = 0.2;
+	st[1] = 0.1 * mag;
+	st[2] = 0.5;
+	if (n >= 3)
+		nelder_mead(&pr, p, st, 3);
+	memset(out, 0, sizeof(*out));
+	sse = dotm_run(&pr, p, h, f, &out->level);
+	out->alpha = p[0];
+	out->phi = 1;
+	out->sigma = sqrt(sse / (double)(n > 4 ? n - 4 : 1));
 }

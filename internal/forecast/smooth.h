@@ -26,4 +26,12 @@ void smooth_line(const double *x, size_t n, double *mean, double *slope);
 /* Fits x[0..n), n >= 1, values of order 1 (the engine scales them). */
 void smooth_fit(const double *x, size_t n, enum smooth_kind kind, struct smooth_fit *out);
 
+/* The dynamic optimised theta model (Fiorucci et al. 2016, "DOTM"): SES
+ * plus (1 − 1/θ) of the least-squares line through the points seen so far,
+ * the line updated at each point; α (0.1..0.99), ℓ0 and θ (>= 1) minimise
+ * the in-sample one-step SSE. Fits x[0..n), n >= 1, and writes the h
+ * forecasts into f; out gets α, the level, the one-step residual sd (β 0,
+ * φ 1: the SES variance factors are used for its intervals). */
+void smooth_dotm(const double *x, size_t n, size_t h, double *f, struct smooth_fit *out);
+
 #endif

@@ -22,6 +22,7 @@
 
 #include "forecast/accuracy.h"
 #include "forecast/engine.h"
+#include "forecast/smooth.h"
 
 static const enum fc_method every_method[] = {FC_AUTO,   FC_NAIVE, FC_SNAIVE, FC_SES,  FC_HOLT,
                                               FC_DAMPED, FC_THETA, FC_COMB,   FC_WCOMB};
@@ -360,6 +361,109 @@ test_deterministic(void **state)
 	assert_true(a.smape > 0);
 }
 
+/* The seasonality test runs on the ratios to the centred moving average:
+ * a trend with noise has an autocorrelation near 1 at every lag of its
+ * levels, lag 4's too, and is still not seasonal. Not adjusted, theta on it
+ * is theta on the same series read as yearly (nothing else depends on the
+ * frequency). Seasons on the same trend are found and followed. */
+static void
+test_trend_not_seasonal(void **state)
+{
+	static const double pattern[4] = {0.8, 1.1, 1.3, 0.8};
+	double y[40], ys[40];
+	uint64_t seed = 7;
+	struct fc_result q, a;
+
+	(void)state;
+	for (size_t t = 0; t < 40; t++) {
+		double u = next(&seed) - 0.5;
+
+		y[t] = 100 + 3 * (double)t + 4 * u;
+		ys[t] = (100 + 3 * (double)t) * pattern[t % 4] * (1 + 0.02 * u);
+	}
+	q = run(y, 40, 4, 8, FC_THETA);
+	a = run(y, 40, 1, 8, FC_THETA);
+	assert_false(q.seasonal);
+	assert_memory_equal(q.mean, a.mean, sizeof(q.mean));
+
+	q = run(ys, 40, 4, 8, FC_THETA);
+	assert_true(q.seasonal);
+	/* Highs and lows of the pattern repeat: steps 2 and 6 (t = 42, 46,
+	 * season 2) above steps 3 and 7 (season 3), both years. */
+	assert_true(q.mean[2] > 1.3 * q.mean[3] && q.mean[6] > 1.3 * q.mean[7]);
+}
+
+/* The dynamic optimised theta model: a constant stays constant; on a line,
+ * where the standard Theta (θ = 2) takes half the slope, θ is free and goes
+ * high enough for nearly the whole slope (α at most 0.99 leaves the level a
+ * little behind the line). */
+static void
+test_dotm(void **state)
+{
+	static const double slope[2] = {0, 2}; /* a constant, then a line */
+	struct smooth_fit fit;
+
+	(void)state;
+	for (int c = 0; c < 2; c++) {
+		double y[30], f[6];
+
+		for (size_t t = 0; t < 30; t++)
+			y[t] = 7 + slope[c] * (double)t;
+		smooth_dotm(y, 30, 6, f, &fit);
+		for (size_t k = 0; k < 6; k++) {
+			double line = 7 + slope[c] * (double)(30 + k);
+
+			if (c == 0 && !(fabs(f[k] - line) < 1e-9))
+				fail_msg("constant: step %zu is %.12g", k, f[k]);
+			if (c == 1 && !(fabs(f[k] - line) < 0.5))
+				fail_msg("line: step %zu is %.6g, want about %.6g", k, f[k], line);
+			if (c == 1 && k > 0)
+				assert_true(f[k] - f[k - 1] > 1.9 && f[k] - f[k - 1] <= 2 + 1e-9);
+		}
+		if (c == 0)
+			assert_true(fit.sigma < 1e-9);
+	}
+}
+
+/* weighted_comb is the trimmed mean of its five members at each step. On a
+ * history with negative values the additive versions stand in for the two
+ * on logs, so the members are theta, damped, the dynamic theta model, theta
+ * and damped again: the mean of the five but the lowest and the highest. */
+static void
+test_trimmed_mean(void **state)
+{
+	double y[24], x[24], dotm[6], scale = 0;
+	uint64_t seed = 11;
+	struct smooth_fit fit;
+	struct fc_result th, dp, wc;
+
+	(void)state;
+	for (size_t t = 0; t < 24; t++) {
+		y[t] = -20 + 3 * (double)t + 8 * (next(&seed) - 0.5);
+		scale = fmax(scale, fabs(y[t]));
+	}
+	/* The engine fits the history scaled to a largest |value| of 1. */
+	for (size_t t = 0; t < 24; t++)
+		x[t] = y[t] / scale;
+	smooth_dotm(x, 24, 6, dotm, &fit);
+	th = run(y, 24, 1, 6, FC_THETA);
+	dp = run(y, 24, 1, 6, FC_DAMPED);
+	wc = run(y, 24, 1, 6, FC_WCOMB);
+	assert_sane(&wc);
+	for (size_t k = 0; k < 6; k++) {
+		double v[5] = {th.mean[k], th.mean[k], dp.mean[k], dp.mean[k], dotm[k] * scale};
+		double sum = 0, lo = v[0], hi = v[0];
+
+		for (int i = 0; i < 5; i++) {
+			sum += v[i];
+			lo = fmin(lo, v[i]);
+			hi = fmax(hi, v[i]);
+		}
+		if (!(fabs(wc.mean[k] - (sum - lo - hi) / 3) < 1e-9 * scale))
+			fail_msg("step %zu is %.12g, want %.12g", k, wc.mean[k], (sum - lo - hi) / 3);
+	}
+}
+
 /* ---- accuracy ---------------------------------------------------------------------------- */
 
 static void
@@ -528,6 +632,8 @@ main(void)
 	    cmocka_unit_test(test_deterministic),    cmocka_unit_test(test_acc_at_parse),
 	    cmocka_unit_test(test_acc_at_day),       cmocka_unit_test(test_acc_standing),
 	    cmocka_unit_test(test_acc_figures),      cmocka_unit_test(test_acc_bias_adjust),
+	    cmocka_unit_test(test_trend_not_seasonal), cmocka_unit_test(test_dotm),
+	    cmocka_unit_test(test_trimmed_mean),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
