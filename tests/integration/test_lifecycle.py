@@ -8,12 +8,11 @@ import os
 import signal
 import socket
 import threading
-import time
 
 import requests
 
 from conftest import psql
-from test_pool import hold_lock, release
+from test_pool import ORGS_LOCKS, hold_lock, release, wait_until
 
 
 def thread_count(pid):
@@ -46,18 +45,6 @@ def test_fixed_worker_pool_not_a_thread_per_connection(start_attaind, tokens, or
         for s in socks:
             s.close()
     assert srv.stop() == 0
-
-
-ORGS_LOCKS = ("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
-              " WHERE c.relname = 'orgs' AND l.granted = {granted}")
-
-
-def wait_until(what, ready, cap=60):
-    """Poll until ready() holds; the cap only turns a hang into a failure."""
-    deadline = time.monotonic() + cap
-    while not ready():
-        assert time.monotonic() < deadline, f"never happened: {what}"
-        time.sleep(0.05)
 
 
 def test_sigterm_finishes_in_flight_requests(start_attaind, database, tokens, org):

@@ -32,25 +32,40 @@ def release(proc):
     proc.wait(timeout=10)
 
 
+# Locks on the orgs table: granted (held by the locker) or not (a statement waiting behind it).
+ORGS_LOCKS = ("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+              " WHERE c.relname = 'orgs' AND l.granted = {granted}")
+
+
+def wait_until(what, ready, cap=60):
+    """Poll until ready() holds; the cap only turns a hang into a failure."""
+    deadline = time.monotonic() + cap
+    while not ready():
+        assert time.monotonic() < deadline, f"never happened: {what}"
+        time.sleep(0.05)
+
+
 def test_pool_exhausted_answers_503_with_retry_after(start_attaind, database, tokens, org):
     srv = start_attaind(env={"ATTAIN_DB_POOL": "1", "ATTAIN_DB_POOL_WAIT_MS": "300",
                              "ATTAIN_THREADS": "4"})
     api = srv.api(tokens.token(org, ["admin"]))
     assert api.get("/v1/org").status_code == 200  # the org exists and is cached
     locker = hold_lock(database, "LOCK TABLE orgs IN ACCESS EXCLUSIVE MODE;")
+    slow = {}
     try:
-        time.sleep(0.5)
-        slow = {}
-        t = threading.Thread(target=lambda: slow.update(r=api.get("/v1/org", timeout=30)))
+        wait_until("the lock is held", lambda: psql(database, ORGS_LOCKS.format(granted="true")) != "0")
+        t = threading.Thread(target=lambda: slow.update(r=api.get("/v1/org", timeout=60)))
         t.start()
-        time.sleep(0.5)  # the slow request now holds the only connection
+        # the slow request holds the only connection: its statement waits on the lock
+        wait_until("the request waits on the lock", lambda: psql(database, ORGS_LOCKS.format(granted="false")) != "0")
         started = time.monotonic()
         r = api.get("/v1/teams")
         waited = time.monotonic() - started
         assert r.status_code == 503, r.text
         assert r.headers.get("Retry-After") == "1"
         assert r.headers["Content-Type"].startswith("application/problem+json")
-        assert 0.25 <= waited < 5, waited
+        assert waited >= 0.25, waited  # it waited for a connection (300 ms) before giving up
+        assert "r" not in slow
     finally:
         release(locker)
     t.join(timeout=30)
