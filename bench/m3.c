@@ -22,6 +22,7 @@
  */
 #include <curl/curl.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,7 +244,7 @@ now(clockid_t clock)
 static int
 run(const char *period, size_t count, enum fc_method method, struct http *hp)
 {
-	double smape = 0, mase = 0, in80 = 0, in95 = 0, pts = 0, t0, t1, c0, c1;
+	double smape = 0, smape2 = 0, mase = 0, in80 = 0, in95 = 0, pts = 0, t0, t1, c0, c1;
 	size_t chosen[FC_METHOD_COUNT] = {0};
 	static struct fc_result res[MAX_SERIES];
 
@@ -262,7 +263,9 @@ run(const char *period, size_t count, enum fc_method method, struct http *hp)
 		const struct series *s = &all[i];
 		const struct fc_result *r = &res[i];
 
-		smape += fc_smape(s->test, r->mean, s->h);
+		double e = fc_smape(s->test, r->mean, s->h);
+		smape += e;
+		smape2 += e * e;
 		mase += fc_mase(s->y, s->n, s->freq, s->test, r->mean, s->h);
 		for (size_t k = 0; k < s->h; k++) {
 			in80 += s->test[k] >= r->lo80[k] && s->test[k] <= r->hi80[k];
@@ -271,10 +274,12 @@ run(const char *period, size_t count, enum fc_method method, struct http *hp)
 		}
 		chosen[r->method]++;
 	}
-	printf("%-10s %-15s %5zu%s  sMAPE %6.2f  MASE %6.3f  cover80 %5.1f %%  cover95 %5.1f %%  wall %6.3f s  "
+	/* the standard error of the mean sMAPE over the series: how far another draw of as many series could move it */
+	double n = (double)count, mean = smape / n, var = n > 1 ? (smape2 - n * mean * mean) / (n - 1) : 0;
+	printf("%-10s %-15s %5zu%s  sMAPE %6.2f (se %4.2f)  MASE %6.3f  cover80 %5.1f %%  cover95 %5.1f %%  wall %6.3f s  "
 	       "cpu %6.3f s",
-	       period, fc_method_name(method), count, hp ? " http" : "", smape / (double)count, mase / (double)count,
-	       100 * in80 / pts, 100 * in95 / pts, t1 - t0, c1 - c0);
+	       period, fc_method_name(method), count, hp ? " http" : "", mean, sqrt(var > 0 ? var : 0) / sqrt(n),
+	       mase / n, 100 * in80 / pts, 100 * in95 / pts, t1 - t0, c1 - c0);
 	if (method == FC_AUTO) {
 		printf("  chose");
 		for (int m = 0; m < FC_METHOD_COUNT; m++)
