@@ -13,6 +13,7 @@
 #include "api/lead_jobs.h"
 #include "api/metrics.h"
 #include "api/middleware.h"
+#include "cache/cache.h"
 #include "config/config.h"
 #include "core/log.h"
 #include "db/db.h"
@@ -110,6 +111,7 @@ main(int argc, char **argv)
 	sigset_t sigs;
 	int sig = 0, rc = 1;
 	struct server *srv = NULL;
+	struct result_cache *results = NULL;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -149,10 +151,11 @@ main(int argc, char **argv)
 	};
 	db_set_error_hook(db_error);
 	if (db_pool_new(&po, &app.pool) != ST_OK || !(app.metrics = metrics_new(api_routes_count)) ||
-	    !(app.orgs = org_cache_new())) {
+	    !(app.orgs = org_cache_new()) || !(results = result_cache_new((size_t)app.cfg.result_cache_mb << 20))) {
 		fprintf(stderr, "attaind: out of memory\n");
 		goto out;
 	}
+	result_cache_set_global(results);
 	if (app.cfg.migrate && migrate(&app) != 0)
 		goto out;
 
@@ -187,6 +190,8 @@ main(int argc, char **argv)
 out:
 	lead_jobs_stop(app.jobs);
 	org_cache_free(app.orgs);
+	result_cache_set_global(NULL);
+	result_cache_free(results);
 	metrics_free(app.metrics);
 	db_replica_stop(app.replica);
 	db_pool_free(app.read_pool);

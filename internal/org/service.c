@@ -29,6 +29,13 @@ org_service_settings(struct db_conn *c, const struct caller *who, struct org_set
 }
 
 enum status
+org_service_settings_versioned(struct db_conn *c, const struct caller *who, struct org_settings *out,
+                               char version[ORG_VERSION_MAX])
+{
+	return org_settings_versioned_get(c, who->org, out, version, ORG_VERSION_MAX);
+}
+
+enum status
 org_service_today(struct db_conn *c, const struct caller *who, cal_date *out)
 {
 	return org_today_get(c, who->org, out);

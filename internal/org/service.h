@@ -44,6 +44,14 @@ enum status org_service_scope_load(struct db_conn *c, const char *org, unsigned 
                                    struct scope *out);
 /* The org's settings (fiscal year start, currency, time zone, ramp curve). */
 enum status org_service_settings(struct db_conn *c, const struct caller *who, struct org_settings *out);
+/*
+ * The settings and, in the same snapshot, the org's data version (a string
+ * of at most ORG_VERSION_MAX bytes that changes with every committed write
+ * of the org's data: the key of a cached answer; org/store.h).
+ */
+#define ORG_VERSION_MAX 64
+enum status org_service_settings_versioned(struct db_conn *c, const struct caller *who, struct org_settings *out,
+                                           char version[ORG_VERSION_MAX]);
 /* Today's date in the org's time zone. */
 enum status org_service_today(struct db_conn *c, const struct caller *who, cal_date *out);
 /* The org as a resource (GET /v1/org) into *out. */

@@ -33,6 +33,13 @@ DB_STMT(stmt_org_get, "SELECT " ORG_JSON " FROM orgs o WHERE o.org_id = $1");
 DB_STMT(stmt_org_settings,
 	"SELECT fiscal_year_start_month, currency, timezone, array_to_string(ramp_curve, ','), "
 	DB_DAY("(now() AT TIME ZONE timezone)::date") " FROM orgs WHERE org_id = $1");
+/* The settings, then the org's data version (0016_data_versions), in one snapshot. */
+DB_STMT(stmt_org_settings_versioned,
+	"SELECT fiscal_year_start_month, currency, timezone, array_to_string(ramp_curve, ','), "
+	DB_DAY("(now() AT TIME ZONE timezone)::date") ", "
+	"(extract(epoch FROM created_at) * 1000000)::bigint || '.' || "
+	"(SELECT coalesce(sum(d.v), 0) FROM org_data_versions d WHERE d.org_id = $1) || "
+	"CASE WHEN pg_is_in_recovery() THEN '.s' ELSE '.p' END FROM orgs WHERE org_id = $1");
 #define ORG_COLS "name, fiscal_year_start_month, currency, timezone, ramp_curve"
 #define ORG_VALUES                                                                             \
 	"coalesce($3, name), coalesce($4::int, fiscal_year_start_month), coalesce($5, currency),"  \
@@ -56,10 +63,10 @@ org_get(struct db_conn *c, const char *org, struct rowjson *out)
 	return row_exec(c, &stmt_org_get, 1, (const char *[]){ org }, out);
 }
 
-enum status
-org_settings_get(struct db_conn *c, const char *org, struct org_settings *out)
+/* The settings of the one row of r into *out (and its column 5 into version, when given). */
+static enum status
+settings_read(struct db_conn *c, PGresult *r, struct org_settings *out, char *version, size_t size)
 {
-	PGresult *r = db_exec(c, &stmt_org_settings, 1, (const char *[]){ org });
 	enum status st = db_check(c, r, PGRES_TUPLES_OK);
 	struct org_settings s = { 0 };
 
@@ -83,10 +90,25 @@ org_settings_get(struct db_conn *c, const char *org, struct org_settings *out)
 		st = ST_INTERNAL;
 		goto out;
 	}
+	if (version)
+		snprintf(version, size, "%s", PQgetvalue(r, 0, 5));
 	*out = s;
 out:
 	PQclear(r);
 	return st;
+}
+
+enum status
+org_settings_get(struct db_conn *c, const char *org, struct org_settings *out)
+{
+	return settings_read(c, db_exec(c, &stmt_org_settings, 1, (const char *[]){ org }), out, NULL, 0);
+}
+
+enum status
+org_settings_versioned_get(struct db_conn *c, const char *org, struct org_settings *out, char *version, size_t size)
+{
+	return settings_read(c, db_exec(c, &stmt_org_settings_versioned, 1, (const char *[]){ org }), out, version,
+			     size);
 }
 
 enum status

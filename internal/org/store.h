@@ -27,6 +27,14 @@ enum status org_ensure(struct db_conn *c, const char *org);
 enum status org_get(struct db_conn *c, const char *org, struct rowjson *out);
 /* The org's settings into *out; ST_NOT_FOUND when it does not exist. */
 enum status org_settings_get(struct db_conn *c, const char *org, struct org_settings *out);
+/*
+ * The same and, read in the same statement (one snapshot), the org's data
+ * version into version: "<orgs.created_at in µs>.<sum of its
+ * org_data_versions>.<p|s>" (s: read on a standby), which changes with every
+ * committed write of the org's data (0016_data_versions).
+ */
+enum status org_settings_versioned_get(struct db_conn *c, const char *org, struct org_settings *out, char *version,
+				       size_t size);
 /* Today's date in the org's time zone into *out; ST_NOT_FOUND when the org does not exist. */
 enum status org_today_get(struct db_conn *c, const char *org, cal_date *out);
 /*

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache/cache.h"
+#include "core/buf.h"
 #include "core/money.h"
 #include "org/service.h"
 #include "perf/formulas.h"
@@ -21,6 +23,48 @@ static json_t *
 value_json(struct perf_value v)
 {
 	return v.defined ? hundredths(v.v) : json_null();
+}
+
+/*
+ * ---- the result cache (internal/cache) ----
+ * A costly answer (a team's or the org's figures, a board, a distribution,
+ * a series) is kept under a key made of the operation, the org, the org's
+ * data version read with the settings before any data (0016_data_versions:
+ * every committed write of the org's data changes it), today in the org's
+ * time zone, the caller's visibility and the normalised query. Access is
+ * checked before every lookup; only answers (never errors) are kept.
+ */
+
+/* The start of a key into b. */
+static void
+key_begin(struct buf *b, const char *op, const struct caller *who, const char *version, cal_date today)
+{
+	buf_printf(b, "%s|%zu:%s|%s|%ld|", op, strlen(who->org), who->org, version, (long)today);
+	if (scope_reads_all(who->scope))
+		buf_puts(b, "all|");
+	else
+		buf_printf(b, "r%u:p%lld|", who->scope->roles, (long long)who->scope->person_id);
+}
+
+static void
+key_scope(struct buf *b, const struct perf_scope *s, enum quota_metric metric)
+{
+	buf_printf(b, "%d:%lld|m%d|", (int)s->kind, (long long)s->id, (int)metric);
+}
+
+/* The answer kept under key b into *out (and *aux): true on a hit. */
+static bool
+cached(const struct buf *b, json_t **out, int64_t *aux)
+{
+	return !b->oom && b->data && result_cache_get(result_cache_global(), b->data, out, aux);
+}
+
+/* Keep answer v (and aux) under key b. */
+static void
+keep(const struct buf *b, const json_t *v, int64_t aux)
+{
+	if (!b->oom && b->data && v)
+		result_cache_put(result_cache_global(), b->data, v, aux);
 }
 
 /* The caller may see scope s: 404 / 403 otherwise. */
@@ -445,6 +489,9 @@ perf_service_get(struct db_conn *c, const struct caller *who, const struct perf_
 	bool has_quota;
 	const char *source, *basis = NULL;
 	json_t *o = NULL;
+	char version[ORG_VERSION_MAX];
+	struct buf key = {0};
+	bool caching = false;
 	enum status st;
 
 	if (q->scope.kind == PERF_PERSON) {
@@ -459,8 +506,17 @@ perf_service_get(struct db_conn *c, const struct caller *who, const struct perf_
 		person_quota(&person, &has_quota, &full, &effective, &source);
 	} else {
 		if ((st = may_see(c, who, &q->scope, &team, e)) != ST_OK ||
-		    (st = org_service_settings(c, who, &settings)) != ST_OK ||
-		    (st = quota_service_tree(c, who, team, &spec, &settings, &tree, &p, e)) != ST_OK)
+		    (st = org_service_settings_versioned(c, who, &settings, version)) != ST_OK)
+			goto out;
+		if (!q->explain) {
+			key_begin(&key, "get", who, version, settings.today);
+			key_scope(&key, &q->scope, q->metric);
+			buf_printf(&key, "%s|%ld", q->period, q->has_as_of ? (long)q->as_of : -1L);
+			if (cached(&key, out, NULL))
+				goto out; /* st is ST_OK */
+			caching = true;
+		}
+		if ((st = quota_service_tree(c, who, team, &spec, &settings, &tree, &p, e)) != ST_OK)
 			goto out;
 		scope_quota(&tree, &q->scope, &has_quota, &full, &effective, &source);
 	}
@@ -517,9 +573,12 @@ perf_service_get(struct db_conn *c, const struct caller *who, const struct perf_
 		json_object_set_new(o, "explain", json_pack("{s:o,s:o,s:b}", "achieved", won, "open_pipeline", opn,
 		                                             "truncated", truncated));
 	}
+	if (caching)
+		keep(&key, o, 0);
 	*out = o;
 	o = NULL;
 out:
+	buf_clear(&key);
 	json_decref(o);
 	free(weights);
 	free(stages);
@@ -730,19 +789,25 @@ board_cycles(struct db_conn *c, const struct caller *who, struct board *b, const
 	return st;
 }
 
+/*
+ * What a board checks and reads first: access (the scope's team into
+ * *team), the settings and the data version; then the key of its answer
+ * (operation op) into key.
+ */
 static enum status
-board_load(struct db_conn *c, const struct caller *who, const struct perf_board_query *q, bool cycles,
-           struct board *b, struct issues *e)
+board_begin(struct db_conn *c, const struct caller *who, const struct perf_board_query *q, const char *op,
+            int64_t *team, struct org_settings *x, struct buf *key, struct issues *e)
 {
-	int64_t team;
-	struct org_settings x;
+	char version[ORG_VERSION_MAX];
 	enum status st;
 
-	memset(b, 0, sizeof *b);
-	if ((st = may_see(c, who, &q->scope, &team, e)) != ST_OK || (st = org_service_settings(c, who, &x)) != ST_OK)
+	if ((st = may_see(c, who, &q->scope, team, e)) != ST_OK ||
+	    (st = org_service_settings_versioned(c, who, x, version)) != ST_OK)
 		return st;
-	return board_fill(c, who, &q->scope, team, q->period, q->metric, q->has_as_of ? q->as_of : x.today, &x,
-	                  q->teams, cycles, b, e);
+	key_begin(key, op, who, version, x->today);
+	key_scope(key, &q->scope, q->metric);
+	buf_printf(key, "%s|%ld|", q->period, q->has_as_of ? (long)q->as_of : -1L);
+	return ST_OK;
 }
 
 /*
@@ -827,8 +892,23 @@ perf_service_leaderboard(struct db_conn *c, const struct caller *who, const stru
 	bool by_cycle = strcmp(sort, "avg_cycle_days") == 0 || strcmp(sort, "median_cycle_days") == 0 ||
 	                strcmp(sort, "velocity") == 0;
 	size_t from = 0, to = 0;
+	struct org_settings x;
+	struct buf key = {0};
+	int64_t team;
 
-	if ((st = board_load(c, who, q, by_cycle, &b, e)) == ST_OK && (st = board_rows(&b, q, sort, &rows, &n)) == ST_OK) {
+	memset(&b, 0, sizeof b);
+	if ((st = board_begin(c, who, q, "board", &team, &x, &key, e)) != ST_OK) {
+		buf_clear(&key);
+		return st;
+	}
+	buf_printf(&key, "%d|%s|%d|%d|%lld", q->teams, sort, asc, q->limit, (long long)q->offset);
+	if (cached(&key, out, next)) {
+		buf_clear(&key);
+		return ST_OK;
+	}
+	if ((st = board_fill(c, who, &q->scope, team, q->period, q->metric, q->has_as_of ? q->as_of : x.today, &x,
+	                     q->teams, by_cycle, &b, e)) == ST_OK &&
+	    (st = board_rows(&b, q, sort, &rows, &n)) == ST_OK) {
 		qsort_r(rows, n, sizeof *rows, board_cmp, &asc);
 		from = q->offset < (int64_t)n ? (size_t)q->offset : n;
 		to = q->offset + q->limit < (int64_t)n ? (size_t)(q->offset + q->limit) : n;
@@ -857,7 +937,10 @@ perf_service_leaderboard(struct db_conn *c, const struct caller *who, const stru
 		                         "total", (json_int_t)n, "items", items)
 		             : NULL;
 		st = *out ? ST_OK : ST_NOMEM;
+		if (st == ST_OK)
+			keep(&key, *out, *next);
 	}
+	buf_clear(&key);
 	free(rows);
 	board_clear(&b);
 	return st;
@@ -874,8 +957,18 @@ perf_service_distribution(struct db_conn *c, const struct caller *who, const str
 	size_t n = 0, m = 0;
 	enum status st;
 
+	struct org_settings x;
+	struct buf key = {0};
+	int64_t team;
+
 	people.teams = false;
-	if ((st = board_load(c, who, &people, false, &b, e)) == ST_OK &&
+	memset(&b, 0, sizeof b);
+	if ((st = board_begin(c, who, &people, "distribution", &team, &x, &key, e)) != ST_OK || cached(&key, out, NULL)) {
+		buf_clear(&key);
+		return st;
+	}
+	if ((st = board_fill(c, who, &people.scope, team, people.period, people.metric,
+	                     people.has_as_of ? people.as_of : x.today, &x, false, false, &b, e)) == ST_OK &&
 	    (st = board_rows(&b, &people, "attainment_pct", &rows, &n)) == ST_OK &&
 	    (st = (att = calloc(n + 1, sizeof *att)) ? ST_OK : ST_NOMEM) == ST_OK) {
 		m = rated_attainments(rows, n, att);
@@ -892,8 +985,11 @@ perf_service_distribution(struct db_conn *c, const struct caller *who, const str
 			                 "at_or_above_quota_pct", value_json(d.at_or_above_quota_pct), "p25",
 			                 value_json(d.p25), "median", value_json(d.median), "p75", value_json(d.p75));
 			st = *out ? ST_OK : ST_NOMEM;
+			if (st == ST_OK)
+				keep(&key, *out, 0);
 		}
 	}
+	buf_clear(&key);
 	free(rows);
 	free(att);
 	board_clear(&b);
@@ -942,15 +1038,25 @@ period_json(const struct period *p)
 	return json_pack("{s:s,s:o,s:o}", "id", p->id, "start", date_json(p->start), "end", date_json(p->end));
 }
 
-/* What a series reads first: access (and the scope's team), the org's settings (today), and q's periods (free). */
+/*
+ * What a series reads first: access (and the scope's team), the org's
+ * settings (today) and data version, and q's periods (free); the key of its
+ * answer (operation op) into key.
+ */
 static enum status
-series_begin(struct db_conn *c, const struct caller *who, const struct perf_series_query *q, int64_t *team,
-             struct org_settings *settings, struct period **periods, size_t *np, struct issues *e)
+series_begin(struct db_conn *c, const struct caller *who, const struct perf_series_query *q, const char *op,
+             int64_t *team, struct org_settings *settings, struct period **periods, size_t *np, struct buf *key,
+             struct issues *e)
 {
+	char version[ORG_VERSION_MAX];
 	enum status st;
 
-	if ((st = may_see(c, who, &q->scope, team, e)) != ST_OK || (st = org_service_settings(c, who, settings)) != ST_OK)
+	if ((st = may_see(c, who, &q->scope, team, e)) != ST_OK ||
+	    (st = org_service_settings_versioned(c, who, settings, version)) != ST_OK)
 		return st;
+	key_begin(key, op, who, version, settings->today);
+	key_scope(key, &q->scope, q->metric);
+	buf_printf(key, "%ld|%ld|%d", (long)q->from, (long)q->to, (int)q->grain);
 	return series_periods(q, settings->fiscal_year_start_month, periods, np, e);
 }
 
@@ -964,9 +1070,11 @@ perf_service_trend(struct db_conn *c, const struct caller *who, const struct per
 	int64_t team;
 	struct org_settings settings;
 	json_t *points = NULL;
+	struct buf key = {0};
 	enum status st;
 
-	if ((st = series_begin(c, who, q, &team, &settings, &periods, &np, e)) != ST_OK)
+	if ((st = series_begin(c, who, q, "trend", &team, &settings, &periods, &np, &key, e)) != ST_OK ||
+	    cached(&key, out, NULL))
 		goto out;
 	cal_date end = periods[np - 1].end < settings.today ? periods[np - 1].end : settings.today;
 	if (end >= periods[0].start &&
@@ -1017,7 +1125,10 @@ perf_service_trend(struct db_conn *c, const struct caller *who, const struct per
 	                 q->scope.kind == PERF_ORG ? json_null() : json_string(id), "metric",
 	                 quota_metric_name(q->metric), "grain", period_grain_name(q->grain), "points", points);
 	st = *out ? ST_OK : ST_NOMEM;
+	if (st == ST_OK)
+		keep(&key, *out, 0);
 out:
+	buf_clear(&key);
 	json_decref(points);
 	free(periods);
 	free(days);
@@ -1033,9 +1144,11 @@ perf_service_scorecard(struct db_conn *c, const struct caller *who, const struct
 	int64_t team;
 	struct org_settings settings;
 	json_t *points = NULL;
+	struct buf key = {0};
 	enum status st;
 
-	if ((st = series_begin(c, who, q, &team, &settings, &periods, &np, e)) != ST_OK)
+	if ((st = series_begin(c, who, q, "scorecard", &team, &settings, &periods, &np, &key, e)) != ST_OK ||
+	    cached(&key, out, NULL))
 		goto out;
 	if (!(points = json_array())) {
 		st = ST_NOMEM;
@@ -1103,7 +1216,10 @@ perf_service_scorecard(struct db_conn *c, const struct caller *who, const struct
 	*out = json_pack("{s:s,s:s,s:s,s:O}", "person_id", id, "metric", quota_metric_name(q->metric), "grain",
 	                 period_grain_name(q->grain), "points", points);
 	st = *out ? ST_OK : ST_NOMEM;
+	if (st == ST_OK)
+		keep(&key, *out, 0);
 out:
+	buf_clear(&key);
 	json_decref(points);
 	free(periods);
 	return st;

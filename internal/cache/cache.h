@@ -1,0 +1,61 @@
+/*
+ * cache.h — the process-wide result cache of attaind (issue 10 "Speed and
+ * scale"): the rendered answers (JSON values) of costly reads, kept by a
+ * key the caller builds, least recently used first out, bounded in bytes
+ * (ATTAIN_RESULT_CACHE_MB).
+ *
+ * The cache never decides whether an answer is still right: the key does.
+ * The performance reads key on the org's data version (0016_data_versions:
+ * raised by every committed write the read depends on, read before the
+ * data), the org's today, the operation, its normalised query and the
+ * caller's visibility, so a changed world is a new key and an old entry is
+ * never served for it; old entries age out.
+ *
+ * Thread-safe (one mutex; values are deep-copied in and out, outside it).
+ */
+#ifndef ATTAIN_CACHE_H
+#define ATTAIN_CACHE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct result_cache;
+
+/* A cache bounded by max_bytes (0: disabled: every get misses, puts keep nothing). NULL when out of memory.
+ */
+struct result_cache *result_cache_new(size_t max_bytes);
+void result_cache_free(struct result_cache *rc);
+
+/*
+ * The process's cache (result_cache_set_global at start; NULL: none, every
+ * call below is then a miss / no-op). Not owned by the callers.
+ */
+void result_cache_set_global(struct result_cache *rc);
+struct result_cache *result_cache_global(void);
+
+/*
+ * The value kept under key (a NUL-terminated string) as a deep copy into
+ * *out (json_decref) and its aux number into *aux (may be NULL): true on a
+ * hit; false (counted as a miss) otherwise. rc NULL: false, not counted.
+ */
+bool result_cache_get(struct result_cache *rc, const char *key, json_t **out, int64_t *aux);
+
+/*
+ * Keep a deep copy of v with aux under key (replacing one kept there),
+ * evicting the least recently used entries until it fits. A value larger
+ * than a quarter of the bound is not kept. rc NULL: nothing.
+ */
+void result_cache_put(struct result_cache *rc, const char *key, const json_t *v, int64_t aux);
+
+struct result_cache_stats {
+	unsigned long hits, misses;
+	size_t entries, bytes, max_bytes;
+};
+void result_cache_stats(struct result_cache *rc, struct result_cache_stats *out);
+
+/* The bytes a JSON value is charged (an estimate of its memory: nodes, keys and strings). */
+size_t result_cache_cost(const json_t *v);
+
+#endif
