@@ -2,8 +2,8 @@
 # org: their shared options, build and database.
 #
 #   seeded_options NAME "$@"   parse --deals --people --teams --runs --duration --connections --today
-#                              --build --only into deals people teams runs duration conns today build
-#                              only (set the defaults first); defines PY, helper and log (NAME: prefix)
+#                              --build --only --cache-mb into deals people teams runs duration conns
+#                              today build only cache_mb (set the defaults first); defines PY, helper and log (NAME: prefix)
 #   seeded_traps               on exit: stop the processes in pids, call bench_stop when defined,
 #                              stop the cluster in pgdir, remove pgdir, the dirs in scratch, and work
 #                              unless the script failed
@@ -19,7 +19,7 @@ seeded_options() {
 		case "$1" in
 		--deals) deals=$2 ;; --people) people=$2 ;; --teams) teams=$2 ;; --runs) runs=$2 ;;
 		--duration) duration=$2 ;; --connections) conns=$2 ;; --today) today=$2 ;; --build) build=$2 ;;
-		--only) only=$2 ;;
+		--only) only=$2 ;; --cache-mb) cache_mb=$2 ;;
 		*) echo "$seeded_name: unknown option $1" >&2; exit 2 ;;
 		esac
 		shift 2
