@@ -12,6 +12,8 @@ struct entry {
 	uint64_t hash;
 	char *key;
 	json_t *value; /* never changed once kept; deep-copied out */
+	char *text;    /* value rendered (RESULT_CACHE_JSON_FLAGS) */
+	size_t len;
 	int64_t aux;
 	size_t cost;
 	int readers;  /* gets copying it outside the lock */
@@ -55,6 +57,7 @@ static void
 entry_free(struct entry *x)
 {
 	json_decref(x->value);
+	free(x->text);
 	free(x->key);
 	free(x);
 }
@@ -193,7 +196,8 @@ grow(struct result_cache *rc)
 }
 
 bool
-result_cache_get(struct result_cache *rc, const char *key, json_t **out, int64_t *aux)
+result_cache_get(struct result_cache *rc, const char *key, json_t **out, char **text, size_t *len,
+                 int64_t *aux)
 {
 	uint64_t h = hash_of(key);
 	struct entry *x;
@@ -212,19 +216,31 @@ result_cache_get(struct result_cache *rc, const char *key, json_t **out, int64_t
 		return false;
 	}
 	/* the value is never changed once kept: copy it without the lock */
-	json_t *copy = json_deep_copy(x->value);
+	json_t *copy = NULL;
+	char *t = NULL;
+	size_t n = x->len;
+	if (text) {
+		if ((t = malloc(n + 1)))
+			memcpy(t, x->text, n + 1);
+	} else
+		copy = json_deep_copy(x->value);
 	if (aux)
 		*aux = x->aux;
 	pthread_mutex_lock(&rc->mu);
 	if (--x->readers == 0 && x->dropped)
 		entry_free(x);
 	pthread_mutex_unlock(&rc->mu);
-	if (!copy) {
+	if (!copy && !t) {
 		atomic_fetch_add_explicit(&rc->misses, 1, memory_order_relaxed);
 		return false;
 	}
 	atomic_fetch_add_explicit(&rc->hits, 1, memory_order_relaxed);
 	*out = copy;
+	if (text) {
+		*text = t;
+		if (len)
+			*len = n;
+	}
 	return true;
 }
 
@@ -235,10 +251,15 @@ result_cache_put(struct result_cache *rc, const char *key, const json_t *v, int6
 
 	if (!rc || rc->max_bytes == 0)
 		return;
-	size_t cost = ENTRY_OVERHEAD + strlen(key) + 1 + result_cache_cost(v);
-	if (cost > rc->max_bytes / 4 || !(x = calloc(1, sizeof *x)))
+	if (!(x = calloc(1, sizeof *x)))
 		return;
-	if (!(x->key = strdup(key)) || !(x->value = json_deep_copy(v))) {
+	if (!(x->text = json_dumps(v, RESULT_CACHE_JSON_FLAGS))) {
+		free(x);
+		return;
+	}
+	x->len = strlen(x->text);
+	size_t cost = ENTRY_OVERHEAD + strlen(key) + 1 + result_cache_cost(v) + x->len + 1;
+	if (cost > rc->max_bytes / 4 || !(x->key = strdup(key)) || !(x->value = json_deep_copy(v))) {
 		entry_free(x);
 		return;
 	}

@@ -11,7 +11,11 @@
  * caller's visibility, so a changed world is a new key and an old entry is
  * never served for it; old entries age out.
  *
- * Thread-safe (one mutex; values are deep-copied in and out, outside it).
+ * Each value is kept twice: as JSON (deep-copied out, for a caller that
+ * still changes it or renders CSV) and as its JSON text rendered with
+ * RESULT_CACHE_JSON_FLAGS (copied out: a JSON answer of a hit is a memcpy).
+ *
+ * Thread-safe (one mutex; values are copied in and out outside it).
  */
 #ifndef ATTAIN_CACHE_H
 #define ATTAIN_CACHE_H
@@ -20,6 +24,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* How a kept value's text is rendered: as api/respond.c renders a JSON answer. */
+#define RESULT_CACHE_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15) | JSON_ENCODE_ANY)
 
 struct result_cache;
 
@@ -36,14 +43,17 @@ void result_cache_set_global(struct result_cache *rc);
 struct result_cache *result_cache_global(void);
 
 /*
- * The value kept under key (a NUL-terminated string) as a deep copy into
- * *out (json_decref) and its aux number into *aux (may be NULL): true on a
- * hit; false (counted as a miss) otherwise. rc NULL: false, not counted.
+ * The value kept under key (a NUL-terminated string) and its aux number
+ * into *aux (may be NULL): with text NULL, as a deep copy into *out
+ * (json_decref); else as its rendered text into *text (free; its length
+ * into *len, may be NULL) and *out NULL. True on a hit; false (counted as
+ * a miss) otherwise. rc NULL: false, not counted.
  */
-bool result_cache_get(struct result_cache *rc, const char *key, json_t **out, int64_t *aux);
+bool result_cache_get(struct result_cache *rc, const char *key, json_t **out, char **text, size_t *len,
+                      int64_t *aux);
 
 /*
- * Keep a deep copy of v with aux under key (replacing one kept there),
+ * Keep a deep copy of v and its text with aux under key (replacing one kept there),
  * evicting the least recently used entries until it fits. A value larger
  * than a quarter of the bound is not kept. rc NULL: nothing.
  */

@@ -52,11 +52,14 @@ key_scope(struct buf *b, const struct perf_scope *s, enum quota_metric metric)
 	buf_printf(b, "%d:%lld|m%d|", (int)s->kind, (long long)s->id, (int)metric);
 }
 
-/* The answer kept under key b into *out (and *aux): true on a hit. */
+/*
+ * The answer kept under key b into *out, or (text not NULL) its rendered
+ * text into *text and *out NULL; its aux into *aux: true on a hit.
+ */
 static bool
-cached(const struct buf *b, json_t **out, int64_t *aux)
+cached(const struct buf *b, json_t **out, char **text, int64_t *aux)
 {
-	return !b->oom && b->data && result_cache_get(result_cache_global(), b->data, out, aux);
+	return !b->oom && b->data && result_cache_get(result_cache_global(), b->data, out, text, NULL, aux);
 }
 
 /* Keep answer v (and aux) under key b. */
@@ -469,7 +472,7 @@ render(const struct perf_query *q, const struct period *p, const struct perf_whe
 
 enum status
 perf_service_get(struct db_conn *c, const struct caller *who, const struct perf_query *q, json_t **out,
-                 struct issues *e)
+                 char **text, struct issues *e)
 {
 	struct quota_spec spec = {.period = q->period, .metric = q->metric};
 	struct quota_tree tree = {0};
@@ -512,7 +515,7 @@ perf_service_get(struct db_conn *c, const struct caller *who, const struct perf_
 			key_begin(&key, "get", who, version, settings.today);
 			key_scope(&key, &q->scope, q->metric);
 			buf_printf(&key, "%s|%ld", q->period, q->has_as_of ? (long)q->as_of : -1L);
-			if (cached(&key, out, NULL))
+			if (cached(&key, out, text, NULL))
 				goto out; /* st is ST_OK */
 			caching = true;
 		}
@@ -880,7 +883,7 @@ board_rows(struct board *b, const struct perf_board_query *q, const char *sort, 
 
 enum status
 perf_service_leaderboard(struct db_conn *c, const struct caller *who, const struct perf_board_query *q, json_t **out,
-                         int64_t *next, struct issues *e)
+                         char **text, int64_t *next, struct issues *e)
 {
 	const char *sort = q->sort ? q->sort : "attainment_pct";
 	struct board b;
@@ -902,7 +905,7 @@ perf_service_leaderboard(struct db_conn *c, const struct caller *who, const stru
 		return st;
 	}
 	buf_printf(&key, "%d|%s|%d|%d|%lld", q->teams, sort, asc, q->limit, (long long)q->offset);
-	if (cached(&key, out, next)) {
+	if (cached(&key, out, text, next)) {
 		buf_clear(&key);
 		return ST_OK;
 	}
@@ -937,6 +940,12 @@ perf_service_leaderboard(struct db_conn *c, const struct caller *who, const stru
 		                         "total", (json_int_t)n, "items", items)
 		             : NULL;
 		st = *out ? ST_OK : ST_NOMEM;
+		if (st == ST_OK && q->cursor) {
+			char cur[64];
+			if (*next >= 0)
+				q->cursor(*next, cur, sizeof cur);
+			json_object_set_new(*out, "next_cursor", *next >= 0 ? json_string(cur) : json_null());
+		}
 		if (st == ST_OK)
 			keep(&key, *out, *next);
 	}
@@ -948,7 +957,7 @@ perf_service_leaderboard(struct db_conn *c, const struct caller *who, const stru
 
 enum status
 perf_service_distribution(struct db_conn *c, const struct caller *who, const struct perf_board_query *q,
-                          json_t **out, struct issues *e)
+                          json_t **out, char **text, struct issues *e)
 {
 	struct perf_board_query people = *q;
 	struct board b;
@@ -963,7 +972,8 @@ perf_service_distribution(struct db_conn *c, const struct caller *who, const str
 
 	people.teams = false;
 	memset(&b, 0, sizeof b);
-	if ((st = board_begin(c, who, &people, "distribution", &team, &x, &key, e)) != ST_OK || cached(&key, out, NULL)) {
+	if ((st = board_begin(c, who, &people, "distribution", &team, &x, &key, e)) != ST_OK ||
+	    cached(&key, out, text, NULL)) {
 		buf_clear(&key);
 		return st;
 	}
@@ -1062,7 +1072,7 @@ series_begin(struct db_conn *c, const struct caller *who, const struct perf_seri
 
 enum status
 perf_service_trend(struct db_conn *c, const struct caller *who, const struct perf_series_query *q, json_t **out,
-                   struct issues *e)
+                   char **text, struct issues *e)
 {
 	struct period *periods = NULL;
 	struct perf_day *days = NULL;
@@ -1074,7 +1084,7 @@ perf_service_trend(struct db_conn *c, const struct caller *who, const struct per
 	enum status st;
 
 	if ((st = series_begin(c, who, q, "trend", &team, &settings, &periods, &np, &key, e)) != ST_OK ||
-	    cached(&key, out, NULL))
+	    cached(&key, out, text, NULL))
 		goto out;
 	cal_date end = periods[np - 1].end < settings.today ? periods[np - 1].end : settings.today;
 	if (end >= periods[0].start &&
@@ -1137,7 +1147,7 @@ out:
 
 enum status
 perf_service_scorecard(struct db_conn *c, const struct caller *who, const struct perf_series_query *q, json_t **out,
-                       struct issues *e)
+                       char **text, struct issues *e)
 {
 	struct period *periods = NULL;
 	size_t np = 0;
@@ -1148,7 +1158,7 @@ perf_service_scorecard(struct db_conn *c, const struct caller *who, const struct
 	enum status st;
 
 	if ((st = series_begin(c, who, q, "scorecard", &team, &settings, &periods, &np, &key, e)) != ST_OK ||
-	    cached(&key, out, NULL))
+	    cached(&key, out, text, NULL))
 		goto out;
 	if (!(points = json_array())) {
 		st = ST_NOMEM;

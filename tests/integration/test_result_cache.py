@@ -101,7 +101,7 @@ def answers(api, tree):
     out = []
     for path, params in reads(tree):
         r = api.get(path, params=params)
-        out.append((path, params, ok(r), r.headers.get("X-Next-Cursor")))
+        out.append((path, params, ok(r), r.text, r.headers.get("X-Next-Cursor")))
     return out
 
 

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -30,20 +31,32 @@ a_kept_value_is_a_hit_and_a_copy(void **state)
 	json_t *v = value(1), *out = NULL;
 	int64_t aux = 0;
 
-	assert_false(result_cache_get(rc, "k1", &out, &aux));
+	assert_false(result_cache_get(rc, "k1", &out, NULL, NULL, &aux));
 	result_cache_put(rc, "k1", v, 42);
 	json_object_set_new(v, "n", json_integer(99)); /* the kept value is a copy */
-	assert_true(result_cache_get(rc, "k1", &out, &aux));
+	assert_true(result_cache_get(rc, "k1", &out, NULL, NULL, &aux));
 	assert_int_equal(aux, 42);
 	assert_int_equal(json_integer_value(json_object_get(out, "n")), 1);
 	json_object_set_new(out, "next_cursor", json_null()); /* so is the answer */
 	json_decref(out);
-	assert_true(result_cache_get(rc, "k1", &out, NULL));
+	assert_true(result_cache_get(rc, "k1", &out, NULL, NULL, NULL));
 	assert_null(json_object_get(out, "next_cursor"));
 	json_decref(out);
-	assert_false(result_cache_get(rc, "k2", &out, NULL));
+	assert_false(result_cache_get(rc, "k2", &out, NULL, NULL, NULL));
+	/* as text: what the JSON renders to, and no JSON */
+	json_t *orig = value(1);
+	char *text = NULL, *want = json_dumps(orig, RESULT_CACHE_JSON_FLAGS);
+	size_t len = 0;
+	json_decref(orig);
+	assert_true(result_cache_get(rc, "k1", &out, &text, &len, &aux));
+	assert_null(out);
+	assert_string_equal(text, want);
+	assert_int_equal(len, strlen(want));
+	assert_int_equal(aux, 42);
+	free(text);
+	free(want);
 	result_cache_stats(rc, &s);
-	assert_int_equal(s.hits, 2);
+	assert_int_equal(s.hits, 3);
 	assert_int_equal(s.misses, 2);
 	assert_int_equal(s.entries, 1);
 	assert_true(s.bytes >= result_cache_cost(v) && s.bytes <= s.max_bytes);
@@ -77,23 +90,23 @@ the_least_recently_used_goes_first(void **state)
 		snprintf(key, sizeof key, "k%d", i);
 		result_cache_put(rc, key, v, i);
 	}
-	assert_true(result_cache_get(rc, "k0", &out, NULL)); /* k0 used: k1 is now the oldest */
+	assert_true(result_cache_get(rc, "k0", &out, NULL, NULL, NULL)); /* k0 used: k1 is now the oldest */
 	json_decref(out);
 	result_cache_put(rc, "k4", v, 4);
 	result_cache_stats(rc, &s);
 	assert_true(s.bytes <= s.max_bytes);
-	assert_false(result_cache_get(rc, "k1", &out, NULL));
+	assert_false(result_cache_get(rc, "k1", &out, NULL, NULL, NULL));
 	for (int i = 0; i < 5; i++) {
 		if (i == 1)
 			continue;
 		snprintf(key, sizeof key, "k%d", i);
-		assert_true(result_cache_get(rc, key, &out, NULL));
+		assert_true(result_cache_get(rc, key, &out, NULL, NULL, NULL));
 		json_decref(out);
 	}
 	/* one key, one entry: a put replaces */
 	result_cache_put(rc, "k4", v, 44);
 	int64_t aux = 0;
-	assert_true(result_cache_get(rc, "k4", &out, &aux) && aux == 44);
+	assert_true(result_cache_get(rc, "k4", &out, NULL, NULL, &aux) && aux == 44);
 	json_decref(out);
 	result_cache_stats(rc, &s);
 	assert_int_equal(s.entries, 4);
@@ -109,12 +122,12 @@ a_bound_of_zero_keeps_nothing(void **state)
 	json_t *v = value(1), *out;
 
 	result_cache_put(rc, "k", v, 0);
-	assert_false(result_cache_get(rc, "k", &out, NULL));
+	assert_false(result_cache_get(rc, "k", &out, NULL, NULL, NULL));
 	result_cache_stats(rc, &s);
 	assert_int_equal(s.entries, 0);
 	assert_int_equal(s.bytes, 0);
 	/* no cache at all: misses, not counted */
-	assert_false(result_cache_get(NULL, "k", &out, NULL));
+	assert_false(result_cache_get(NULL, "k", &out, NULL, NULL, NULL));
 	result_cache_put(NULL, "k", v, 0);
 	json_decref(v);
 	result_cache_free(rc);
@@ -129,7 +142,7 @@ a_value_over_a_quarter_of_the_bound_is_not_kept(void **state)
 		json_array_append_new(v, value(i));
 	struct result_cache *rc = result_cache_new(result_cache_cost(v) * 3);
 	result_cache_put(rc, "big", v, 0);
-	assert_false(result_cache_get(rc, "big", &out, NULL));
+	assert_false(result_cache_get(rc, "big", &out, NULL, NULL, NULL));
 	json_decref(v);
 	result_cache_free(rc);
 }
@@ -144,7 +157,7 @@ hammer(void *arg)
 
 	for (int i = 0; i < 2000; i++) {
 		snprintf(key, sizeof key, "k%d", i % 37);
-		if (result_cache_get(shared, key, &out, NULL)) {
+		if (result_cache_get(shared, key, &out, NULL, NULL, NULL)) {
 			assert_non_null(json_object_get(out, "n"));
 			json_decref(out);
 		} else
