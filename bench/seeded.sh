@@ -10,7 +10,7 @@
 #   seeded_build               scripts/deps --bench, a release build in $build; sets bin
 #   seeded_pg DIR DB           start a cluster in DIR on a free port (scripts/pg), create DB,
 #                              migrate, seed the org `bench` ($teams teams, $people people, $deals
-#                              deals up to $today) with attainctl, analyse; sets pgport, admin_url,
+#                              deals up to $today) with attainctl, vacuum and analyse; sets pgport, admin_url,
 #                              db and db_url
 seeded_options() {
 	seeded_name=$1
@@ -67,5 +67,9 @@ seeded_pg() {
 	DATABASE_URL=$db_url "$bin/attainctl" seed --org bench --teams "$teams" --people "$people" --deals "$deals" \
 		--today "$today" >/dev/null
 	log "seeded in $(($(date +%s) - t0)) s"
-	psql -X -q "$db_url" -c "VACUUM ANALYZE" -c "CHECKPOINT"
+	# scripts/pg runs with synchronous_commit=off: until the seed's commit record is flushed,
+	# VACUUM may not set its rows' hint bits, so it would leave every page of the tables it
+	# reaches first (deals, people, quotas) out of the visibility map, and their index-only
+	# scans fetching the heap (the quota tree: a heap page per quota). A checkpoint flushes it.
+	psql -X -q "$db_url" -c "CHECKPOINT" -c "VACUUM ANALYZE" -c "CHECKPOINT"
 }
