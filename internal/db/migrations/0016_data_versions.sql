@@ -17,6 +17,10 @@
 -- in the same statement, so they need none (tests/integration/
 -- test_result_cache.py checks the list against pg_trigger).
 --
+-- No TRUNCATE trigger: attaind never truncates these tables, and a TRUNCATE
+-- names no org (raising every org's version would read across orgs). After
+-- a TRUNCATE by hand, restart attaind (or run it with ATTAIN_RESULT_CACHE_MB=0).
+--
 -- A writer adds 1 to its own slot (its backend pid mod 64) of each org its
 -- statement touched: concurrent writers of one org rarely touch the same row
 -- (an org-wide row would queue every writer of the org behind the one
@@ -50,14 +54,6 @@ BEGIN
 END
 $$;
 
--- TRUNCATE names no rows: every org's version rises.
-CREATE FUNCTION org_data_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-	PERFORM org_data_bump(ARRAY(SELECT org_id FROM orgs));
-	RETURN NULL;
-END
-$$;
-
 DO $$
 DECLARE
 	t text;
@@ -71,8 +67,6 @@ BEGIN
 		               ' FOR EACH STATEMENT EXECUTE FUNCTION org_data_changed()', t || '_version_upd', t);
 		EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %I REFERENCING OLD TABLE AS old_rows'
 		               ' FOR EACH STATEMENT EXECUTE FUNCTION org_data_changed()', t || '_version_del', t);
-		EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %I'
-		               ' FOR EACH STATEMENT EXECUTE FUNCTION org_data_truncated()', t || '_version_trunc', t);
 	END LOOP;
 END
 $$;
