@@ -5,19 +5,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One kept answer: in a hash chain and in the LRU list (head: most recent). */
+#include "core/hash.h"
+
+/* A place in the LRU ring: the cache's own is the sentinel (next: most recent, prev: least). */
+struct ring {
+	struct ring *prev, *next;
+};
+
+/* One kept answer: in the LRU ring (first member) and in a hash chain. */
 struct entry {
+	struct ring lru;
 	struct entry *next_hash;
-	struct entry *prev, *next; /* LRU */
 	uint64_t hash;
-	char *key;
 	json_t *value; /* never changed once kept; deep-copied out */
 	char *text;    /* value rendered (RESULT_CACHE_JSON_FLAGS) */
 	size_t len;
 	int64_t aux;
 	size_t cost;
 	int readers;  /* gets copying it outside the lock */
-	bool dropped; /* out of the table and list: the last reader frees it */
+	bool dropped; /* out of the table and ring: the last reader frees it */
+	char key[];
 };
 
 struct result_cache {
@@ -25,7 +32,7 @@ struct result_cache {
 	size_t max_bytes, bytes, entries;
 	struct entry **buckets;
 	size_t nbuckets; /* a power of two */
-	struct entry *head, *tail;
+	struct ring lru;
 	atomic_ulong hits, misses;
 };
 
@@ -35,20 +42,22 @@ static struct result_cache *global;
 #define ENTRY_OVERHEAD (sizeof(struct entry) + 2 * sizeof(void *))
 /* A JSON node (jansson's struct and its allocation). */
 #define NODE_COST 48
+#define FIRST_BUCKETS 1024
 
 struct result_cache *
 result_cache_new(size_t max_bytes)
 {
-	struct result_cache *rc = calloc(1, sizeof *rc);
+	struct entry **buckets = calloc(FIRST_BUCKETS, sizeof *buckets);
+	struct result_cache *rc = buckets ? calloc(1, sizeof *rc) : NULL;
 
-	if (!rc)
-		return NULL;
-	rc->max_bytes = max_bytes;
-	rc->nbuckets = 1024;
-	if (!(rc->buckets = calloc(rc->nbuckets, sizeof *rc->buckets))) {
-		free(rc);
+	if (!rc) {
+		free(buckets);
 		return NULL;
 	}
+	rc->buckets = buckets;
+	rc->nbuckets = FIRST_BUCKETS;
+	rc->max_bytes = max_bytes;
+	rc->lru.prev = rc->lru.next = &rc->lru;
 	pthread_mutex_init(&rc->mu, NULL);
 	return rc;
 }
@@ -58,7 +67,6 @@ entry_free(struct entry *x)
 {
 	json_decref(x->value);
 	free(x->text);
-	free(x->key);
 	free(x);
 }
 
@@ -67,9 +75,10 @@ result_cache_free(struct result_cache *rc)
 {
 	if (!rc)
 		return;
-	for (struct entry *x = rc->head, *nx; x; x = nx) {
-		nx = x->next;
-		entry_free(x);
+	while (rc->lru.next != &rc->lru) {
+		struct ring *r = rc->lru.next;
+		rc->lru.next = r->next;
+		entry_free((struct entry *)r);
 	}
 	pthread_mutex_destroy(&rc->mu);
 	free(rc->buckets);
@@ -86,17 +95,6 @@ struct result_cache *
 result_cache_global(void)
 {
 	return global;
-}
-
-/* FNV-1a, 64 bits. */
-static uint64_t
-hash_of(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
 }
 
 size_t
@@ -122,34 +120,23 @@ result_cache_cost(const json_t *v)
 	return n;
 }
 
-/* Take x out of the LRU list. */
+/* Put x first in the ring (most recently used), out of where it was if anywhere. */
 static void
-lru_unlink(struct result_cache *rc, struct entry *x)
+ring_front(struct result_cache *rc, struct entry *x)
 {
-	if (x->prev)
-		x->prev->next = x->next;
-	else
-		rc->head = x->next;
-	if (x->next)
-		x->next->prev = x->prev;
-	else
-		rc->tail = x->prev;
-	x->prev = x->next = NULL;
+	struct ring *r = &x->lru;
+
+	if (r->next) {
+		r->prev->next = r->next;
+		r->next->prev = r->prev;
+	}
+	r->prev = &rc->lru;
+	r->next = rc->lru.next;
+	rc->lru.next->prev = r;
+	rc->lru.next = r;
 }
 
-static void
-lru_front(struct result_cache *rc, struct entry *x)
-{
-	x->prev = NULL;
-	x->next = rc->head;
-	if (rc->head)
-		rc->head->prev = x;
-	rc->head = x;
-	if (!rc->tail)
-		rc->tail = x;
-}
-
-/* Take x out of the table and the list; freed now unless a get is copying it. */
+/* Take x out of the table and the ring; freed now unless a get is copying it. */
 static void
 drop(struct result_cache *rc, struct entry *x)
 {
@@ -158,7 +145,8 @@ drop(struct result_cache *rc, struct entry *x)
 	while (*p != x)
 		p = &(*p)->next_hash;
 	*p = x->next_hash;
-	lru_unlink(rc, x);
+	x->lru.prev->next = x->lru.next;
+	x->lru.next->prev = x->lru.prev;
 	rc->bytes -= x->cost;
 	rc->entries--;
 	x->dropped = true;
@@ -199,15 +187,14 @@ bool
 result_cache_get(struct result_cache *rc, const char *key, json_t **out, char **text, size_t *len,
                  int64_t *aux)
 {
-	uint64_t h = hash_of(key);
+	uint64_t h = hash_string(key);
 	struct entry *x;
 
 	if (!rc)
 		return false;
 	pthread_mutex_lock(&rc->mu);
 	if ((x = find(rc, key, h))) {
-		lru_unlink(rc, x);
-		lru_front(rc, x);
+		ring_front(rc, x);
 		x->readers++;
 	}
 	pthread_mutex_unlock(&rc->mu);
@@ -248,35 +235,34 @@ void
 result_cache_put(struct result_cache *rc, const char *key, const json_t *v, int64_t aux)
 {
 	struct entry *x, *old;
+	size_t klen = strlen(key);
 
-	if (!rc || rc->max_bytes == 0)
+	if (!rc || rc->max_bytes == 0 || !(x = calloc(1, sizeof *x + klen + 1)))
 		return;
-	if (!(x = calloc(1, sizeof *x)))
-		return;
+	memcpy(x->key, key, klen + 1);
 	if (!(x->text = json_dumps(v, RESULT_CACHE_JSON_FLAGS))) {
 		free(x);
 		return;
 	}
 	x->len = strlen(x->text);
-	size_t cost = ENTRY_OVERHEAD + strlen(key) + 1 + result_cache_cost(v) + x->len + 1;
-	if (cost > rc->max_bytes / 4 || !(x->key = strdup(key)) || !(x->value = json_deep_copy(v))) {
+	x->cost = ENTRY_OVERHEAD + klen + 1 + result_cache_cost(v) + x->len + 1;
+	if (x->cost > rc->max_bytes / 4 || !(x->value = json_deep_copy(v))) {
 		entry_free(x);
 		return;
 	}
-	x->hash = hash_of(key);
+	x->hash = hash_string(key);
 	x->aux = aux;
-	x->cost = cost;
 	pthread_mutex_lock(&rc->mu);
 	if ((old = find(rc, key, x->hash)))
 		drop(rc, old);
-	while (rc->tail && rc->bytes + cost > rc->max_bytes)
-		drop(rc, rc->tail);
+	while (rc->lru.prev != &rc->lru && rc->bytes + x->cost > rc->max_bytes)
+		drop(rc, (struct entry *)rc->lru.prev);
 	if (rc->entries >= rc->nbuckets)
 		grow(rc);
 	x->next_hash = rc->buckets[x->hash & (rc->nbuckets - 1)];
 	rc->buckets[x->hash & (rc->nbuckets - 1)] = x;
-	lru_front(rc, x);
-	rc->bytes += cost;
+	ring_front(rc, x);
+	rc->bytes += x->cost;
 	rc->entries++;
 	pthread_mutex_unlock(&rc->mu);
 }
