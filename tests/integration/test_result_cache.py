@@ -277,3 +277,17 @@ def test_a_disabled_cache_keeps_nothing(cold, tokens):
     samples, _ = scrape(cold.api())
     assert metric(samples, "attain_result_cache_hits_total") == 0
     assert metric(samples, "attain_result_cache_entries") == 0
+
+
+@pytest.mark.parametrize("value", ["-1", "65537", "lots"])
+def test_a_bad_cache_size_stops_the_start(run_attaind, value):
+    p = run_attaind(env={"ATTAIN_RESULT_CACHE_MB": value})
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and "ATTAIN_RESULT_CACHE_MB" in lines[0], p.stderr
+
+
+def test_help_names_the_cache_size(run_attaind):
+    p = run_attaind(args=("--help",))
+    assert p.returncode == 0
+    assert "ATTAIN_RESULT_CACHE_MB" in p.stdout and "default: 64" in p.stdout.split("ATTAIN_RESULT_CACHE_MB", 1)[1]
