@@ -142,11 +142,13 @@ metrics_render(struct metrics *m, struct db_pool *pool, struct buf *b)
 		   "# TYPE attain_result_cache_hits_total counter\nattain_result_cache_hits_total %lu\n"
 		   "# HELP attain_result_cache_misses_total Costly reads looked up in the result cache and computed.\n"
 		   "# TYPE attain_result_cache_misses_total counter\nattain_result_cache_misses_total %lu\n"
+		   "# HELP attain_result_cache_waits_total Misses that waited for another request's computation of their answer.\n"
+		   "# TYPE attain_result_cache_waits_total counter\nattain_result_cache_waits_total %lu\n"
 		   "# HELP attain_result_cache_entries Answers kept in the result cache.\n"
 		   "# TYPE attain_result_cache_entries gauge\nattain_result_cache_entries %zu\n"
 		   "# HELP attain_result_cache_bytes Bytes the kept answers are charged (bound: ATTAIN_RESULT_CACHE_MB).\n"
 		   "# TYPE attain_result_cache_bytes gauge\nattain_result_cache_bytes %zu\n",
-		   cs.hits, cs.misses, cs.entries, cs.bytes);
+		   cs.hits, cs.misses, cs.waits, cs.entries, cs.bytes);
 }
 
 void

@@ -4,6 +4,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/hash.h"
 
@@ -27,13 +28,27 @@ struct entry {
 	char key[];
 };
 
+/*
+ * A value being computed by the caller that claimed its key: other gets of
+ * the key wait for it (one computation instead of one per concurrent miss).
+ */
+struct pending {
+	struct pending *next;
+	uint64_t hash;
+	bool done;   /* out of the list: its value was kept, or its claimer gave up */
+	int waiters; /* the last one out of a done pending frees it */
+	char key[];
+};
+
 struct result_cache {
 	pthread_mutex_t mu;
+	pthread_cond_t finished; /* a pending is done */
+	struct pending *pending;
 	size_t max_bytes, bytes, entries;
 	struct entry **buckets;
 	size_t nbuckets; /* a power of two */
 	struct ring lru;
-	atomic_ulong hits, misses;
+	atomic_ulong hits, misses, waits;
 };
 
 static struct result_cache *global;
@@ -59,6 +74,7 @@ result_cache_new(size_t max_bytes)
 	rc->max_bytes = max_bytes;
 	rc->lru.prev = rc->lru.next = &rc->lru;
 	pthread_mutex_init(&rc->mu, NULL);
+	pthread_cond_init(&rc->finished, NULL);
 	return rc;
 }
 
@@ -80,6 +96,12 @@ result_cache_free(struct result_cache *rc)
 		rc->lru.next = r->next;
 		entry_free((struct entry *)r);
 	}
+	while (rc->pending) {
+		struct pending *p = rc->pending;
+		rc->pending = p->next;
+		free(p);
+	}
+	pthread_cond_destroy(&rc->finished);
 	pthread_mutex_destroy(&rc->mu);
 	free(rc->buckets);
 	free(rc);
@@ -183,17 +205,85 @@ grow(struct result_cache *rc)
 	rc->nbuckets = n;
 }
 
+static struct pending *
+pending_find(struct result_cache *rc, const char *key, uint64_t h)
+{
+	for (struct pending *p = rc->pending; p; p = p->next)
+		if (p->hash == h && strcmp(p->key, key) == 0)
+			return p;
+	return NULL;
+}
+
+/* Wait (the lock held) until p is done or RESULT_CACHE_WAIT_MS have passed. */
+static void
+pending_wait(struct result_cache *rc, struct pending *p)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += RESULT_CACHE_WAIT_MS / 1000;
+	until.tv_nsec += (long)(RESULT_CACHE_WAIT_MS % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	atomic_fetch_add_explicit(&rc->waits, 1, memory_order_relaxed);
+	p->waiters++;
+	while (!p->done && pthread_cond_timedwait(&rc->finished, &rc->mu, &until) == 0)
+		;
+	if (--p->waiters == 0 && p->done)
+		free(p);
+}
+
+/* The pending computation of key is over (kept or given up): wake its waiters. */
+static void
+pending_finish(struct result_cache *rc, const char *key, uint64_t h)
+{
+	for (struct pending **pp = &rc->pending; *pp; pp = &(*pp)->next)
+		if ((*pp)->hash == h && strcmp((*pp)->key, key) == 0) {
+			struct pending *p = *pp;
+			*pp = p->next;
+			p->done = true;
+			if (p->waiters == 0)
+				free(p);
+			pthread_cond_broadcast(&rc->finished);
+			return;
+		}
+}
+
 bool
 result_cache_get(struct result_cache *rc, const char *key, json_t **out, char **text, size_t *len,
                  int64_t *aux)
 {
+	return result_cache_get_or_claim(rc, key, out, text, len, aux, NULL);
+}
+
+bool
+result_cache_get_or_claim(struct result_cache *rc, const char *key, json_t **out, char **text, size_t *len,
+                          int64_t *aux, bool *claimed)
+{
 	uint64_t h = hash_string(key);
 	struct entry *x;
+	struct pending *p;
 
+	if (claimed)
+		*claimed = false;
 	if (!rc)
 		return false;
 	pthread_mutex_lock(&rc->mu);
-	if ((x = find(rc, key, h))) {
+	if (!(x = find(rc, key, h)) && claimed && rc->max_bytes > 0) {
+		if ((p = pending_find(rc, key, h))) {
+			pending_wait(rc, p); /* then the entry, or compute without a claim */
+			x = find(rc, key, h);
+		} else if ((p = calloc(1, sizeof *p + strlen(key) + 1))) {
+			strcpy(p->key, key);
+			p->hash = h;
+			p->next = rc->pending;
+			rc->pending = p;
+			*claimed = true;
+		}
+	}
+	if (x) {
 		ring_front(rc, x);
 		x->readers++;
 	}
@@ -232,26 +322,51 @@ result_cache_get(struct result_cache *rc, const char *key, json_t **out, char **
 }
 
 void
-result_cache_put(struct result_cache *rc, const char *key, const json_t *v, int64_t aux)
+result_cache_release(struct result_cache *rc, const char *key)
 {
-	struct entry *x, *old;
-	size_t klen = strlen(key);
-
-	if (!rc || rc->max_bytes == 0 || !(x = calloc(1, sizeof *x + klen + 1)))
+	if (!rc)
 		return;
+	pthread_mutex_lock(&rc->mu);
+	pending_finish(rc, key, hash_string(key));
+	pthread_mutex_unlock(&rc->mu);
+}
+
+/* A new entry of v under key (its cost set); NULL when it cannot be made or is too large to keep. */
+static struct entry *
+entry_new(const struct result_cache *rc, const char *key, const json_t *v, int64_t aux)
+{
+	size_t klen = strlen(key);
+	struct entry *x = calloc(1, sizeof *x + klen + 1);
+
+	if (!x)
+		return NULL;
 	memcpy(x->key, key, klen + 1);
 	if (!(x->text = json_dumps(v, RESULT_CACHE_JSON_FLAGS))) {
 		free(x);
-		return;
+		return NULL;
 	}
 	x->len = strlen(x->text);
 	x->cost = ENTRY_OVERHEAD + klen + 1 + result_cache_cost(v) + x->len + 1;
 	if (x->cost > rc->max_bytes / 4 || !(x->value = json_deep_copy(v))) {
 		entry_free(x);
-		return;
+		return NULL;
 	}
 	x->hash = hash_string(key);
 	x->aux = aux;
+	return x;
+}
+
+void
+result_cache_put(struct result_cache *rc, const char *key, const json_t *v, int64_t aux)
+{
+	struct entry *x, *old;
+
+	if (!rc)
+		return;
+	if (rc->max_bytes == 0 || !(x = entry_new(rc, key, v, aux))) {
+		result_cache_release(rc, key);
+		return;
+	}
 	pthread_mutex_lock(&rc->mu);
 	if ((old = find(rc, key, x->hash)))
 		drop(rc, old);
@@ -264,6 +379,7 @@ result_cache_put(struct result_cache *rc, const char *key, const json_t *v, int6
 	ring_front(rc, x);
 	rc->bytes += x->cost;
 	rc->entries++;
+	pending_finish(rc, key, x->hash);
 	pthread_mutex_unlock(&rc->mu);
 }
 
@@ -275,6 +391,7 @@ result_cache_stats(struct result_cache *rc, struct result_cache_stats *out)
 		return;
 	out->hits = atomic_load(&rc->hits);
 	out->misses = atomic_load(&rc->misses);
+	out->waits = atomic_load(&rc->waits);
 	pthread_mutex_lock(&rc->mu);
 	out->entries = rc->entries;
 	out->bytes = rc->bytes;

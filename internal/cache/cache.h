@@ -53,14 +53,33 @@ bool result_cache_get(struct result_cache *rc, const char *key, json_t **out, ch
                       int64_t *aux);
 
 /*
+ * As result_cache_get, and on a miss with claimed not NULL: when nobody is
+ * computing key's value, the caller is (*claimed true: it must then call
+ * result_cache_put or result_cache_release with key, whatever happens); when
+ * another caller is, wait until it has kept it (or given up, or
+ * RESULT_CACHE_WAIT_MS have passed) and look again: a hit, or a miss the
+ * caller computes without a claim. So concurrent misses of one key (the
+ * reads right after a write) make one computation, not one each. A cache
+ * of 0 bytes claims nothing.
+ */
+#define RESULT_CACHE_WAIT_MS 10000
+bool result_cache_get_or_claim(struct result_cache *rc, const char *key, json_t **out, char **text,
+                               size_t *len, int64_t *aux, bool *claimed);
+
+/* The claim of key is given up (its computation failed): its waiters compute for themselves. */
+void result_cache_release(struct result_cache *rc, const char *key);
+
+/*
  * Keep a deep copy of v and its text with aux under key (replacing one kept there),
  * evicting the least recently used entries until it fits. A value larger
- * than a quarter of the bound is not kept. rc NULL: nothing.
+ * than a quarter of the bound is not kept. Ends a claim of key (kept or not).
+ * rc NULL: nothing.
  */
 void result_cache_put(struct result_cache *rc, const char *key, const json_t *v, int64_t aux);
 
 struct result_cache_stats {
 	unsigned long hits, misses;
+	unsigned long waits; /* misses that waited for another caller's computation of their key */
 	size_t entries, bytes, max_bytes;
 };
 void result_cache_stats(struct result_cache *rc, struct result_cache_stats *out);

@@ -52,22 +52,41 @@ key_scope(struct buf *b, const struct perf_scope *s, enum quota_metric metric)
 	buf_printf(b, "%d:%lld|m%d|", (int)s->kind, (long long)s->id, (int)metric);
 }
 
+/* An answer's key, and whether this request claimed its computation (result_cache_get_or_claim). */
+struct kept {
+	struct buf key;
+	bool claimed;
+};
+
 /*
- * The answer kept under key b into *out, or (text not NULL) its rendered
- * text into *text and *out NULL; its aux into *aux: true on a hit.
+ * The answer kept under k into *out, or (text not NULL) its rendered text
+ * into *text and *out NULL; its aux into *aux: true on a hit. On a miss the
+ * request computes the answer, and keep or kept_clear ends its claim.
  */
 static bool
-cached(const struct buf *b, json_t **out, char **text, int64_t *aux)
+cached(struct kept *k, json_t **out, char **text, int64_t *aux)
 {
-	return !b->oom && b->data && result_cache_get(result_cache_global(), b->data, out, text, NULL, aux);
+	return !k->key.oom && k->key.data &&
+	       result_cache_get_or_claim(result_cache_global(), k->key.data, out, text, NULL, aux, &k->claimed);
 }
 
-/* Keep answer v (and aux) under key b. */
+/* Keep answer v (and aux) under k. */
 static void
-keep(const struct buf *b, const json_t *v, int64_t aux)
+keep(struct kept *k, const json_t *v, int64_t aux)
 {
-	if (!b->oom && b->data && v)
-		result_cache_put(result_cache_global(), b->data, v, aux);
+	if (!k->key.oom && k->key.data && v) {
+		result_cache_put(result_cache_global(), k->key.data, v, aux);
+		k->claimed = false;
+	}
+}
+
+/* Give up a claim not ended by keep (the request failed: waiters compute for themselves). */
+static void
+kept_clear(struct kept *k)
+{
+	if (k->claimed)
+		result_cache_release(result_cache_global(), k->key.data);
+	buf_clear(&k->key);
 }
 
 /* The caller may see scope s: 404 / 403 otherwise. */
@@ -493,7 +512,7 @@ perf_service_get(struct db_conn *c, const struct caller *who, const struct perf_
 	const char *source, *basis = NULL;
 	json_t *o = NULL;
 	char version[ORG_VERSION_MAX];
-	struct buf key = {0};
+	struct kept key = {0};
 	bool caching = false;
 	enum status st;
 
@@ -512,9 +531,9 @@ perf_service_get(struct db_conn *c, const struct caller *who, const struct perf_
 		    (st = org_service_settings_versioned(c, who, &settings, version)) != ST_OK)
 			goto out;
 		if (!q->explain) {
-			key_begin(&key, "get", who, version, settings.today);
-			key_scope(&key, &q->scope, q->metric);
-			buf_printf(&key, "%s|%ld", q->period, q->has_as_of ? (long)q->as_of : -1L);
+			key_begin(&key.key, "get", who, version, settings.today);
+			key_scope(&key.key, &q->scope, q->metric);
+			buf_printf(&key.key, "%s|%ld", q->period, q->has_as_of ? (long)q->as_of : -1L);
 			if (cached(&key, out, text, NULL))
 				goto out; /* st is ST_OK */
 			caching = true;
@@ -581,7 +600,7 @@ perf_service_get(struct db_conn *c, const struct caller *who, const struct perf_
 	*out = o;
 	o = NULL;
 out:
-	buf_clear(&key);
+	kept_clear(&key);
 	json_decref(o);
 	free(weights);
 	free(stages);
@@ -896,17 +915,17 @@ perf_service_leaderboard(struct db_conn *c, const struct caller *who, const stru
 	                strcmp(sort, "velocity") == 0;
 	size_t from = 0, to = 0;
 	struct org_settings x;
-	struct buf key = {0};
+	struct kept key = {0};
 	int64_t team;
 
 	memset(&b, 0, sizeof b);
-	if ((st = board_begin(c, who, q, "board", &team, &x, &key, e)) != ST_OK) {
-		buf_clear(&key);
+	if ((st = board_begin(c, who, q, "board", &team, &x, &key.key, e)) != ST_OK) {
+		kept_clear(&key);
 		return st;
 	}
-	buf_printf(&key, "%d|%s|%d|%d|%lld", q->teams, sort, asc, q->limit, (long long)q->offset);
+	buf_printf(&key.key, "%d|%s|%d|%d|%lld", q->teams, sort, asc, q->limit, (long long)q->offset);
 	if (cached(&key, out, text, next)) {
-		buf_clear(&key);
+		kept_clear(&key);
 		return ST_OK;
 	}
 	if ((st = board_fill(c, who, &q->scope, team, q->period, q->metric, q->has_as_of ? q->as_of : x.today, &x,
@@ -949,7 +968,7 @@ perf_service_leaderboard(struct db_conn *c, const struct caller *who, const stru
 		if (st == ST_OK)
 			keep(&key, *out, *next);
 	}
-	buf_clear(&key);
+	kept_clear(&key);
 	free(rows);
 	board_clear(&b);
 	return st;
@@ -967,14 +986,14 @@ perf_service_distribution(struct db_conn *c, const struct caller *who, const str
 	enum status st;
 
 	struct org_settings x;
-	struct buf key = {0};
+	struct kept key = {0};
 	int64_t team;
 
 	people.teams = false;
 	memset(&b, 0, sizeof b);
-	if ((st = board_begin(c, who, &people, "distribution", &team, &x, &key, e)) != ST_OK ||
+	if ((st = board_begin(c, who, &people, "distribution", &team, &x, &key.key, e)) != ST_OK ||
 	    cached(&key, out, text, NULL)) {
-		buf_clear(&key);
+		kept_clear(&key);
 		return st;
 	}
 	if ((st = board_fill(c, who, &people.scope, team, people.period, people.metric,
@@ -999,7 +1018,7 @@ perf_service_distribution(struct db_conn *c, const struct caller *who, const str
 				keep(&key, *out, 0);
 		}
 	}
-	buf_clear(&key);
+	kept_clear(&key);
 	free(rows);
 	free(att);
 	board_clear(&b);
@@ -1080,10 +1099,10 @@ perf_service_trend(struct db_conn *c, const struct caller *who, const struct per
 	int64_t team;
 	struct org_settings settings;
 	json_t *points = NULL;
-	struct buf key = {0};
+	struct kept key = {0};
 	enum status st;
 
-	if ((st = series_begin(c, who, q, "trend", &team, &settings, &periods, &np, &key, e)) != ST_OK ||
+	if ((st = series_begin(c, who, q, "trend", &team, &settings, &periods, &np, &key.key, e)) != ST_OK ||
 	    cached(&key, out, text, NULL))
 		goto out;
 	cal_date end = periods[np - 1].end < settings.today ? periods[np - 1].end : settings.today;
@@ -1138,7 +1157,7 @@ perf_service_trend(struct db_conn *c, const struct caller *who, const struct per
 	if (st == ST_OK)
 		keep(&key, *out, 0);
 out:
-	buf_clear(&key);
+	kept_clear(&key);
 	json_decref(points);
 	free(periods);
 	free(days);
@@ -1154,10 +1173,10 @@ perf_service_scorecard(struct db_conn *c, const struct caller *who, const struct
 	int64_t team;
 	struct org_settings settings;
 	json_t *points = NULL;
-	struct buf key = {0};
+	struct kept key = {0};
 	enum status st;
 
-	if ((st = series_begin(c, who, q, "scorecard", &team, &settings, &periods, &np, &key, e)) != ST_OK ||
+	if ((st = series_begin(c, who, q, "scorecard", &team, &settings, &periods, &np, &key.key, e)) != ST_OK ||
 	    cached(&key, out, text, NULL))
 		goto out;
 	if (!(points = json_array())) {
@@ -1229,7 +1248,7 @@ perf_service_scorecard(struct db_conn *c, const struct caller *who, const struct
 	if (st == ST_OK)
 		keep(&key, *out, 0);
 out:
-	buf_clear(&key);
+	kept_clear(&key);
 	json_decref(points);
 	free(periods);
 	return st;

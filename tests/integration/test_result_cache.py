@@ -252,6 +252,7 @@ def test_an_answer_is_kept_per_visibility_and_access_is_checked_first(tree, clie
 def test_metrics_show_the_cache(server, anon):
     samples, types = scrape(anon)
     for name, kind in (("attain_result_cache_hits_total", "counter"), ("attain_result_cache_misses_total", "counter"),
+                       ("attain_result_cache_waits_total", "counter"),
                        ("attain_result_cache_entries", "gauge"), ("attain_result_cache_bytes", "gauge")):
         assert types.get(name) == kind, name
         assert any(n == name for n, _, _ in samples), name

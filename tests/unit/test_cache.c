@@ -186,6 +186,81 @@ threads_at_once(void **state)
 	result_cache_free(shared);
 }
 
+/* A get of a key another caller has claimed. */
+struct waiter {
+	pthread_t t;
+	bool hit, claimed;
+	int64_t aux;
+};
+
+static void *
+wait_for(void *arg)
+{
+	struct waiter *w = arg;
+	json_t *out = NULL;
+
+	w->hit = result_cache_get_or_claim(shared, "k", &out, NULL, NULL, &w->aux, &w->claimed);
+	json_decref(out);
+	if (w->claimed) /* it would compute and fail: its claim given up */
+		result_cache_release(shared, "k");
+	return NULL;
+}
+
+static void
+concurrent_misses_make_one_computation(void **state)
+{
+	struct waiter w[4] = {0};
+	struct result_cache_stats s;
+	json_t *v = value(1), *out = NULL;
+	bool claimed = false;
+
+	shared = result_cache_new(1 << 20);
+	assert_false(result_cache_get_or_claim(shared, "k", &out, NULL, NULL, NULL, &claimed));
+	assert_true(claimed); /* nobody computes k: this caller does */
+	for (int i = 0; i < 4; i++)
+		pthread_create(&w[i].t, NULL, wait_for, &w[i]);
+	result_cache_put(shared, "k", v, 7); /* kept: whoever waited sees it, whoever comes later too */
+	for (int i = 0; i < 4; i++) {
+		pthread_join(w[i].t, NULL);
+		assert_true(w[i].hit);
+		assert_false(w[i].claimed);
+		assert_int_equal(w[i].aux, 7);
+	}
+	result_cache_stats(shared, &s);
+	assert_int_equal(s.misses, 1);
+	assert_int_equal(s.hits, 4);
+	json_decref(v);
+	result_cache_free(shared);
+}
+
+static void
+a_released_claim_lets_the_waiters_compute(void **state)
+{
+	struct waiter w[3] = {0};
+	json_t *out = NULL;
+	bool claimed = false;
+
+	shared = result_cache_new(1 << 20);
+	assert_false(result_cache_get_or_claim(shared, "k", &out, NULL, NULL, NULL, &claimed));
+	assert_true(claimed);
+	for (int i = 0; i < 3; i++)
+		pthread_create(&w[i].t, NULL, wait_for, &w[i]);
+	result_cache_release(shared, "k"); /* the computation failed */
+	for (int i = 0; i < 3; i++) {
+		pthread_join(w[i].t, NULL);
+		assert_false(w[i].hit);
+	}
+	/* each waiter computed without a claim, or (came after the release) claimed anew and gave up:
+	 * none is left waiting, and nothing is kept */
+	assert_false(result_cache_get(shared, "k", &out, NULL, NULL, NULL));
+	/* a cache of 0 bytes claims nothing */
+	struct result_cache *none = result_cache_new(0);
+	assert_false(result_cache_get_or_claim(none, "k", &out, NULL, NULL, NULL, &claimed));
+	assert_false(claimed);
+	result_cache_free(none);
+	result_cache_free(shared);
+}
+
 int
 main(void)
 {
@@ -195,6 +270,8 @@ main(void)
 	    cmocka_unit_test(a_bound_of_zero_keeps_nothing),
 	    cmocka_unit_test(a_value_over_a_quarter_of_the_bound_is_not_kept),
 	    cmocka_unit_test(threads_at_once),
+	    cmocka_unit_test(concurrent_misses_make_one_computation),
+	    cmocka_unit_test(a_released_claim_lets_the_waiters_compute),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
