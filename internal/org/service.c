@@ -29,10 +29,10 @@ org_service_settings(struct db_conn *c, const struct caller *who, struct org_set
 }
 
 enum status
-org_service_settings_versioned(struct db_conn *c, const struct caller *who, struct org_settings *out,
-                               char version[ORG_VERSION_MAX])
+org_service_settings_versioned(struct db_conn *c, const struct caller *who, int64_t team_id,
+                               struct org_settings *out, char version[ORG_VERSION_MAX], bool *team_found)
 {
-	return org_settings_versioned_get(c, who->org, out, version, ORG_VERSION_MAX);
+	return org_settings_versioned_get(c, who->org, team_id, out, version, ORG_VERSION_MAX, team_found);
 }
 
 enum status

@@ -47,11 +47,14 @@ enum status org_service_settings(struct db_conn *c, const struct caller *who, st
 /*
  * The settings and, in the same snapshot, the org's data version (a string
  * of at most ORG_VERSION_MAX bytes that changes with every committed write
- * of the org's data: the key of a cached answer; org/store.h).
+ * of the org's data: the key of a cached answer; org/store.h), and whether
+ * team team_id (0: none asked) is one of the org's into *team_found (may be
+ * NULL): one statement.
  */
 #define ORG_VERSION_MAX 64
-enum status org_service_settings_versioned(struct db_conn *c, const struct caller *who, struct org_settings *out,
-                                           char version[ORG_VERSION_MAX]);
+enum status org_service_settings_versioned(struct db_conn *c, const struct caller *who, int64_t team_id,
+                                           struct org_settings *out, char version[ORG_VERSION_MAX],
+                                           bool *team_found);
 /* Today's date in the org's time zone. */
 enum status org_service_today(struct db_conn *c, const struct caller *who, cal_date *out);
 /* The org as a resource (GET /v1/org) into *out. */

@@ -39,7 +39,9 @@ DB_STMT(stmt_org_settings_versioned,
 	DB_DAY("(now() AT TIME ZONE timezone)::date") ", "
 	"(extract(epoch FROM created_at) * 1000000)::bigint || '.' || "
 	"(SELECT coalesce(sum(d.v), 0) FROM org_data_versions d WHERE d.org_id = $1) || "
-	"CASE WHEN pg_is_in_recovery() THEN '.s' ELSE '.p' END FROM orgs WHERE org_id = $1");
+	"CASE WHEN pg_is_in_recovery() THEN '.s' ELSE '.p' END,"
+	" (SELECT coalesce(t.parent_id, 0) FROM teams t WHERE t.org_id = $1 AND t.id = $2::bigint)"
+	" FROM orgs WHERE org_id = $1");
 #define ORG_COLS "name, fiscal_year_start_month, currency, timezone, ramp_curve"
 #define ORG_VALUES                                                                             \
 	"coalesce($3, name), coalesce($4::int, fiscal_year_start_month), coalesce($5, currency),"  \
@@ -63,9 +65,12 @@ org_get(struct db_conn *c, const char *org, struct rowjson *out)
 	return row_exec(c, &stmt_org_get, 1, (const char *[]){ org }, out);
 }
 
-/* The settings of the one row of r into *out (and its column 5 into version, when given). */
+/*
+ * The settings of the one row of r into *out (and its column 5 into
+ * version, when given; column 6 into *team_found, when given: not null).
+ */
 static enum status
-settings_read(struct db_conn *c, PGresult *r, struct org_settings *out, char *version, size_t size)
+settings_read(struct db_conn *c, PGresult *r, struct org_settings *out, char *version, size_t size, bool *team_found)
 {
 	enum status st = db_check(c, r, PGRES_TUPLES_OK);
 	struct org_settings s = { 0 };
@@ -92,6 +97,8 @@ settings_read(struct db_conn *c, PGresult *r, struct org_settings *out, char *ve
 	}
 	if (version)
 		snprintf(version, size, "%s", PQgetvalue(r, 0, 5));
+	if (team_found)
+		*team_found = !PQgetisnull(r, 0, 6);
 	*out = s;
 out:
 	PQclear(r);
@@ -101,14 +108,18 @@ out:
 enum status
 org_settings_get(struct db_conn *c, const char *org, struct org_settings *out)
 {
-	return settings_read(c, db_exec(c, &stmt_org_settings, 1, (const char *[]){ org }), out, NULL, 0);
+	return settings_read(c, db_exec(c, &stmt_org_settings, 1, (const char *[]){ org }), out, NULL, 0, NULL);
 }
 
 enum status
-org_settings_versioned_get(struct db_conn *c, const char *org, struct org_settings *out, char *version, size_t size)
+org_settings_versioned_get(struct db_conn *c, const char *org, int64_t team_id, struct org_settings *out,
+			   char *version, size_t size, bool *team_found)
 {
-	return settings_read(c, db_exec(c, &stmt_org_settings_versioned, 1, (const char *[]){ org }), out, version,
-			     size);
+	char idb[24];
+	const char *params[] = { org, team_id ? row_id_param(team_id, idb, sizeof idb) : NULL };
+
+	return settings_read(c, db_exec(c, &stmt_org_settings_versioned, 2, params), out, version, size,
+			     team_found);
 }
 
 enum status

@@ -31,10 +31,11 @@ enum status org_settings_get(struct db_conn *c, const char *org, struct org_sett
  * The same and, read in the same statement (one snapshot), the org's data
  * version into version: "<orgs.created_at in µs>.<sum of its
  * org_data_versions>.<p|s>" (s: read on a standby), which changes with every
- * committed write of the org's data (0016_data_versions).
+ * committed write of the org's data (0016_data_versions); and whether team
+ * team_id (0: none) is one of the org's into *team_found (may be NULL).
  */
-enum status org_settings_versioned_get(struct db_conn *c, const char *org, struct org_settings *out, char *version,
-				       size_t size);
+enum status org_settings_versioned_get(struct db_conn *c, const char *org, int64_t team_id, struct org_settings *out,
+				       char *version, size_t size, bool *team_found);
 /* Today's date in the org's time zone into *out; ST_NOT_FOUND when the org does not exist. */
 enum status org_today_get(struct db_conn *c, const char *org, cal_date *out);
 /*

@@ -89,6 +89,20 @@ kept_clear(struct kept *k)
 	buf_clear(&k->key);
 }
 
+/* Team id (found among the org's or not) may be seen by the caller: ST_OK, else 404 / 403 with the reason. */
+static enum status
+team_visible(const struct caller *who, int64_t id, bool found, struct issues *e)
+{
+	if (!found) {
+		issues_add(e, NULL, "%s", "no such team");
+		return ST_NOT_FOUND;
+	}
+	if (scope_quota_team(who->scope, id) >= SCOPE_READ)
+		return ST_OK;
+	issues_add(e, NULL, "%s", "the team is outside the teams whose figures you may see");
+	return ST_FORBIDDEN;
+}
+
 /* The caller may see scope s: 404 / 403 otherwise. */
 static enum status
 may_see(struct db_conn *c, const struct caller *who, const struct perf_scope *s, int64_t *team, struct issues *e)
@@ -113,18 +127,36 @@ may_see(struct db_conn *c, const struct caller *who, const struct perf_scope *s,
 		return ST_FORBIDDEN;
 	case PERF_TEAM: {
 		int64_t parent;
-		if ((st = org_service_team_parent(c, who, s->id, &parent)) == ST_NOT_FOUND)
-			issues_add(e, NULL, "%s", "no such team");
-		if (st != ST_OK)
+		if ((st = org_service_team_parent(c, who, s->id, &parent)) != ST_OK && st != ST_NOT_FOUND)
 			return st;
 		*team = s->id;
-		if (scope_quota_team(who->scope, s->id) >= SCOPE_READ)
-			return ST_OK;
-		issues_add(e, NULL, "%s", "the team is outside the teams whose figures you may see");
-		return ST_FORBIDDEN;
+		return team_visible(who, s->id, st == ST_OK, e);
 	}
 	}
 	return ST_INTERNAL;
+}
+
+/*
+ * may_see, then the org's settings and data version (the key of a cached
+ * answer): for a team or the org one statement (the team read with the
+ * settings), for a person two.
+ */
+static enum status
+may_see_versioned(struct db_conn *c, const struct caller *who, const struct perf_scope *s, int64_t *team,
+                  struct org_settings *x, char version[ORG_VERSION_MAX], struct issues *e)
+{
+	bool found = false;
+	enum status st;
+
+	if (s->kind == PERF_PERSON || (s->kind == PERF_ORG && !scope_reads_all(who->scope))) {
+		if ((st = may_see(c, who, s, team, e)) != ST_OK)
+			return st;
+		return org_service_settings_versioned(c, who, 0, x, version, NULL);
+	}
+	*team = s->kind == PERF_TEAM ? s->id : 0;
+	if ((st = org_service_settings_versioned(c, who, *team, x, version, &found)) != ST_OK)
+		return st;
+	return s->kind == PERF_TEAM ? team_visible(who, s->id, found, e) : ST_OK;
 }
 
 enum status
@@ -527,8 +559,7 @@ perf_service_get(struct db_conn *c, const struct caller *who, const struct perf_
 			goto out;
 		person_quota(&person, &has_quota, &full, &effective, &source);
 	} else {
-		if ((st = may_see(c, who, &q->scope, &team, e)) != ST_OK ||
-		    (st = org_service_settings_versioned(c, who, &settings, version)) != ST_OK)
+		if ((st = may_see_versioned(c, who, &q->scope, &team, &settings, version, e)) != ST_OK)
 			goto out;
 		if (!q->explain) {
 			key_begin(&key.key, "get", who, version, settings.today);
@@ -823,8 +854,7 @@ board_begin(struct db_conn *c, const struct caller *who, const struct perf_board
 	char version[ORG_VERSION_MAX];
 	enum status st;
 
-	if ((st = may_see(c, who, &q->scope, team, e)) != ST_OK ||
-	    (st = org_service_settings_versioned(c, who, x, version)) != ST_OK)
+	if ((st = may_see_versioned(c, who, &q->scope, team, x, version, e)) != ST_OK)
 		return st;
 	key_begin(key, op, who, version, x->today);
 	key_scope(key, &q->scope, q->metric);
@@ -1080,8 +1110,7 @@ series_begin(struct db_conn *c, const struct caller *who, const struct perf_seri
 	char version[ORG_VERSION_MAX];
 	enum status st;
 
-	if ((st = may_see(c, who, &q->scope, team, e)) != ST_OK ||
-	    (st = org_service_settings_versioned(c, who, settings, version)) != ST_OK)
+	if ((st = may_see_versioned(c, who, &q->scope, team, settings, version, e)) != ST_OK)
 		return st;
 	key_begin(key, op, who, version, settings->today);
 	key_scope(key, &q->scope, q->metric);
