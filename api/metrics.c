@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "cache/cache.h"
 
 static const double bounds[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
 				 0.1,    0.25,  0.5,    1,     2.5,  5,     10 };
@@ -134,6 +135,20 @@ metrics_render(struct metrics *m, struct db_pool *pool, struct buf *b)
 		   "# HELP attain_db_errors_total Database errors (connection loss, timeouts, failures).\n"
 		   "# TYPE attain_db_errors_total counter\nattain_db_errors_total %lu\n",
 		   ps.size, ps.in_use, ps.idle, ps.waiting, ps.errors);
+	struct result_cache_stats cs;
+	result_cache_stats(result_cache_global(), &cs);
+	buf_printf(b,
+		   "# HELP attain_result_cache_hits_total Costly reads answered from the result cache.\n"
+		   "# TYPE attain_result_cache_hits_total counter\nattain_result_cache_hits_total %lu\n"
+		   "# HELP attain_result_cache_misses_total Costly reads looked up in the result cache and computed.\n"
+		   "# TYPE attain_result_cache_misses_total counter\nattain_result_cache_misses_total %lu\n"
+		   "# HELP attain_result_cache_waits_total Misses that waited for another request's computation of their answer.\n"
+		   "# TYPE attain_result_cache_waits_total counter\nattain_result_cache_waits_total %lu\n"
+		   "# HELP attain_result_cache_entries Answers kept in the result cache.\n"
+		   "# TYPE attain_result_cache_entries gauge\nattain_result_cache_entries %zu\n"
+		   "# HELP attain_result_cache_bytes Bytes the kept answers are charged (bound: ATTAIN_RESULT_CACHE_MB).\n"
+		   "# TYPE attain_result_cache_bytes gauge\nattain_result_cache_bytes %zu\n",
+		   cs.hits, cs.misses, cs.waits, cs.entries, cs.bytes);
 }
 
 void

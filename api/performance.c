@@ -50,6 +50,30 @@ perf_query_read(struct req *r, struct issues *e, struct perf_query *q)
 	query_bool(r, "explain", e, &q->explain);
 }
 
+/*
+ * Answer a read: the JSON text of an answer from the result cache as it is
+ * (text: a JSON answer only), else out as respond_read renders it.
+ */
+static void
+answer(struct req *r, enum status st, struct issues *e, json_t *out, char *text, const char *rows)
+{
+	if (st == ST_OK && text) {
+		json_decref(out);
+		respond_json_text(r, 200, text);
+		return;
+	}
+	free(text);
+	respond_read(r, st, e, out, rows);
+}
+
+/* Where a service may give an answer from the result cache as text: JSON answers only. */
+static char **
+text_of(struct req *r, char **text)
+{
+	*text = NULL;
+	return respond_wants_csv(r) ? NULL : text;
+}
+
 void
 handle_performance(struct req *r)
 {
@@ -57,12 +81,13 @@ handle_performance(struct req *r)
 	struct issues e = {0};
 	struct caller who;
 	json_t *out = NULL;
+	char *text;
 
 	perf_query_read(r, &e, &q);
 	if (!respond_read_ready(r, &e, &who))
 		return;
-	enum status st = perf_service_get(r->conn, &who, &q, &out, &e);
-	respond_read(r, st, &e, out, NULL);
+	enum status st = perf_service_get(r->conn, &who, &q, &out, text_of(r, &text), &e);
+	answer(r, st, &e, out, text, NULL);
 }
 
 /* ---- GET /v1/performance/leaderboard and /distribution ---------------------------------- */
@@ -99,6 +124,7 @@ handle_performance_leaderboard(struct req *r)
 	long long limit = 50;
 	int64_t next = -1, after = 0;
 	const char *cursor;
+	char *text;
 
 	board_read(r, &e, &q);
 	query_enum(r, "level", levels, &e, &level);
@@ -111,18 +137,16 @@ handle_performance_leaderboard(struct req *r)
 	q.ascending = strcmp(order, "asc") == 0;
 	q.limit = (int)limit;
 	q.offset = after;
+	q.cursor = cursor_encode;
 	if (!respond_read_ready(r, &e, &who))
 		return;
-	enum status st = perf_service_leaderboard(r->conn, &who, &q, &out, &next, &e);
-	if (st == ST_OK) {
+	enum status st = perf_service_leaderboard(r->conn, &who, &q, &out, text_of(r, &text), &next, &e);
+	if (st == ST_OK && next >= 0) {
 		char c[64];
-		if (next >= 0) {
-			cursor_encode(next, c, sizeof c);
-			respond_header(r, "X-Next-Cursor", c);
-		}
-		json_object_set_new(out, "next_cursor", next >= 0 ? json_string(c) : json_null());
+		cursor_encode(next, c, sizeof c);
+		respond_header(r, "X-Next-Cursor", c);
 	}
-	respond_read(r, st, &e, out, "items");
+	answer(r, st, &e, out, text, "items");
 }
 
 void
@@ -133,11 +157,13 @@ handle_performance_distribution(struct req *r)
 	struct caller who;
 	json_t *out = NULL;
 
+	char *text;
+
 	board_read(r, &e, &q);
 	if (!respond_read_ready(r, &e, &who))
 		return;
-	enum status st = perf_service_distribution(r->conn, &who, &q, &out, &e);
-	respond_read(r, st, &e, out, NULL);
+	enum status st = perf_service_distribution(r->conn, &who, &q, &out, text_of(r, &text), &e);
+	answer(r, st, &e, out, text, NULL);
 }
 
 /* ---- GET /v1/performance/trend and /scorecard ---------------------------------------------- */
@@ -160,7 +186,7 @@ series_read(struct req *r, struct issues *e, struct perf_series_query *q, const 
 }
 
 typedef enum status (*series_fn)(struct db_conn *c, const struct caller *who, const struct perf_series_query *q,
-                                 json_t **out, struct issues *e);
+                                 json_t **out, char **text, struct issues *e);
 
 /* Run op on q and answer its JSON, or its points as CSV rows. */
 static void
@@ -168,11 +194,12 @@ series_answer(struct req *r, struct perf_series_query *q, struct issues *e, seri
 {
 	struct caller who;
 	json_t *out = NULL;
+	char *text;
 
 	if (!respond_read_ready(r, e, &who))
 		return;
-	enum status st = op(r->conn, &who, q, &out, e);
-	respond_read(r, st, e, out, "points");
+	enum status st = op(r->conn, &who, q, &out, text_of(r, &text), e);
+	answer(r, st, e, out, text, "points");
 }
 
 void

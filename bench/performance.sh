@@ -10,7 +10,10 @@
 #
 #   bench/performance.sh [--deals 1000000] [--people 1000] [--teams 100] [--runs 3]
 #                        [--duration 10] [--connections 32] [--today 2026-12-06]
-#                        [--build build-bench] [--only person,board,team,deals]
+#                        [--build build-bench] [--only person,board,team,deals] [--cache-mb 64]
+#
+# --cache-mb is attaind's ATTAIN_RESULT_CACHE_MB: 0 measures the cold path (every read computed);
+# with the cache on, board and team are answered from it after their first call (nothing writes).
 #
 # Starts and stops its own PostgreSQL (scripts/pg) and attaind, seeds with
 # `attainctl seed --deals` (deterministic), leaves nothing running. The
@@ -19,7 +22,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 deals=1000000 people=1000 teams=100 runs=3 duration=10 conns=32 today=2026-12-06 build=build-bench
-only=person,board,team,deals
+only=person,board,team,deals cache_mb=64
 . bench/seeded.sh
 seeded_options performance.sh "$@"
 
@@ -35,7 +38,7 @@ port=$(helper free-port)
 secret=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 token=$(ATTAIN_JWT_HS256_SECRET=$secret "$bin/attainctl" token --sub bench --org bench --roles admin --ttl 86400)
 env DATABASE_URL="$db_url" ATTAIN_JWT_HS256_SECRET="$secret" ATTAIN_LISTEN=127.0.0.1:$port ATTAIN_THREADS=$conns \
-	ATTAIN_DB_POOL=$conns ATTAIN_LOG_LEVEL=warn ATTAIN_MIGRATE=off "$bin/attaind" >"$work/attaind.log" 2>&1 &
+	ATTAIN_DB_POOL=$conns ATTAIN_LOG_LEVEL=warn ATTAIN_MIGRATE=off ATTAIN_RESULT_CACHE_MB=$cache_mb "$bin/attaind" >"$work/attaind.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && break; sleep 0.1; done
 
@@ -96,7 +99,7 @@ for r in $(seq "$runs"); do
 done
 echo
 echo "== performance reads at $deals deals, $people people, $teams teams (bench/performance.sh)"
-echo "command: bench/performance.sh --deals $deals --people $people --teams $teams --runs $runs --duration $duration --connections $conns --today $today"
+echo "command: bench/performance.sh --deals $deals --people $people --teams $teams --runs $runs --duration $duration --connections $conns --today $today --cache-mb $cache_mb"
 echo "period $period; medians of $runs runs of ${duration}s at $conns connections; machine: $(nproc) CPUs shared by all"
 "$PY" - "$work/results.tsv" <<'PYEOF'
 import statistics, sys

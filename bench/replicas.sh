@@ -10,6 +10,7 @@
 # Beside req/s and latency: the primary's load during the run (its transactions per second from
 # pg_stat_database over the run, and the CPU seconds of its processes), and the standby's. Each run
 # is followed by 11 s idle before the counters are read, so its transactions are all counted.
+# Both attaind run without the result cache (ATTAIN_RESULT_CACHE_MB=0): every read reaches a database.
 #
 #   bench/replicas.sh [--deals 100000] [--people 1000] [--teams 100] [--runs 3] [--duration 10]
 #                     [--connections 32] [--today 2026-12-06] [--build build-bench] [--only board,person]
@@ -54,7 +55,7 @@ token=$(ATTAIN_JWT_HS256_SECRET=$secret "$bin/attainctl" token --sub bench --org
 start_attaind() { # name port [READ_URL]
 	env DATABASE_URL="$db_url" ${3:+ATTAIN_DATABASE_READ_URL="$3"} ATTAIN_JWT_HS256_SECRET="$secret" \
 		ATTAIN_LISTEN=127.0.0.1:$2 ATTAIN_THREADS=$conns ATTAIN_DB_POOL=$conns ATTAIN_LOG_LEVEL=warn \
-		ATTAIN_MIGRATE=off "$bin/attaind" >"$work/attaind-$1.log" 2>&1 &
+		ATTAIN_MIGRATE=off ATTAIN_RESULT_CACHE_MB=0 "$bin/attaind" >"$work/attaind-$1.log" 2>&1 &
 	pids+=($!)
 	for _ in $(seq 100); do curl -fsS -o /dev/null "http://127.0.0.1:$2/healthz" 2>/dev/null && return; sleep 0.1; done
 	log "attaind $1 did not start"; exit 1

@@ -2,15 +2,15 @@
 # org: their shared options, build and database.
 #
 #   seeded_options NAME "$@"   parse --deals --people --teams --runs --duration --connections --today
-#                              --build --only into deals people teams runs duration conns today build
-#                              only (set the defaults first); defines PY, helper and log (NAME: prefix)
+#                              --build --only --cache-mb into deals people teams runs duration conns
+#                              today build only cache_mb (set the defaults first); defines PY, helper and log (NAME: prefix)
 #   seeded_traps               on exit: stop the processes in pids, call bench_stop when defined,
 #                              stop the cluster in pgdir, remove pgdir, the dirs in scratch, and work
 #                              unless the script failed
 #   seeded_build               scripts/deps --bench, a release build in $build; sets bin
 #   seeded_pg DIR DB           start a cluster in DIR on a free port (scripts/pg), create DB,
 #                              migrate, seed the org `bench` ($teams teams, $people people, $deals
-#                              deals up to $today) with attainctl, analyse; sets pgport, admin_url,
+#                              deals up to $today) with attainctl, vacuum and analyse; sets pgport, admin_url,
 #                              db and db_url
 seeded_options() {
 	seeded_name=$1
@@ -19,7 +19,7 @@ seeded_options() {
 		case "$1" in
 		--deals) deals=$2 ;; --people) people=$2 ;; --teams) teams=$2 ;; --runs) runs=$2 ;;
 		--duration) duration=$2 ;; --connections) conns=$2 ;; --today) today=$2 ;; --build) build=$2 ;;
-		--only) only=$2 ;;
+		--only) only=$2 ;; --cache-mb) cache_mb=$2 ;;
 		*) echo "$seeded_name: unknown option $1" >&2; exit 2 ;;
 		esac
 		shift 2
@@ -67,5 +67,9 @@ seeded_pg() {
 	DATABASE_URL=$db_url "$bin/attainctl" seed --org bench --teams "$teams" --people "$people" --deals "$deals" \
 		--today "$today" >/dev/null
 	log "seeded in $(($(date +%s) - t0)) s"
-	psql -X -q "$db_url" -c "VACUUM ANALYZE" -c "CHECKPOINT"
+	# scripts/pg runs with synchronous_commit=off: until the seed's commit record is flushed,
+	# VACUUM may not set its rows' hint bits, so it would leave every page of the tables it
+	# reaches first (deals, people, quotas) out of the visibility map, and their index-only
+	# scans fetching the heap (the quota tree: a heap page per quota). A checkpoint flushes it.
+	psql -X -q "$db_url" -c "CHECKPOINT" -c "VACUUM ANALYZE" -c "CHECKPOINT"
 }

@@ -29,6 +29,7 @@
 #include "api/teams.h"
 #include "auth/principal.h"
 #include "core/buf.h"
+#include "core/hash.h"
 #include "core/money.h"
 #include "db/db.h"
 #include "deals/service.h"
@@ -81,20 +82,10 @@ struct keys {
 	bool oom;
 };
 
-static uint64_t
-hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 static struct slot *
 keys_slot(const struct keys *k, const char *key)
 {
-	size_t i = (size_t)hash(key) & (k->cap - 1);
+	size_t i = (size_t)hash_string(key) & (k->cap - 1);
 
 	while (k->slots[i].key && strcmp(k->slots[i].key, key) != 0)
 		i = (i + 1) & (k->cap - 1);

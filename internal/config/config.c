@@ -35,6 +35,7 @@ static const struct setting settings[] = {
 	{ "ATTAIN_HEADER_TIMEOUT", "10", "seconds for a whole request head to arrive (1..3600), however it drips" },
 	{ "ATTAIN_MAX_CONCURRENT_PER_SUBJECT", "2", "expensive requests running at once for one token subject; beyond: 429" },
 	{ "ATTAIN_MAX_CONCURRENT_PER_ORG", "ATTAIN_THREADS / 2 (min 1)", "expensive requests running at once for one org; beyond: 429" },
+	{ "ATTAIN_RESULT_CACHE_MB", "64", "MiB of answers of the costly performance reads kept (0..65536; 0 = no cache)" },
 	{ "ATTAIN_LOG_LEVEL", "info", "debug | info | warn | error" },
 	{ "ATTAIN_MIGRATE", "on", "apply pending migrations at start (on | off)" },
 };
@@ -217,6 +218,9 @@ config_load(char *(*get)(const char *), struct config *out, char *err, size_t er
 			 errlen))
 		goto fail;
 	c.max_per_org = (int)n;
+	if (!int_setting(get, "ATTAIN_RESULT_CACHE_MB", 0, 65536, 64, &n, err, errlen))
+		goto fail;
+	c.result_cache_mb = (int)n;
 	c.log_level = LOG_INFO;
 	if ((v = get("ATTAIN_LOG_LEVEL")) && *v) {
 		static const char *names[] = { "debug", "info", "warn", "error" };

@@ -36,6 +36,7 @@ struct config {
 	int header_timeout_s;    /* seconds for a whole request head (and of silence until it is in) */
 	int max_per_subject;     /* concurrent expensive requests of one subject */
 	int max_per_org;         /* concurrent expensive requests of one org */
+	int result_cache_mb;     /* the result cache's bound in MiB (0: no cache) */
 	enum log_level log_level;
 	bool migrate;            /* apply migrations at start */
 };

@@ -102,9 +102,21 @@ org_service_settings_queue(struct db_batch *b, const struct caller *who, struct 
 
 enum status
 org_service_settings_take(struct db_conn *c, const struct caller *who, const struct db_batch *b,
-                          const struct org_settings_call *call, struct org_settings *out)
+                          const struct org_settings_call *call, struct org_settings *out,
+                          char version[ORG_VERSION_MAX])
 {
-	enum status st = org_settings_take(c, b, call, out);
+	enum status st = org_settings_take(c, b, call, out, version, ORG_VERSION_MAX);
+
+	if (st == ST_OK)
+		remember(who->org, out);
+	return st;
+}
+
+enum status
+org_service_settings_versioned(struct db_conn *c, const struct caller *who, int64_t team_id,
+                               struct org_settings *out, char version[ORG_VERSION_MAX], bool *team_found)
+{
+	enum status st = org_settings_versioned_get(c, who->org, team_id, out, version, ORG_VERSION_MAX, team_found);
 
 	if (st == ST_OK)
 		remember(who->org, out);

@@ -47,19 +47,32 @@ enum status org_service_scope_load(struct db_conn *c, const char *org, unsigned 
 /* The org's settings (fiscal year start, currency, time zone, ramp curve). */
 enum status org_service_settings(struct db_conn *c, const struct caller *who, struct org_settings *out);
 /*
+ * The settings and, in the same snapshot, the org's data version (a string
+ * of at most ORG_VERSION_MAX bytes that changes with every committed write
+ * of the org's data: the key of a cached answer; org/store.h), and whether
+ * team team_id (0: none asked) is one of the org's into *team_found (may be
+ * NULL): one statement.
+ */
+#define ORG_VERSION_MAX 64
+enum status org_service_settings_versioned(struct db_conn *c, const struct caller *who, int64_t team_id,
+                                           struct org_settings *out, char version[ORG_VERSION_MAX],
+                                           bool *team_found);
+/*
  * The org's settings read together with other reads (one round trip), on a
  * guess of them: org_service_settings_guess gives the settings this process
  * last read for the caller's org (false when it has none: read them with
  * org_service_settings); the caller computes its reads from the guess,
  * queues the settings with them (org_service_settings_queue), runs the
  * batch, takes the settings (org_service_settings_take) and, when they are
- * not the guess (org_settings_same), reads again with the ones taken.
+ * not the guess (org_settings_same), reads again with the ones taken. The
+ * settings come with the org's data version (as org_service_settings_versioned).
  * Every settings read is remembered for the next guess.
  */
 bool org_service_settings_guess(const struct caller *who, struct org_settings *out);
 void org_service_settings_queue(struct db_batch *b, const struct caller *who, struct org_settings_call *call);
 enum status org_service_settings_take(struct db_conn *c, const struct caller *who, const struct db_batch *b,
-                                      const struct org_settings_call *call, struct org_settings *out);
+                                      const struct org_settings_call *call, struct org_settings *out,
+                                      char version[ORG_VERSION_MAX]);
 /* a and b are the same settings, today included. */
 bool org_settings_same(const struct org_settings *a, const struct org_settings *b);
 /* Today's date in the org's time zone. */

@@ -33,6 +33,15 @@ DB_STMT(stmt_org_get, "SELECT " ORG_JSON " FROM orgs o WHERE o.org_id = $1");
 DB_STMT(stmt_org_settings,
 	"SELECT fiscal_year_start_month, currency, timezone, array_to_string(ramp_curve, ','), "
 	DB_DAY("(now() AT TIME ZONE timezone)::date") " FROM orgs WHERE org_id = $1");
+/* The settings, then the org's data version (0017_data_versions), in one snapshot. */
+DB_STMT(stmt_org_settings_versioned,
+	"SELECT fiscal_year_start_month, currency, timezone, array_to_string(ramp_curve, ','), "
+	DB_DAY("(now() AT TIME ZONE timezone)::date") ", "
+	"(extract(epoch FROM created_at) * 1000000)::bigint || '.' || "
+	"(SELECT coalesce(sum(d.v), 0) FROM org_data_versions d WHERE d.org_id = $1) || "
+	"CASE WHEN pg_is_in_recovery() THEN '.s' ELSE '.p' END,"
+	" (SELECT coalesce(t.parent_id, 0) FROM teams t WHERE t.org_id = $1 AND t.id = $2::bigint)"
+	" FROM orgs WHERE org_id = $1");
 #define ORG_COLS "name, fiscal_year_start_month, currency, timezone, ramp_curve"
 #define ORG_VALUES                                                                             \
 	"coalesce($3, name), coalesce($4::int, fiscal_year_start_month), coalesce($5, currency),"  \
@@ -56,9 +65,14 @@ org_get(struct db_conn *c, const char *org, struct rowjson *out)
 	return row_exec(c, &stmt_org_get, 1, (const char *[]){ org }, out);
 }
 
-/* The settings row r holds (stmt_org_settings) into *out. */
+/*
+ * The settings of the one row of r (stmt_org_settings, or the versioned
+ * one) into *out, and its column 5 into version, when given, and column 6
+ * into *team_found, when given (not null). r stays the caller's.
+ */
 static enum status
-settings_from(struct db_conn *c, PGresult *r, struct org_settings *out)
+settings_from(struct db_conn *c, const PGresult *r, struct org_settings *out, char *version, size_t size,
+	      bool *team_found)
 {
 	enum status st = db_check(c, r, PGRES_TUPLES_OK);
 	struct org_settings s = { 0 };
@@ -79,6 +93,10 @@ settings_from(struct db_conn *c, PGresult *r, struct org_settings *out)
 	}
 	if (cal_date_parse(PQgetvalue(r, 0, 4), &s.today) != ST_OK)
 		return ST_INTERNAL;
+	if (version)
+		snprintf(version, size, "%s", PQgetvalue(r, 0, 5));
+	if (team_found)
+		*team_found = !PQgetisnull(r, 0, 6);
 	*out = s;
 	return ST_OK;
 }
@@ -87,7 +105,20 @@ enum status
 org_settings_get(struct db_conn *c, const char *org, struct org_settings *out)
 {
 	PGresult *r = db_exec(c, &stmt_org_settings, 1, (const char *[]){ org });
-	enum status st = settings_from(c, r, out);
+	enum status st = settings_from(c, r, out, NULL, 0, NULL);
+
+	PQclear(r);
+	return st;
+}
+
+enum status
+org_settings_versioned_get(struct db_conn *c, const char *org, int64_t team_id, struct org_settings *out,
+			   char *version, size_t size, bool *team_found)
+{
+	char idb[24];
+	const char *params[] = { org, team_id ? row_id_param(team_id, idb, sizeof idb) : NULL };
+	PGresult *r = db_exec(c, &stmt_org_settings_versioned, 2, params);
+	enum status st = settings_from(c, r, out, version, size, team_found);
 
 	PQclear(r);
 	return st;
@@ -97,14 +128,15 @@ void
 org_settings_queue(struct db_batch *b, const char *org, struct org_settings_call *call)
 {
 	call->params[0] = org;
-	call->at = db_batch_add(b, &stmt_org_settings, 1, call->params);
+	call->params[1] = NULL;
+	call->at = db_batch_add(b, &stmt_org_settings_versioned, 2, call->params);
 }
 
 enum status
 org_settings_take(struct db_conn *c, const struct db_batch *b, const struct org_settings_call *call,
-		  struct org_settings *out)
+		  struct org_settings *out, char *version, size_t size)
 {
-	return call->at < 0 ? ST_INTERNAL : settings_from(c, b->r[call->at], out);
+	return call->at < 0 ? ST_INTERNAL : settings_from(c, b->r[call->at], out, version, size, NULL);
 }
 
 enum status

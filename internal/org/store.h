@@ -27,14 +27,26 @@ enum status org_ensure(struct db_conn *c, const char *org);
 enum status org_get(struct db_conn *c, const char *org, struct rowjson *out);
 /* The org's settings into *out; ST_NOT_FOUND when it does not exist. */
 enum status org_settings_get(struct db_conn *c, const char *org, struct org_settings *out);
-/* The settings read queued in a batch (org_settings_queue), taken after it ran (org_settings_take). */
+/*
+ * The same and, read in the same statement (one snapshot), the org's data
+ * version into version: "<orgs.created_at in µs>.<sum of its
+ * org_data_versions>.<p|s>" (s: read on a standby), which changes with every
+ * committed write of the org's data (0017_data_versions); and whether team
+ * team_id (0: none) is one of the org's into *team_found (may be NULL).
+ */
+enum status org_settings_versioned_get(struct db_conn *c, const char *org, int64_t team_id, struct org_settings *out,
+				       char *version, size_t size, bool *team_found);
+/*
+ * The versioned settings read (org_settings_versioned_get, no team) queued
+ * in a batch (org_settings_queue), taken after it ran (org_settings_take).
+ */
 struct org_settings_call {
-	const char *params[1];
+	const char *params[2];
 	int at; /* its index in the batch; -1: the batch was full */
 };
 void org_settings_queue(struct db_batch *b, const char *org, struct org_settings_call *call);
 enum status org_settings_take(struct db_conn *c, const struct db_batch *b, const struct org_settings_call *call,
-			      struct org_settings *out);
+			      struct org_settings *out, char *version, size_t size);
 /* Today's date in the org's time zone into *out; ST_NOT_FOUND when the org does not exist. */
 enum status org_today_get(struct db_conn *c, const char *org, cal_date *out);
 /*

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache/cache.h"
+#include "core/buf.h"
 #include "core/money.h"
 #include "org/service.h"
 #include "perf/formulas.h"
@@ -21,6 +23,84 @@ static json_t *
 value_json(struct perf_value v)
 {
 	return v.defined ? hundredths(v.v) : json_null();
+}
+
+/*
+ * ---- the result cache (internal/cache) ----
+ * A costly answer (a team's or the org's figures, a board, a distribution,
+ * a series) is kept under a key made of the operation, the org, the org's
+ * data version read with the settings before any data (0017_data_versions:
+ * every committed write of the org's data changes it), today in the org's
+ * time zone, the caller's visibility and the normalised query. Access is
+ * checked before every lookup; only answers (never errors) are kept.
+ */
+
+/* The start of a key into b. */
+static void
+key_begin(struct buf *b, const char *op, const struct caller *who, const char *version, cal_date today)
+{
+	buf_printf(b, "%s|%zu:%s|%s|%ld|", op, strlen(who->org), who->org, version, (long)today);
+	if (scope_reads_all(who->scope))
+		buf_puts(b, "all|");
+	else
+		buf_printf(b, "r%u:p%lld|", who->scope->roles, (long long)who->scope->person_id);
+}
+
+static void
+key_scope(struct buf *b, const struct perf_scope *s, enum quota_metric metric)
+{
+	buf_printf(b, "%d:%lld|m%d|", (int)s->kind, (long long)s->id, (int)metric);
+}
+
+/* An answer's key, and whether this request claimed its computation (result_cache_get_or_claim). */
+struct kept {
+	struct buf key;
+	bool claimed;
+};
+
+/*
+ * The answer kept under k into *out, or (text not NULL) its rendered text
+ * into *text and *out NULL; its aux into *aux: true on a hit. On a miss the
+ * request computes the answer, and keep or kept_clear ends its claim.
+ */
+static bool
+cached(struct kept *k, json_t **out, char **text, int64_t *aux)
+{
+	return !k->key.oom && k->key.data &&
+	       result_cache_get_or_claim(result_cache_global(), k->key.data, out, text, NULL, aux, &k->claimed);
+}
+
+/* Keep answer v (and aux) under k. */
+static void
+keep(struct kept *k, const json_t *v, int64_t aux)
+{
+	if (!k->key.oom && k->key.data && v) {
+		result_cache_put(result_cache_global(), k->key.data, v, aux);
+		k->claimed = false;
+	}
+}
+
+/* Give up a claim not ended by keep (the request failed: waiters compute for themselves). */
+static void
+kept_clear(struct kept *k)
+{
+	if (k->claimed)
+		result_cache_release(result_cache_global(), k->key.data);
+	buf_clear(&k->key);
+}
+
+/* Team id (found among the org's or not) may be seen by the caller: ST_OK, else 404 / 403 with the reason. */
+static enum status
+team_visible(const struct caller *who, int64_t id, bool found, struct issues *e)
+{
+	if (!found) {
+		issues_add(e, NULL, "%s", "no such team");
+		return ST_NOT_FOUND;
+	}
+	if (scope_quota_team(who->scope, id) >= SCOPE_READ)
+		return ST_OK;
+	issues_add(e, NULL, "%s", "the team is outside the teams whose figures you may see");
+	return ST_FORBIDDEN;
 }
 
 /* The caller may see scope s: 404 / 403 otherwise. */
@@ -47,18 +127,36 @@ may_see(struct db_conn *c, const struct caller *who, const struct perf_scope *s,
 		return ST_FORBIDDEN;
 	case PERF_TEAM: {
 		int64_t parent;
-		if ((st = org_service_team_parent(c, who, s->id, &parent)) == ST_NOT_FOUND)
-			issues_add(e, NULL, "%s", "no such team");
-		if (st != ST_OK)
+		if ((st = org_service_team_parent(c, who, s->id, &parent)) != ST_OK && st != ST_NOT_FOUND)
 			return st;
 		*team = s->id;
-		if (scope_quota_team(who->scope, s->id) >= SCOPE_READ)
-			return ST_OK;
-		issues_add(e, NULL, "%s", "the team is outside the teams whose figures you may see");
-		return ST_FORBIDDEN;
+		return team_visible(who, s->id, st == ST_OK, e);
 	}
 	}
 	return ST_INTERNAL;
+}
+
+/*
+ * may_see, then the org's settings and data version (the key of a cached
+ * answer): for a team or the org one statement (the team read with the
+ * settings), for a person two.
+ */
+static enum status
+may_see_versioned(struct db_conn *c, const struct caller *who, const struct perf_scope *s, int64_t *team,
+                  struct org_settings *x, char version[ORG_VERSION_MAX], struct issues *e)
+{
+	bool found = false;
+	enum status st;
+
+	if (s->kind == PERF_PERSON || (s->kind == PERF_ORG && !scope_reads_all(who->scope))) {
+		if ((st = may_see(c, who, s, team, e)) != ST_OK)
+			return st;
+		return org_service_settings_versioned(c, who, 0, x, version, NULL);
+	}
+	*team = s->kind == PERF_TEAM ? s->id : 0;
+	if ((st = org_service_settings_versioned(c, who, *team, x, version, &found)) != ST_OK)
+		return st;
+	return s->kind == PERF_TEAM ? team_visible(who, s->id, found, e) : ST_OK;
 }
 
 enum status
@@ -447,6 +545,7 @@ person_read(struct db_conn *c, const struct caller *who, const struct perf_query
 	for (int tries = 0; tries < PERSON_READ_TRIES; tries++) {
 		struct db_batch b = {0};
 		struct org_settings_call sc;
+		char version[ORG_VERSION_MAX];
 		struct quota_person_call qc;
 		struct perf_person_call pc;
 		struct period ly;
@@ -460,7 +559,7 @@ person_read(struct db_conn *c, const struct caller *who, const struct perf_query
 		if (!w.historic)
 			perf_store_person_queue(&b, who->org, &q->scope, &w, &ly, &pc);
 		db_batch_run(c, &b);
-		if ((st = org_service_settings_take(c, who, &b, &sc, &fresh)) == ST_OK &&
+		if ((st = org_service_settings_take(c, who, &b, &sc, &fresh, version)) == ST_OK &&
 		    !org_settings_same(&fresh, &guess)) {
 			db_batch_clear(&b); /* read on other settings than the org's: again, on these */
 			guess = fresh;
@@ -479,7 +578,7 @@ person_read(struct db_conn *c, const struct caller *who, const struct perf_query
 
 enum status
 perf_service_get(struct db_conn *c, const struct caller *who, const struct perf_query *q, json_t **out,
-                 struct issues *e)
+                 char **text, struct issues *e)
 {
 	struct quota_spec spec = {.period = q->period, .metric = q->metric};
 	struct quota_tree tree = {0};
@@ -499,6 +598,9 @@ perf_service_get(struct db_conn *c, const struct caller *who, const struct perf_
 	bool has_quota;
 	const char *source, *basis = NULL;
 	json_t *o = NULL;
+	char version[ORG_VERSION_MAX];
+	struct kept key = {0};
+	bool caching = false;
 	enum status st;
 
 	if (q->scope.kind == PERF_PERSON) {
@@ -509,9 +611,17 @@ perf_service_get(struct db_conn *c, const struct caller *who, const struct perf_
 			goto out;
 		person_quota(&person, &has_quota, &full, &effective, &source);
 	} else {
-		if ((st = may_see(c, who, &q->scope, &team, e)) != ST_OK ||
-		    (st = org_service_settings(c, who, &settings)) != ST_OK ||
-		    (st = quota_service_tree(c, who, team, &spec, &settings, &tree, &p, e)) != ST_OK)
+		if ((st = may_see_versioned(c, who, &q->scope, &team, &settings, version, e)) != ST_OK)
+			goto out;
+		if (!q->explain) {
+			key_begin(&key.key, "get", who, version, settings.today);
+			key_scope(&key.key, &q->scope, q->metric);
+			buf_printf(&key.key, "%s|%ld", q->period, q->has_as_of ? (long)q->as_of : -1L);
+			if (cached(&key, out, text, NULL))
+				goto out; /* st is ST_OK */
+			caching = true;
+		}
+		if ((st = quota_service_tree(c, who, team, &spec, &settings, &tree, &p, e)) != ST_OK)
 			goto out;
 		scope_quota(&tree, &q->scope, &has_quota, &full, &effective, &source);
 	}
@@ -567,9 +677,12 @@ perf_service_get(struct db_conn *c, const struct caller *who, const struct perf_
 		json_object_set_new(o, "explain", json_pack("{s:o,s:o,s:b}", "achieved", won, "open_pipeline", opn,
 		                                             "truncated", truncated));
 	}
+	if (caching)
+		keep(&key, o, 0);
 	*out = o;
 	o = NULL;
 out:
+	kept_clear(&key);
 	json_decref(o);
 	free(weights);
 	free(stages);
@@ -780,19 +893,24 @@ board_cycles(struct db_conn *c, const struct caller *who, struct board *b, const
 	return st;
 }
 
+/*
+ * What a board checks and reads first: access (the scope's team into
+ * *team), the settings and the data version; then the key of its answer
+ * (operation op) into key.
+ */
 static enum status
-board_load(struct db_conn *c, const struct caller *who, const struct perf_board_query *q, bool cycles,
-           struct board *b, struct issues *e)
+board_begin(struct db_conn *c, const struct caller *who, const struct perf_board_query *q, const char *op,
+            int64_t *team, struct org_settings *x, struct buf *key, struct issues *e)
 {
-	int64_t team;
-	struct org_settings x;
+	char version[ORG_VERSION_MAX];
 	enum status st;
 
-	memset(b, 0, sizeof *b);
-	if ((st = may_see(c, who, &q->scope, &team, e)) != ST_OK || (st = org_service_settings(c, who, &x)) != ST_OK)
+	if ((st = may_see_versioned(c, who, &q->scope, team, x, version, e)) != ST_OK)
 		return st;
-	return board_fill(c, who, &q->scope, team, q->period, q->metric, q->has_as_of ? q->as_of : x.today, &x,
-	                  q->teams, cycles, b, e);
+	key_begin(key, op, who, version, x->today);
+	key_scope(key, &q->scope, q->metric);
+	buf_printf(key, "%s|%ld|", q->period, q->has_as_of ? (long)q->as_of : -1L);
+	return ST_OK;
 }
 
 /*
@@ -865,7 +983,7 @@ board_rows(struct board *b, const struct perf_board_query *q, const char *sort, 
 
 enum status
 perf_service_leaderboard(struct db_conn *c, const struct caller *who, const struct perf_board_query *q, json_t **out,
-                         int64_t *next, struct issues *e)
+                         char **text, int64_t *next, struct issues *e)
 {
 	const char *sort = q->sort ? q->sort : "attainment_pct";
 	struct board b;
@@ -877,8 +995,23 @@ perf_service_leaderboard(struct db_conn *c, const struct caller *who, const stru
 	bool by_cycle = strcmp(sort, "avg_cycle_days") == 0 || strcmp(sort, "median_cycle_days") == 0 ||
 	                strcmp(sort, "velocity") == 0;
 	size_t from = 0, to = 0;
+	struct org_settings x;
+	struct kept key = {0};
+	int64_t team;
 
-	if ((st = board_load(c, who, q, by_cycle, &b, e)) == ST_OK && (st = board_rows(&b, q, sort, &rows, &n)) == ST_OK) {
+	memset(&b, 0, sizeof b);
+	if ((st = board_begin(c, who, q, "board", &team, &x, &key.key, e)) != ST_OK) {
+		kept_clear(&key);
+		return st;
+	}
+	buf_printf(&key.key, "%d|%s|%d|%d|%lld", q->teams, sort, asc, q->limit, (long long)q->offset);
+	if (cached(&key, out, text, next)) {
+		kept_clear(&key);
+		return ST_OK;
+	}
+	if ((st = board_fill(c, who, &q->scope, team, q->period, q->metric, q->has_as_of ? q->as_of : x.today, &x,
+	                     q->teams, by_cycle, &b, e)) == ST_OK &&
+	    (st = board_rows(&b, q, sort, &rows, &n)) == ST_OK) {
 		qsort_r(rows, n, sizeof *rows, board_cmp, &asc);
 		from = q->offset < (int64_t)n ? (size_t)q->offset : n;
 		to = q->offset + q->limit < (int64_t)n ? (size_t)(q->offset + q->limit) : n;
@@ -907,7 +1040,16 @@ perf_service_leaderboard(struct db_conn *c, const struct caller *who, const stru
 		                         "total", (json_int_t)n, "items", items)
 		             : NULL;
 		st = *out ? ST_OK : ST_NOMEM;
+		if (st == ST_OK && q->cursor) {
+			char cur[64];
+			if (*next >= 0)
+				q->cursor(*next, cur, sizeof cur);
+			json_object_set_new(*out, "next_cursor", *next >= 0 ? json_string(cur) : json_null());
+		}
+		if (st == ST_OK)
+			keep(&key, *out, *next);
 	}
+	kept_clear(&key);
 	free(rows);
 	board_clear(&b);
 	return st;
@@ -915,7 +1057,7 @@ perf_service_leaderboard(struct db_conn *c, const struct caller *who, const stru
 
 enum status
 perf_service_distribution(struct db_conn *c, const struct caller *who, const struct perf_board_query *q,
-                          json_t **out, struct issues *e)
+                          json_t **out, char **text, struct issues *e)
 {
 	struct perf_board_query people = *q;
 	struct board b;
@@ -924,8 +1066,19 @@ perf_service_distribution(struct db_conn *c, const struct caller *who, const str
 	size_t n = 0, m = 0;
 	enum status st;
 
+	struct org_settings x;
+	struct kept key = {0};
+	int64_t team;
+
 	people.teams = false;
-	if ((st = board_load(c, who, &people, false, &b, e)) == ST_OK &&
+	memset(&b, 0, sizeof b);
+	if ((st = board_begin(c, who, &people, "distribution", &team, &x, &key.key, e)) != ST_OK ||
+	    cached(&key, out, text, NULL)) {
+		kept_clear(&key);
+		return st;
+	}
+	if ((st = board_fill(c, who, &people.scope, team, people.period, people.metric,
+	                     people.has_as_of ? people.as_of : x.today, &x, false, false, &b, e)) == ST_OK &&
 	    (st = board_rows(&b, &people, "attainment_pct", &rows, &n)) == ST_OK &&
 	    (st = (att = calloc(n + 1, sizeof *att)) ? ST_OK : ST_NOMEM) == ST_OK) {
 		m = rated_attainments(rows, n, att);
@@ -942,8 +1095,11 @@ perf_service_distribution(struct db_conn *c, const struct caller *who, const str
 			                 "at_or_above_quota_pct", value_json(d.at_or_above_quota_pct), "p25",
 			                 value_json(d.p25), "median", value_json(d.median), "p75", value_json(d.p75));
 			st = *out ? ST_OK : ST_NOMEM;
+			if (st == ST_OK)
+				keep(&key, *out, 0);
 		}
 	}
+	kept_clear(&key);
 	free(rows);
 	free(att);
 	board_clear(&b);
@@ -992,21 +1148,30 @@ period_json(const struct period *p)
 	return json_pack("{s:s,s:o,s:o}", "id", p->id, "start", date_json(p->start), "end", date_json(p->end));
 }
 
-/* What a series reads first: access (and the scope's team), the org's settings (today), and q's periods (free). */
+/*
+ * What a series reads first: access (and the scope's team), the org's
+ * settings (today) and data version, and q's periods (free); the key of its
+ * answer (operation op) into key.
+ */
 static enum status
-series_begin(struct db_conn *c, const struct caller *who, const struct perf_series_query *q, int64_t *team,
-             struct org_settings *settings, struct period **periods, size_t *np, struct issues *e)
+series_begin(struct db_conn *c, const struct caller *who, const struct perf_series_query *q, const char *op,
+             int64_t *team, struct org_settings *settings, struct period **periods, size_t *np, struct buf *key,
+             struct issues *e)
 {
+	char version[ORG_VERSION_MAX];
 	enum status st;
 
-	if ((st = may_see(c, who, &q->scope, team, e)) != ST_OK || (st = org_service_settings(c, who, settings)) != ST_OK)
+	if ((st = may_see_versioned(c, who, &q->scope, team, settings, version, e)) != ST_OK)
 		return st;
+	key_begin(key, op, who, version, settings->today);
+	key_scope(key, &q->scope, q->metric);
+	buf_printf(key, "%ld|%ld|%d", (long)q->from, (long)q->to, (int)q->grain);
 	return series_periods(q, settings->fiscal_year_start_month, periods, np, e);
 }
 
 enum status
 perf_service_trend(struct db_conn *c, const struct caller *who, const struct perf_series_query *q, json_t **out,
-                   struct issues *e)
+                   char **text, struct issues *e)
 {
 	struct period *periods = NULL;
 	struct perf_day *days = NULL;
@@ -1014,9 +1179,11 @@ perf_service_trend(struct db_conn *c, const struct caller *who, const struct per
 	int64_t team;
 	struct org_settings settings;
 	json_t *points = NULL;
+	struct kept key = {0};
 	enum status st;
 
-	if ((st = series_begin(c, who, q, &team, &settings, &periods, &np, e)) != ST_OK)
+	if ((st = series_begin(c, who, q, "trend", &team, &settings, &periods, &np, &key.key, e)) != ST_OK ||
+	    cached(&key, out, text, NULL))
 		goto out;
 	cal_date end = periods[np - 1].end < settings.today ? periods[np - 1].end : settings.today;
 	if (end >= periods[0].start &&
@@ -1067,7 +1234,10 @@ perf_service_trend(struct db_conn *c, const struct caller *who, const struct per
 	                 q->scope.kind == PERF_ORG ? json_null() : json_string(id), "metric",
 	                 quota_metric_name(q->metric), "grain", period_grain_name(q->grain), "points", points);
 	st = *out ? ST_OK : ST_NOMEM;
+	if (st == ST_OK)
+		keep(&key, *out, 0);
 out:
+	kept_clear(&key);
 	json_decref(points);
 	free(periods);
 	free(days);
@@ -1076,16 +1246,18 @@ out:
 
 enum status
 perf_service_scorecard(struct db_conn *c, const struct caller *who, const struct perf_series_query *q, json_t **out,
-                       struct issues *e)
+                       char **text, struct issues *e)
 {
 	struct period *periods = NULL;
 	size_t np = 0;
 	int64_t team;
 	struct org_settings settings;
 	json_t *points = NULL;
+	struct kept key = {0};
 	enum status st;
 
-	if ((st = series_begin(c, who, q, &team, &settings, &periods, &np, e)) != ST_OK)
+	if ((st = series_begin(c, who, q, "scorecard", &team, &settings, &periods, &np, &key.key, e)) != ST_OK ||
+	    cached(&key, out, text, NULL))
 		goto out;
 	if (!(points = json_array())) {
 		st = ST_NOMEM;
@@ -1153,7 +1325,10 @@ perf_service_scorecard(struct db_conn *c, const struct caller *who, const struct
 	*out = json_pack("{s:s,s:s,s:s,s:O}", "person_id", id, "metric", quota_metric_name(q->metric), "grain",
 	                 period_grain_name(q->grain), "points", points);
 	st = *out ? ST_OK : ST_NOMEM;
+	if (st == ST_OK)
+		keep(&key, *out, 0);
 out:
+	kept_clear(&key);
 	json_decref(points);
 	free(periods);
 	return st;

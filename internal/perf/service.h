@@ -43,11 +43,22 @@ enum status perf_service_may_see(struct db_conn *c, const struct caller *who, co
 #define PERF_EXPLAIN_MAX 5000
 
 /*
+ * The result cache (internal/cache): a team's or the org's figures (not a
+ * person's, nor an explanation), leaderboards, distributions, trends and
+ * scorecards are kept under the org's data version (0017_data_versions),
+ * today, the caller's visibility and the query, after the access checks.
+ * Each of these operations takes `text`: NULL, or where an answer from the
+ * cache is given as its JSON text (malloc'd; then *out is NULL), for a
+ * caller that only renders it as JSON; *text is left alone otherwise (set it
+ * to NULL first).
+ */
+
+/*
  * The figures of q as JSON into *out (json_decref): the shape of
  * openapi.yaml's Performance. Errors as above; ST_INVALID naming "period".
  */
 enum status perf_service_get(struct db_conn *c, const struct caller *who, const struct perf_query *q, json_t **out,
-                             struct issues *e);
+                             char **text, struct issues *e);
 
 /* GET /v1/performance/leaderboard and /distribution: a team's (or the org's) people or child teams. */
 struct perf_board_query {
@@ -61,6 +72,8 @@ struct perf_board_query {
 	bool ascending;   /* lowest first (default: highest first) */
 	int limit;
 	int64_t offset; /* rows before the page */
+	/* NULL, or how the offset of the next page is written as next_cursor (a leaderboard's answer) */
+	void (*cursor)(int64_t next, char *buf, size_t len);
 };
 
 /* The figures a leaderboard may be sorted by (NULL-terminated). */
@@ -69,12 +82,13 @@ extern const char *const perf_board_figures[];
 /*
  * The ranked page of q as JSON into *out (json_decref): {period, metric,
  * as_of, level, sort, order, total, items: [{rank, person|team, figures…}]}
- * and the offset of the next page into *next (-1 when this is the last).
+ * and the offset of the next page into *next (-1 when this is the last),
+ * also as next_cursor (null on the last page) when q->cursor is set.
  * Ties keep the id order; rank is 1 + the rows strictly ahead. Errors as
  * perf_service_get.
  */
 enum status perf_service_leaderboard(struct db_conn *c, const struct caller *who, const struct perf_board_query *q,
-                                     json_t **out, int64_t *next, struct issues *e);
+                                     json_t **out, char **text, int64_t *next, struct issues *e);
 
 /*
  * The attainment distribution of q's people who have a quota (effective
@@ -83,7 +97,8 @@ enum status perf_service_leaderboard(struct db_conn *c, const struct caller *who
  * and offset are not used.
  */
 enum status perf_service_distribution(struct db_conn *c, const struct caller *who,
-                                      const struct perf_board_query *q, json_t **out, struct issues *e);
+                                      const struct perf_board_query *q, json_t **out, char **text,
+                                      struct issues *e);
 
 /*
  * GET /v1/forecasts (the raw layer: the deals alone): q's pipeline by
@@ -149,7 +164,7 @@ struct perf_series_query {
  * PERF_SERIES_MAX periods.
  */
 enum status perf_service_trend(struct db_conn *c, const struct caller *who, const struct perf_series_query *q,
-                               json_t **out, struct issues *e);
+                               json_t **out, char **text, struct issues *e);
 
 /*
  * A person's figures per period of q beside their team: for each period the
@@ -158,6 +173,6 @@ enum status perf_service_trend(struct db_conn *c, const struct caller *who, cons
  * Access: the person's figures (the team's aggregates come with them).
  */
 enum status perf_service_scorecard(struct db_conn *c, const struct caller *who, const struct perf_series_query *q,
-                                   json_t **out, struct issues *e);
+                                   json_t **out, char **text, struct issues *e);
 
 #endif
