@@ -34,6 +34,7 @@ org_service_scope_load(struct db_conn *c, const char *org, unsigned roles, int64
 static struct {
 	char org[64];
 	struct org_settings s;
+	char version[ORG_VERSION_MAX]; /* the data version read with them ("" when not read) */
 } memo[MEMO_SLOTS];
 static pthread_mutex_t memo_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -47,7 +48,7 @@ memo_slot(const char *org)
 }
 
 static void
-remember(const char *org, const struct org_settings *s)
+remember(const char *org, const struct org_settings *s, const char *version)
 {
 	if (strlen(org) >= sizeof memo[0].org)
 		return;
@@ -55,19 +56,24 @@ remember(const char *org, const struct org_settings *s)
 	pthread_mutex_lock(&memo_lock);
 	snprintf(memo[i].org, sizeof memo[i].org, "%s", org);
 	memo[i].s = *s;
+	snprintf(memo[i].version, sizeof memo[i].version, "%s", version ? version : "");
 	pthread_mutex_unlock(&memo_lock);
 }
 
 bool
-org_service_settings_guess(const struct caller *who, struct org_settings *out)
+org_service_settings_guess(const struct caller *who, struct org_settings *out, char version[ORG_VERSION_MAX])
 {
 	size_t i = memo_slot(who->org);
 	bool found;
 
 	pthread_mutex_lock(&memo_lock);
-	if ((found = strcmp(memo[i].org, who->org) == 0))
+	if ((found = strcmp(memo[i].org, who->org) == 0)) {
 		*out = memo[i].s;
+		memcpy(version, memo[i].version, ORG_VERSION_MAX);
+	}
 	pthread_mutex_unlock(&memo_lock);
+	if (!found)
+		version[0] = '\0';
 	return found;
 }
 
@@ -90,7 +96,7 @@ org_service_settings(struct db_conn *c, const struct caller *who, struct org_set
 	enum status st = org_settings_get(c, who->org, out);
 
 	if (st == ST_OK)
-		remember(who->org, out);
+		remember(who->org, out, NULL);
 	return st;
 }
 
@@ -108,7 +114,7 @@ org_service_settings_take(struct db_conn *c, const struct caller *who, const str
 	enum status st = org_settings_take(c, b, call, out, version, ORG_VERSION_MAX);
 
 	if (st == ST_OK)
-		remember(who->org, out);
+		remember(who->org, out, version);
 	return st;
 }
 
@@ -119,7 +125,7 @@ org_service_settings_versioned(struct db_conn *c, const struct caller *who, int6
 	enum status st = org_settings_versioned_get(c, who->org, team_id, out, version, ORG_VERSION_MAX, team_found);
 
 	if (st == ST_OK)
-		remember(who->org, out);
+		remember(who->org, out, version);
 	return st;
 }
 

@@ -66,9 +66,10 @@ enum status org_service_settings_versioned(struct db_conn *c, const struct calle
  * batch, takes the settings (org_service_settings_take) and, when they are
  * not the guess (org_settings_same), reads again with the ones taken. The
  * settings come with the org's data version (as org_service_settings_versioned).
- * Every settings read is remembered for the next guess.
+ * Every settings read is remembered for the next guess, with the data
+ * version read with them ("" when none was).
  */
-bool org_service_settings_guess(const struct caller *who, struct org_settings *out);
+bool org_service_settings_guess(const struct caller *who, struct org_settings *out, char version[ORG_VERSION_MAX]);
 void org_service_settings_queue(struct db_batch *b, const struct caller *who, struct org_settings_call *call);
 enum status org_service_settings_take(struct db_conn *c, const struct caller *who, const struct db_batch *b,
                                       const struct org_settings_call *call, struct org_settings *out,

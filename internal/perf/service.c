@@ -521,6 +521,69 @@ render(const struct perf_query *q, const struct period *p, const struct perf_whe
 	return o;
 }
 
+/*
+ * The org's stage win rates as of a day, kept in the result cache under the
+ * data version they were read at (they are the same for every person's read
+ * of the org that day, and change only with its deals): "rates|org|version|day".
+ * Kept as [[stage, won, closed], ...].
+ */
+static void
+rates_key(struct buf *b, const char *org, const char *version, cal_date as_of)
+{
+	buf_printf(b, "rates|%zu:%s|%s|%ld", strlen(org), org, version, (long)as_of);
+}
+
+/* The rates kept under key into *out (malloc'd) and *n: true on a hit. */
+static bool
+rates_recall(const struct buf *key, struct perf_stage_rate **out, size_t *n)
+{
+	json_t *v = NULL, *x;
+	size_t i;
+
+	if (key->oom || !key->data || !result_cache_get(result_cache_global(), key->data, &v, NULL, NULL, NULL))
+		return false;
+	struct perf_stage_rate *r = calloc(json_array_size(v) + 1, sizeof *r);
+	bool ok = r != NULL;
+	json_array_foreach(v, i, x) {
+		const char *stage = json_string_value(json_array_get(x, 0));
+		if (!ok || !stage) {
+			ok = false;
+			break;
+		}
+		snprintf(r[i].stage, sizeof r[i].stage, "%s", stage);
+		r[i].won = json_integer_value(json_array_get(x, 1));
+		r[i].closed = json_integer_value(json_array_get(x, 2));
+	}
+	json_decref(v);
+	if (!ok) {
+		free(r);
+		return false;
+	}
+	*out = r;
+	*n = i;
+	return true;
+}
+
+/* Keep the rates under key. */
+static void
+rates_keep(const struct buf *key, const struct perf_stage_rate *r, size_t n)
+{
+	json_t *v = json_array();
+
+	if (key->oom || !key->data || !v) {
+		json_decref(v);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (json_array_append_new(v, json_pack("[s,I,I]", r[i].stage, (json_int_t)r[i].won,
+		                                       (json_int_t)r[i].closed)) != 0) {
+			json_decref(v);
+			return;
+		}
+	result_cache_put(result_cache_global(), key->data, v, 0);
+	json_decref(v);
+}
+
 /* How many times a person's read is tried on settings that keep changing under it (then 503). */
 #define PERSON_READ_TRIES 4
 
@@ -538,9 +601,10 @@ person_read(struct db_conn *c, const struct caller *who, const struct perf_query
             struct quota_period_amount **split, size_t *nsplit, struct perf_person_read *pr, struct issues *e)
 {
 	struct org_settings guess, fresh;
+	char guessed[ORG_VERSION_MAX];
 	enum status st;
 
-	if (!org_service_settings_guess(who, &guess) && (st = org_service_settings(c, who, &guess)) != ST_OK)
+	if (!org_service_settings_guess(who, &guess, guessed) && (st = org_service_settings(c, who, &guess)) != ST_OK)
 		return st;
 	for (int tries = 0; tries < PERSON_READ_TRIES; tries++) {
 		struct db_batch b = {0};
@@ -549,6 +613,9 @@ person_read(struct db_conn *c, const struct caller *who, const struct perf_query
 		struct quota_person_call qc;
 		struct perf_person_call pc;
 		struct period ly;
+		struct buf key = {0};
+		struct perf_stage_rate *kept = NULL;
+		size_t nkept = 0;
 
 		org_service_settings_queue(&b, who, &sc);
 		if ((st = quota_service_person_queue(&b, who, q->scope.id, spec, &guess, &qc, p, e)) != ST_OK)
@@ -556,19 +623,43 @@ person_read(struct db_conn *c, const struct caller *who, const struct perf_query
 		struct perf_when w = {.start = p->start, .end = p->end, .as_of = q->has_as_of ? q->as_of : guess.today};
 		w.historic = w.as_of < guess.today;
 		period_year_ago(p, guess.fiscal_year_start_month, &ly);
+		/* the rates kept at the version last seen: used if the batch reads that version again */
+		if (!w.historic && guessed[0])
+			rates_key(&key, who->org, guessed, w.as_of);
+		bool have = !w.historic && guessed[0] && rates_recall(&key, &kept, &nkept);
 		if (!w.historic)
-			perf_store_person_queue(&b, who->org, &q->scope, &w, &ly, &pc);
+			perf_store_person_queue(&b, who->org, &q->scope, &w, &ly, !have, &pc);
 		db_batch_run(c, &b);
 		if ((st = org_service_settings_take(c, who, &b, &sc, &fresh, version)) == ST_OK &&
 		    !org_settings_same(&fresh, &guess)) {
 			db_batch_clear(&b); /* read on other settings than the org's: again, on these */
+			buf_clear(&key);
+			free(kept);
 			guess = fresh;
+			memcpy(guessed, version, sizeof guessed);
 			continue;
 		}
 		if (st == ST_OK && (st = quota_service_person_take(c, &b, &qc, person, split, nsplit)) == ST_OK)
 			st = w.historic ? perf_store_person(c, who->org, &q->scope, &w, &ly, pr)
 			                : perf_store_person_take(c, &b, &pc, pr);
 		db_batch_clear(&b);
+		if (st == ST_OK && !w.historic) {
+			if (have && strcmp(version, guessed) == 0) { /* nothing written since they were kept */
+				pr->rates = kept;
+				pr->nrates = nkept;
+				kept = NULL;
+			} else {
+				/* read in the batch, after the version (so at least as new as it), or now */
+				if (have)
+					st = perf_store_stage_rates(c, who->org, &w, &pr->rates, &pr->nrates);
+				buf_clear(&key);
+				rates_key(&key, who->org, version, w.as_of);
+				if (st == ST_OK)
+					rates_keep(&key, pr->rates, pr->nrates);
+			}
+		}
+		buf_clear(&key);
+		free(kept);
 		if (st == ST_OK)
 			*settings = guess;
 		return st;

@@ -1085,15 +1085,16 @@ perf_person_read_clear(struct perf_person_read *r)
 
 void
 perf_store_person_queue(struct db_batch *b, const char *org, const struct perf_scope *s, const struct perf_when *w,
-			const struct period *ly, struct perf_person_call *call)
+			const struct period *ly, bool rates, struct perf_person_call *call)
 {
 	facts_params(org, s, w->start, w->end, w->as_of, false, &call->fp);
 	cal_date_format(w->as_of, call->day, sizeof call->day);
 	call->rates[0] = org;
 	call->rates[1] = call->day;
 	call->ly = ly != NULL;
+	call->with_rates = rates;
 	call->at = db_batch_add(b, &stmt_perf_person_rows, 5, person_params(&call->fp));
-	if (call->at >= 0 && db_batch_add(b, &stmt_perf_stage_rates, 2, call->rates) < 0)
+	if (call->at >= 0 && rates && db_batch_add(b, &stmt_perf_stage_rates, 2, call->rates) < 0)
 		call->at = -1;
 	if (!ly || call->at < 0)
 		return;
@@ -1115,12 +1116,13 @@ perf_store_person_take(struct db_conn *c, const struct db_batch *b, const struct
 	if (call->at < 0)
 		return ST_INTERNAL;
 	PGresult *const *r = b->r + call->at;
+	int k = 1;
 	if ((st = db_check(c, r[0], PGRES_TUPLES_OK)) != ST_OK || (st = person_sums(r[0], &v.facts)) != ST_OK ||
-	    (st = row_result_array(c, r[1], sizeof *v.rates, stage_rate_row, NULL, (void **)&v.rates, &v.nrates)) !=
-		ST_OK)
+	    (call->with_rates && (st = row_result_array(c, r[k++], sizeof *v.rates, stage_rate_row, NULL,
+							(void **)&v.rates, &v.nrates)) != ST_OK))
 		goto out;
 	if (call->ly)
-		st = row_result_array(c, r[2], sizeof *v.days, day_row, NULL, (void **)&v.days, &v.ndays);
+		st = row_result_array(c, r[k], sizeof *v.days, day_row, NULL, (void **)&v.days, &v.ndays);
 out:
 	if (st != ST_OK) {
 		perf_person_read_clear(&v);
@@ -1150,7 +1152,7 @@ perf_store_person(struct db_conn *c, const char *org, const struct perf_scope *s
 		*out = v;
 		return ST_OK;
 	}
-	perf_store_person_queue(&b, org, s, w, ly, &call);
+	perf_store_person_queue(&b, org, s, w, ly, true, &call);
 	db_batch_run(c, &b);
 	st = perf_store_person_take(c, &b, &call, out);
 	db_batch_clear(&b);

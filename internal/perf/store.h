@@ -228,11 +228,13 @@ struct perf_person_call {
 	struct facts_params fp, lp;
 	char day[16];
 	const char *rates[2];
+	bool with_rates; /* the stage rates are read too (else out->rates is left empty) */
 	bool ly;
 	int at; /* the first statement's index in the batch; -1: the batch was full */
 };
 void perf_store_person_queue(struct db_batch *b, const char *org, const struct perf_scope *s,
-			     const struct perf_when *w, const struct period *ly, struct perf_person_call *call);
+			     const struct perf_when *w, const struct period *ly, bool rates,
+			     struct perf_person_call *call);
 enum status perf_store_person_take(struct db_conn *c, const struct db_batch *b, const struct perf_person_call *call,
 				   struct perf_person_read *out);
 

@@ -93,6 +93,9 @@ def reads(tree):
         ("/v1/performance/trend", {"scope": "org", "from": "2025-01-01", "to": "2025-03-31", "grain": "month"}),
         ("/v1/performance/trend", {"scope": f"team:{tree['A']['id']}", "from": "2025-01-01", "to": "2025-06-30"}),
         ("/v1/performance/scorecard", {"person": a1["id"], "from": "2025-01-01", "to": "2025-06-30"}),
+        # a person's read is not kept whole, but the org's stage rates it projects with are (by version)
+        ("/v1/performance", {"scope": f"person:{tree['b1']['id']}", "period": PERIOD}),
+        ("/v1/performance", {"scope": f"person:{a1['id']}", "period": PERIOD, "metric": "deal_count"}),
     ]
 
 
@@ -208,6 +211,24 @@ def test_a_read_after_each_kind_of_write_is_the_new_answer(tree, server, databas
     # a write outside attaind (psql): the triggers raise the version all the same
     psql(database, f"UPDATE deals SET amount = amount + 1 WHERE org_id = '{tree['org']}' AND status = 'won'")
     check("deals updated by SQL")
+
+
+def test_a_persons_projection_uses_the_stage_rates_of_now(tree):
+    """A person's read takes the org's stage rates kept at the data version it last saw when its
+    batch reads that version again: the first read after a deal closes must not project the open
+    pipeline with the rates from before."""
+    api, cold, b1, x1 = tree["api"], tree["cold"], tree["b1"], tree["x1"]
+    deal(api, b1, 700, "proposal", "2025-03-20")
+    q = {"scope": f"person:{b1['id']}", "period": PERIOD}
+    first = ok(api.get("/v1/performance", params=q))
+    assert ok(api.get("/v1/performance", params=q)) == first == ok(cold.get("/v1/performance", params=q))
+    for stage in ("closed_won", "closed_lost"):
+        z = deal(api, x1, 300, "proposal", "2025-03-10")
+        patch(api, z, stage=stage)  # a deal that passed through proposal closes: proposal's rate moves
+        now = ok(api.get("/v1/performance", params=q))
+        assert now == ok(cold.get("/v1/performance", params=q)), stage
+        assert now["projections"] != first["projections"], stage
+        first = now
 
 
 def test_another_attaind_sees_a_write_made_through_this_one(tree):
