@@ -11,7 +11,10 @@
 #   bench/performance.sh [--deals 1000000] [--people 1000] [--teams 100] [--runs 3]
 #                        [--duration 10] [--connections 32] [--today 2026-12-06]
 #                        [--build build-bench] [--only person,board,team,deals] [--cache-mb 64]
+#                        [--pgdir DIR]
 #
+# --pgdir keeps the seeded cluster in DIR (stopped at the end) and reads it again on a later run
+# with the same org options, without seeding: for 10M deals (about half an hour to seed).
 # --cache-mb is attaind's ATTAIN_RESULT_CACHE_MB: 0 measures the cold path (every read computed);
 # with the cache on, board and team are answered from it after their first call (nothing writes).
 #
@@ -28,7 +31,7 @@ seeded_options performance.sh "$@"
 
 seeded_build
 
-pgdir=$(mktemp -d /tmp/attain-perf-pg.XXXXXX)
+pgdir=${keep_pgdir:-$(mktemp -d /tmp/attain-perf-pg.XXXXXX)}
 work=$(mktemp -d /tmp/attain-perf.XXXXXX)
 seeded_traps
 
