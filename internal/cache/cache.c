@@ -59,6 +59,12 @@ static struct result_cache *global;
 #define NODE_COST 48
 #define FIRST_BUCKETS 1024
 
+bool
+result_cache_on(const struct result_cache *rc)
+{
+	return rc && rc->max_bytes > 0; /* set once, before any request: read without the lock */
+}
+
 struct result_cache *
 result_cache_new(size_t max_bytes)
 {

@@ -35,6 +35,9 @@ struct result_cache;
 struct result_cache *result_cache_new(size_t max_bytes);
 void result_cache_free(struct result_cache *rc);
 
+/* rc keeps answers (not NULL, a bound above 0): worth a read of the org's version before a read. */
+bool result_cache_on(const struct result_cache *rc);
+
 /*
  * The process's cache (result_cache_set_global at start; NULL: none, every
  * call below is then a miss / no-op). Not owned by the callers.

@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache/cache.h"
 #include "core/buf.h"
 #include "deals/store.h"
+#include "org/service.h"
 
 /* ---- who sees and changes what --------------------------------------------------- */
 
@@ -72,12 +74,85 @@ deals_service_stages_replace(struct db_conn *c, const struct caller *who, const 
 
 /* ---- deals one at a time -------------------------------------------------------------- */
 
+/* f's text field v into the key: its length, then itself ("-" when absent), so no two filters collide. */
+static void
+key_text(struct buf *k, const char *v)
+{
+	if (v)
+		buf_printf(k, "%zu:%s|", strlen(v), v);
+	else
+		buf_puts(k, "-|");
+}
+
+/*
+ * The result cache's key of a page of deals: the org, its data version
+ * (0017_data_versions: deals, deal_splits, people, teams and team_closure,
+ * what a list reads, raise it), the caller's visibility and every filter.
+ */
+static void
+list_key(struct buf *k, const struct caller *who, const char *version, const struct deal_filter *f)
+{
+	buf_printf(k, "deals|%zu:%s|%s|", strlen(who->org), who->org, version);
+	if (scope_reads_all(who->scope))
+		buf_puts(k, "all|");
+	else
+		buf_printf(k, "r%u:p%lld|", who->scope->roles, (long long)who->scope->person_id);
+	buf_printf(k, "%lld|%lld|%lld|%d|", (long long)f->owner_id, (long long)f->team_id, (long long)f->after,
+	           f->limit);
+	key_text(k, f->status);
+	key_text(k, f->stage);
+	key_text(k, f->type);
+	key_text(k, f->segment);
+	key_text(k, f->close_from);
+	key_text(k, f->close_to);
+	key_text(k, f->updated_since);
+	key_text(k, f->external_id);
+}
+
+/* The page kept under key into *out: true on a hit. Kept as [items text, count, last id, more]. */
+static bool
+list_recall(const struct buf *key, struct page *out)
+{
+	json_t *v = NULL;
+
+	if (key->oom || !key->data || !result_cache_get(result_cache_global(), key->data, &v, NULL, NULL, NULL))
+		return false;
+	const char *items = json_string_value(json_array_get(v, 0));
+	bool ok = items != NULL;
+	if (ok) {
+		buf_append(&out->items, items, json_string_length(json_array_get(v, 0)));
+		out->count = (int)json_integer_value(json_array_get(v, 1));
+		out->last_id = json_integer_value(json_array_get(v, 2));
+		out->more = json_is_true(json_array_get(v, 3));
+		ok = !out->items.oom;
+	}
+	json_decref(v);
+	if (!ok)
+		page_clear(out);
+	return ok;
+}
+
+static void
+list_keep(const struct buf *key, const struct page *p)
+{
+	if (key->oom || !key->data || p->items.oom)
+		return;
+	json_t *v = json_pack("[s#,I,I,b]", p->items.data ? p->items.data : "[]", p->items.data ? p->items.len : 2,
+	                      (json_int_t)p->count, (json_int_t)p->last_id, p->more);
+	if (v)
+		result_cache_put(result_cache_global(), key->data, v, 0);
+	json_decref(v);
+}
+
 enum status
 deals_service_list(struct db_conn *c, const struct caller *who, const struct deal_filter *f, struct page *out,
                    struct issues *e)
 {
 	struct stage_list stages;
 	struct scope_rows ds = { 0 };
+	struct org_settings settings;
+	char version[ORG_VERSION_MAX];
+	struct buf key = { 0 };
 	enum status st;
 
 	if (f->stage) {
@@ -90,9 +165,22 @@ deals_service_list(struct db_conn *c, const struct caller *who, const struct dea
 	}
 	if (issues_any(e))
 		return ST_INVALID;
+	/* a page already made at this version of the org's data is this page (with a result cache) */
+	bool cache = result_cache_on(result_cache_global());
+	if (cache && (st = org_service_settings_versioned(c, who, 0, &settings, version, NULL)) != ST_OK)
+		return st;
+	if (cache)
+		list_key(&key, who, version, f);
+	if (cache && list_recall(&key, out)) {
+		buf_clear(&key);
+		return ST_OK;
+	}
 	if ((st = scope_rows_of(who->scope, false, &ds)) == ST_OK)
 		st = deal_list(c, who->org, &ds, f, out);
+	if (st == ST_OK && cache)
+		list_keep(&key, out);
 	scope_rows_clear(&ds);
+	buf_clear(&key);
 	return st;
 }
 

@@ -96,6 +96,10 @@ def reads(tree):
         # a person's read is not kept whole, but the org's stage rates it projects with are (by version)
         ("/v1/performance", {"scope": f"person:{tree['b1']['id']}", "period": PERIOD}),
         ("/v1/performance", {"scope": f"person:{a1['id']}", "period": PERIOD, "metric": "deal_count"}),
+        # pages of deals, kept whole
+        ("/v1/deals", {"team_id": tree["R"]["id"], "limit": 3}),
+        ("/v1/deals", {"team_id": tree["A"]["id"], "close_from": "2025-01-01", "close_to": "2025-03-31"}),
+        ("/v1/deals", {"owner_id": a1["id"], "status": "won"}),
     ]
 
 
@@ -268,6 +272,24 @@ def test_an_answer_is_kept_per_visibility_and_access_is_checked_first(tree, clie
     sc = {"from": "2025-01-01", "to": "2025-03-31"}
     assert rep.get("/v1/performance/scorecard", params={"person": tree["a1"]["id"], **sc}).status_code == 403
     ok(rep.get("/v1/performance/scorecard", params={"person": tree["b1"]["id"], **sc}))
+
+
+def test_a_page_of_deals_is_kept_per_visibility(tree, client, tokens, cold):
+    """A manager's page of deals is what their scope holds, before and after an admin's page with
+    the same filters is kept, and the same as an attaind without a cache gives them."""
+    api, org = tree["api"], tree["org"]
+    deal(api, tree["a1"], 1000, "closed_won", "2025-01-20")
+    deal(api, tree["x1"], 400, "closed_won", "2025-01-22")
+    ok(api.patch(f"/v1/teams/{tree['A']['id']}", json={"manager_id": tree["a2"]["id"]}))
+    token = tokens.token(org, ["manager"], person_id=tree["a2"]["id"])
+    mgr, mgr_cold = client(token), cold.api(token)
+    q = {"status": "won"}
+    everyone = ok(api.get("/v1/deals", params=q))
+    assert ok(api.get("/v1/deals", params=q)) == everyone
+    mine = ok(mgr.get("/v1/deals", params=q))
+    assert ok(mgr.get("/v1/deals", params=q)) == mine == ok(mgr_cold.get("/v1/deals", params=q))
+    assert {d["owner_id"] for d in everyone["items"]} > {d["owner_id"] for d in mine["items"]}
+    assert tree["x1"]["id"] not in {d["owner_id"] for d in mine["items"]}
 
 
 def test_metrics_show_the_cache(server, anon):
