@@ -35,7 +35,7 @@ static const struct setting settings[] = {
 	{ "ATTAIN_HEADER_TIMEOUT", "10", "seconds for a whole request head to arrive (1..3600), however it drips" },
 	{ "ATTAIN_MAX_CONCURRENT_PER_SUBJECT", "2", "expensive requests running at once for one token subject; beyond: 429" },
 	{ "ATTAIN_MAX_CONCURRENT_PER_ORG", "ATTAIN_THREADS / 2 (min 1)", "expensive requests running at once for one org; beyond: 429" },
-	{ "ATTAIN_RESULT_CACHE_MB", "64", "MiB of answers of the costly dashboard reads and deal lists kept (0..65536; 0 = no cache)" },
+	{ "ATTAIN_RESULT_CACHE_MB", "64", "MiB of answers of the costly dashboard and forecast reads and deal lists kept (0..65536; 0 = no cache)" },
 	{ "ATTAIN_LOG_LEVEL", "info", "debug | info | warn | error" },
 	{ "ATTAIN_MIGRATE", "on", "apply pending migrations at start (on | off)" },
 };

@@ -96,6 +96,9 @@ def reads(tree):
         # a person's read is not kept whole, but the org's stage rates it projects with are (by version)
         ("/v1/performance", {"scope": f"person:{tree['b1']['id']}", "period": PERIOD}),
         ("/v1/performance", {"scope": f"person:{a1['id']}", "period": PERIOD, "metric": "deal_count"}),
+        # the forecast roll-up's raw layer (the deals alone), kept; its calls are read every time
+        ("/v1/forecasts", {"scope": f"team:{tree['R']['id']}", "period": PERIOD}),
+        ("/v1/forecasts", {"scope": "org", "period": PERIOD}),
         # pages of deals, kept whole
         ("/v1/deals", {"team_id": tree["R"]["id"], "limit": 3}),
         ("/v1/deals", {"team_id": tree["A"]["id"], "close_from": "2025-01-01", "close_to": "2025-03-31"}),
@@ -272,6 +275,22 @@ def test_an_answer_is_kept_per_visibility_and_access_is_checked_first(tree, clie
     sc = {"from": "2025-01-01", "to": "2025-03-31"}
     assert rep.get("/v1/performance/scorecard", params={"person": tree["a1"]["id"], **sc}).status_code == 403
     ok(rep.get("/v1/performance/scorecard", params={"person": tree["b1"]["id"], **sc}))
+
+
+def test_a_forecast_call_shows_at_once_over_a_kept_roll_up(tree, client, tokens):
+    """The roll-up's raw layer is kept by the version of the deals' data; the calls (submissions,
+    adjustments) are read every time, so a new call shows in the next read."""
+    api, cold, org, a1 = tree["api"], tree["cold"], tree["org"], tree["a1"]
+    deal(api, a1, 800, "proposal", "2025-03-15")
+    q = {"scope": f"person:{a1['id']}", "period": PERIOD}
+    first = ok(api.get("/v1/forecasts", params=q))
+    assert ok(api.get("/v1/forecasts", params=q)) == first and first["calls"]["owner"] is None
+    rep = client(tokens.token(org, ["rep"], person_id=a1["id"]))
+    ok(rep.post("/v1/forecasts/submissions", json={"scope": f"person:{a1['id']}", "period": PERIOD,
+                                                   "commit": 700, "best_case": 800}), 201)
+    now = ok(api.get("/v1/forecasts", params=q))
+    assert now["calls"]["owner"]["commit"] == 700
+    assert now == ok(cold.get("/v1/forecasts", params=q))
 
 
 def test_a_page_of_deals_is_kept_per_visibility(tree, client, tokens, cold):
