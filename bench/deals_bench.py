@@ -9,7 +9,7 @@
                                               print the COPY column list
   check-bulk RESPONSE PER_CALL                the answer of one bulk call created PER_CALL deals
   report-bulk RESULTS.tsv DEALS               per-run and median deals/s, and the ratio
-  list-sql BINARY                             the SQL of stmt_deal_list as compiled into attaind
+  list-sql BINARY narrow|wide                 the SQL of stmt_deal_list (or _wide) as compiled into attaind
   pgbench-list SQL_FILE                       that SQL as a pgbench script (:org :team :from :to)
   wrk OUTPUT                                  "req/s p50_ms p99_ms" of wrk --latency; fails on
                                               errors or non-2xx answers
@@ -141,25 +141,34 @@ def report_bulk(path, deals):
         print(f"  {'ratio import / bulk':30} {med['import'] / med['bulk']:>9.2f}x")
 
 
-LIST_SQL = re.compile(rb"WITH drv AS MATERIALIZED \(SELECT [^\x00]*?"
-                      rb"cand AS \(SELECT o\.id FROM deals o WHERE o\.org_id = \$1[^\x00]*?"
-                      rb"ORDER BY c\.id LIMIT \$16\x00")
+# stmt_deal_list (a team's deals by its people's indexes) and stmt_deal_list_wide (a large
+# team: the org's deals in id order, each kept when a holder is in the team), as compiled.
+LIST_SQL = {
+    "narrow": re.compile(rb"WITH drv AS MATERIALIZED \(SELECT [^\x00]*?"
+                         rb"cand AS \(SELECT o\.id FROM deals o WHERE o\.org_id = \$1[^\x00]*?"
+                         rb"ORDER BY c\.id LIMIT \$12\x00"),
+    "wide": re.compile(rb"WITH tp AS MATERIALIZED \(SELECT p\.id FROM people p JOIN team_closure a[^\x00]*?"
+                       rb"ORDER BY d\.id LIMIT \$12\x00"),
+}
 
 
-def list_sql(binary):
+def list_sql(binary, kind):
+    if kind not in LIST_SQL:
+        die(f"list-sql: the kind is narrow or wide, not {kind!r}")
     data = open(binary, "rb").read()
-    found = {m.group(0)[:-1] for m in LIST_SQL.finditer(data)}
+    found = {m.group(0)[:-1] for m in LIST_SQL[kind].finditer(data)}
     if len(found) != 1:
-        die(f"{binary}: expected exactly one stmt_deal_list SQL string, found {len(found)} "
+        die(f"{binary}: expected exactly one {kind} deal list SQL string, found {len(found)} "
             "(did internal/deals/store.c change? update LIST_SQL in bench/deals_bench.py)")
     print(found.pop().decode())
 
 
 # The parameters attaind binds for GET /v1/deals?team_id=&close_from=&close_to= by an admin
-# (internal/deals/store.c, deal_list): pgbench variables, or NULL where attaind sends NULL.
-LIST_PARAMS = {1: ":org", 2: ":team", 3: "0", 4: "true", 5: "NULL", 6: "'{}'", 7: "NULL",
-               8: "NULL", 9: "NULL", 10: "NULL", 11: "NULL", 12: ":from", 13: ":to", 14: "NULL",
-               15: "NULL", 16: "101"}
+# (internal/deals/store.c, deal_list: $1 org, $2 cursor, $3..$11 the filters, $12 the limit + 1,
+# $13 the team, $14..$16 the scope): pgbench variables, or NULL where attaind sends NULL.
+LIST_PARAMS = {1: ":org", 2: "0", 3: "NULL", 4: "NULL", 5: "NULL", 6: "NULL", 7: "NULL",
+               8: ":from", 9: ":to", 10: "NULL", 11: "NULL", 12: "101", 13: ":team", 14: "true",
+               15: "NULL", 16: "'{}'"}
 
 
 def pgbench_list(path):
@@ -285,7 +294,7 @@ def main(argv):
         "gen-ndjson": (2, gen_ndjson),
         "check-bulk": (2, check_bulk),
         "report-bulk": (2, report_bulk),
-        "list-sql": (1, list_sql),
+        "list-sql": (2, list_sql),
         "pgbench-list": (1, pgbench_list),
         "wrk": (1, parse_wrk),
         "pgbench": (3, parse_pgbench),

@@ -188,7 +188,14 @@ done
 path="/v1/deals?team_id=$team&close_from=$from&close_to=$to"
 
 # ---- 5. the pgbench side: attaind's own statement, read out of the binary ----------
-helper list-sql "$attaind" >"$work/stmt_deal_list.sql"
+# attaind takes stmt_deal_list_wide for a team of at least 50 people and 1 % of the org's
+# (internal/deals/store.c, team_is_large), else stmt_deal_list: the same one here.
+kind=$(psql_ "$db_url" -At -c "SELECT CASE WHEN n >= 50 AND n * 100 >= a THEN 'wide' ELSE 'narrow' END FROM
+	(SELECT (SELECT count(*) FROM people p JOIN team_closure c ON c.org_id = p.org_id AND c.team_id = p.team_id
+	 WHERE p.org_id = '$org' AND c.ancestor_id = $team) AS n,
+	 (SELECT count(*) FROM people WHERE org_id = '$org') AS a) x")
+log "the team's list statement: $kind"
+helper list-sql "$attaind" "$kind" >"$work/stmt_deal_list.sql"
 helper pgbench-list "$work/stmt_deal_list.sql" >"$work/deals_list.pgbench"
 matching=$(psql_ "$db_url" -At -c "WITH RECURSIVE s(id) AS (SELECT $team::bigint UNION SELECT c.id
 	FROM teams c JOIN s ON c.parent_id = s.id WHERE c.org_id = '$org'),
@@ -208,7 +215,7 @@ via_sql=$(psql_ "$db_url" -At -v org="'$org'" -v team="$team" -v from="'$from'" 
 # as attaind's unprepared execution always is) ------------------------------------------
 {
 	echo "PREPARE deal_list AS $(cat "$work/stmt_deal_list.sql");"
-	echo "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE deal_list('$org', $team, 0, true, NULL, '{}', NULL, NULL, NULL, NULL, NULL, '$from', '$to', NULL, NULL, 101);"
+	echo "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE deal_list('$org', 0, NULL, NULL, NULL, NULL, NULL, '$from', '$to', NULL, NULL, 101, $team, true, NULL, '{}');"
 } >"$work/explain.sql"
 psql_ "$db_url" -At -f "$work/explain.sql" >/dev/null # warm the cache first
 plan=$(psql_ "$db_url" -At -f "$work/explain.sql")
