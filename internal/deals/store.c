@@ -311,7 +311,8 @@ DB_STMT(stmt_deal_list,
 	DEAL_FILTERS("$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11") ") d"
 	" ORDER BY c.id LIMIT $12");
 /*
- * The deals of a large team ($13: at least 1 % of the org's people, and 50):
+ * The deals of a large team ($13: at least 1 % of the org's people, and 50)
+ * when no close-date range is asked (deal_list):
  * the org's deals in id order, each kept when its owner or a split holder
  * is in the team (its people hashed once), with the scope and the filters,
  * until the page is full. The ids of stmt_deal_list would be most of the
@@ -454,7 +455,14 @@ deal_list(struct db_conn *c, const char *org, const struct scope_rows *s, const 
 	/* planned per call: the best plan depends on which filters are given */
 	if (s->all && f->team_id <= 0)
 		r = db_exec_planned(c, &stmt_deal_list_all, 12, params);
-	else if (f->team_id > 0 && (st = team_is_large(c, org, team, &large)) != ST_OK)
+	/*
+	 * A close-date range: the narrow statement reads just the team's deals in it from
+	 * its people's (owner, close date) index ranges, whatever the team's size; the wide
+	 * one would scan the org's deals in id order until the page fills (162 ms for a
+	 * 110-person team's quarter in a 10M-deal org, against ~11 ms). Without a range the
+	 * wide one stops at the page while the narrow one reads every deal of the team.
+	 */
+	else if (f->team_id > 0 && !f->close_from && !f->close_to && (st = team_is_large(c, org, team, &large)) != ST_OK)
 		return st;
 	else
 		r = db_exec_planned(c, large ? &stmt_deal_list_wide : &stmt_deal_list, 16, params);
