@@ -1091,12 +1091,11 @@ perf_store_person_queue(struct db_batch *b, const char *org, const struct perf_s
 	cal_date_format(w->as_of, call->day, sizeof call->day);
 	call->rates[0] = org;
 	call->rates[1] = call->day;
-	call->ly = ly != NULL;
 	call->with_rates = rates;
 	call->at = db_batch_add(b, &stmt_perf_person_rows, 5, person_params(&call->fp));
 	if (call->at >= 0 && rates && db_batch_add(b, &stmt_perf_stage_rates, 2, call->rates) < 0)
 		call->at = -1;
-	if (!ly || call->at < 0)
+	if (call->at < 0)
 		return;
 	/* a month's shape is by day; a quarter's or a year's by month, kept */
 	facts_params(org, s, ly->start, ly->end, ly->end, false, &call->lp);
@@ -1121,8 +1120,7 @@ perf_store_person_take(struct db_conn *c, const struct db_batch *b, const struct
 	    (call->with_rates && (st = row_result_array(c, r[k++], sizeof *v.rates, stage_rate_row, NULL,
 							(void **)&v.rates, &v.nrates)) != ST_OK))
 		goto out;
-	if (call->ly)
-		st = row_result_array(c, r[k], sizeof *v.days, day_row, NULL, (void **)&v.days, &v.ndays);
+	st = row_result_array(c, r[k], sizeof *v.days, day_row, NULL, (void **)&v.days, &v.ndays);
 out:
 	if (st != ST_OK) {
 		perf_person_read_clear(&v);
@@ -1133,28 +1131,20 @@ out:
 }
 
 enum status
-perf_store_person(struct db_conn *c, const char *org, const struct perf_scope *s, const struct perf_when *w,
-		  const struct period *ly, struct perf_person_read *out)
+perf_store_person_history(struct db_conn *c, const char *org, const struct perf_scope *s, const struct perf_when *w,
+			  const struct period *ly, struct perf_person_read *out)
 {
 	struct perf_person_read v = {0};
-	struct perf_person_call call;
-	struct db_batch b = {0};
 	enum status st;
 
-	if (w->historic) { /* the history to read: one statement after another */
-		if ((st = perf_store_facts(c, org, s, w, &v.facts)) == ST_OK &&
-		    (st = perf_store_stage_rates(c, org, w, &v.rates, &v.nrates)) == ST_OK && ly)
-			st = perf_store_won_by_day(c, org, s, ly->start, ly->end, &v.days, &v.ndays);
-		if (st != ST_OK) {
-			perf_person_read_clear(&v);
-			return st;
-		}
-		*out = v;
-		return ST_OK;
+	/* the history to read: one statement after another */
+	if ((st = perf_store_facts(c, org, s, w, &v.facts)) == ST_OK &&
+	    (st = perf_store_stage_rates(c, org, w, &v.rates, &v.nrates)) == ST_OK)
+		st = perf_store_won_by_day(c, org, s, ly->start, ly->end, &v.days, &v.ndays);
+	if (st != ST_OK) {
+		perf_person_read_clear(&v);
+		return st;
 	}
-	perf_store_person_queue(&b, org, s, w, ly, true, &call);
-	db_batch_run(c, &b);
-	st = perf_store_person_take(c, &b, &call, out);
-	db_batch_clear(&b);
-	return st;
+	*out = v;
+	return ST_OK;
 }

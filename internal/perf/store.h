@@ -195,30 +195,24 @@ enum status perf_store_explain(struct db_conn *c, const char *org, const struct 
 			       const struct perf_when *w, int max, json_t **achieved, json_t **open,
 			       bool *truncated);
 
-/* What a person's figures read (perf_store_person); perf_person_read_clear frees it. */
+/* What a person's figures read (perf_store_person_take, _history); perf_person_read_clear frees it. */
 struct perf_person_read {
 	struct perf_facts facts;
-	struct perf_stage_rate *rates; /* every stage's rate as of as_of */
+	struct perf_stage_rate *rates; /* every stage's rate as of as_of (none when not asked) */
 	size_t nrates;
-	struct perf_day *days; /* won by day of the year-ago period (when asked) */
+	struct perf_day *days; /* won by day of the year-ago period ly */
 	size_t ndays;
 };
 void perf_person_read_clear(struct perf_person_read *r);
 
 /*
- * Person s's facts at w, the org's stage rates as of w->as_of and, when ly
- * is not NULL, their credited won value per day of ly (as perf_store_facts,
- * perf_store_stage_rates and perf_store_won_by_day give them; for a quarter
- * or a year per month instead, each month's on its first day, from the kept
- * sums) into *out, in one round trip when w is the current state.
- */
-enum status perf_store_person(struct db_conn *c, const char *org, const struct perf_scope *s,
-			      const struct perf_when *w, const struct period *ly, struct perf_person_read *out);
-
-/*
- * The current state's part of perf_store_person (w not historic) queued in
- * a batch with other reads (perf_store_person_queue; *call must outlive the
- * run) and taken from it after it ran (perf_store_person_take).
+ * Person s's facts at w (the current state: w not historic), the org's stage
+ * rates as of w->as_of when `rates`, and their credited won value per day
+ * of ly (as perf_store_facts, perf_store_stage_rates and perf_store_won_by_day
+ * give them; for a quarter or a year per month instead, each month's on its
+ * first day, from the kept sums), queued in a batch with other reads
+ * (perf_store_person_queue; *call must outlive the run) and taken from it
+ * after it ran (perf_store_person_take) into *out.
  */
 struct facts_params {
 	char id[24], start[16], end[16], as_of[16];
@@ -229,7 +223,6 @@ struct perf_person_call {
 	char day[16];
 	const char *rates[2];
 	bool with_rates; /* the stage rates are read too (else out->rates is left empty) */
-	bool ly;
 	int at; /* the first statement's index in the batch; -1: the batch was full */
 };
 void perf_store_person_queue(struct db_batch *b, const char *org, const struct perf_scope *s,
@@ -237,5 +230,8 @@ void perf_store_person_queue(struct db_batch *b, const char *org, const struct p
 			     struct perf_person_call *call);
 enum status perf_store_person_take(struct db_conn *c, const struct db_batch *b, const struct perf_person_call *call,
 				   struct perf_person_read *out);
+/* The same as of a day in the past (w historic): the history, one statement after another. */
+enum status perf_store_person_history(struct db_conn *c, const char *org, const struct perf_scope *s,
+				      const struct perf_when *w, const struct period *ly, struct perf_person_read *out);
 
 #endif
