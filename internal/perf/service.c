@@ -40,10 +40,7 @@ static void
 key_begin(struct buf *b, const char *op, const struct caller *who, const char *version, cal_date today)
 {
 	buf_printf(b, "%s|%zu:%s|%s|%ld|", op, strlen(who->org), who->org, version, (long)today);
-	if (scope_reads_all(who->scope))
-		buf_puts(b, "all|");
-	else
-		buf_printf(b, "r%u:p%lld|", who->scope->roles, (long long)who->scope->person_id);
+	scope_key(who->scope, b);
 }
 
 static void
@@ -640,7 +637,7 @@ person_read(struct db_conn *c, const struct caller *who, const struct perf_query
 			continue;
 		}
 		if (st == ST_OK && (st = quota_service_person_take(c, &b, &qc, person, split, nsplit)) == ST_OK)
-			st = w.historic ? perf_store_person(c, who->org, &q->scope, &w, &ly, pr)
+			st = w.historic ? perf_store_person_history(c, who->org, &q->scope, &w, &ly, pr)
 			                : perf_store_person_take(c, &b, &pc, pr);
 		db_batch_clear(&b);
 		if (st == ST_OK && !w.historic) {
@@ -1650,9 +1647,17 @@ call_visit(struct call_walk *w, size_t ti)
 	int64_t id = t->teams[ti].id;
 	enum status st = call_add(w, true, ti, 0);
 
-	for (size_t k = 0; k < t->npeople && st == ST_OK; k++)
-		if (t->people[w->members[k]].team_id == id)
-			st = call_add(w, false, w->members[k], id);
+	/* the team's members: a run of w->members (sorted by team, then id) */
+	size_t lo = 0, hi = t->npeople;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (t->people[w->members[mid]].team_id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t k = lo; k < t->npeople && t->people[w->members[k]].team_id == id && st == ST_OK; k++)
+		st = call_add(w, false, w->members[k], id);
 	for (size_t k = 0; k < t->nteams && st == ST_OK; k++)
 		if (t->teams[k].parent_id == id && t->teams[k].id != t->root)
 			st = w->shallow ? call_add(w, true, k, 0) : call_visit(w, k);
