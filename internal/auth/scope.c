@@ -11,6 +11,15 @@ scope_reads_all(const struct scope *s)
 	return (s->roles & (ROLE_ADMIN | ROLE_EXEC | ROLE_SERVICE)) != 0;
 }
 
+void
+scope_key(const struct scope *s, struct buf *b)
+{
+	if (scope_reads_all(s))
+		buf_puts(b, "all|");
+	else
+		buf_printf(b, "r%u:p%lld|", s->roles, (long long)s->person_id);
+}
+
 bool
 scope_writes_all(const struct scope *s)
 {

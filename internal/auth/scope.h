@@ -39,6 +39,13 @@ struct caller {
 
 /* True when the caller reads every row of the org (admin, exec, service). */
 bool scope_reads_all(const struct scope *s);
+struct buf;
+/*
+ * What decides which rows the caller sees, appended to b as part of a
+ * cached answer's key: one key for the roles that read everything, else
+ * the roles and the person ("all|" or "r<roles>:p<person>|").
+ */
+void scope_key(const struct scope *s, struct buf *b);
 /* True when the caller writes every row of the org (admin). */
 bool scope_writes_all(const struct scope *s);
 /*

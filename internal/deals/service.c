@@ -93,10 +93,7 @@ static void
 list_key(struct buf *k, const struct caller *who, const char *version, const struct deal_filter *f)
 {
 	buf_printf(k, "deals|%zu:%s|%s|", strlen(who->org), who->org, version);
-	if (scope_reads_all(who->scope))
-		buf_puts(k, "all|");
-	else
-		buf_printf(k, "r%u:p%lld|", who->scope->roles, (long long)who->scope->person_id);
+	scope_key(who->scope, k);
 	buf_printf(k, "%lld|%lld|%lld|%d|", (long long)f->owner_id, (long long)f->team_id, (long long)f->after,
 	           f->limit);
 	key_text(k, f->status);

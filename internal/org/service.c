@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/hash.h"
 #include "org/currency.h"
 #include "org/store.h"
 
@@ -41,10 +42,7 @@ static pthread_mutex_t memo_lock = PTHREAD_MUTEX_INITIALIZER;
 static size_t
 memo_slot(const char *org)
 {
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (const unsigned char *p = (const unsigned char *)org; *p; p++)
-		h = (h ^ *p) * 1099511628211ULL;
-	return (size_t)(h % MEMO_SLOTS);
+	return (size_t)(hash_string(org) % MEMO_SLOTS);
 }
 
 static void

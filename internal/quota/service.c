@@ -23,16 +23,21 @@ struct settings {
  * The org's fiscal year start and ramp curve: the quota domain's one read
  * of the org settings.
  */
+static void
+settings_of(const struct org_settings *org, struct settings *out)
+{
+	out->fy_start = org->fiscal_year_start_month;
+	quota_ramp_from_curve(org->ramp, org->ramp_len, &out->ramp);
+}
+
 static enum status
 load_settings(struct db_conn *c, const struct caller *who, struct settings *out)
 {
 	struct org_settings s;
 	enum status st = org_service_settings(c, who, &s);
 
-	if (st == ST_OK) {
-		out->fy_start = s.fiscal_year_start_month;
-		quota_ramp_from_curve(s.ramp, s.ramp_len, &out->ramp);
-	}
+	if (st == ST_OK)
+		settings_of(&s, out);
 	return st;
 }
 
@@ -411,12 +416,12 @@ enum status
 quota_service_tree(struct db_conn *c, const struct caller *who, int64_t team_id, const struct quota_spec *spec,
                    const struct org_settings *org, struct quota_tree *out, struct period *period, struct issues *e)
 {
-	struct settings x = {.fy_start = org->fiscal_year_start_month};
+	struct settings x;
 	struct quota_key key;
 	struct quota_tree t = {0};
 	enum status st;
 
-	quota_ramp_from_curve(org->ramp, org->ramp_len, &x.ramp);
+	settings_of(org, &x);
 	if ((st = spec_key(spec, &x, e, &key)) != ST_OK)
 		return st;
 	st = quota_store_tree(c, who->org, team_id, &key, &t);
@@ -467,10 +472,10 @@ quota_service_person_queue(struct db_batch *b, const struct caller *who, int64_t
                            const struct quota_spec *spec, const struct org_settings *org,
                            struct quota_person_call *call, struct period *period, struct issues *e)
 {
-	struct settings x = {.fy_start = org->fiscal_year_start_month};
+	struct settings x;
 	enum status st;
 
-	quota_ramp_from_curve(org->ramp, org->ramp_len, &x.ramp);
+	settings_of(org, &x);
 	if ((st = spec_key(spec, &x, e, &call->key)) != ST_OK)
 		return st;
 	call->ramp = x.ramp;
