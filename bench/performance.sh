@@ -31,7 +31,7 @@ seeded_options performance.sh "$@"
 
 seeded_build
 
-pgdir=${keep_pgdir:-$(mktemp -d /tmp/attain-perf-pg.XXXXXX)}
+seeded_pgdir attain-perf-pg
 work=$(mktemp -d /tmp/attain-perf.XXXXXX)
 seeded_traps
 

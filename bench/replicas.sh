@@ -29,7 +29,7 @@ as_owner() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@";
 seeded_build
 bindir=$(pg_config --bindir)
 
-pgdir=${keep_pgdir:-$(mktemp -d /tmp/attain-repl-pg.XXXXXX)}
+seeded_pgdir attain-repl-pg
 sbdir=$(mktemp -d /tmp/attain-repl-sb.XXXXXX)
 work=$(mktemp -d /tmp/attain-repl.XXXXXX)
 scratch+=("$sbdir")

@@ -8,6 +8,8 @@
 #                              stop the cluster in pgdir, remove pgdir, the dirs in scratch, and work
 #                              unless the script failed
 #   seeded_build               scripts/deps --bench, a release build in $build; sets bin
+#   seeded_pgdir PREFIX        sets pgdir: the --pgdir directory when given, else a new temporary
+#                              one /tmp/PREFIX.XXXXXX (removed at exit)
 #   seeded_pg DIR DB           start a cluster in DIR on a free port (scripts/pg), create DB,
 #                              migrate, seed the org `bench` ($teams teams, $people people, $deals
 #                              deals up to $today) with attainctl, vacuum and analyse; sets pgport, admin_url,
@@ -56,6 +58,10 @@ seeded_build() {
 	[ -f "$build/build.ninja" ] || meson setup "$build" -Dbuildtype=release >/dev/null
 	ninja -C "$build" >/dev/null
 	case "$build" in /*) bin=$build ;; *) bin=$root/$build ;; esac
+}
+
+seeded_pgdir() {
+	if [ -n "$keep_pgdir" ]; then pgdir=$keep_pgdir; else pgdir=$(mktemp -d "/tmp/$1.XXXXXX"); fi
 }
 
 seeded_pg() {
