@@ -14,7 +14,7 @@
 #                        [--pgdir DIR]
 #
 # --pgdir keeps the seeded cluster in DIR (stopped at the end) and reads it again on a later run
-# with the same org options, without seeding: for 10M deals (about half an hour to seed).
+# with the same org options, without seeding: for 10M deals (about 80 minutes to seed).
 # --cache-mb is attaind's ATTAIN_RESULT_CACHE_MB: 0 measures the cold path (every read computed);
 # with the cache on, board and team are answered from it after their first call (nothing writes).
 #

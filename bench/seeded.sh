@@ -16,7 +16,7 @@
 #                              db and db_url. With --pgdir DIR (keep_pgdir) the cluster is kept
 #                              there: a later run with the same --pgdir and the same --teams, --people,
 #                              --deals and --today migrates it and reads it again, without seeding
-#                              (a 10M-deal org takes half an hour to seed); other values are refused
+#                              (a 10M-deal org takes 80 minutes to seed); other values are refused
 seeded_options() {
 	seeded_name=$1
 	shift
