@@ -8,8 +8,8 @@
 #                              stop the cluster in pgdir, remove pgdir, the dirs in scratch, and work
 #                              unless the script failed
 #   seeded_build               scripts/deps --bench, a release build in $build; sets bin
-#   seeded_pgdir PREFIX        sets pgdir: the --pgdir directory when given, else a new temporary
-#                              one /tmp/PREFIX.XXXXXX (removed at exit)
+#   seeded_pgdir PREFIX        sets pgdir: the --pgdir directory when given (kept), else a new
+#                              temporary directory /tmp/PREFIX.XXXXXX, removed at exit
 #   seeded_pg DIR DB           start a cluster in DIR on a free port (scripts/pg), create DB,
 #                              migrate, seed the org `bench` ($teams teams, $people people, $deals
 #                              deals up to $today) with attainctl, vacuum and analyse; sets pgport, admin_url,

@@ -232,7 +232,6 @@ perf_facts_clear(struct perf_facts *f)
 }
 
 /* The seven parameters of PERF_FACTS into params (texts in the buffers given). */
-
 static void
 facts_params(const char *org, const struct perf_scope *s, cal_date start, cal_date end, cal_date as_of,
 	     bool historic, struct facts_params *p)

@@ -19,10 +19,7 @@ struct settings {
 	struct quota_ramp ramp;
 };
 
-/*
- * The org's fiscal year start and ramp curve: the quota domain's one read
- * of the org settings.
- */
+/* The org's fiscal year start and ramp curve, from its settings. */
 static void
 settings_of(const struct org_settings *org, struct settings *out)
 {
@@ -30,6 +27,7 @@ settings_of(const struct org_settings *org, struct settings *out)
 	quota_ramp_from_curve(org->ramp, org->ramp_len, &out->ramp);
 }
 
+/* The org's settings, read: the quota domain's one read of them. */
 static enum status
 load_settings(struct db_conn *c, const struct caller *who, struct settings *out)
 {

@@ -53,12 +53,6 @@ ids_literal(const int64_t *ids, size_t n)
 	return buf_take(&b);
 }
 
-/* The text parameters of a key's period, metric and filter. */
-struct key_params {
-	char start[16], end[16];
-	const char *grain, *metric, *type, *segment;
-};
-
 static void
 key_params(const struct quota_key *k, struct key_params *p)
 {
@@ -895,18 +889,13 @@ quota_store_person_queue(struct db_batch *b, const char *org, int64_t person_id,
 			 struct quota_store_person_call *call)
 {
 	struct quota_key pk = *key;
-	struct key_params k;
+	struct key_params *k = &call->k; /* the texts must outlive this call: they live in *call */
 
 	pk.assignee = (struct quota_ref){QUOTA_PERSON, person_id};
-	key_params(&pk, &k);
-	/* the texts must outlive this call: they live in *call */
-	memcpy(call->start, k.start, sizeof call->start);
-	memcpy(call->end, k.end, sizeof call->end);
-	const char *person[] = { org, row_id_param(person_id, call->idb, sizeof call->idb), k.grain, call->start,
-				 k.metric, k.type, k.segment };
-	const char *split[] = { org, quota_assignee_name(pk.assignee.type),
-				row_id_param(pk.assignee.id, call->pidb, sizeof call->pidb), call->start, call->end,
-				k.grain, k.metric, k.type, k.segment };
+	key_params(&pk, k);
+	const char *person[] = { org, row_id_param(person_id, call->idb, sizeof call->idb), k->grain, k->start,
+				 k->metric, k->type, k->segment };
+	const char *split[] = PARTS_PARAMS(org, &pk, *k, call->idb);
 	memcpy(call->person, person, sizeof call->person);
 	memcpy(call->split, split, sizeof call->split);
 	call->at = db_batch_add(b, &stmt_tree_person, 7, call->person);

@@ -177,8 +177,14 @@ enum status quota_store_parts(struct db_conn *c, const char *org, const struct q
  * run), taken from it after it ran (quota_store_person_take); ST_NOT_FOUND
  * when the person is not in the org. ramp_bp is left 0.
  */
+/* The text parameters of a key's period, metric and filter (the store's statements). */
+struct key_params {
+	char start[16], end[16];
+	const char *grain, *metric, *type, *segment;
+};
 struct quota_store_person_call {
-	char start[16], end[16], idb[24], pidb[24];
+	struct key_params k;
+	char idb[24]; /* the person's id */
 	const char *person[7], *split[9];
 	int at; /* the first statement's index in the batch; -1: the batch was full */
 };
